@@ -1,0 +1,25 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using Portal.Hosting;
+
+namespace Portal.Tests;
+
+/// <summary>bUnit context with what every MudBlazor component of the portal needs.</summary>
+public class PortalTestContext : BunitContext
+{
+    public PortalTestContext()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices(options =>
+        {
+            options.SnackbarConfiguration.ShowTransitionDuration = 0;
+            options.SnackbarConfiguration.HideTransitionDuration = 0;
+            options.PopoverOptions.ThrowOnDuplicateProvider = false;
+        });
+        Services.AddSingleton(Options.Create(PortalOptions));
+    }
+
+    public PortalOptions PortalOptions { get; } = new();
+}
