@@ -24,7 +24,7 @@ public partial class ShellTests(PortalFactory factory) : IClassFixture<PortalFac
         var html = await client.GetStringAsync("/", TestContext.Current.CancellationToken);
 
         Assert.Contains("Device status exports", html, StringComparison.Ordinal);
-        Assert.Contains("_content/MudBlazor/MudBlazor.min.css", html, StringComparison.Ordinal);
+        Assert.Matches(FingerprintedMudBlazorCss(), html);
         Assert.Contains("data-testid=\"environment-banner\"", html, StringComparison.Ordinal);
     }
 
@@ -53,6 +53,9 @@ public partial class ShellTests(PortalFactory factory) : IClassFixture<PortalFac
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("Not found", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
+
+    [GeneratedRegex(@"_content/MudBlazor/MudBlazor\.min\.[a-z0-9]{6,}\.css")]
+    private static partial Regex FingerprintedMudBlazorCss();
 
     [GeneratedRegex(@"logo\.[a-z0-9]{6,}\.svg")]
     private static partial Regex FingerprintedLogo();
