@@ -113,13 +113,41 @@ public interface IExportService
     /// <summary>Submits the same parameters again, linked to the original; null when the original is not found.</summary>
     Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
-    /// <summary>A link to part <paramref name="part"/> valid now (re-asking upstream when needed); null when not found or no longer available.</summary>
+    /// <summary>
+    /// A link to part <paramref name="part"/> valid now (re-asking upstream when needed), recorded as a download in
+    /// the request's timeline; null when not found or no longer available.
+    /// </summary>
     Task<DownloadLink?> GetDownloadAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<ExportNotice>> GetNoticesAsync(ExportUser user, int max, CancellationToken cancellationToken = default);
 
     Task MarkNoticesReadAsync(ExportUser user, CancellationToken cancellationToken = default);
+
+    /// <summary>The admin dashboard's figures since <paramref name="since"/>; null for a non-admin.</summary>
+    Task<ExportStatistics?> GetStatisticsAsync(ExportUser user, DateTimeOffset since, CancellationToken cancellationToken = default);
 }
+
+public sealed record ExportStatistics(
+    IReadOnlyList<DailyStatusCount> RequestsPerDay,
+    IReadOnlyList<FormatDurations> DurationsByFormat,
+    IReadOnlyList<FailureReasonCount> FailuresByReason,
+    IReadOnlyDictionary<ExportStatus, int> OpenNow,
+    UpstreamHealth Upstream);
+
+public sealed record DailyStatusCount(DateOnly Day, ExportStatus Status, int Count);
+
+/// <summary>Submit-to-completion durations of completed requests, in seconds.</summary>
+public sealed record FormatDurations(FileFormat Format, int Count, double P50Seconds, double P90Seconds, double P95Seconds);
+
+public sealed record FailureReasonCount(string Reason, int Count);
+
+/// <summary>How the upstream has been answering the tracker lately.</summary>
+public sealed record UpstreamHealth(
+    string? LastError,
+    DateTimeOffset? LastErrorAt,
+    double RecentErrorRate,
+    int PollsLastMinute,
+    int PollBudgetPerMinute);
 
 /// <summary>A status change as published to open pages and hub clients. Never carries a URL.</summary>
 public sealed record ExportChanged(
