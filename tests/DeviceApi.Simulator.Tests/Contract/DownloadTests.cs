@@ -27,6 +27,7 @@ public sealed class DownloadTests
     [InlineData("CSV", "text/csv", "part-00000.csv")]
     [InlineData("PARQUET", "application/vnd.apache.parquet", "part-00000.parquet")]
     [InlineData("JSON", "application/json", "part-00000.json")]
+    [InlineData("ORC", "application/vnd.apache.orc", "part-00000.orc")]
     [InlineData("AVRO", "application/avro", "part-00000.avro")]
     [InlineData("TEXTFILE", "text/plain", "part-00000.txt")]
     public async Task DownloadServesTheFileWithoutAuthorization(string format, string contentType, string fileName)
