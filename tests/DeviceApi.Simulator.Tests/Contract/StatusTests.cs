@@ -155,4 +155,32 @@ public sealed class StatusTests
         using var response = await simulator.GetStatusResponseAsync(id);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    [Fact]
+    public async Task RowsStartAtTheFirstWholeMinuteAtOrAfterFrom()
+    {
+        await using var simulator = await TestSimulator.StartAsync(o => o.DeviceCount = 4);
+        var id = await simulator.SubmitAsync(TestSimulator.Day.AddSeconds(30), TestSimulator.Day.AddMinutes(10), "TEXTFILE");
+
+        var completed = await simulator.WaitForStatusAsync(id, "Completed");
+        using var download = await simulator.Http.SendAsync(simulator.DownloadRequest(completed.GetProperty("download_urls")[0].GetString()!), Cancellation);
+        var lines = (await download.Content.ReadAsStringAsync(Cancellation)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(36, completed.GetProperty("row_count").GetInt64());
+        Assert.StartsWith("dev-000000\t2026-11-27T00:01:00Z\t", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("dev-000003\t2026-11-27T00:09:00Z\t", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PreparationSpeedIsConfigurable()
+    {
+        await using var simulator = await TestSimulator.StartAsync(o => o.RowsPerSecond = 200);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var id = await simulator.SubmitAsync(TestSimulator.Day, TestSimulator.Day.AddHours(1));
+        var completed = await simulator.WaitForStatusAsync(id, "Completed");
+
+        Assert.Equal(180, completed.GetProperty("row_count").GetInt64());
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.85), $"180 rows at 200 rows/s took {watch.Elapsed}");
+    }
 }
