@@ -60,6 +60,9 @@ public sealed class TextFormatTests : IDisposable
         var offline = Array.FindIndex(lines, l => l.Contains(",offline,", StringComparison.Ordinal));
         Assert.Matches(@"^dev-\d{6},2026-11-27T00:\d\d:00Z,offline,,,,\d+\.\d+\.\d+$", lines[offline]);
         Assert.Equal(Format(rows[0], ","), lines[1]);
+        Assert.All(
+            lines[1..^1].SelectMany(l => l.Split(',')[3..5]).Where(f => f.Length > 0),
+            number => Assert.Matches(@"^-?\d+(\.\d*[1-9])?$", number));
     }
 
     [Fact]
@@ -132,9 +135,13 @@ public sealed class TextFormatTests : IDisposable
         Assert.Contains(objects, o => o.GetProperty("status").GetString() == "offline"
             && o.GetProperty("battery_pct").ValueKind == JsonValueKind.Null
             && o.GetProperty("signal_dbm").ValueKind == JsonValueKind.Null);
-        Assert.Equal(
-            $$"""{"device_id":"{{rows[0].DeviceId}}","timestamp":"2026-11-27T00:00:00Z","status":"{{rows[0].Status}}","battery_pct":{{Number(rows[0].BatteryPct)}},""",
-            (await File.ReadAllTextAsync(files.Single().Path, Cancellation))[1..][..^0].Split(",\"temperature_c\"")[0] + ",");
+        var text = await File.ReadAllTextAsync(files.Single().Path, Cancellation);
+        Assert.StartsWith(
+            $$"""[{"device_id":"{{rows[0].DeviceId}}","timestamp":"2026-11-27T00:00:00Z","status":"{{rows[0].Status}}",""",
+            text,
+            StringComparison.Ordinal);
+        Assert.EndsWith("}]", text, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\d\.\d*0[,}]|\de[+-]?\d", text);
     }
 
     [Fact]
