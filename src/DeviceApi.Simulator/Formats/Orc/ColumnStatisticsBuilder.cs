@@ -72,7 +72,7 @@ internal sealed class ColumnStatisticsBuilder(StatisticsKind kind)
         {
             _stringTooLong = true;
         }
-        else
+        else if (!ReferenceEquals(value, _stringMin) && !ReferenceEquals(value, _stringMax))
         {
             if (_stringMin is null || CompareUtf8Order(value, _stringMin) < 0)
             {

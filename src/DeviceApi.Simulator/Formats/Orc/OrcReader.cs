@@ -482,11 +482,43 @@ public sealed class OrcReader : IDisposable
         var context = new StripeContext(this, stripeBytes, footer);
         var rows = (int)info.RowCount;
 
-        var values = ReadColumn(context, Schema, rows);
         var result = new List<object?[]>(rows);
-        foreach (var value in values)
+        if (Schema.Kind != OrcTypeKind.Struct)
         {
-            result.Add(value is Dictionary<string, object?> fields && Schema.Kind == OrcTypeKind.Struct ? [.. fields.Values] : [value]);
+            foreach (var value in ReadColumn(context, Schema, rows))
+            {
+                result.Add([value]);
+            }
+
+            return result;
+        }
+
+        // Top-level fields go straight into the row arrays rather than through a dictionary per row.
+        var present = context.Stream(Schema.Id, PresentStream) is { } presentStream ? new BooleanRleReader(presentStream) : null;
+        var mask = new bool[rows];
+        var nonNull = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            mask[i] = present?.Next() ?? true;
+            nonNull += mask[i] ? 1 : 0;
+        }
+
+        var fields = Schema.Children.Select(child => ReadColumn(context, child, nonNull)).ToArray();
+        var next = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            var row = new object?[fields.Length];
+            if (mask[i])
+            {
+                for (var f = 0; f < fields.Length; f++)
+                {
+                    row[f] = fields[f][next];
+                }
+
+                next++;
+            }
+
+            result.Add(row);
         }
 
         return result;
