@@ -344,7 +344,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             var stored = seconds < 0 && nanos > 999_999 ? seconds + 1 : seconds;
             _secondsRle.Write(stored - OrcEpochSeconds);
             _nanosRle.Write(EncodeNanos(nanos));
-            Statistics.AddTimestampMillis(Math.DivRem(ticks, TimeSpan.TicksPerMillisecond, out var sub) - (sub < 0 ? 1 : 0));
+            Statistics.AddTimestampTicks(ticks);
         }
 
         public StreamWriter Seconds()

@@ -271,6 +271,7 @@ public sealed class OrcReader : IDisposable
         ulong count = 0;
         var hasNull = false;
         long? intMin = null, intMax = null, timeMin = null, timeMax = null;
+        int timeMinNanos = 0, timeMaxNanos = 999_999;
         double? doubleMin = null, doubleMax = null;
         string? stringMin = null, stringMax = null;
         var reader = new ProtoReader(message);
@@ -328,6 +329,8 @@ public sealed class OrcReader : IDisposable
                         {
                             case 3: timeMin = times.SInt64(); break;
                             case 4: timeMax = times.SInt64(); break;
+                            case 5: timeMinNanos = (int)times.Varint() - 1; break;
+                            case 6: timeMaxNanos = (int)times.Varint() - 1; break;
                             default: times.Skip(); break;
                         }
                     }
@@ -342,7 +345,17 @@ public sealed class OrcReader : IDisposable
             }
         }
 
-        return new OrcColumnStatistics(count, hasNull, intMin, intMax, doubleMin, doubleMax, stringMin, stringMax, timeMin, timeMax);
+        return new OrcColumnStatistics(
+            count,
+            hasNull,
+            intMin,
+            intMax,
+            doubleMin,
+            doubleMax,
+            stringMin,
+            stringMax,
+            timeMin is { } min ? new OrcTimestamp(Math.DivRem(min, 1000, out var minRest) - (minRest < 0 ? 1 : 0), (int)(((minRest + 1000) % 1000) * 1_000_000) + timeMinNanos) : null,
+            timeMax is { } max ? new OrcTimestamp(Math.DivRem(max, 1000, out var maxRest) - (maxRest < 0 ? 1 : 0), (int)(((maxRest + 1000) % 1000) * 1_000_000) + timeMaxNanos) : null);
     }
 
     private static StripeFooter ParseStripeFooter(byte[] message)
