@@ -139,16 +139,20 @@ public sealed class OrcReader : IDisposable
         var signal = Field("signal_dbm");
         var firmware = Field("firmware");
 
-        foreach (var row in ReadRows())
+        for (var index = 0; index < _stripes.Count; index++)
         {
-            yield return new DeviceStatusRow(
-                (string)row[deviceId]!,
-                ((OrcTimestamp)row[timestamp]!).ToDateTime(),
-                (string)row[status]!,
-                (double?)row[battery],
-                (double?)row[temperature],
-                (int?)row[signal],
-                (string)row[firmware]!);
+            var (rowCount, fields) = ReadStripeFields(index);
+            for (var i = 0; i < rowCount; i++)
+            {
+                yield return new DeviceStatusRow(
+                    (string)fields[deviceId][i]!,
+                    ((OrcTimestamp)fields[timestamp][i]!).ToDateTime(),
+                    (string)fields[status][i]!,
+                    (double?)fields[battery][i],
+                    (double?)fields[temperature][i],
+                    (int?)fields[signal][i],
+                    (string)fields[firmware][i]!);
+            }
         }
     }
 
@@ -489,24 +493,36 @@ public sealed class OrcReader : IDisposable
 
     private List<object?[]> ReadStripe(int index)
     {
+        var (rowCount, fields) = ReadStripeFields(index);
+        var rows = new List<object?[]>(rowCount);
+        for (var i = 0; i < rowCount; i++)
+        {
+            var row = new object?[fields.Length];
+            for (var f = 0; f < fields.Length; f++)
+            {
+                row[f] = fields[f][i];
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// <summary>The values of each top-level field of one stripe (the root value itself when it is no struct).</summary>
+    private (int RowCount, object?[][] Fields) ReadStripeFields(int index)
+    {
         var info = _stripes[index];
         var stripeBytes = ReadAt(info.Offset, (int)(info.IndexLength + info.DataLength));
         var footer = ParseStripeFooter(Decompress(ReadAt(info.Offset + info.IndexLength + info.DataLength, (int)info.FooterLength)));
         var context = new StripeContext(this, stripeBytes, footer);
         var rows = (int)info.RowCount;
-
-        var result = new List<object?[]>(rows);
         if (Schema.Kind != OrcTypeKind.Struct)
         {
-            foreach (var value in ReadColumn(context, Schema, rows))
-            {
-                result.Add([value]);
-            }
-
-            return result;
+            return (rows, [ReadColumn(context, Schema, rows)]);
         }
 
-        // Top-level fields go straight into the row arrays rather than through a dictionary per row.
+        // Top-level fields are read as columns rather than through a dictionary per row.
         var present = context.Stream(Schema.Id, PresentStream) is { } presentStream ? new BooleanRleReader(presentStream) : null;
         var mask = new bool[rows];
         var nonNull = 0;
@@ -517,24 +533,27 @@ public sealed class OrcReader : IDisposable
         }
 
         var fields = Schema.Children.Select(child => ReadColumn(context, child, nonNull)).ToArray();
+        if (nonNull == rows)
+        {
+            return (rows, fields);
+        }
+
+        var spread = fields.Select(_ => new object?[rows]).ToArray();
         var next = 0;
         for (var i = 0; i < rows; i++)
         {
-            var row = new object?[fields.Length];
             if (mask[i])
             {
                 for (var f = 0; f < fields.Length; f++)
                 {
-                    row[f] = fields[f][next];
+                    spread[f][i] = fields[f][next];
                 }
 
                 next++;
             }
-
-            result.Add(row);
         }
 
-        return result;
+        return (rows, spread);
     }
 
     private object?[] ReadColumn(StripeContext context, OrcType type, int count)
