@@ -65,8 +65,8 @@ public class OrcDeviceStatusWriterTests
         Assert.False(statistics[1].HasNull);
         Assert.Equal(rows.Select(r => r.DeviceId).Min(StringComparer.Ordinal), statistics[1].StringMinimum);
         Assert.Equal(rows.Select(r => r.DeviceId).Max(StringComparer.Ordinal), statistics[1].StringMaximum);
-        Assert.Equal(new DateTimeOffset(rows.Min(r => r.Timestamp)).ToUnixTimeMilliseconds(), statistics[2].TimestampMinimumMillis);
-        Assert.Equal(new DateTimeOffset(rows.Max(r => r.Timestamp)).ToUnixTimeMilliseconds(), statistics[2].TimestampMaximumMillis);
+        Assert.Equal(OrcTimestamp.FromDateTime(rows.Min(r => r.Timestamp)), statistics[2].TimestampMinimum);
+        Assert.Equal(OrcTimestamp.FromDateTime(rows.Max(r => r.Timestamp)), statistics[2].TimestampMaximum);
         var online = rows.Count(r => r.BatteryPct is not null);
         Assert.Equal((ulong)online, statistics[4].NumberOfValues);
         Assert.True(statistics[4].HasNull);
@@ -108,6 +108,8 @@ public class OrcDeviceStatusWriterTests
         var read = reader.ReadDeviceStatusRows().ToList();
         Assert.Equal(rows.Select(r => r.Timestamp), read.Select(r => r.Timestamp));
         Assert.All(read, r => Assert.Equal(DateTimeKind.Utc, r.Timestamp.Kind));
+        Assert.Equal(OrcTimestamp.FromDateTime(rows.Min(r => r.Timestamp)), reader.ColumnStatistics[2].TimestampMinimum);
+        Assert.Equal(OrcTimestamp.FromDateTime(rows.Max(r => r.Timestamp)), reader.ColumnStatistics[2].TimestampMaximum);
     }
 
     [Fact]

@@ -75,5 +75,28 @@ public class OrcReaderReferenceFileTests
         Assert.Equal(
             "struct<boolean1:boolean,byte1:tinyint,short1:smallint,int1:int,long1:bigint,float1:float,double1:double,bytes1:binary,string1:string,middle:struct<list:array<struct<int1:int,string1:string>>>,list:array<struct<int1:int,string1:string>>,map:map<string,struct<int1:int,string1:string>>>",
             reader.Schema.ToString());
+        var int1 = reader.Schema.Children[3];
+        var string1 = reader.Schema.Children[8];
+        Assert.Equal(2UL, reader.ColumnStatistics[0].NumberOfValues);
+        Assert.Equal(65536, reader.ColumnStatistics[int1.Id].IntegerMinimum);
+        Assert.Equal(65536, reader.ColumnStatistics[int1.Id].IntegerMaximum);
+        Assert.Equal("bye", reader.ColumnStatistics[string1.Id].StringMinimum);
+        Assert.Equal("hi", reader.ColumnStatistics[string1.Id].StringMaximum);
+        Assert.All(reader.Stripes, stripe => Assert.Equal("US/Pacific", stripe.WriterTimezone));
+    }
+
+    [Fact]
+    public void ReadsFromAStreamThatCannotSeek()
+    {
+        var bytes = File.ReadAllBytes(OrcTestData.File("TestOrcFile.testSnappy.orc"));
+        using var reader = new OrcReader(new ForwardOnlyStream(bytes));
+
+        Assert.Equal(OrcCompressionKind.Snappy, reader.Compression);
+        Assert.Equal(10_000, reader.ReadRows().Count());
+    }
+
+    private sealed class ForwardOnlyStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 }

@@ -72,7 +72,7 @@ internal sealed class ColumnStatisticsBuilder(StatisticsKind kind)
         {
             _stringTooLong = true;
         }
-        else
+        else if (!ReferenceEquals(value, _stringMin) && !ReferenceEquals(value, _stringMax))
         {
             if (_stringMin is null || CompareUtf8Order(value, _stringMin) < 0)
             {
@@ -86,12 +86,12 @@ internal sealed class ColumnStatisticsBuilder(StatisticsKind kind)
         }
     }
 
-    /// <summary>Adds a timestamp given as milliseconds since 1970 UTC, the unit of ORC's timestamp statistics.</summary>
-    public void AddTimestampMillis(long millis)
+    /// <summary>Adds a timestamp given as 100 ns ticks since 1970 UTC.</summary>
+    public void AddTimestampTicks(long ticks)
     {
         Count++;
-        _intMin = Math.Min(_intMin, millis);
-        _intMax = Math.Max(_intMax, millis);
+        _intMin = Math.Min(_intMin, ticks);
+        _intMax = Math.Max(_intMax, ticks);
     }
 
     public void Merge(ColumnStatisticsBuilder other)
@@ -176,10 +176,22 @@ internal sealed class ColumnStatisticsBuilder(StatisticsKind kind)
                     message.Message(4, scratch);
                     break;
                 case StatisticsKind.Timestamp:
-                    // minimumUtc/maximumUtc; without the nanosecond fields readers widen the maximum to the
-                    // end of its millisecond, so truncated milliseconds stay correct bounds.
-                    scratch.SInt64(3, _intMin);
-                    scratch.SInt64(4, _intMax);
+                    // Milliseconds in minimumUtc/maximumUtc, the rest of the nanoseconds plus one in
+                    // minimumNanos/maximumNanos; readers take a missing one as 0 and 999,999.
+                    var (minMillis, minNanos) = SplitTicks(_intMin);
+                    var (maxMillis, maxNanos) = SplitTicks(_intMax);
+                    scratch.SInt64(3, minMillis);
+                    scratch.SInt64(4, maxMillis);
+                    if (minNanos != 0)
+                    {
+                        scratch.UInt64(5, (ulong)minNanos + 1);
+                    }
+
+                    if (maxNanos != 999_999)
+                    {
+                        scratch.UInt64(6, (ulong)maxNanos + 1);
+                    }
+
                     message.Message(9, scratch);
                     break;
                 case StatisticsKind.None:
@@ -189,6 +201,18 @@ internal sealed class ColumnStatisticsBuilder(StatisticsKind kind)
         }
 
         message.Bool(10, HasNull);
+    }
+
+    private static (long Millis, int Nanos) SplitTicks(long ticks)
+    {
+        var millis = Math.DivRem(ticks, TimeSpan.TicksPerMillisecond, out var remainder);
+        if (remainder < 0)
+        {
+            millis--;
+            remainder += TimeSpan.TicksPerMillisecond;
+        }
+
+        return (millis, (int)remainder * 100);
     }
 
     /// <summary>Orders strings as their UTF-8 bytes compare, which is how ORC readers interpret string bounds.</summary>

@@ -9,8 +9,8 @@ namespace DeviceApi.Simulator.Formats.Orc;
 /// </summary>
 public sealed class OrcDeviceStatusWriter : IResultFileWriter
 {
-    internal const long OrcEpochSeconds = 1_420_070_400;
-    internal const string SoftwareVersion = "DeviceApi.Simulator ORC writer";
+    private const long OrcEpochSeconds = 1_420_070_400;
+    private const string SoftwareVersion = "DeviceApi.Simulator ORC writer";
 
     private const ulong StructKind = 12, StringKind = 7, TimestampKind = 9, DoubleKind = 6, IntKind = 3;
     private const ulong DirectEncoding = 0, DirectV2Encoding = 2;
@@ -22,6 +22,9 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
 
     private static readonly string[] FieldNames =
         ["device_id", "timestamp", "status", "battery_pct", "temperature_c", "signal_dbm", "firmware"];
+
+    private static readonly ulong[] ColumnEncodings =
+        [DirectEncoding, DirectV2Encoding, DirectV2Encoding, DirectV2Encoding, DirectEncoding, DirectEncoding, DirectV2Encoding, DirectV2Encoding];
 
     private readonly Stream _output;
     private readonly OrcWriterOptions _options;
@@ -53,6 +56,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
     private int _stripeRows;
     private ulong _totalRows;
     private bool _completed;
+    private bool _disposed;
 
     public OrcDeviceStatusWriter(Stream output)
         : this(output, new OrcWriterOptions())
@@ -73,7 +77,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
 
     public async ValueTask WriteAsync(ReadOnlyMemory<DeviceStatusRow> rows, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_completed, this);
+        ThrowIfClosed();
         while (!rows.IsEmpty)
         {
             var taken = Append(rows.Span);
@@ -87,7 +91,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_completed, this);
+        ThrowIfClosed();
         if (_stripeRows > 0)
         {
             await FlushStripeAsync(cancellationToken);
@@ -101,11 +105,21 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         _completed = true;
     }
 
+    /// <summary>Releases the writer's buffers; without <see cref="CompleteAsync"/> first the file stays incomplete.</summary>
     public ValueTask DisposeAsync()
     {
-        _completed = true;
+        _disposed = true;
         _compressor.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private void ThrowIfClosed()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_completed)
+        {
+            throw new InvalidOperationException("The ORC file is already complete.");
+        }
     }
 
     private int Append(ReadOnlySpan<DeviceStatusRow> rows)
@@ -162,8 +176,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         }
 
         var dataLength = _pending.Length - stripeStart;
-        ulong[] encodings = [DirectEncoding, DirectV2Encoding, DirectV2Encoding, DirectV2Encoding, DirectEncoding, DirectEncoding, DirectV2Encoding, DirectV2Encoding];
-        foreach (var encoding in encodings)
+        foreach (var encoding in ColumnEncodings)
         {
             _nested.Clear();
             _nested.UInt64(1, encoding);
@@ -344,7 +357,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             var stored = seconds < 0 && nanos > 999_999 ? seconds + 1 : seconds;
             _secondsRle.Write(stored - OrcEpochSeconds);
             _nanosRle.Write(EncodeNanos(nanos));
-            Statistics.AddTimestampMillis(Math.DivRem(ticks, TimeSpan.TicksPerMillisecond, out var sub) - (sub < 0 ? 1 : 0));
+            Statistics.AddTimestampTicks(ticks);
         }
 
         public StreamWriter Seconds()

@@ -139,16 +139,20 @@ public sealed class OrcReader : IDisposable
         var signal = Field("signal_dbm");
         var firmware = Field("firmware");
 
-        foreach (var row in ReadRows())
+        for (var index = 0; index < _stripes.Count; index++)
         {
-            yield return new DeviceStatusRow(
-                (string)row[deviceId]!,
-                ((OrcTimestamp)row[timestamp]!).ToDateTime(),
-                (string)row[status]!,
-                (double?)row[battery],
-                (double?)row[temperature],
-                (int?)row[signal],
-                (string)row[firmware]!);
+            var (rowCount, fields) = ReadStripeFields(index);
+            for (var i = 0; i < rowCount; i++)
+            {
+                yield return new DeviceStatusRow(
+                    (string)fields[deviceId][i]!,
+                    ((OrcTimestamp)fields[timestamp][i]!).ToDateTime(),
+                    (string)fields[status][i]!,
+                    (double?)fields[battery][i],
+                    (double?)fields[temperature][i],
+                    (int?)fields[signal][i],
+                    (string)fields[firmware][i]!);
+            }
         }
     }
 
@@ -271,6 +275,7 @@ public sealed class OrcReader : IDisposable
         ulong count = 0;
         var hasNull = false;
         long? intMin = null, intMax = null, timeMin = null, timeMax = null;
+        int timeMinNanos = 0, timeMaxNanos = 999_999;
         double? doubleMin = null, doubleMax = null;
         string? stringMin = null, stringMax = null;
         var reader = new ProtoReader(message);
@@ -328,6 +333,8 @@ public sealed class OrcReader : IDisposable
                         {
                             case 3: timeMin = times.SInt64(); break;
                             case 4: timeMax = times.SInt64(); break;
+                            case 5: timeMinNanos = (int)times.Varint() - 1; break;
+                            case 6: timeMaxNanos = (int)times.Varint() - 1; break;
                             default: times.Skip(); break;
                         }
                     }
@@ -342,7 +349,17 @@ public sealed class OrcReader : IDisposable
             }
         }
 
-        return new OrcColumnStatistics(count, hasNull, intMin, intMax, doubleMin, doubleMax, stringMin, stringMax, timeMin, timeMax);
+        return new OrcColumnStatistics(
+            count,
+            hasNull,
+            intMin,
+            intMax,
+            doubleMin,
+            doubleMax,
+            stringMin,
+            stringMax,
+            timeMin is { } min ? new OrcTimestamp(Math.DivRem(min, 1000, out var minRest) - (minRest < 0 ? 1 : 0), (int)(((minRest + 1000) % 1000) * 1_000_000) + timeMinNanos) : null,
+            timeMax is { } max ? new OrcTimestamp(Math.DivRem(max, 1000, out var maxRest) - (maxRest < 0 ? 1 : 0), (int)(((maxRest + 1000) % 1000) * 1_000_000) + timeMaxNanos) : null);
     }
 
     private static StripeFooter ParseStripeFooter(byte[] message)
@@ -476,20 +493,67 @@ public sealed class OrcReader : IDisposable
 
     private List<object?[]> ReadStripe(int index)
     {
+        var (rowCount, fields) = ReadStripeFields(index);
+        var rows = new List<object?[]>(rowCount);
+        for (var i = 0; i < rowCount; i++)
+        {
+            var row = new object?[fields.Length];
+            for (var f = 0; f < fields.Length; f++)
+            {
+                row[f] = fields[f][i];
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// <summary>The values of each top-level field of one stripe (the root value itself when it is no struct).</summary>
+    private (int RowCount, object?[][] Fields) ReadStripeFields(int index)
+    {
         var info = _stripes[index];
         var stripeBytes = ReadAt(info.Offset, (int)(info.IndexLength + info.DataLength));
         var footer = ParseStripeFooter(Decompress(ReadAt(info.Offset + info.IndexLength + info.DataLength, (int)info.FooterLength)));
         var context = new StripeContext(this, stripeBytes, footer);
         var rows = (int)info.RowCount;
-
-        var values = ReadColumn(context, Schema, rows);
-        var result = new List<object?[]>(rows);
-        foreach (var value in values)
+        if (Schema.Kind != OrcTypeKind.Struct)
         {
-            result.Add(value is Dictionary<string, object?> fields && Schema.Kind == OrcTypeKind.Struct ? [.. fields.Values] : [value]);
+            return (rows, [ReadColumn(context, Schema, rows)]);
         }
 
-        return result;
+        // Top-level fields are read as columns rather than through a dictionary per row.
+        var present = context.Stream(Schema.Id, PresentStream) is { } presentStream ? new BooleanRleReader(presentStream) : null;
+        var mask = new bool[rows];
+        var nonNull = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            mask[i] = present?.Next() ?? true;
+            nonNull += mask[i] ? 1 : 0;
+        }
+
+        var fields = Schema.Children.Select(child => ReadColumn(context, child, nonNull)).ToArray();
+        if (nonNull == rows)
+        {
+            return (rows, fields);
+        }
+
+        var spread = fields.Select(_ => new object?[rows]).ToArray();
+        var next = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            if (mask[i])
+            {
+                for (var f = 0; f < fields.Length; f++)
+                {
+                    spread[f][i] = fields[f][next];
+                }
+
+                next++;
+            }
+        }
+
+        return (rows, spread);
     }
 
     private object?[] ReadColumn(StripeContext context, OrcType type, int count)

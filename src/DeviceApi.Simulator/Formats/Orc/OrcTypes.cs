@@ -153,9 +153,10 @@ public readonly record struct OrcTimestamp(long Seconds, int Nanoseconds)
     public DateTime ToDateTime() =>
         new(DateTime.UnixEpoch.Ticks + (Seconds * TimeSpan.TicksPerSecond) + (Nanoseconds / 100), DateTimeKind.Utc);
 
+    /// <summary>The timestamp of a UTC <see cref="DateTime"/>; an unspecified kind counts as UTC.</summary>
     public static OrcTimestamp FromDateTime(DateTime value)
     {
-        var ticks = value.ToUniversalTime().Ticks - DateTime.UnixEpoch.Ticks;
+        var ticks = (value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : value).Ticks - DateTime.UnixEpoch.Ticks;
         var seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var remainder);
         if (remainder < 0)
         {
@@ -188,8 +189,8 @@ public sealed record OrcColumnStatistics(
     double? DoubleMaximum,
     string? StringMinimum,
     string? StringMaximum,
-    long? TimestampMinimumMillis,
-    long? TimestampMaximumMillis);
+    OrcTimestamp? TimestampMinimum,
+    OrcTimestamp? TimestampMaximum);
 
 /// <summary>Where a stripe lies, how many rows it holds, and what its footer says.</summary>
 public sealed record OrcStripeInfo(
