@@ -161,4 +161,19 @@ public sealed class TokenTests
         Assert.Equal(3600, body.GetProperty("expires_in").GetInt32());
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
+
+    [Fact]
+    public async Task TokenRequestThatIsNotAFormIs400InvalidRequest()
+    {
+        await using var simulator = await TestSimulator.StartAsync(authorize: false);
+
+        using var response = await simulator.Http.PostAsync(
+            "oauth2/token",
+            new StringContent("""{"grant_type":"client_credentials"}""", Encoding.UTF8, "application/json"),
+            Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        Assert.Equal("invalid_request", body.GetProperty("error").GetString());
+    }
 }
