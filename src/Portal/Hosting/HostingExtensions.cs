@@ -53,7 +53,8 @@ public static class HostingExtensions
 
     public static IEndpointRouteBuilder MapPortalShell(this IEndpointRouteBuilder app)
     {
-        app.MapStaticAssets();
+        // Public: the sign-in page and the public start page need their stylesheets and scripts.
+        app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
