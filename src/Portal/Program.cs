@@ -9,8 +9,8 @@ builder.AddPortalSecurity();
 
 var app = builder.Build();
 
-app.UsePortalSecurity();
 app.UsePortalShell();
+app.UsePortalSecurity();
 app.MapPortalShell();
 app.MapAccountEndpoints();
 

@@ -90,7 +90,10 @@ public static class SecurityHostingExtensions
         return builder;
     }
 
-    /// <summary>Security headers on every response, then authentication and authorization. Call before antiforgery.</summary>
+    /// <summary>
+    /// Security headers, authentication, authorization and antiforgery, in that order. Call after the exception
+    /// handler and status code pages, whose re-executed requests must be authorized too.
+    /// </summary>
     public static WebApplication UsePortalSecurity(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -98,6 +101,7 @@ public static class SecurityHostingExtensions
         app.UseSecurityHeaders(SecurityHeaders.Build(app.Environment.IsDevelopment(), authority));
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery();
         return app;
     }
 
