@@ -9,7 +9,7 @@ namespace Portal.Security;
 /// (<c>roles</c>, or its mapped role claim) or as a group object id (<c>groups</c>), whatever claim type the
 /// identity uses for roles.
 /// </summary>
-internal sealed class AdminRoleClaimsTransformation(IOptionsMonitor<PortalAuthorizationOptions> options) : IClaimsTransformation
+public sealed class AdminRoleClaimsTransformation(IOptionsMonitor<PortalAuthorizationOptions> options) : IClaimsTransformation
 {
     private static readonly string[] SourceClaimTypes = ["roles", "role", ClaimTypes.Role, "groups"];
 
@@ -27,7 +27,7 @@ internal sealed class AdminRoleClaimsTransformation(IOptionsMonitor<PortalAuthor
         }
 
         // Transformations may run more than once per request: change a copy, never the authenticated principal.
-        var copy = principal.Clone();
+        var copy = new ClaimsPrincipal(principal.Identities.Select(i => i.Clone()));
         ((ClaimsIdentity)copy.Identity!).AddClaim(new Claim(identity.RoleClaimType, adminRole));
         return Task.FromResult(copy);
     }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Portal.Security;
 
 /// <summary>Re-checks the user of an open page, so a withdrawn role or an ended session takes effect without a reload.</summary>
-internal sealed class PortalAuthenticationStateProvider(
+public sealed class PortalAuthenticationStateProvider(
     ILoggerFactory loggerFactory,
     IOptions<SecurityOptions> options,
     SignedInUserValidator validator,

@@ -25,6 +25,6 @@ public static class ReturnUrl
                 return "/";
             }
         }
-        return Uri.IsWellFormedUriString(url, UriKind.Relative) ? url : "/";
+        return Uri.TryCreate(url, UriKind.Relative, out _) ? url : "/";
     }
 }
