@@ -59,6 +59,8 @@ public class EntraSignInTests(EntraPortalFactory factory) : IClassFixture<EntraP
         Assert.Contains("openid", query["scope"], StringComparison.Ordinal);
         Assert.Equal(0, factory.BackchannelCalls);
         Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.Contains("secure", StringComparison.OrdinalIgnoreCase));
+        Assert.NotEmpty(factory.Logs.Entries);
+        Assert.DoesNotContain(factory.Logs.Entries, e => e.Contains(EntraPortalFactory.ClientSecret, StringComparison.Ordinal));
     }
 
     [Fact]

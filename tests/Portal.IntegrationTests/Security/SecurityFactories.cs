@@ -10,7 +10,7 @@ using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 namespace Portal.IntegrationTests.Security;
 
 /// <summary>The portal in Development with every log entry captured.</summary>
-public sealed class LoggedPortalFactory : PortalFactory
+public class LoggedPortalFactory : PortalFactory
 {
     public LogCapture Logs { get; } = new();
 
