@@ -65,7 +65,7 @@ internal static class SessionCookieEvents
         events.OnRedirectToAccessDenied = context =>
         {
             context.HttpContext.RequestServices.GetRequiredService<AuditLog>()
-                .AccessDenied(context.HttpContext.User, context.Request.Path.Value ?? "/");
+                .AccessDenied(context.HttpContext.User, (context.Request.PathBase + context.Request.Path).Value ?? "/");
             if (IsPageRequest(context.Request))
             {
                 return redirectToAccessDenied(context);
