@@ -37,7 +37,8 @@ public static class OutboundGuardExtensions
     /// Confines the client to its configured hosts (<see cref="OutboundGuardOptions"/>, bound from
     /// <c>Security:Outbound:{name}</c>, plus what <paramref name="configure"/> adds), follows no redirects, caps time
     /// and response size, and replaces the default request logging (which writes full URLs, and pre-signed URLs are
-    /// credentials) with one that logs scheme, host and path only.
+    /// credentials) with one that logs scheme, host and path only. Add it before a resilience handler, so a refused
+    /// host fails once instead of being retried and the time cap spans every attempt.
     /// </summary>
     public static IHttpClientBuilder AddOutboundGuard(
         this IHttpClientBuilder builder,
