@@ -171,6 +171,8 @@ public static class SecurityHostingExtensions
                 hub.EnableDetailedErrors = isDevelopment;
             });
 
+        builder.Services.AddSingleton<IUserIdProvider, PortalUserIdProvider>();
+
         // Every other hub (the export notifications) only receives subscriptions: a small limit is plenty.
         builder.Services.AddSignalR(hub =>
         {
