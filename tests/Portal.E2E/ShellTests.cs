@@ -9,6 +9,7 @@ public class ShellTests(PortalServer server) : IClassFixture<PortalServer>
     {
         var page = await server.NewPageAsync();
         await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator("[data-interactive=true]")).ToBeAttachedAsync();
 
         var appBar = page.Locator(".mud-appbar");
         await Assertions.Expect(appBar).ToHaveCSSAsync("background-color", "rgb(57, 73, 171)");
