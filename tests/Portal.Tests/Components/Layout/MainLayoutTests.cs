@@ -6,6 +6,8 @@ namespace Portal.Tests.Components.Layout;
 
 public class MainLayoutTests : PortalTestContext
 {
+    public MainLayoutTests() => AddAuthorization();
+
     [Fact]
     public void ShowsTheEnvironmentBannerWhenConfigured()
     {
