@@ -48,12 +48,12 @@ public class ExportTestContext : PortalTestContext
     public void SignInAs(string id, string name, bool admin = false)
     {
         Authorization.SetAuthorized(name);
-        Authorization.SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, id));
         if (admin)
         {
             Authorization.SetRoles(AdminRole);
             Authorization.SetPolicies(PortalAuthorizationOptions.AdminPolicy);
         }
+        Authorization.SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, id));
     }
 
     public ExportSummary AddExport(ExportStatus status, string ownerId = UserId, string ownerName = UserName, FileFormat format = FileFormat.Csv,
