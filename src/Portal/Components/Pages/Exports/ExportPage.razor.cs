@@ -17,6 +17,7 @@ public sealed partial class ExportPage : IDisposable
     private string? _error;
     private IDisposable? _subscription;
     private ITimer? _ticker;
+    private DateTimeOffset _countedUntil = DateTimeOffset.MinValue;
 
     [Parameter]
     public Guid Id { get; set; }
@@ -115,8 +116,10 @@ public sealed partial class ExportPage : IDisposable
     {
         // Re-render only while something on the page counts: an open request's clock or a link's validity.
         var now = Clock.GetUtcNow();
-        if (_export is { } export && (export.Summary.Status.IsOpen() || export.Files.Any(f => f.UrlExpiresAt > now.AddSeconds(-1))))
+        if (_export is { } export && (export.Summary.Status.IsOpen() || export.Files.Any(f => f.UrlExpiresAt > _countedUntil)))
         {
+            // One more render after the last link ran out, so it no longer shows a countdown.
+            _countedUntil = now;
             StateHasChanged();
         }
         return Task.CompletedTask;
