@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
 using Portal.Components.Shared;
 using Portal.Exports;
@@ -16,6 +17,7 @@ public sealed partial class NotificationBell : IDisposable
 
     private IReadOnlyList<ExportNotice> _notices = [];
     private int _unread;
+    private bool _open;
     private ExportUser? _user;
     private IDisposable? _subscription;
 
@@ -109,9 +111,10 @@ public sealed partial class NotificationBell : IDisposable
         }, key: $"{change.ExportId}:{change.Status}");
     }
 
-    private async Task OnOpenChangedAsync(bool open)
+    private async Task ToggleAsync()
     {
-        if (!open || _unread == 0 || _user is null)
+        _open = !_open;
+        if (!_open || _unread == 0 || _user is null)
         {
             return;
         }
@@ -123,6 +126,16 @@ public sealed partial class NotificationBell : IDisposable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Logger.LogWarning(ex, "Could not mark the notices read.");
+        }
+    }
+
+    private void Close() => _open = false;
+
+    private void OnKeyDown(KeyboardEventArgs e)
+    {
+        if (e.Key == "Escape")
+        {
+            _open = false;
         }
     }
 
