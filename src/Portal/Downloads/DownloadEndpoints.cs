@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Portal.Exports;
@@ -53,11 +54,11 @@ public static class DownloadEndpoints
         Guid id,
         int part,
         HttpContext context,
-        IExportService exports,
-        IOptionsSnapshot<DownloadOptions> downloadOptions,
-        IOptions<PortalAuthorizationOptions> authorizationOptions,
-        IHttpClientFactory httpClients,
-        ILoggerFactory loggers)
+        [FromServices] IExportService exports,
+        [FromServices] IOptionsSnapshot<DownloadOptions> downloadOptions,
+        [FromServices] IOptions<PortalAuthorizationOptions> authorizationOptions,
+        [FromServices] IHttpClientFactory httpClients,
+        [FromServices] ILoggerFactory loggers)
     {
         var user = ExportUser.FromPrincipal(context.User, authorizationOptions.Value.AdminRole);
         var link = await exports.GetDownloadAsync(user, id, part, context.RequestAborted);

@@ -18,7 +18,9 @@ public static class ExportUiExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddScoped<UserTimeZone>();
-        builder.Services.AddScoped<ExportActions>();
+        // A factory, not a type: the export service comes from the engine's registration, which the container
+        // must not insist on when it validates this one.
+        builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<ExportActions>(sp));
         return builder;
     }
 }
