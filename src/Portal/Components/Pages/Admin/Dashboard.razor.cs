@@ -13,6 +13,7 @@ public sealed partial class Dashboard
     private ExportStatistics? _stats;
     private string[] _dayLabels = [];
     private List<ChartSeries<double>> _daySeries = [];
+    private StackedBarChartOptions _dayOptions = new();
     private string[] _formatLabels = [];
     private List<ChartSeries<double>> _durationSeries = [];
     private string[] _failureLabels = [];
@@ -81,6 +82,9 @@ public sealed partial class Dashboard
             Data = new ChartData<double>([.. days.Select(day => (double)stats.RequestsPerDay.Where(d => d.Day == day && d.Status == status).Sum(d => d.Count))]),
         })];
 
+        // A status keeps its colour whichever statuses a period has: failures read red at a glance.
+        _dayOptions = new StackedBarChartOptions { ChartPalette = [.. _daySeries.Select(series => StatusColours[StatusNamed(series.Name)])] };
+
         _formatLabels = [.. stats.DurationsByFormat.Select(f => f.Format.UpstreamName())];
         _durationSeries =
         [
@@ -92,6 +96,20 @@ public sealed partial class Dashboard
         _failureLabels = [.. stats.FailuresByReason.Select(f => f.Reason)];
         _failureSeries = [new() { Name = "Failures", Data = new ChartData<double>([.. stats.FailuresByReason.Select(f => (double)f.Count)]) }];
     }
+
+    private static readonly Dictionary<ExportStatus, string> StatusColours = new()
+    {
+        [ExportStatus.Queued] = "#9e9e9e",
+        [ExportStatus.Submitted] = "#29b6f6",
+        [ExportStatus.InProgress] = "#5c6bc0",
+        [ExportStatus.Completed] = "#43a047",
+        [ExportStatus.Failed] = "#e53935",
+        [ExportStatus.TimedOut] = "#fb8c00",
+        [ExportStatus.Cancelled] = "#78909c",
+        [ExportStatus.Expired] = "#8d6e63",
+    };
+
+    private static ExportStatus StatusNamed(string name) => Enum.GetValues<ExportStatus>().First(s => s.DisplayName() == name);
 
     private static double BudgetPercent(UpstreamHealth health) =>
         health.PollBudgetPerMinute <= 0 ? 0 : Math.Min(100, 100.0 * health.PollsLastMinute / health.PollBudgetPerMinute);
