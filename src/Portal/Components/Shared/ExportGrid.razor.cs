@@ -81,7 +81,7 @@ public sealed partial class ExportGrid : IDisposable
     }
 
     /// <summary>The query for the grid's current page, sort and filters.</summary>
-    public ExportQuery BuildQuery()
+    private ExportQuery BuildQuery()
     {
         DateTimeOffset? createdFrom = null, createdTo = null;
         if (_createdOn is { } day)

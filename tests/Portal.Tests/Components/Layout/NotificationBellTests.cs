@@ -138,4 +138,12 @@ public class NotificationBellTests : ExportTestContext
 
         Assert.NotNull(area.Find("[data-testid=notification-bell]"));
     }
+
+    [Fact]
+    public void TheBellSitsInTheAppBarOfEveryPage()
+    {
+        var layout = Render<MainLayout>(p => p.Add(l => l.Body, (RenderFragment)(b => b.AddContent(0, "page body"))));
+
+        Assert.NotNull(layout.Find("header [data-testid=notification-bell]"));
+    }
 }

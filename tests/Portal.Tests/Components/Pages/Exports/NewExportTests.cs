@@ -200,4 +200,19 @@ public class NewExportTests : ExportTestContext
         page.Find("input[data-testid=format-CSV]").Click();
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=reusable-offer]")));
     }
+
+    [Fact]
+    public void SaysWhenALocalTimeDoesNotExistBecauseTheClocksChange()
+    {
+        var module = JSInterop.SetupModule("./js/time-zone.js");
+        module.Setup<string?>("timeZone").SetResult("Europe/Berlin");
+        Clock.Now = new DateTimeOffset(2026, 3, 29, 12, 0, 0, TimeSpan.Zero);
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Contains("Europe/Berlin", page.Find("[data-testid=time-zone]").TextContent, StringComparison.Ordinal));
+
+        page.Find("input[data-testid=range-from]").Change("2026-03-29T02:30");
+
+        Assert.Contains("does not exist here", page.Markup, StringComparison.Ordinal);
+        Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+    }
 }
