@@ -26,6 +26,7 @@ public sealed partial class ExportGrid : IDisposable
     private DateTime? _createdOn;
     private string? _owner;
     private bool _loading = true;
+    private bool _filtersOpen;
     private string? _error;
     private ExportUser? _user;
     private IDisposable? _subscription;
@@ -56,6 +57,8 @@ public sealed partial class ExportGrid : IDisposable
 
     private bool HasFilters => !string.IsNullOrEmpty(_search) || _status is not null || _format is not null || _createdOn is not null
         || !string.IsNullOrEmpty(_owner);
+
+    private int FilterCount => new object?[] { _status, _format, _createdOn, string.IsNullOrEmpty(_owner) ? null : _owner }.Count(f => f is not null);
 
     private int PageCount => Math.Max(1, (_total + _pageSize - 1) / _pageSize);
 

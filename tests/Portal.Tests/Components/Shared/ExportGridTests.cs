@@ -300,4 +300,18 @@ public class ExportGridTests : ExportTestContext
         Assert.True(page.FindComponent<ExportGrid>().Instance.AdminMode);
         Assert.True(Service.Queries[^1].AllUsers);
     }
+
+    [Fact]
+    public void OnAPhoneTheFiltersFoldBehindAButton()
+    {
+        var grid = RenderGrid();
+        var filters = () => grid.Find("[data-testid=filter-status]").Closest("div.flex-wrap")!;
+        Assert.Contains("d-none", filters().ClassList);
+        Assert.Contains("d-sm-flex", filters().ClassList);
+
+        grid.Find("[data-testid=toggle-filters]").Click();
+
+        Assert.DoesNotContain("d-none", filters().ClassList);
+        Assert.Equal("true", grid.Find("[data-testid=toggle-filters]").GetAttribute("aria-expanded"));
+    }
 }
