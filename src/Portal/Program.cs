@@ -1,3 +1,5 @@
+using Portal.Components.Shared;
+using Portal.Downloads;
 using Portal.Hosting;
 using Portal.Security;
 
@@ -6,6 +8,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddDevelopmentSettings();
 builder.AddPortalShell();
 builder.AddPortalSecurity();
+builder.AddExportPages();
+builder.AddDownloads();
 
 var app = builder.Build();
 
@@ -13,6 +17,7 @@ app.UsePortalShell();
 app.UsePortalSecurity();
 app.MapPortalShell();
 app.MapAccountEndpoints();
+app.MapDownloads();
 
 app.Run();
 
