@@ -19,6 +19,7 @@ var app = builder.Build();
 
 app.UsePortalShell();
 app.MapPortalShell();
+app.MapEmbeddedUpstream();
 app.MapExportNotifications();
 app.MapPortalHealth();
 

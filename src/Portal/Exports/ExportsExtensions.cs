@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -15,7 +16,7 @@ public static class ExportsExtensions
         var services = builder.Services;
         services.AddOptions<ExportsOptions>().BindConfiguration(ExportsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PortalAuthorizationOptions>().BindConfiguration(PortalAuthorizationOptions.SectionName);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SubmissionGate>();
         services.AddSingleton<ExportMetrics>();
         services.AddScoped<IExportService, ExportService>();

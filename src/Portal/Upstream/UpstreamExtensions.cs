@@ -1,3 +1,6 @@
+extern alias simulator;
+
+using simulator::DeviceApi.Simulator;
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -12,6 +15,19 @@ public static class UpstreamExtensions
     {
         var services = builder.Services;
         services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{UpstreamOptions.SectionName}:{nameof(UpstreamOptions.BaseUrl)}"]))
+        {
+            // No vendor configured: host the simulator and sign in with its credentials unless others are given.
+            builder.AddDeviceApiSimulator();
+            services.AddOptions<UpstreamOptions>().PostConfigure<IOptions<SimulatorOptions>>((upstream, simulator) =>
+            {
+                if (upstream.ClientSecret.Length == 0)
+                {
+                    upstream.ClientId = simulator.Value.ClientId;
+                    upstream.ClientSecret = simulator.Value.ClientSecret;
+                }
+            });
+        }
         services.AddSingleton<UpstreamEndpoint>();
         services.AddSingleton<UpstreamTokenProvider>();
         services.AddSingleton<UpstreamMonitor>();
@@ -61,6 +77,16 @@ public static class UpstreamExtensions
         client.AddHttpMessageHandler<UpstreamAuthHandler>();
 
         return builder;
+    }
+
+    /// <summary>Maps the embedded simulator under <see cref="UpstreamEndpoint.EmbeddedPath"/> when no vendor is configured.</summary>
+    public static IEndpointRouteBuilder MapEmbeddedUpstream(this IEndpointRouteBuilder app)
+    {
+        if (app.ServiceProvider.GetRequiredService<UpstreamEndpoint>().IsEmbedded)
+        {
+            app.MapDeviceApiSimulator(UpstreamEndpoint.EmbeddedPath);
+        }
+        return app;
     }
 
     private static bool ShortRetryAfter(HttpResponseMessage? response, TimeSpan max)
