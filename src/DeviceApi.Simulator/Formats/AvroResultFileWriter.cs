@@ -71,8 +71,8 @@ public sealed class AvroResultFileWriter : IResultFileWriter
 
     public ValueTask DisposeAsync()
     {
+        // Closing is all that disposing does; a second close throws.
         Close();
-        _writer.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Parquet;
 using Parquet.Schema;
 
@@ -23,14 +24,18 @@ public sealed class ParquetResultFileWriter : IResultFileWriter
 
     private readonly Stream _output;
     private ParquetWriter? _writer;
-    private readonly string[] _deviceIds = new string[RowGroupSize];
-    private readonly DateTime[] _timestamps = new DateTime[RowGroupSize];
-    private readonly string[] _statuses = new string[RowGroupSize];
-    private readonly double?[] _batteries = new double?[RowGroupSize];
-    private readonly double?[] _temperatures = new double?[RowGroupSize];
-    private readonly int?[] _signals = new int?[RowGroupSize];
-    private readonly string[] _firmwares = new string[RowGroupSize];
+
+    // Pooled: a result of many parts would otherwise leave row-group buffers on the large object heap per part,
+    // and peak memory would grow with the row count until a full collection.
+    private readonly string[] _deviceIds = ArrayPool<string>.Shared.Rent(RowGroupSize);
+    private readonly DateTime[] _timestamps = ArrayPool<DateTime>.Shared.Rent(RowGroupSize);
+    private readonly string[] _statuses = ArrayPool<string>.Shared.Rent(RowGroupSize);
+    private readonly double?[] _batteries = ArrayPool<double?>.Shared.Rent(RowGroupSize);
+    private readonly double?[] _temperatures = ArrayPool<double?>.Shared.Rent(RowGroupSize);
+    private readonly int?[] _signals = ArrayPool<int?>.Shared.Rent(RowGroupSize);
+    private readonly string[] _firmwares = ArrayPool<string>.Shared.Rent(RowGroupSize);
     private int _buffered;
+    private bool _disposed;
 
     public ParquetResultFileWriter(Stream output) => _output = output;
 
@@ -100,9 +105,23 @@ public sealed class ParquetResultFileWriter : IResultFileWriter
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
         }
+
+        ArrayPool<string>.Shared.Return(_deviceIds, clearArray: true);
+        ArrayPool<DateTime>.Shared.Return(_timestamps);
+        ArrayPool<string>.Shared.Return(_statuses, clearArray: true);
+        ArrayPool<double?>.Shared.Return(_batteries);
+        ArrayPool<double?>.Shared.Return(_temperatures);
+        ArrayPool<int?>.Shared.Return(_signals);
+        ArrayPool<string>.Shared.Return(_firmwares, clearArray: true);
     }
 }

@@ -1,3 +1,5 @@
+using DeviceApi.Simulator.Formats.Orc;
+
 namespace DeviceApi.Simulator.Formats;
 
 /// <summary>Creates the writer of a result file for each format.</summary>
@@ -11,7 +13,7 @@ public static class ResultFileWriters
         ResultFileFormat.Json => new JsonResultFileWriter(output),
         ResultFileFormat.Avro => new AvroResultFileWriter(output),
         ResultFileFormat.TextFile => new TextFileResultFileWriter(output),
-        ResultFileFormat.Orc => throw new NotSupportedException("ORC files cannot be written yet."),
+        ResultFileFormat.Orc => new OrcDeviceStatusWriter(output),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 }
