@@ -34,8 +34,11 @@ public class ExportFlowTests(PortalFactory portal) : IClassFixture<PortalFactory
 
         Assert.Equal(3 * 1440, row.RowCount);
         Assert.Equal($"part-00000{format.Extension()}", Assert.Single(row.Files).Name);
-        Assert.Equal([ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed],
-            row.Events.Where(e => e.From != e.To).OrderBy(e => e.Id).Select(e => e.To).Distinct());
+        // In Progress may pass between two polls unseen.
+        var steps = row.Events.Where(e => e.From != e.To).OrderBy(e => e.Id).Select(e => e.To).ToList();
+        Assert.Equal([ExportStatus.Queued, ExportStatus.Submitted], steps.Take(2));
+        Assert.Equal(ExportStatus.Completed, steps[^1]);
+        Assert.All(steps, step => Assert.Contains(step, new[] { ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed }));
         Assert.NotNull(link);
         using var http = new HttpClient();
         using var file = await http.GetAsync(link.Url, Cancellation);

@@ -133,6 +133,13 @@ public class UpstreamFailureTests
         var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.TextFile, Cancellation));
         var completed = await portal.WaitForStatusAsync(id, ExportStatus.Completed);
         var stored = Assert.Single(completed.Files);
+        // The upstream signs afresh once a second has passed; a one-second lifetime means the stored URL is stale then.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTimeOffset.UtcNow <= stored.UrlExpiresAt)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the stored URL expired");
+            await Task.Delay(50, Cancellation);
+        }
 
         var renewed = await portal.Exports().GetDownloadAsync(Alice, id, 0, Cancellation);
 
@@ -146,7 +153,7 @@ public class UpstreamFailureTests
         }
 
         portal.Simulator.Reconfigure(options => options.Retention = TimeSpan.Zero);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        deadline = DateTime.UtcNow.AddSeconds(30);
         while ((await portal.RowAsync(id)).Status != ExportStatus.Expired)
         {
             Assert.True(DateTime.UtcNow < deadline, "the purge was noticed");

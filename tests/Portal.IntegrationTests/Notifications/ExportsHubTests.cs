@@ -55,9 +55,8 @@ public class ExportsHubTests(PortalFactory portal) : IClassFixture<PortalFactory
         Assert.All(bobReceived, c => Assert.Equal(bobsId, c.ExportId));
         Assert.Contains(adminReceived, c => c.ExportId == alicesId);
         Assert.Contains(adminReceived, c => c.ExportId == bobsId);
-        Assert.Equal(
-            [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed],
-            aliceReceived.Select(c => c.Status).Distinct());
+        Assert.Equal([ExportStatus.Queued, ExportStatus.Submitted], aliceReceived.Select(c => c.Status).Take(2));
+        Assert.Equal(ExportStatus.Completed, aliceReceived.Last().Status);
         var completed = aliceReceived.Single(c => c.Status == ExportStatus.Completed);
         Assert.Equal(4320, completed.RowCount);
         Assert.Equal(1, completed.FileCount);
