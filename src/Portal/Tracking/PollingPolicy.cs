@@ -58,9 +58,12 @@ public static class PollingPolicy
             return Clamp(age * options.AgeFactor, options.MinInterval, options.MaxInterval);
         }
 
-        if (age < expected.Earliest)
+        // The first look inside the window: at its end when it is narrow (one poll finds most done), else one dense
+        // interval into it, so a completion anywhere in the window is seen within one dense interval.
+        var firstLook = Min(expected.Latest, expected.Earliest + options.DenseInterval);
+        if (age < firstLook)
         {
-            return Min(expected.Earliest - age, options.MaxInterval);
+            return Min(firstLook - age, options.MaxInterval);
         }
         if (age < expected.Latest)
         {

@@ -18,6 +18,7 @@ public readonly record struct PreparationSample(FileFormat Format, long Minutes,
 public sealed class PreparationEstimator(IDbContextFactory<PortalDbContext> dbFactory, IOptions<TrackerOptions> options)
 {
     private const int MinSamples = 4;
+    private const int Neighbours = 12;
 
     private readonly Lock gate = new();
     private readonly LinkedList<PreparationSample> samples = new();
@@ -77,20 +78,25 @@ public sealed class PreparationEstimator(IDbContextFactory<PortalDbContext> dbFa
     }
 
     /// <summary>
-    /// Fits duration ≈ a + b·minutes over the same format's samples (all formats when too few), then widens the
-    /// fit by the spread of what was actually observed: earliest and latest are the 5th and 95th percentile of
-    /// observed/fitted, applied to this request's fit.
+    /// Takes the completed requests most like this one (same format, closest in range size; all formats while one
+    /// has too few), fits duration ≈ a + b·minutes over them, and widens the fit by how far they actually strayed
+    /// from it: earliest and latest are the 5th and 95th percentile of observed/fitted, applied to this request.
     /// </summary>
     public static PreparationEstimate? Estimate(IReadOnlyList<PreparationSample> history, FileFormat format, long minutes)
     {
         ArgumentNullException.ThrowIfNull(history);
         var same = history.Where(s => s.Format == format).ToList();
-        var pool = same.Count >= MinSamples ? same : null;
-        if (pool is null)
+        var candidates = same.Count >= MinSamples ? same : history.Count >= MinSamples * 2 ? [.. history] : null;
+        if (candidates is null)
         {
             return null;
         }
 
+        var size = Math.Log(Math.Max(minutes, 1));
+        var pool = candidates
+            .OrderBy(s => Math.Abs(Math.Log(Math.Max(s.Minutes, 1)) - size))
+            .Take(Neighbours)
+            .ToList();
         var (a, b) = Fit(pool);
         var ratios = pool
             .Select(s => (s.Duration.TotalSeconds + 0.5) / (Math.Max(a + (b * s.Minutes), 0) + 0.5))

@@ -69,7 +69,7 @@ public class PollingPolicyTests
         var first = PollingPolicy.NextPollAt(new PollContext(submitted, submitted, expected, 0, null), Options);
         Assert.Equal(submitted + Options.MaxInterval, first);
         var second = PollingPolicy.NextPollAt(new PollContext(submitted + TimeSpan.FromSeconds(60), submitted, expected, 0, null), Options);
-        Assert.Equal(submitted + expected.Earliest, second);
+        Assert.Equal(submitted + expected.Earliest + Options.DenseInterval, second);
 
         var inWindow = submitted + TimeSpan.FromSeconds(105);
         Assert.Equal(inWindow + Options.DenseInterval, PollingPolicy.NextPollAt(new PollContext(inWindow, submitted, expected, 0, null), Options));
@@ -77,6 +77,17 @@ public class PollingPolicyTests
         var late = submitted + TimeSpan.FromSeconds(400);
         var lateWait = PollingPolicy.NextPollAt(new PollContext(late, submitted, expected, 0, null), Options) - late;
         Assert.True(lateWait > Options.DenseInterval && lateWait <= Options.MaxInterval);
+    }
+
+    [Fact]
+    public void ANarrowWindowIsLookedAtOnceAtItsEnd()
+    {
+        var submitted = time.GetUtcNow();
+        var expected = new PreparationEstimate(TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(41), TimeSpan.FromSeconds(42));
+
+        var next = PollingPolicy.NextPollAt(new PollContext(submitted + TimeSpan.FromSeconds(10), submitted, expected, 0, null), Options);
+
+        Assert.Equal(submitted + expected.Latest, next);
     }
 
     [Fact]
@@ -155,7 +166,8 @@ public class PollingPolicyTests
         Assert.NotNull(estimate);
         Assert.InRange(estimate.Value.Typical.TotalSeconds, 24, 26);
         Assert.True(estimate.Value.Earliest <= estimate.Value.Typical && estimate.Value.Typical <= estimate.Value.Latest);
-        Assert.Null(PreparationEstimator.Estimate(history, FileFormat.Orc, 1000));
+        Assert.NotNull(PreparationEstimator.Estimate(history, FileFormat.Orc, 1000));
+        Assert.Null(PreparationEstimator.Estimate(history.TakeLast(3).ToList(), FileFormat.Orc, 1000));
     }
 
     private static PreparationEstimate Estimate(int seconds) =>
