@@ -21,6 +21,8 @@ public sealed partial class ExportTracker(
     TrackerSignal signal,
     TrackerHeartbeat heartbeat,
     ExportMetrics metrics,
+    UpstreamEndpoint endpoint,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     IOptions<TrackerOptions> options,
     ILogger<ExportTracker> logger) : BackgroundService
@@ -35,6 +37,14 @@ public sealed partial class ExportTracker(
         await Task.Yield();
         try
         {
+            if (endpoint.IsEmbedded)
+            {
+                // The embedded upstream's address is the server's, known once it listens.
+                var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+                await started.Task.WaitAsync(stoppingToken);
+            }
+
             while (!stoppingToken.IsCancellationRequested)
             {
                 heartbeat.Beat(time.GetUtcNow());

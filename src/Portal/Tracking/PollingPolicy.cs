@@ -60,10 +60,10 @@ public static class PollingPolicy
 
         // The first look inside the window: at its end when it is narrow (one poll finds most done), else one dense
         // interval into it, so a completion anywhere in the window is seen within one dense interval.
-        var firstLook = Min(expected.Latest, expected.Earliest + options.DenseInterval);
+        var firstLook = Min(expected.Latest + options.CompletionSlack, expected.Earliest + options.DenseInterval);
         if (age < firstLook)
         {
-            return Min(firstLook - age, options.MaxInterval);
+            return Min(firstLook - age, options.MaxIntervalBeforeExpected);
         }
         if (age < expected.Latest)
         {

@@ -48,6 +48,17 @@ public sealed class TrackerOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan MaxInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The longest gap before the window where similar requests completed: the estimate is trusted this far, a
+    /// shift of the upstream's speed costs at most this much latency once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan MaxIntervalBeforeExpected { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Added to the latest expected completion, for the upstream's and the tracker's own timing jitter.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan CompletionSlack { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Without history, the next poll waits this fraction of the request's age (clamped).</summary>
     [Range(0.01, 10)]
     public double AgeFactor { get; set; } = 0.2;

@@ -192,10 +192,21 @@ public class UpstreamFailureTests
             await first.WaitForAsync(id, row => row.RequestUuid is not null);
         }
 
-        await using var second = await PortalFactory.StartAsync(simulator: simulator, databasePath: database, recorder: recorder);
-        var resumed = await second.WaitForStatusAsync(id, ExportStatus.Completed);
+        var second = await PortalFactory.StartAsync(simulator: simulator, databasePath: database, recorder: recorder);
+        try
+        {
+            var resumed = await second.WaitForStatusAsync(id, ExportStatus.Completed);
 
-        Assert.Equal(1, recorder.Posts());
-        Assert.Null(resumed.LeaseOwner);
+            Assert.Equal(1, recorder.Posts());
+            Assert.Null(resumed.LeaseOwner);
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(database)!, Path.GetFileName(database) + "*"))
+        {
+            File.Delete(file);
+        }
     }
 }

@@ -12,6 +12,8 @@ public class PollingPolicyTests
         MinInterval = TimeSpan.FromSeconds(2),
         DenseInterval = TimeSpan.FromSeconds(4),
         MaxInterval = TimeSpan.FromSeconds(60),
+        MaxIntervalBeforeExpected = TimeSpan.FromSeconds(60),
+        CompletionSlack = TimeSpan.FromSeconds(1),
         ErrorBackoff = TimeSpan.FromSeconds(5),
         ErrorBackoffCap = TimeSpan.FromMinutes(5),
         PollBudgetPerMinute = 120,
@@ -87,7 +89,7 @@ public class PollingPolicyTests
 
         var next = PollingPolicy.NextPollAt(new PollContext(submitted + TimeSpan.FromSeconds(10), submitted, expected, 0, null), Options);
 
-        Assert.Equal(submitted + expected.Latest, next);
+        Assert.Equal(submitted + expected.Latest + Options.CompletionSlack, next);
     }
 
     [Fact]
