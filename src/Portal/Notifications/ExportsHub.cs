@@ -30,12 +30,3 @@ public sealed class ExportsHub(IOptions<PortalAuthorizationOptions> authorizatio
         await base.OnConnectedAsync();
     }
 }
-
-/// <summary><c>Clients.User</c> addresses users by Entra object id, falling back to the name identifier.</summary>
-internal sealed class ExportUserIdProvider : IUserIdProvider
-{
-    public string? GetUserId(HubConnectionContext connection) =>
-        connection.User.FindFirstValue(ExportUser.ObjectIdClaim)
-        ?? connection.User.FindFirstValue("oid")
-        ?? connection.User.FindFirstValue(ClaimTypes.NameIdentifier);
-}

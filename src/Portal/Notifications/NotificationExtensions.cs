@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.SignalR;
 using Portal.Exports;
 
 namespace Portal.Notifications;
@@ -10,7 +9,6 @@ public static class NotificationExtensions
     {
         builder.Services.AddSignalR();
         builder.Services.AddAuthorization();
-        builder.Services.AddSingleton<IUserIdProvider, ExportUserIdProvider>();
         builder.Services.AddSingleton<ExportEvents>();
         builder.Services.AddSingleton<IExportEvents>(sp => sp.GetRequiredService<ExportEvents>());
         return builder;

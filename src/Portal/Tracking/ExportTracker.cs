@@ -21,6 +21,7 @@ public sealed partial class ExportTracker(
     TrackerSignal signal,
     TrackerHeartbeat heartbeat,
     ExportMetrics metrics,
+    IOptions<ExportsOptions> exportsOptions,
     UpstreamEndpoint endpoint,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -79,6 +80,7 @@ public sealed partial class ExportTracker(
     {
         var o = options.Value;
         var now = time.GetUtcNow();
+        await ExpireBeyondRetentionAsync(now, cancellationToken);
         var room = Math.Min(o.BatchSize, budget.Available(now));
         if (room == 0)
         {
@@ -104,6 +106,41 @@ public sealed partial class ExportTracker(
             .Where(e => Open.Contains(e.Status) && e.NextPollAt != null)
             .MinAsync(e => e.NextPollAt, cancellationToken);
         return next is null ? o.IdleInterval : Clamp(next.Value - time.GetUtcNow(), o.IdleInterval);
+    }
+
+    /// <summary>The upstream purges results after its retention: completed requests older than that are expired.</summary>
+    private async Task ExpireBeyondRetentionAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var purgedBefore = now - exportsOptions.Value.UpstreamRetention;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var expired = await db.ExportRequests
+            .Include(e => e.Files)
+            .Where(e => e.Status == ExportStatus.Completed && e.CompletedAt < purgedBefore)
+            .OrderBy(e => e.CompletedAt)
+            .Take(options.Value.BatchSize)
+            .ToListAsync(cancellationToken);
+        if (expired.Count == 0)
+        {
+            return;
+        }
+
+        var changes = expired
+            .Select(request => progress.Transition(db, request, ExportStatus.Expired, ExportProgress.TrackerActor,
+                $"The upstream keeps results for {exportsOptions.Value.UpstreamRetention.TotalHours:0.#} hours.", now))
+            .ToList();
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Another instance or a download got there first; the next pass sees what is left.
+            return;
+        }
+        foreach (var change in changes)
+        {
+            await events.PublishAsync(change, cancellationToken);
+        }
     }
 
     private async Task<IReadOnlyList<Guid>> ClaimAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ public class UpstreamFailureTests
     private static readonly ExportUser Alice = User("Alice");
 
     [Fact]
-    public async Task A429StormIsRiddenOutWithoutEverPollingBeforeRetryAfter()
+    public async Task A429StormIsRiddenOutAndNoRequestIsPolledBeforeItsRetryAfter()
     {
         await using var portal = await PortalFactory.StartAsync(
             options =>
@@ -34,12 +34,35 @@ public class UpstreamFailureTests
 
         var calls = portal.Upstream.Calls.ToList();
         Assert.Contains(calls, c => c.Status == HttpStatusCode.TooManyRequests);
-        foreach (var path in calls.Select(c => c.Path).Distinct())
+        AssertRetryAfterHonoured(calls);
+    }
+
+    [Fact]
+    public async Task ARetryAfterOnAStatusAnswerIsHonoured()
+    {
+        await using var portal = await PortalFactory.StartAsync(options =>
+        {
+            options.MinimumPreparationTime = TimeSpan.FromSeconds(3);
+            options.Faults.InProgressRetryAfterSeconds = 2;
+        });
+
+        var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Csv, Cancellation));
+
+        await portal.WaitForStatusAsync(id, ExportStatus.Completed);
+        var calls = portal.Upstream.Calls.ToList();
+        Assert.Contains(calls, c => c.Status == HttpStatusCode.OK && c.RetryAfter == TimeSpan.FromSeconds(2));
+        AssertRetryAfterHonoured(calls);
+    }
+
+    /// <summary>No status request follows an answer carrying <c>Retry-After</c> sooner than it said.</summary>
+    private static void AssertRetryAfterHonoured(List<UpstreamRecorder.UpstreamCall> calls)
+    {
+        foreach (var path in calls.Where(c => c.Method == "GET").Select(c => c.Path).Distinct())
         {
             var mine = calls.Where(c => c.Path == path).OrderBy(c => c.SentAt).ToList();
             foreach (var (previous, next) in mine.Zip(mine.Skip(1)))
             {
-                if (previous.RetryAfter is { } retryAfter && path != "/v3/devices/status")
+                if (previous.RetryAfter is { } retryAfter)
                 {
                     Assert.True(next.SentAt >= previous.AnsweredAt + retryAfter - TimeSpan.FromMilliseconds(20),
                         $"{path} was polled {(next.SentAt - previous.AnsweredAt).TotalSeconds:0.00} s after a Retry-After of {retryAfter.TotalSeconds} s");

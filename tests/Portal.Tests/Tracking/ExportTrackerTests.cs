@@ -129,6 +129,19 @@ public class ExportTrackerTests
     }
 
     [Fact]
+    public async Task ACompletedRequestBeyondTheUpstreamsRetentionExpires()
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var id = await SubmitAsync(host);
+        await host.UpdateAsync(id, e => { e.Status = ExportStatus.Completed; e.NextPollAt = null; e.CompletedAt = DateTimeOffset.UtcNow.AddHours(-25); });
+
+        await host.NewTracker().RunPassAsync(Cancellation);
+
+        Assert.Equal(ExportStatus.Expired, (await host.RowAsync(id)).Status);
+        Assert.Contains(await host.Exports().GetNoticesAsync(EngineTestHost.Alice, 5, Cancellation), n => n.Status == ExportStatus.Expired);
+    }
+
+    [Fact]
     public async Task A404BeforeCompletionFailsTheRequest()
     {
         var upstream = new StubUpstream { GetFallback = _ => StubUpstream.Problem(HttpStatusCode.NotFound, "Not Found") };
