@@ -1,13 +1,23 @@
 using Portal.Components.Shared;
+using Portal.Data;
 using Portal.Downloads;
+using Portal.Exports;
 using Portal.Hosting;
+using Portal.Notifications;
 using Portal.Security;
+using Portal.Tracking;
+using Portal.Upstream;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddDevelopmentSettings();
 builder.AddPortalShell();
 builder.AddPortalSecurity();
+builder.AddPortalData();
+builder.AddUpstream();
+builder.AddExports();
+builder.AddExportTracking();
+builder.AddExportNotifications();
 builder.AddExportPages();
 builder.AddDownloads();
 
@@ -18,6 +28,9 @@ app.UsePortalSecurity();
 app.MapPortalShell();
 app.MapAccountEndpoints();
 app.MapDownloads();
+app.MapEmbeddedUpstream();
+app.MapExportNotifications();
+app.MapPortalHealth();
 
 app.Run();
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Portal.Security;
@@ -57,7 +58,7 @@ internal static class SessionCookieEvents
             {
                 return redirectToLogin(context);
             }
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            RefuseWithoutPage(context.HttpContext, StatusCodes.Status401Unauthorized);
             return Task.CompletedTask;
         };
 
@@ -70,7 +71,7 @@ internal static class SessionCookieEvents
             {
                 return redirectToAccessDenied(context);
             }
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            RefuseWithoutPage(context.HttpContext, StatusCodes.Status403Forbidden);
             return Task.CompletedTask;
         };
     }
@@ -88,6 +89,19 @@ internal static class SessionCookieEvents
             identity.RemoveClaim(stale);
         }
         identity.AddClaim(new Claim(PortalClaims.SessionExpires, expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
+    }
+
+    /// <summary>
+    /// A bare status for scripts, hubs and API clients: the status code pages would otherwise re-execute the
+    /// request as the Not found page, which a POST (a hub negotiate) cannot reach without an antiforgery token.
+    /// </summary>
+    private static void RefuseWithoutPage(HttpContext context, int statusCode)
+    {
+        context.Response.StatusCode = statusCode;
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
+        {
+            statusCodePages.Enabled = false;
+        }
     }
 
     /// <summary>A browser navigating to a page gets redirected; scripts, hubs and API clients get a status code.</summary>
