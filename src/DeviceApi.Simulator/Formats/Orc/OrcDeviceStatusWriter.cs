@@ -5,7 +5,8 @@ namespace DeviceApi.Simulator.Formats.Orc;
 /// <summary>
 /// Writes result rows as an ORC file (format 0.12): ZLIB compression, RLE v2 integers, DIRECT_V2 strings,
 /// timestamps with writer time zone UTC, one stripe per <see cref="OrcWriterOptions.RowsPerStripe"/> rows.
-/// Memory is bounded by one stripe; the output stream needs no seeking.
+/// Memory is bounded by one stripe's uncompressed streams, in buffers rented from the shared array pool;
+/// the output stream needs no seeking.
 /// </summary>
 public sealed class OrcDeviceStatusWriter : IResultFileWriter
 {
@@ -45,7 +46,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         new(StatisticsKind.Double), new(StatisticsKind.Double), new(StatisticsKind.Integer), new(StatisticsKind.String),
     ];
 
-    private readonly ByteBuffer _pending = new(1 << 20);
+    private readonly ByteBuffer _pending = new(1 << 16);
     private readonly ProtoWriter _message = new();
     private readonly ProtoWriter _nested = new();
     private readonly ProtoWriter _scratch = new();
@@ -99,17 +100,30 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
 
         EnsureHeader();
         WriteTail();
-        await _output.WriteAsync(_pending.Memory, cancellationToken);
+        await WritePendingAsync(cancellationToken);
         await _output.FlushAsync(cancellationToken);
-        _pending.Clear();
         _completed = true;
     }
 
     /// <summary>Releases the writer's buffers; without <see cref="CompleteAsync"/> first the file stays incomplete.</summary>
     public ValueTask DisposeAsync()
     {
-        _disposed = true;
-        _compressor.Dispose();
+        if (!_disposed)
+        {
+            _disposed = true;
+            _deviceId.Dispose();
+            _timestamp.Dispose();
+            _status.Dispose();
+            _battery.Dispose();
+            _temperature.Dispose();
+            _signal.Dispose();
+            _firmware.Dispose();
+            _pending.Dispose();
+            _message.Dispose();
+            _nested.Dispose();
+            _scratch.Dispose();
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -151,7 +165,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
     private async ValueTask FlushStripeAsync(CancellationToken cancellationToken)
     {
         EnsureHeader();
-        var stripeStart = _pending.Length;
+        var stripeOffset = _position + _pending.Length;
         var streams = new StreamWriter[]
         {
             _deviceId.Data(), _deviceId.Lengths(),
@@ -163,19 +177,22 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             _firmware.Data(), _firmware.Lengths(),
         };
 
+        // Each stream goes out as soon as it is compressed, so the compressed stripe is never held whole.
         _message.Clear();
+        long dataLength = 0;
         foreach (var stream in streams)
         {
             var length = _compressor.Write(stream.Buffer.Span, _pending);
             stream.Buffer.Clear();
+            dataLength += length;
             _nested.Clear();
             _nested.UInt64(1, stream.Kind);
             _nested.UInt64(2, (ulong)stream.Column);
             _nested.UInt64(3, (ulong)length);
             _message.Message(1, _nested);
+            await WritePendingAsync(cancellationToken);
         }
 
-        var dataLength = _pending.Length - stripeStart;
         foreach (var encoding in ColumnEncodings)
         {
             _nested.Clear();
@@ -187,12 +204,12 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         var footerLength = _compressor.Write(_message.Buffer.Span, _pending);
 
         _message.Clear();
-        _message.UInt64(1, (ulong)(_position + stripeStart));
+        _message.UInt64(1, (ulong)stripeOffset);
         _message.UInt64(2, 0);
         _message.UInt64(3, (ulong)dataLength);
         _message.UInt64(4, (ulong)footerLength);
         _message.UInt64(5, (ulong)_stripeRows);
-        _stripeInformation.Add(_message.Buffer.Span.ToArray());
+        _stripeInformation.Add(_message.Buffer.ToArray());
 
         _rootStripeStatistics.Reset();
         _rootStripeStatistics.AddValues((ulong)_stripeRows);
@@ -212,10 +229,15 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             stripeStatistics[column].Reset();
         }
 
-        _stripeStatistics.Add(_message.Buffer.Span.ToArray());
+        _stripeStatistics.Add(_message.Buffer.ToArray());
         _totalRows += (ulong)_stripeRows;
         _stripeRows = 0;
 
+        await WritePendingAsync(cancellationToken);
+    }
+
+    private async ValueTask WritePendingAsync(CancellationToken cancellationToken)
+    {
         await _output.WriteAsync(_pending.Memory, cancellationToken);
         _position += _pending.Length;
         _pending.Clear();
@@ -283,7 +305,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
 
     private readonly record struct StreamWriter(ulong Kind, int Column, ByteBuffer Buffer);
 
-    private sealed class StringColumn
+    private sealed class StringColumn : IDisposable
     {
         private readonly int _column;
         private readonly ByteBuffer _data = new(1 << 16);
@@ -309,6 +331,12 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
 
         public StreamWriter Data() => new(DataStream, _column, _data);
 
+        public void Dispose()
+        {
+            _data.Dispose();
+            _lengths.Dispose();
+        }
+
         public StreamWriter Lengths()
         {
             _lengthRle.Flush();
@@ -316,7 +344,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         }
     }
 
-    private sealed class TimestampColumn
+    private sealed class TimestampColumn : IDisposable
     {
         private const long TicksPerSecond = TimeSpan.TicksPerSecond;
         private readonly int _column;
@@ -360,6 +388,12 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             Statistics.AddTimestampTicks(ticks);
         }
 
+        public void Dispose()
+        {
+            _seconds.Dispose();
+            _nanos.Dispose();
+        }
+
         public StreamWriter Seconds()
         {
             _secondsRle.Flush();
@@ -397,7 +431,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         }
     }
 
-    private sealed class DoubleColumn
+    private sealed class DoubleColumn : IDisposable
     {
         private readonly int _column;
         private readonly ByteBuffer _present = new(1 << 10);
@@ -426,6 +460,12 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             }
         }
 
+        public void Dispose()
+        {
+            _present.Dispose();
+            _data.Dispose();
+        }
+
         public StreamWriter Present()
         {
             _presentRle.Flush();
@@ -435,7 +475,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         public StreamWriter Data() => new(DataStream, _column, _data);
     }
 
-    private sealed class IntColumn
+    private sealed class IntColumn : IDisposable
     {
         private readonly int _column;
         private readonly ByteBuffer _present = new(1 << 10);
@@ -464,6 +504,12 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             {
                 Statistics.AddNull();
             }
+        }
+
+        public void Dispose()
+        {
+            _present.Dispose();
+            _data.Dispose();
         }
 
         public StreamWriter Present()

@@ -430,7 +430,7 @@ public sealed class OrcReader : IDisposable
             return input.ToArray();
         }
 
-        var output = new ByteBuffer(Math.Max(input.Length * 4, 1024));
+        using var output = new ByteBuffer(Math.Max(input.Length * 4, 1024));
         while (!input.IsEmpty)
         {
             var header = input[0] | (input[1] << 8) | (input[2] << 16);
@@ -488,7 +488,7 @@ public sealed class OrcReader : IDisposable
             }
         }
 
-        return output.Span.ToArray();
+        return output.ToArray();
     }
 
     private List<object?[]> ReadStripe(int index)
