@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using K4os.Compression.LZ4;
@@ -79,7 +80,8 @@ public sealed class OrcReader : IDisposable
         FileVersion = [.. versions.Select(v => (int)v)];
         _ = metadataLength;
         var footerStart = fileLength - 1 - postscriptLength - (long)footerLength;
-        var footer = Decompress(ReadAt(footerStart, (int)footerLength));
+        var footerBytes = ReadAt(footerStart, (int)footerLength);
+        var footer = Decompress(footerBytes, 0, footerBytes.Length);
         _types = ParseFooter(footer);
         Schema = _types[0];
     }
@@ -112,8 +114,15 @@ public sealed class OrcReader : IDisposable
     {
         for (var index = 0; index < _stripes.Count; index++)
         {
-            foreach (var row in ReadStripe(index))
+            var (rowCount, fields) = ReadStripeFields(index);
+            for (var i = 0; i < rowCount; i++)
             {
+                var row = new object?[fields.Length];
+                for (var f = 0; f < fields.Length; f++)
+                {
+                    row[f] = fields[f].Get(i);
+                }
+
                 yield return row;
             }
         }
@@ -142,19 +151,24 @@ public sealed class OrcReader : IDisposable
         for (var index = 0; index < _stripes.Count; index++)
         {
             var (rowCount, fields) = ReadStripeFields(index);
+            var (deviceIds, timestamps, statuses, batteries, temperatures, signals, firmwares) =
+                (fields[deviceId], fields[timestamp], fields[status], fields[battery], fields[temperature], fields[signal], fields[firmware]);
             for (var i = 0; i < rowCount; i++)
             {
                 yield return new DeviceStatusRow(
-                    (string)fields[deviceId][i]!,
-                    ((OrcTimestamp)fields[timestamp][i]!).ToDateTime(),
-                    (string)fields[status][i]!,
-                    (double?)fields[battery][i],
-                    (double?)fields[temperature][i],
-                    (int?)fields[signal][i],
-                    (string)fields[firmware][i]!);
+                    Required(deviceIds, i, "device_id").GetString(i),
+                    Required(timestamps, i, "timestamp").GetTimestamp(i).ToDateTime(),
+                    Required(statuses, i, "status").GetString(i),
+                    batteries.IsNull(i) ? null : batteries.GetDouble(i),
+                    temperatures.IsNull(i) ? null : temperatures.GetDouble(i),
+                    signals.IsNull(i) ? null : checked((int)signals.GetInt64(i)),
+                    Required(firmwares, i, "firmware").GetString(i));
             }
         }
     }
+
+    private static ColumnVector Required(ColumnVector column, int row, string name) =>
+        column.IsNull(row) ? throw new InvalidDataException($"Column {name} is null in row {row} of a stripe.") : column;
 
     public void Dispose()
     {
@@ -219,7 +233,8 @@ public sealed class OrcReader : IDisposable
 
         foreach (var (offset, index, data, footerLength, rows) in rawStripes)
         {
-            var stripeFooter = ParseStripeFooter(Decompress(ReadAt(offset + index + data, (int)footerLength)));
+            var stripeFooterBytes = ReadAt(offset + index + data, (int)footerLength);
+            var stripeFooter = ParseStripeFooter(Decompress(stripeFooterBytes, 0, stripeFooterBytes.Length));
             _stripes.Add(new OrcStripeInfo(offset, index, data, footerLength, rows, stripeFooter.Timezone, stripeFooter.Encodings.Select(e => e.Kind).ToList()));
         }
 
@@ -423,20 +438,27 @@ public sealed class OrcReader : IDisposable
         return buffer;
     }
 
-    private byte[] Decompress(ReadOnlySpan<byte> input)
+    private byte[] Decompress(byte[] source, int offset, int length)
     {
         if (Compression == OrcCompressionKind.None)
         {
-            return input.ToArray();
+            return source.AsSpan(offset, length).ToArray();
         }
 
-        using var output = new ByteBuffer(Math.Max(input.Length * 4, 1024));
-        while (!input.IsEmpty)
+        using var output = new ByteBuffer(Math.Max(length * 4, 1024));
+        var end = offset + length;
+        while (offset < end)
         {
-            var header = input[0] | (input[1] << 8) | (input[2] << 16);
-            var length = header >> 1;
-            var chunk = input.Slice(3, length);
-            input = input[(3 + length)..];
+            if (end - offset < 3)
+            {
+                throw new InvalidDataException("Truncated ORC compression chunk header.");
+            }
+
+            var header = source[offset] | (source[offset + 1] << 8) | (source[offset + 2] << 16);
+            var chunkLength = header >> 1;
+            var chunkStart = offset + 3;
+            var chunk = source.AsSpan(chunkStart, chunkLength);
+            offset = chunkStart + chunkLength;
             if ((header & 1) != 0)
             {
                 output.Add(chunk);
@@ -446,7 +468,8 @@ public sealed class OrcReader : IDisposable
             switch (Compression)
             {
                 case OrcCompressionKind.Zlib:
-                    using (var deflate = new DeflateStream(new MemoryStream(chunk.ToArray()), CompressionMode.Decompress))
+                    // Over the source array itself: a copy of each chunk would cost as much as inflating it.
+                    using (var deflate = new DeflateStream(new MemoryStream(source, chunkStart, chunkLength, writable: false), CompressionMode.Decompress))
                     {
                         while (true)
                         {
@@ -491,131 +514,87 @@ public sealed class OrcReader : IDisposable
         return output.ToArray();
     }
 
-    private List<object?[]> ReadStripe(int index)
-    {
-        var (rowCount, fields) = ReadStripeFields(index);
-        var rows = new List<object?[]>(rowCount);
-        for (var i = 0; i < rowCount; i++)
-        {
-            var row = new object?[fields.Length];
-            for (var f = 0; f < fields.Length; f++)
-            {
-                row[f] = fields[f][i];
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
-
-    /// <summary>The values of each top-level field of one stripe (the root value itself when it is no struct).</summary>
-    private (int RowCount, object?[][] Fields) ReadStripeFields(int index)
+    /// <summary>The top-level fields of one stripe as columns (the root value itself when it is no struct).</summary>
+    private (int RowCount, ColumnVector[] Fields) ReadStripeFields(int index)
     {
         var info = _stripes[index];
         var stripeBytes = ReadAt(info.Offset, (int)(info.IndexLength + info.DataLength));
-        var footer = ParseStripeFooter(Decompress(ReadAt(info.Offset + info.IndexLength + info.DataLength, (int)info.FooterLength)));
+        var footerBytes = ReadAt(info.Offset + info.IndexLength + info.DataLength, (int)info.FooterLength);
+        var footer = ParseStripeFooter(Decompress(footerBytes, 0, footerBytes.Length));
         var context = new StripeContext(this, stripeBytes, footer);
         var rows = (int)info.RowCount;
         if (Schema.Kind != OrcTypeKind.Struct)
         {
-            return (rows, [ReadColumn(context, Schema, rows)]);
+            return (rows, [ReadVector(context, Schema, rows)]);
         }
 
-        // Top-level fields are read as columns rather than through a dictionary per row.
         var present = context.Stream(Schema.Id, PresentStream) is { } presentStream ? new BooleanRleReader(presentStream) : null;
-        var mask = new bool[rows];
-        var nonNull = 0;
-        for (var i = 0; i < rows; i++)
+        var rootIndexes = NullableVector.Map(present, rows, out var nonNull);
+        var fields = new ColumnVector[Schema.Children.Count];
+        for (var f = 0; f < fields.Length; f++)
         {
-            mask[i] = present?.Next() ?? true;
-            nonNull += mask[i] ? 1 : 0;
+            var field = ReadVector(context, Schema.Children[f], nonNull);
+            fields[f] = rootIndexes is null ? field : new NullableVector(field, rootIndexes);
         }
 
-        var fields = Schema.Children.Select(child => ReadColumn(context, child, nonNull)).ToArray();
-        if (nonNull == rows)
-        {
-            return (rows, fields);
-        }
-
-        var spread = fields.Select(_ => new object?[rows]).ToArray();
-        var next = 0;
-        for (var i = 0; i < rows; i++)
-        {
-            if (mask[i])
-            {
-                for (var f = 0; f < fields.Length; f++)
-                {
-                    spread[f][i] = fields[f][next];
-                }
-
-                next++;
-            }
-        }
-
-        return (rows, spread);
+        return (rows, fields);
     }
 
+    private ColumnVector ReadVector(StripeContext context, OrcType type, int count)
+    {
+        var present = context.Stream(type.Id, PresentStream) is { } presentStream ? new BooleanRleReader(presentStream) : null;
+        var indexes = NullableVector.Map(present, count, out var nonNull);
+        var values = ReadValues(context, type, nonNull);
+        return indexes is null ? values : new NullableVector(values, indexes);
+    }
+
+    /// <summary>Nested columns, which are materialised as objects anyway.</summary>
     private object?[] ReadColumn(StripeContext context, OrcType type, int count)
     {
-        var present = context.Stream(type.Id, PresentStream);
-        if (present is null)
+        var vector = ReadVector(context, type, count);
+        var values = new object?[count];
+        for (var i = 0; i < values.Length; i++)
         {
-            return ReadValues(context, type, count);
+            values[i] = vector.Get(i);
         }
 
-        var presentReader = new BooleanRleReader(present);
-        var mask = new bool[count];
-        var nonNull = 0;
-        for (var i = 0; i < count; i++)
-        {
-            mask[i] = presentReader.Next();
-            nonNull += mask[i] ? 1 : 0;
-        }
-
-        var values = ReadValues(context, type, nonNull);
-        var result = new object?[count];
-        var next = 0;
-        for (var i = 0; i < count; i++)
-        {
-            result[i] = mask[i] ? values[next++] : null;
-        }
-
-        return result;
+        return values;
     }
 
-    private object?[] ReadValues(StripeContext context, OrcType type, int count)
+    private ColumnVector ReadValues(StripeContext context, OrcType type, int count)
     {
-        var values = new object?[count];
-        if (count == 0)
-        {
-            return values;
-        }
-
         var (encoding, dictionarySize) = context.Encoding(type.Id);
         var v2 = encoding is OrcColumnEncodingKind.DirectV2 or OrcColumnEncodingKind.DictionaryV2;
         switch (type.Kind)
         {
             case OrcTypeKind.Boolean:
             {
-                var data = new BooleanRleReader(context.Required(type.Id, DataStream));
-                for (var i = 0; i < count; i++)
+                var values = new bool[count];
+                if (count > 0)
                 {
-                    values[i] = data.Next();
+                    var data = new BooleanRleReader(context.Required(type.Id, DataStream));
+                    for (var i = 0; i < count; i++)
+                    {
+                        values[i] = data.Next();
+                    }
                 }
 
-                break;
+                return new ValueVector<bool>(values);
             }
 
             case OrcTypeKind.Byte:
             {
-                var data = new ByteRleReader(context.Required(type.Id, DataStream));
-                for (var i = 0; i < count; i++)
+                var values = new sbyte[count];
+                if (count > 0)
                 {
-                    values[i] = (sbyte)data.Next();
+                    var data = new ByteRleReader(context.Required(type.Id, DataStream));
+                    for (var i = 0; i < count; i++)
+                    {
+                        values[i] = (sbyte)data.Next();
+                    }
                 }
 
-                break;
+                return new ValueVector<sbyte>(values);
             }
 
             case OrcTypeKind.Short:
@@ -623,55 +602,93 @@ public sealed class OrcReader : IDisposable
             case OrcTypeKind.Long:
             case OrcTypeKind.Date:
             {
-                var data = IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2);
-                for (var i = 0; i < count; i++)
+                var values = new long[count];
+                if (count > 0)
                 {
-                    var value = data.Next();
-                    values[i] = type.Kind switch
-                    {
-                        OrcTypeKind.Short => (short)value,
-                        OrcTypeKind.Int => (int)value,
-                        OrcTypeKind.Date => DateOnly.FromDayNumber(checked((int)(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + value))),
-                        _ => (object)value,
-                    };
+                    IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2).Read(values);
                 }
 
-                break;
+                return new IntegerVector(values, type.Kind);
             }
 
             case OrcTypeKind.Float:
             {
-                var data = context.Required(type.Id, DataStream);
-                for (var i = 0; i < count; i++)
+                var values = new float[count];
+                if (count > 0)
                 {
-                    values[i] = data.ReadFloat();
+                    var bytes = context.Required(type.Id, DataStream).ReadBytes(checked(count * sizeof(float)));
+                    for (var i = 0; i < count; i++)
+                    {
+                        values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
+                    }
                 }
 
-                break;
+                return new ValueVector<float>(values);
             }
 
             case OrcTypeKind.Double:
             {
-                var data = context.Required(type.Id, DataStream);
-                for (var i = 0; i < count; i++)
+                var values = new double[count];
+                if (count > 0)
                 {
-                    values[i] = data.ReadDouble();
+                    var bytes = context.Required(type.Id, DataStream).ReadBytes(checked(count * sizeof(double)));
+                    for (var i = 0; i < count; i++)
+                    {
+                        values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes[(i * sizeof(double))..]);
+                    }
                 }
 
-                break;
+                return new DoubleVector(values);
             }
 
             case OrcTypeKind.String:
             case OrcTypeKind.Varchar:
             case OrcTypeKind.Char:
-            case OrcTypeKind.Binary:
-                ReadBytesColumn(context, type, encoding, dictionarySize, v2, values);
-                break;
+                return count == 0 ? new StringVector([]) : ReadStrings(context, type, encoding, dictionarySize, v2, count);
 
             case OrcTypeKind.Timestamp:
             case OrcTypeKind.TimestampInstant:
-                ReadTimestamps(context, type, v2, values);
+                return new TimestampVector(count == 0 ? [] : ReadTimestamps(context, type, v2, count));
+
+            default:
+                return new ObjectVector(count == 0 ? [] : ReadObjects(context, type, encoding, dictionarySize, v2, count));
+        }
+    }
+
+    private object?[] ReadObjects(StripeContext context, OrcType type, OrcColumnEncodingKind encoding, int dictionarySize, bool v2, int count)
+    {
+        var values = new object?[count];
+        switch (type.Kind)
+        {
+            case OrcTypeKind.Binary:
+            {
+                var lengths = IntegerReader.Create(context.Required(type.Id, LengthStream), signed: false, v2);
+                var data = context.Required(type.Id, DataStream);
+                if (encoding is OrcColumnEncodingKind.Dictionary or OrcColumnEncodingKind.DictionaryV2)
+                {
+                    var dictionaryData = context.Stream(type.Id, DictionaryDataStream) ?? new StreamCursor([]);
+                    var dictionary = new byte[dictionarySize][];
+                    for (var i = 0; i < dictionarySize; i++)
+                    {
+                        dictionary[i] = dictionaryData.ReadBytes(checked((int)lengths.Next())).ToArray();
+                    }
+
+                    var indexes = IntegerReader.Create(data, signed: false, v2);
+                    for (var i = 0; i < count; i++)
+                    {
+                        values[i] = dictionary[indexes.Next()].ToArray();
+                    }
+
+                    break;
+                }
+
+                for (var i = 0; i < count; i++)
+                {
+                    values[i] = data.ReadBytes(checked((int)lengths.Next())).ToArray();
+                }
+
                 break;
+            }
 
             case OrcTypeKind.Decimal:
             {
@@ -687,13 +704,13 @@ public sealed class OrcReader : IDisposable
 
             case OrcTypeKind.Struct:
             {
-                var children = type.Children.Select(child => ReadColumn(context, child, count)).ToArray();
+                var children = type.Children.Select(child => ReadVector(context, child, count)).ToArray();
                 for (var i = 0; i < count; i++)
                 {
                     var fields = new Dictionary<string, object?>(children.Length, StringComparer.Ordinal);
                     for (var f = 0; f < children.Length; f++)
                     {
-                        fields[type.FieldNames[f]] = children[f][i];
+                        fields[type.FieldNames[f]] = children[f].Get(i);
                     }
 
                     values[i] = fields;
@@ -768,40 +785,49 @@ public sealed class OrcReader : IDisposable
         return values;
     }
 
-    private static void ReadBytesColumn(StripeContext context, OrcType type, OrcColumnEncodingKind encoding, int dictionarySize, bool v2, object?[] values)
+    private static StringVector ReadStrings(StripeContext context, OrcType type, OrcColumnEncodingKind encoding, int dictionarySize, bool v2, int count)
     {
-        var binary = type.Kind == OrcTypeKind.Binary;
         var lengths = IntegerReader.Create(context.Required(type.Id, LengthStream), signed: false, v2);
         var data = context.Required(type.Id, DataStream);
         if (encoding is OrcColumnEncodingKind.Dictionary or OrcColumnEncodingKind.DictionaryV2)
         {
             var dictionaryData = context.Stream(type.Id, DictionaryDataStream) ?? new StreamCursor([]);
-            var dictionary = new object[dictionarySize];
+            var dictionary = new string[dictionarySize];
             for (var i = 0; i < dictionarySize; i++)
             {
-                dictionary[i] = Encoding.UTF8.GetString(dictionaryData.ReadBytes(checked((int)lengths.Next())));
+                dictionary[i] = StringVector.Decode(dictionaryData.ReadBytes(checked((int)lengths.Next())));
             }
 
-            var indexes = IntegerReader.Create(data, signed: false, v2);
-            for (var i = 0; i < values.Length; i++)
+            var indexes = new long[count];
+            IntegerReader.Create(data, signed: false, v2).Read(indexes);
+            var positions = new int[count];
+            for (var i = 0; i < count; i++)
             {
-                values[i] = dictionary[indexes.Next()];
+                positions[i] = (ulong)indexes[i] < (ulong)dictionarySize
+                    ? (int)indexes[i]
+                    : throw new InvalidDataException($"Dictionary index {indexes[i]} of column {type.Id} is outside its {dictionarySize} entries.");
             }
 
-            return;
+            return new StringVector(dictionary, positions);
         }
 
-        for (var i = 0; i < values.Length; i++)
+        var valueLengths = new long[count];
+        lengths.Read(valueLengths);
+        var values = new string[count];
+        for (var i = 0; i < count; i++)
         {
-            var bytes = data.ReadBytes(checked((int)lengths.Next()));
-            values[i] = binary ? bytes.ToArray() : Encoding.UTF8.GetString(bytes);
+            values[i] = StringVector.Decode(data.ReadBytes(checked((int)valueLengths[i])));
         }
+
+        return new StringVector(values);
     }
 
-    private static void ReadTimestamps(StripeContext context, OrcType type, bool v2, object?[] values)
+    private static OrcTimestamp[] ReadTimestamps(StripeContext context, OrcType type, bool v2, int count)
     {
-        var seconds = IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2);
-        var nanos = IntegerReader.Create(context.Required(type.Id, SecondaryStream), signed: false, v2);
+        var seconds = new long[count];
+        var nanos = new long[count];
+        IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2).Read(seconds);
+        IntegerReader.Create(context.Required(type.Id, SecondaryStream), signed: false, v2).Read(nanos);
         var zone = type.Kind == OrcTypeKind.Timestamp ? context.WriterZone : null;
         var epoch = OrcEpochSeconds;
         if (zone is not null)
@@ -810,10 +836,11 @@ public sealed class OrcReader : IDisposable
             epoch -= (long)zone.GetUtcOffset(localEpoch).TotalSeconds;
         }
 
+        var values = new OrcTimestamp[count];
         for (var i = 0; i < values.Length; i++)
         {
-            var second = seconds.Next() + epoch;
-            var nano = DecodeNanos(nanos.Next());
+            var second = seconds[i] + epoch;
+            var nano = DecodeNanos(nanos[i]);
             if (zone is not null)
             {
                 // Stored relative to the writer's local epoch; shown as the writer's wall clock.
@@ -828,6 +855,8 @@ public sealed class OrcReader : IDisposable
 
             values[i] = new OrcTimestamp(second, nano);
         }
+
+        return values;
     }
 
     private static int DecodeNanos(long encoded)
@@ -907,7 +936,7 @@ public sealed class OrcReader : IDisposable
 
         public StreamCursor? Stream(int column, int kind) =>
             _streams.TryGetValue((column, kind), out var location)
-                ? new StreamCursor(_reader.Decompress(_stripe.AsSpan(location.Offset, location.Length)))
+                ? new StreamCursor(_reader.Decompress(_stripe, location.Offset, location.Length))
                 : null;
 
         public StreamCursor Required(int column, int kind) =>
