@@ -19,6 +19,9 @@ internal sealed class ByteBuffer(int initialCapacity = 4096) : IDisposable
 
     public ReadOnlyMemory<byte> Memory => _data.AsMemory(0, Length);
 
+    /// <summary>The bytes added so far, in the buffer's own storage: valid until it grows or is disposed.</summary>
+    public ArraySegment<byte> Segment => new(_data, 0, Length);
+
     public void Clear() => Length = 0;
 
     /// <summary>Drops what was added after the first <paramref name="length"/> bytes.</summary>

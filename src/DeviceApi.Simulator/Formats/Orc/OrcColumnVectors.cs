@@ -64,23 +64,35 @@ internal sealed class IntegerVector(long[] values, OrcTypeKind kind) : ColumnVec
     public override long GetInt64(int index) => kind == OrcTypeKind.Date ? base.GetInt64(index) : values[index];
 }
 
-/// <summary>Direct strings are decoded once per value; dictionary strings once per dictionary entry.</summary>
+/// <summary>
+/// Dictionary strings are decoded once per entry; direct strings only when a row asks for them, so each lives
+/// as briefly as its row instead of surviving, with the whole stripe's worth, into the oldest generation.
+/// </summary>
 internal sealed class StringVector : ColumnVector
 {
-    private readonly string[] _values;
-    private readonly int[]? _indexes;
-
-    public StringVector(string[] values) => _values = values;
+    private readonly string[]? _dictionary;
+    private readonly int[] _indexes;
+    private readonly byte[]? _data;
 
     public StringVector(string[] dictionary, int[] indexes)
     {
-        _values = dictionary;
+        _dictionary = dictionary;
         _indexes = indexes;
+    }
+
+    /// <param name="offsets">Value <c>i</c> is <c>data[offsets[i]..offsets[i + 1]]</c>.</param>
+    public StringVector(byte[] data, int[] offsets)
+    {
+        _data = data;
+        _indexes = offsets;
     }
 
     public override object? Get(int index) => GetString(index);
 
-    public override string GetString(int index) => _values[_indexes is null ? index : _indexes[index]];
+    public override string GetString(int index) =>
+        _dictionary is not null
+            ? _dictionary[_indexes[index]]
+            : Decode(_data.AsSpan(_indexes[index], _indexes[index + 1] - _indexes[index]));
 
     public static string Decode(ReadOnlySpan<byte> utf8) => utf8.IsEmpty ? string.Empty : Encoding.UTF8.GetString(utf8);
 }
@@ -109,7 +121,7 @@ internal sealed class NullableVector(ColumnVector values, int[] valueIndexes) : 
     public override OrcTimestamp GetTimestamp(int index) => values.GetTimestamp(valueIndexes[index]);
 
     /// <summary>Index of each row's value among the non-null ones, -1 for a null; null when nothing is null.</summary>
-    public static int[]? Map(BooleanRleReader? present, int rows, out int nonNull)
+    public static int[]? Map(BooleanRleReader? present, int[] indexes, int rows, out int nonNull)
     {
         nonNull = rows;
         if (present is null)
@@ -117,7 +129,6 @@ internal sealed class NullableVector(ColumnVector values, int[] valueIndexes) : 
             return null;
         }
 
-        var indexes = new int[rows];
         var next = 0;
         for (var i = 0; i < rows; i++)
         {

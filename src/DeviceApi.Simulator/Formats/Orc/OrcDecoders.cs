@@ -2,16 +2,23 @@ using System.Buffers.Binary;
 
 namespace DeviceApi.Simulator.Formats.Orc;
 
-/// <summary>A decompressed stream and a read position.</summary>
-internal sealed class StreamCursor(byte[] data)
+/// <summary>A decompressed stream, <c>Data[Position..End]</c> still to read.</summary>
+internal sealed class StreamCursor(byte[] data, int start, int end)
 {
+    public StreamCursor(byte[] data)
+        : this(data, 0, data.Length)
+    {
+    }
+
     public byte[] Data { get; } = data;
 
-    public int Position { get; set; }
+    public int Position { get; set; } = start;
+
+    public int End { get; } = end;
 
     public byte ReadByte()
     {
-        if (Position >= Data.Length)
+        if (Position >= End)
         {
             throw new InvalidDataException("Read past the end of an ORC stream.");
         }
@@ -21,7 +28,7 @@ internal sealed class StreamCursor(byte[] data)
 
     public ReadOnlySpan<byte> ReadBytes(int count)
     {
-        if (Position + count > Data.Length)
+        if ((uint)count > (uint)(End - Position))
         {
             throw new InvalidDataException("Read past the end of an ORC stream.");
         }

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text;
 using K4os.Compression.LZ4;
 
@@ -114,8 +116,9 @@ public sealed class OrcReader : IDisposable
     {
         for (var index = 0; index < _stripes.Count; index++)
         {
-            var (rowCount, fields) = ReadStripeFields(index);
-            for (var i = 0; i < rowCount; i++)
+            using var stripe = OpenStripe(index);
+            var fields = ReadStripeFields(stripe);
+            for (var i = 0; i < stripe.RowCount; i++)
             {
                 var row = new object?[fields.Length];
                 for (var f = 0; f < fields.Length; f++)
@@ -150,7 +153,9 @@ public sealed class OrcReader : IDisposable
 
         for (var index = 0; index < _stripes.Count; index++)
         {
-            var (rowCount, fields) = ReadStripeFields(index);
+            using var stripe = OpenStripe(index);
+            var fields = ReadStripeFields(stripe);
+            var rowCount = stripe.RowCount;
             var (deviceIds, timestamps, statuses, batteries, temperatures, signals, firmwares) =
                 (fields[deviceId], fields[timestamp], fields[status], fields[battery], fields[temperature], fields[signal], fields[firmware]);
             for (var i = 0; i < rowCount; i++)
@@ -446,6 +451,12 @@ public sealed class OrcReader : IDisposable
         }
 
         using var output = new ByteBuffer(Math.Max(length * 4, 1024));
+        DecompressInto(output, source, offset, length);
+        return output.ToArray();
+    }
+
+    private void DecompressInto(ByteBuffer output, byte[] source, int offset, int length)
+    {
         var end = offset + length;
         while (offset < end)
         {
@@ -510,26 +521,40 @@ public sealed class OrcReader : IDisposable
                     throw new NotSupportedException($"ORC compression {Compression} is not supported.");
             }
         }
+    }
 
-        return output.ToArray();
+    /// <summary>Stripe data and footer; what its columns decode into lives until the stripe is disposed.</summary>
+    private StripeContext OpenStripe(int index)
+    {
+        var info = _stripes[index];
+        var footerBytes = ReadAt(info.Offset + info.IndexLength + info.DataLength, (int)info.FooterLength);
+        var footer = ParseStripeFooter(Decompress(footerBytes, 0, footerBytes.Length));
+        var length = checked((int)(info.IndexLength + info.DataLength));
+        var stripe = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            _stream.Position = info.Offset;
+            _stream.ReadExactly(stripe, 0, length);
+            return new StripeContext(this, stripe, footer, checked((int)info.RowCount));
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(stripe);
+            throw;
+        }
     }
 
     /// <summary>The top-level fields of one stripe as columns (the root value itself when it is no struct).</summary>
-    private (int RowCount, ColumnVector[] Fields) ReadStripeFields(int index)
+    private ColumnVector[] ReadStripeFields(StripeContext context)
     {
-        var info = _stripes[index];
-        var stripeBytes = ReadAt(info.Offset, (int)(info.IndexLength + info.DataLength));
-        var footerBytes = ReadAt(info.Offset + info.IndexLength + info.DataLength, (int)info.FooterLength);
-        var footer = ParseStripeFooter(Decompress(footerBytes, 0, footerBytes.Length));
-        var context = new StripeContext(this, stripeBytes, footer);
-        var rows = (int)info.RowCount;
+        var rows = context.RowCount;
         if (Schema.Kind != OrcTypeKind.Struct)
         {
-            return (rows, [ReadVector(context, Schema, rows)]);
+            return [ReadVector(context, Schema, rows)];
         }
 
         var present = context.Stream(Schema.Id, PresentStream) is { } presentStream ? new BooleanRleReader(presentStream) : null;
-        var rootIndexes = NullableVector.Map(present, rows, out var nonNull);
+        var rootIndexes = NullableVector.Map(present, context.Rent<int>(rows), rows, out var nonNull);
         var fields = new ColumnVector[Schema.Children.Count];
         for (var f = 0; f < fields.Length; f++)
         {
@@ -537,13 +562,13 @@ public sealed class OrcReader : IDisposable
             fields[f] = rootIndexes is null ? field : new NullableVector(field, rootIndexes);
         }
 
-        return (rows, fields);
+        return fields;
     }
 
     private ColumnVector ReadVector(StripeContext context, OrcType type, int count)
     {
         var present = context.Stream(type.Id, PresentStream) is { } presentStream ? new BooleanRleReader(presentStream) : null;
-        var indexes = NullableVector.Map(present, count, out var nonNull);
+        var indexes = NullableVector.Map(present, context.Rent<int>(count), count, out var nonNull);
         var values = ReadValues(context, type, nonNull);
         return indexes is null ? values : new NullableVector(values, indexes);
     }
@@ -569,7 +594,7 @@ public sealed class OrcReader : IDisposable
         {
             case OrcTypeKind.Boolean:
             {
-                var values = new bool[count];
+                var values = context.Rent<bool>(count);
                 if (count > 0)
                 {
                     var data = new BooleanRleReader(context.Required(type.Id, DataStream));
@@ -584,7 +609,7 @@ public sealed class OrcReader : IDisposable
 
             case OrcTypeKind.Byte:
             {
-                var values = new sbyte[count];
+                var values = context.Rent<sbyte>(count);
                 if (count > 0)
                 {
                     var data = new ByteRleReader(context.Required(type.Id, DataStream));
@@ -602,10 +627,10 @@ public sealed class OrcReader : IDisposable
             case OrcTypeKind.Long:
             case OrcTypeKind.Date:
             {
-                var values = new long[count];
+                var values = context.Rent<long>(count);
                 if (count > 0)
                 {
-                    IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2).Read(values);
+                    IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2).Read(values.AsSpan(0, count));
                 }
 
                 return new IntegerVector(values, type.Kind);
@@ -613,7 +638,7 @@ public sealed class OrcReader : IDisposable
 
             case OrcTypeKind.Float:
             {
-                var values = new float[count];
+                var values = context.Rent<float>(count);
                 if (count > 0)
                 {
                     var bytes = context.Required(type.Id, DataStream).ReadBytes(checked(count * sizeof(float)));
@@ -628,7 +653,7 @@ public sealed class OrcReader : IDisposable
 
             case OrcTypeKind.Double:
             {
-                var values = new double[count];
+                var values = context.Rent<double>(count);
                 if (count > 0)
                 {
                     var bytes = context.Required(type.Id, DataStream).ReadBytes(checked(count * sizeof(double)));
@@ -644,7 +669,7 @@ public sealed class OrcReader : IDisposable
             case OrcTypeKind.String:
             case OrcTypeKind.Varchar:
             case OrcTypeKind.Char:
-                return count == 0 ? new StringVector([]) : ReadStrings(context, type, encoding, dictionarySize, v2, count);
+                return count == 0 ? new StringVector(Array.Empty<string>(), []) : ReadStrings(context, type, encoding, dictionarySize, v2, count);
 
             case OrcTypeKind.Timestamp:
             case OrcTypeKind.TimestampInstant:
@@ -798,9 +823,9 @@ public sealed class OrcReader : IDisposable
                 dictionary[i] = StringVector.Decode(dictionaryData.ReadBytes(checked((int)lengths.Next())));
             }
 
-            var indexes = new long[count];
-            IntegerReader.Create(data, signed: false, v2).Read(indexes);
-            var positions = new int[count];
+            var indexes = context.Rent<long>(count);
+            IntegerReader.Create(data, signed: false, v2).Read(indexes.AsSpan(0, count));
+            var positions = context.Rent<int>(count);
             for (var i = 0; i < count; i++)
             {
                 positions[i] = (ulong)indexes[i] < (ulong)dictionarySize
@@ -811,23 +836,32 @@ public sealed class OrcReader : IDisposable
             return new StringVector(dictionary, positions);
         }
 
-        var valueLengths = new long[count];
-        lengths.Read(valueLengths);
-        var values = new string[count];
+        var valueLengths = context.Rent<long>(count);
+        lengths.Read(valueLengths.AsSpan(0, count));
+        var offsets = context.Rent<int>(count + 1);
+        var start = data.Position;
+        long end = start;
         for (var i = 0; i < count; i++)
         {
-            values[i] = StringVector.Decode(data.ReadBytes(checked((int)valueLengths[i])));
+            offsets[i] = (int)end;
+            end += (ulong)valueLengths[i] <= int.MaxValue ? valueLengths[i] : throw new InvalidDataException($"Negative or huge string length in column {type.Id}.");
+            if (end > data.End)
+            {
+                throw new InvalidDataException("Read past the end of an ORC stream.");
+            }
         }
 
-        return new StringVector(values);
+        offsets[count] = (int)end;
+        data.Position = (int)end;
+        return new StringVector(data.Data, offsets);
     }
 
     private static OrcTimestamp[] ReadTimestamps(StripeContext context, OrcType type, bool v2, int count)
     {
-        var seconds = new long[count];
-        var nanos = new long[count];
-        IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2).Read(seconds);
-        IntegerReader.Create(context.Required(type.Id, SecondaryStream), signed: false, v2).Read(nanos);
+        var seconds = context.Rent<long>(count);
+        var nanos = context.Rent<long>(count);
+        IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2).Read(seconds.AsSpan(0, count));
+        IntegerReader.Create(context.Required(type.Id, SecondaryStream), signed: false, v2).Read(nanos.AsSpan(0, count));
         var zone = type.Kind == OrcTypeKind.Timestamp ? context.WriterZone : null;
         var epoch = OrcEpochSeconds;
         if (zone is not null)
@@ -836,8 +870,8 @@ public sealed class OrcReader : IDisposable
             epoch -= (long)zone.GetUtcOffset(localEpoch).TotalSeconds;
         }
 
-        var values = new OrcTimestamp[count];
-        for (var i = 0; i < values.Length; i++)
+        var values = context.Rent<OrcTimestamp>(count);
+        for (var i = 0; i < count; i++)
         {
             var second = seconds[i] + epoch;
             var nano = DecodeNanos(nanos[i]);
@@ -906,18 +940,22 @@ public sealed class OrcReader : IDisposable
         public string? Timezone { get; set; }
     }
 
-    private sealed class StripeContext
+    private sealed class StripeContext : IDisposable
     {
         private readonly OrcReader _reader;
         private readonly byte[] _stripe;
         private readonly StripeFooter _footer;
         private readonly Dictionary<(int Column, int Kind), (int Offset, int Length)> _streams = [];
+        private readonly List<ByteBuffer> _decompressed = [];
+        private readonly List<Action> _returns = [];
 
-        public StripeContext(OrcReader reader, byte[] stripe, StripeFooter footer)
+        /// <param name="stripe">Rented from the shared pool; returned on <see cref="Dispose"/>.</param>
+        public StripeContext(OrcReader reader, byte[] stripe, StripeFooter footer, int rowCount)
         {
             _reader = reader;
             _stripe = stripe;
             _footer = footer;
+            RowCount = rowCount;
             var offset = 0;
             foreach (var (kind, column, length) in footer.Streams)
             {
@@ -928,18 +966,67 @@ public sealed class OrcReader : IDisposable
             WriterZone = footer.Timezone is null or "" or "UTC" or "GMT" or "Etc/UTC" ? null : TimeZoneInfo.FindSystemTimeZoneById(footer.Timezone);
         }
 
+        public int RowCount { get; }
+
         /// <summary>Null for UTC or an unnamed zone, which reads the stored wall clock as UTC.</summary>
         public TimeZoneInfo? WriterZone { get; }
 
         public (OrcColumnEncodingKind Kind, int DictionarySize) Encoding(int column) =>
             column < _footer.Encodings.Count ? _footer.Encodings[column] : (OrcColumnEncodingKind.Direct, 0);
 
-        public StreamCursor? Stream(int column, int kind) =>
-            _streams.TryGetValue((column, kind), out var location)
-                ? new StreamCursor(_reader.Decompress(_stripe, location.Offset, location.Length))
-                : null;
+        public StreamCursor? Stream(int column, int kind)
+        {
+            if (!_streams.TryGetValue((column, kind), out var location))
+            {
+                return null;
+            }
+
+            if (_reader.Compression == OrcCompressionKind.None)
+            {
+                return new StreamCursor(_stripe, location.Offset, location.Offset + location.Length);
+            }
+
+            var output = new ByteBuffer(Math.Max(location.Length * 4, 1024));
+            _decompressed.Add(output);
+            _reader.DecompressInto(output, _stripe, location.Offset, location.Length);
+            var decompressed = output.Segment;
+            return new StreamCursor(decompressed.Array!, 0, decompressed.Count);
+        }
 
         public StreamCursor Required(int column, int kind) =>
             Stream(column, kind) ?? throw new InvalidDataException($"Stream kind {kind} of column {column} is missing.");
+
+        /// <summary>
+        /// An array of at least <paramref name="count"/> elements that lives as long as the stripe: stripes of a
+        /// file, and files read one after another, reuse the same arrays instead of piling up on the large object heap.
+        /// </summary>
+        public T[] Rent<T>(int count)
+        {
+            if (count == 0)
+            {
+                return [];
+            }
+
+            var array = ArrayPool<T>.Shared.Rent(count);
+            _returns.Add(() => ArrayPool<T>.Shared.Return(array, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>()));
+            return array;
+        }
+
+        public void Dispose()
+        {
+            foreach (var output in _decompressed)
+            {
+                output.Dispose();
+            }
+
+            foreach (var giveBack in _returns)
+            {
+                giveBack();
+            }
+
+            _decompressed.Clear();
+            _returns.Clear();
+            ArrayPool<byte>.Shared.Return(_stripe);
+        }
     }
 }
