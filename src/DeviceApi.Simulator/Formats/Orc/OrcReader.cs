@@ -18,6 +18,8 @@ namespace DeviceApi.Simulator.Formats.Orc;
 public sealed class OrcReader : IDisposable
 {
     private const long OrcEpochSeconds = 1_420_070_400;
+    /// <summary>Integers decoded at a time where the values end up in another form (indexes, offsets, timestamps).</summary>
+    private const int DecodeChunk = 1024;
     private const int PresentStream = 0, DataStream = 1, LengthStream = 2, DictionaryDataStream = 3, SecondaryStream = 5;
 
     private readonly Stream _stream;
@@ -823,31 +825,39 @@ public sealed class OrcReader : IDisposable
                 dictionary[i] = StringVector.Decode(dictionaryData.ReadBytes(checked((int)lengths.Next())));
             }
 
-            var indexes = context.Rent<long>(count);
-            IntegerReader.Create(data, signed: false, v2).Read(indexes.AsSpan(0, count));
+            var indexReader = IntegerReader.Create(data, signed: false, v2);
             var positions = context.Rent<int>(count);
-            for (var i = 0; i < count; i++)
+            Span<long> indexes = stackalloc long[DecodeChunk];
+            for (var done = 0; done < count; done += indexes.Length)
             {
-                positions[i] = (ulong)indexes[i] < (ulong)dictionarySize
-                    ? (int)indexes[i]
-                    : throw new InvalidDataException($"Dictionary index {indexes[i]} of column {type.Id} is outside its {dictionarySize} entries.");
+                indexes = indexes[..Math.Min(indexes.Length, count - done)];
+                indexReader.Read(indexes);
+                for (var i = 0; i < indexes.Length; i++)
+                {
+                    positions[done + i] = (ulong)indexes[i] < (ulong)dictionarySize
+                        ? (int)indexes[i]
+                        : throw new InvalidDataException($"Dictionary index {indexes[i]} of column {type.Id} is outside its {dictionarySize} entries.");
+                }
             }
 
             return new StringVector(dictionary, positions);
         }
 
-        var valueLengths = context.Rent<long>(count);
-        lengths.Read(valueLengths.AsSpan(0, count));
         var offsets = context.Rent<int>(count + 1);
-        var start = data.Position;
-        long end = start;
-        for (var i = 0; i < count; i++)
+        long end = data.Position;
+        Span<long> valueLengths = stackalloc long[DecodeChunk];
+        for (var done = 0; done < count; done += valueLengths.Length)
         {
-            offsets[i] = (int)end;
-            end += (ulong)valueLengths[i] <= int.MaxValue ? valueLengths[i] : throw new InvalidDataException($"Negative or huge string length in column {type.Id}.");
-            if (end > data.End)
+            valueLengths = valueLengths[..Math.Min(valueLengths.Length, count - done)];
+            lengths.Read(valueLengths);
+            for (var i = 0; i < valueLengths.Length; i++)
             {
-                throw new InvalidDataException("Read past the end of an ORC stream.");
+                offsets[done + i] = (int)end;
+                end += (ulong)valueLengths[i] <= int.MaxValue ? valueLengths[i] : throw new InvalidDataException($"Negative or huge string length in column {type.Id}.");
+                if (end > data.End)
+                {
+                    throw new InvalidDataException("Read past the end of an ORC stream.");
+                }
             }
         }
 
@@ -858,10 +868,10 @@ public sealed class OrcReader : IDisposable
 
     private static OrcTimestamp[] ReadTimestamps(StripeContext context, OrcType type, bool v2, int count)
     {
-        var seconds = context.Rent<long>(count);
-        var nanos = context.Rent<long>(count);
-        IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2).Read(seconds.AsSpan(0, count));
-        IntegerReader.Create(context.Required(type.Id, SecondaryStream), signed: false, v2).Read(nanos.AsSpan(0, count));
+        var secondsReader = IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2);
+        var nanosReader = IntegerReader.Create(context.Required(type.Id, SecondaryStream), signed: false, v2);
+        Span<long> seconds = stackalloc long[DecodeChunk];
+        Span<long> nanos = stackalloc long[DecodeChunk];
         var zone = type.Kind == OrcTypeKind.Timestamp ? context.WriterZone : null;
         var epoch = OrcEpochSeconds;
         if (zone is not null)
@@ -873,8 +883,16 @@ public sealed class OrcReader : IDisposable
         var values = context.Rent<OrcTimestamp>(count);
         for (var i = 0; i < count; i++)
         {
-            var second = seconds[i] + epoch;
-            var nano = DecodeNanos(nanos[i]);
+            var inChunk = i % DecodeChunk;
+            if (inChunk == 0)
+            {
+                var size = Math.Min(DecodeChunk, count - i);
+                secondsReader.Read(seconds[..size]);
+                nanosReader.Read(nanos[..size]);
+            }
+
+            var second = seconds[inChunk] + epoch;
+            var nano = DecodeNanos(nanos[inChunk]);
             if (zone is not null)
             {
                 // Stored relative to the writer's local epoch; shown as the writer's wall clock.
