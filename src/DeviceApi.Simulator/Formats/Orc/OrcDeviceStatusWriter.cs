@@ -5,8 +5,8 @@ namespace DeviceApi.Simulator.Formats.Orc;
 /// <summary>
 /// Writes result rows as an ORC file (format 0.12): ZLIB compression, RLE v2 integers, DIRECT_V2 strings,
 /// timestamps with writer time zone UTC, one stripe per <see cref="OrcWriterOptions.RowsPerStripe"/> rows.
-/// Memory is bounded by one stripe's uncompressed streams, in buffers rented from the shared array pool;
-/// the output stream needs no seeking.
+/// Memory is bounded by one stripe's uncompressed streams, in buffers that the next writer reuses
+/// (<see cref="StripeBufferSet"/>); the output stream needs no seeking.
 /// </summary>
 public sealed class OrcDeviceStatusWriter : IResultFileWriter
 {
@@ -31,13 +31,14 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
     private readonly OrcWriterOptions _options;
     private readonly ZlibChunkWriter _compressor;
 
-    private readonly StringColumn _deviceId = new(1);
-    private readonly TimestampColumn _timestamp = new(2);
-    private readonly StringColumn _status = new(3);
-    private readonly DoubleColumn _battery = new(4);
-    private readonly DoubleColumn _temperature = new(5);
-    private readonly IntColumn _signal = new(6);
-    private readonly StringColumn _firmware = new(7);
+    private readonly StripeBufferSet _buffers;
+    private readonly StringColumn _deviceId;
+    private readonly TimestampColumn _timestamp;
+    private readonly StringColumn _status;
+    private readonly DoubleColumn _battery;
+    private readonly DoubleColumn _temperature;
+    private readonly IntColumn _signal;
+    private readonly StringColumn _firmware;
     private readonly ColumnStatisticsBuilder _rootStripeStatistics = new(StatisticsKind.None);
 
     private readonly ColumnStatisticsBuilder[] _fileStatistics =
@@ -46,7 +47,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         new(StatisticsKind.Double), new(StatisticsKind.Double), new(StatisticsKind.Integer), new(StatisticsKind.String),
     ];
 
-    private readonly ByteBuffer _pending = new(1 << 16);
+    private readonly ByteBuffer _pending;
     private readonly ProtoWriter _message = new();
     private readonly ProtoWriter _nested = new();
     private readonly ProtoWriter _scratch = new();
@@ -74,6 +75,15 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         _output = output;
         _options = options;
         _compressor = new ZlibChunkWriter(options.CompressionBlockSize, options.CompressionLevel);
+        _buffers = StripeBufferSet.Rent();
+        _pending = _buffers.Next(1 << 16);
+        _deviceId = new StringColumn(1, _buffers);
+        _timestamp = new TimestampColumn(2, _buffers);
+        _status = new StringColumn(3, _buffers);
+        _battery = new DoubleColumn(4, _buffers);
+        _temperature = new DoubleColumn(5, _buffers);
+        _signal = new IntColumn(6, _buffers);
+        _firmware = new StringColumn(7, _buffers);
     }
 
     public async ValueTask WriteAsync(ReadOnlyMemory<DeviceStatusRow> rows, CancellationToken cancellationToken = default)
@@ -111,14 +121,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         if (!_disposed)
         {
             _disposed = true;
-            _deviceId.Dispose();
-            _timestamp.Dispose();
-            _status.Dispose();
-            _battery.Dispose();
-            _temperature.Dispose();
-            _signal.Dispose();
-            _firmware.Dispose();
-            _pending.Dispose();
+            _buffers.Return();
             _message.Dispose();
             _nested.Dispose();
             _scratch.Dispose();
@@ -305,16 +308,18 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
 
     private readonly record struct StreamWriter(ulong Kind, int Column, ByteBuffer Buffer);
 
-    private sealed class StringColumn : IDisposable
+    private sealed class StringColumn
     {
         private readonly int _column;
-        private readonly ByteBuffer _data = new(1 << 16);
-        private readonly ByteBuffer _lengths = new(1 << 12);
+        private readonly ByteBuffer _data;
+        private readonly ByteBuffer _lengths;
         private readonly IntegerRleV2Writer _lengthRle;
 
-        public StringColumn(int column)
+        public StringColumn(int column, StripeBufferSet buffers)
         {
             _column = column;
+            _data = buffers.Next(1 << 16);
+            _lengths = buffers.Next(1 << 12);
             _lengthRle = new IntegerRleV2Writer(_lengths, signed: false);
         }
 
@@ -331,12 +336,6 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
 
         public StreamWriter Data() => new(DataStream, _column, _data);
 
-        public void Dispose()
-        {
-            _data.Dispose();
-            _lengths.Dispose();
-        }
-
         public StreamWriter Lengths()
         {
             _lengthRle.Flush();
@@ -344,18 +343,20 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         }
     }
 
-    private sealed class TimestampColumn : IDisposable
+    private sealed class TimestampColumn
     {
         private const long TicksPerSecond = TimeSpan.TicksPerSecond;
         private readonly int _column;
-        private readonly ByteBuffer _seconds = new(1 << 12);
-        private readonly ByteBuffer _nanos = new(1 << 12);
+        private readonly ByteBuffer _seconds;
+        private readonly ByteBuffer _nanos;
         private readonly IntegerRleV2Writer _secondsRle;
         private readonly IntegerRleV2Writer _nanosRle;
 
-        public TimestampColumn(int column)
+        public TimestampColumn(int column, StripeBufferSet buffers)
         {
             _column = column;
+            _seconds = buffers.Next(1 << 12);
+            _nanos = buffers.Next(1 << 12);
             _secondsRle = new IntegerRleV2Writer(_seconds, signed: true);
             _nanosRle = new IntegerRleV2Writer(_nanos, signed: false);
         }
@@ -386,12 +387,6 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             _secondsRle.Write(stored - OrcEpochSeconds);
             _nanosRle.Write(EncodeNanos(nanos));
             Statistics.AddTimestampTicks(ticks);
-        }
-
-        public void Dispose()
-        {
-            _seconds.Dispose();
-            _nanos.Dispose();
         }
 
         public StreamWriter Seconds()
@@ -431,16 +426,18 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         }
     }
 
-    private sealed class DoubleColumn : IDisposable
+    private sealed class DoubleColumn
     {
         private readonly int _column;
-        private readonly ByteBuffer _present = new(1 << 10);
-        private readonly ByteBuffer _data = new(1 << 16);
+        private readonly ByteBuffer _present;
+        private readonly ByteBuffer _data;
         private readonly BooleanRleWriter _presentRle;
 
-        public DoubleColumn(int column)
+        public DoubleColumn(int column, StripeBufferSet buffers)
         {
             _column = column;
+            _present = buffers.Next(1 << 10);
+            _data = buffers.Next(1 << 16);
             _presentRle = new BooleanRleWriter(_present);
         }
 
@@ -460,12 +457,6 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             }
         }
 
-        public void Dispose()
-        {
-            _present.Dispose();
-            _data.Dispose();
-        }
-
         public StreamWriter Present()
         {
             _presentRle.Flush();
@@ -475,17 +466,19 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         public StreamWriter Data() => new(DataStream, _column, _data);
     }
 
-    private sealed class IntColumn : IDisposable
+    private sealed class IntColumn
     {
         private readonly int _column;
-        private readonly ByteBuffer _present = new(1 << 10);
-        private readonly ByteBuffer _data = new(1 << 12);
+        private readonly ByteBuffer _present;
+        private readonly ByteBuffer _data;
         private readonly BooleanRleWriter _presentRle;
         private readonly IntegerRleV2Writer _dataRle;
 
-        public IntColumn(int column)
+        public IntColumn(int column, StripeBufferSet buffers)
         {
             _column = column;
+            _present = buffers.Next(1 << 10);
+            _data = buffers.Next(1 << 12);
             _presentRle = new BooleanRleWriter(_present);
             _dataRle = new IntegerRleV2Writer(_data, signed: true);
         }
@@ -504,12 +497,6 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             {
                 Statistics.AddNull();
             }
-        }
-
-        public void Dispose()
-        {
-            _present.Dispose();
-            _data.Dispose();
         }
 
         public StreamWriter Present()
