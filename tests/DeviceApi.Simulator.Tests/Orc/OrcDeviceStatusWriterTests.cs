@@ -153,6 +153,33 @@ public class OrcDeviceStatusWriterTests
     }
 
     [Fact]
+    public async Task WritersOpenAtTheSameTimeWriteTheSameBytesAsOneAlone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var rows = SampleRows(4_000);
+        var options = new OrcWriterOptions { RowsPerStripe = 900 };
+        var alone = await WriteAsync(rows, options, batchSize: 333);
+
+        var outputs = Enumerable.Range(0, 3).Select(_ => new MemoryStream()).ToList();
+        var writers = outputs.Select(output => new OrcDeviceStatusWriter(output, options)).ToList();
+        for (var offset = 0; offset < rows.Length; offset += 333)
+        {
+            foreach (var writer in writers)
+            {
+                await writer.WriteAsync(rows.AsMemory(offset, Math.Min(333, rows.Length - offset)), ct);
+            }
+        }
+
+        foreach (var writer in writers)
+        {
+            await writer.CompleteAsync(ct);
+            await writer.DisposeAsync();
+        }
+
+        Assert.All(outputs, output => Assert.Equal(alone, output.ToArray()));
+    }
+
+    [Fact]
     public async Task ChunksThatDeflateCannotShrinkAreStoredAndReadBack()
     {
         var random = new Random(7);
