@@ -119,23 +119,4 @@ internal sealed class NullableVector(ColumnVector values, int[] valueIndexes) : 
     public override string GetString(int index) => values.GetString(valueIndexes[index]);
 
     public override OrcTimestamp GetTimestamp(int index) => values.GetTimestamp(valueIndexes[index]);
-
-    /// <summary>Index of each row's value among the non-null ones, -1 for a null; null when nothing is null.</summary>
-    public static int[]? Map(BooleanRleReader? present, int[] indexes, int rows, out int nonNull)
-    {
-        nonNull = rows;
-        if (present is null)
-        {
-            return null;
-        }
-
-        var next = 0;
-        for (var i = 0; i < rows; i++)
-        {
-            indexes[i] = present.Next() ? next++ : -1;
-        }
-
-        nonNull = next;
-        return next == rows ? null : indexes;
-    }
 }

@@ -18,6 +18,7 @@ namespace DeviceApi.Simulator.Formats.Orc;
 public sealed class OrcReader : IDisposable
 {
     private const long OrcEpochSeconds = 1_420_070_400;
+
     /// <summary>Integers decoded at a time where the values end up in another form (indexes, offsets, timestamps).</summary>
     private const int DecodeChunk = 1024;
     private const int PresentStream = 0, DataStream = 1, LengthStream = 2, DictionaryDataStream = 3, SecondaryStream = 5;
@@ -555,8 +556,7 @@ public sealed class OrcReader : IDisposable
             return [ReadVector(context, Schema, rows)];
         }
 
-        var present = context.Stream(Schema.Id, PresentStream) is { } presentStream ? new BooleanRleReader(presentStream) : null;
-        var rootIndexes = NullableVector.Map(present, context.Rent<int>(rows), rows, out var nonNull);
+        var rootIndexes = ValueIndexes(context, Schema, rows, out var nonNull);
         var fields = new ColumnVector[Schema.Children.Count];
         for (var f = 0; f < fields.Length; f++)
         {
@@ -567,10 +567,30 @@ public sealed class OrcReader : IDisposable
         return fields;
     }
 
+    /// <summary>Index of each row's value among the non-null ones, -1 for a null; null when nothing is null.</summary>
+    private static int[]? ValueIndexes(StripeContext context, OrcType type, int rows, out int nonNull)
+    {
+        nonNull = rows;
+        if (context.Stream(type.Id, PresentStream) is not { } presentStream)
+        {
+            return null;
+        }
+
+        var present = new BooleanRleReader(presentStream);
+        var indexes = context.Rent<int>(rows);
+        var next = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            indexes[i] = present.Next() ? next++ : -1;
+        }
+
+        nonNull = next;
+        return next == rows ? null : indexes;
+    }
+
     private ColumnVector ReadVector(StripeContext context, OrcType type, int count)
     {
-        var present = context.Stream(type.Id, PresentStream) is { } presentStream ? new BooleanRleReader(presentStream) : null;
-        var indexes = NullableVector.Map(present, context.Rent<int>(count), count, out var nonNull);
+        var indexes = ValueIndexes(context, type, count, out var nonNull);
         var values = ReadValues(context, type, nonNull);
         return indexes is null ? values : new NullableVector(values, indexes);
     }
