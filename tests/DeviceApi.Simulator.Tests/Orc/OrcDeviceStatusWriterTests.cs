@@ -139,6 +139,59 @@ public class OrcDeviceStatusWriterTests
         Assert.Equal(rows, reader.ReadDeviceStatusRows());
     }
 
+    [Fact]
+    public async Task AWriterAfterAnotherWritesTheSameBytesAsTheFirst()
+    {
+        var rows = SampleRows(3_000);
+        var options = new OrcWriterOptions { RowsPerStripe = 1_000 };
+
+        var first = await WriteAsync(rows, options, batchSize: 500);
+        await WriteAsync(SampleRows(7_000, devices: 3), new OrcWriterOptions { RowsPerStripe = 2_500 }, batchSize: 999);
+        var again = await WriteAsync(rows, options, batchSize: 500);
+
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
+    public async Task WritersOpenAtTheSameTimeWriteTheSameBytesAsOneAlone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var rows = SampleRows(4_000);
+        var options = new OrcWriterOptions { RowsPerStripe = 900 };
+        var alone = await WriteAsync(rows, options, batchSize: 333);
+
+        var outputs = Enumerable.Range(0, 3).Select(_ => new MemoryStream()).ToList();
+        var writers = outputs.Select(output => new OrcDeviceStatusWriter(output, options)).ToList();
+        for (var offset = 0; offset < rows.Length; offset += 333)
+        {
+            foreach (var writer in writers)
+            {
+                await writer.WriteAsync(rows.AsMemory(offset, Math.Min(333, rows.Length - offset)), ct);
+            }
+        }
+
+        foreach (var writer in writers)
+        {
+            await writer.CompleteAsync(ct);
+            await writer.DisposeAsync();
+        }
+
+        Assert.All(outputs, output => Assert.Equal(alone, output.ToArray()));
+    }
+
+    [Fact]
+    public async Task ChunksThatDeflateCannotShrinkAreStoredAndReadBack()
+    {
+        var random = new Random(7);
+        var rows = Enumerable.Range(0, 2_000)
+            .Select(i => new DeviceStatusRow($"dev-{i:D6}", Start.AddMinutes(i), "online", random.NextDouble(), BitConverter.Int64BitsToDouble(random.NextInt64()), random.Next(), "1.0.0"))
+            .ToArray();
+
+        using var reader = await WriteAndOpenAsync(rows, new OrcWriterOptions { CompressionBlockSize = 1_024 });
+
+        Assert.Equal(rows, reader.ReadDeviceStatusRows());
+    }
+
     internal static DeviceStatusRow[] SampleRows(int count, int devices = 97)
     {
         var random = new Random(42);

@@ -1,12 +1,17 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace DeviceApi.Simulator.Formats.Orc;
 
-/// <summary>An append-only byte buffer that keeps its storage between stripes.</summary>
-internal sealed class ByteBuffer(int initialCapacity = 4096)
+/// <summary>
+/// An append-only byte buffer that keeps its storage between stripes. Storage comes from the shared array pool
+/// and goes back to it on growth and on <see cref="Dispose"/>, so a writer per part reuses the previous part's
+/// stripe buffers instead of leaving them on the large object heap.
+/// </summary>
+internal sealed class ByteBuffer(int initialCapacity = 4096) : IDisposable
 {
-    private byte[] _data = new byte[Math.Max(16, initialCapacity)];
+    private byte[] _data = ArrayPool<byte>.Shared.Rent(Math.Max(16, initialCapacity));
 
     public int Length { get; private set; }
 
@@ -14,7 +19,20 @@ internal sealed class ByteBuffer(int initialCapacity = 4096)
 
     public ReadOnlyMemory<byte> Memory => _data.AsMemory(0, Length);
 
+    /// <summary>The bytes added so far, in the buffer's own storage: valid until it grows or is disposed.</summary>
+    public ArraySegment<byte> Segment => new(_data, 0, Length);
+
     public void Clear() => Length = 0;
+
+    /// <summary>Drops what was added after the first <paramref name="length"/> bytes.</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)length, (uint)Length, nameof(length));
+        Length = length;
+    }
+
+    /// <summary>Overwrites bytes already added, e.g. a length prefix known only after its content.</summary>
+    public Span<byte> Written(int offset, int count) => _data.AsSpan(0, Length).Slice(offset, count);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(byte value)
@@ -66,9 +84,29 @@ internal sealed class ByteBuffer(int initialCapacity = 4096)
         Length += 8;
     }
 
+    /// <summary>The bytes added so far in an array of their own, the pooled storage left to this buffer.</summary>
+    public byte[] ToArray() => Span.ToArray();
+
+    public void Dispose()
+    {
+        var data = _data;
+        _data = [];
+        Length = 0;
+        if (data.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(data);
+        }
+    }
+
     private void Grow(int needed)
     {
-        var size = Math.Max(_data.Length * 2, Length + needed);
-        Array.Resize(ref _data, size);
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(16, _data.Length * 2), Length + needed));
+        _data.AsSpan(0, Length).CopyTo(larger);
+        if (_data.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_data);
+        }
+
+        _data = larger;
     }
 }

@@ -2,16 +2,23 @@ using System.Buffers.Binary;
 
 namespace DeviceApi.Simulator.Formats.Orc;
 
-/// <summary>A decompressed stream and a read position.</summary>
-internal sealed class StreamCursor(byte[] data)
+/// <summary>A decompressed stream, <c>Data[Position..End]</c> still to read.</summary>
+internal sealed class StreamCursor(byte[] data, int start, int end)
 {
+    public StreamCursor(byte[] data)
+        : this(data, 0, data.Length)
+    {
+    }
+
     public byte[] Data { get; } = data;
 
-    public int Position { get; set; }
+    public int Position { get; set; } = start;
+
+    public int End { get; } = end;
 
     public byte ReadByte()
     {
-        if (Position >= Data.Length)
+        if (Position >= End)
         {
             throw new InvalidDataException("Read past the end of an ORC stream.");
         }
@@ -21,7 +28,7 @@ internal sealed class StreamCursor(byte[] data)
 
     public ReadOnlySpan<byte> ReadBytes(int count)
     {
-        if (Position + count > Data.Length)
+        if ((uint)count > (uint)(End - Position))
         {
             throw new InvalidDataException("Read past the end of an ORC stream.");
         }
@@ -81,13 +88,25 @@ internal sealed class StreamCursor(byte[] data)
         return value;
     }
 
+    /// <summary>Big-endian bit-packed values; a run ends on a byte boundary.</summary>
     public void Unpack(Span<long> values, int width)
     {
+        var bytes = ReadBytes(checked((int)(((long)values.Length * width + 7) / 8)));
         if (width == 64)
         {
             for (var i = 0; i < values.Length; i++)
             {
-                values[i] = (long)ReadBigEndian(8);
+                values[i] = BinaryPrimitives.ReadInt64BigEndian(bytes[(i * 8)..]);
+            }
+
+            return;
+        }
+
+        if (width == 8)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = bytes[i];
             }
 
             return;
@@ -95,12 +114,13 @@ internal sealed class StreamCursor(byte[] data)
 
         ulong pending = 0;
         var pendingBits = 0;
+        var next = 0;
         var mask = (1UL << width) - 1;
         for (var i = 0; i < values.Length; i++)
         {
             while (pendingBits < width)
             {
-                pending = (pending << 8) | ReadByte();
+                pending = (pending << 8) | bytes[next++];
                 pendingBits += 8;
             }
 
@@ -115,6 +135,15 @@ internal sealed class StreamCursor(byte[] data)
 internal abstract class IntegerReader
 {
     public abstract long Next();
+
+    /// <summary>Fills <paramref name="destination"/> with the next values.</summary>
+    public virtual void Read(Span<long> destination)
+    {
+        for (var i = 0; i < destination.Length; i++)
+        {
+            destination[i] = Next();
+        }
+    }
 
     public static IntegerReader Create(StreamCursor cursor, bool signed, bool version2) =>
         version2 ? new IntegerRleV2Reader(cursor, signed) : new IntegerRleV1Reader(cursor, signed);
@@ -178,6 +207,22 @@ internal sealed class IntegerRleV2Reader(StreamCursor input, bool signed) : Inte
         }
 
         return _values[_index++];
+    }
+
+    public override void Read(Span<long> destination)
+    {
+        while (!destination.IsEmpty)
+        {
+            if (_index == _count)
+            {
+                ReadRun();
+            }
+
+            var available = Math.Min(_count - _index, destination.Length);
+            _values.AsSpan(_index, available).CopyTo(destination);
+            _index += available;
+            destination = destination[available..];
+        }
     }
 
     private void ReadRun()

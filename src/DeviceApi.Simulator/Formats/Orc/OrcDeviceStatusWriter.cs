@@ -5,7 +5,8 @@ namespace DeviceApi.Simulator.Formats.Orc;
 /// <summary>
 /// Writes result rows as an ORC file (format 0.12): ZLIB compression, RLE v2 integers, DIRECT_V2 strings,
 /// timestamps with writer time zone UTC, one stripe per <see cref="OrcWriterOptions.RowsPerStripe"/> rows.
-/// Memory is bounded by one stripe; the output stream needs no seeking.
+/// Memory is bounded by one stripe's uncompressed streams, in buffers that the next writer reuses
+/// (<see cref="StripeBufferSet"/>); the output stream needs no seeking.
 /// </summary>
 public sealed class OrcDeviceStatusWriter : IResultFileWriter
 {
@@ -30,13 +31,14 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
     private readonly OrcWriterOptions _options;
     private readonly ZlibChunkWriter _compressor;
 
-    private readonly StringColumn _deviceId = new(1);
-    private readonly TimestampColumn _timestamp = new(2);
-    private readonly StringColumn _status = new(3);
-    private readonly DoubleColumn _battery = new(4);
-    private readonly DoubleColumn _temperature = new(5);
-    private readonly IntColumn _signal = new(6);
-    private readonly StringColumn _firmware = new(7);
+    private readonly StripeBufferSet _buffers;
+    private readonly StringColumn _deviceId;
+    private readonly TimestampColumn _timestamp;
+    private readonly StringColumn _status;
+    private readonly DoubleColumn _battery;
+    private readonly DoubleColumn _temperature;
+    private readonly IntColumn _signal;
+    private readonly StringColumn _firmware;
     private readonly ColumnStatisticsBuilder _rootStripeStatistics = new(StatisticsKind.None);
 
     private readonly ColumnStatisticsBuilder[] _fileStatistics =
@@ -45,7 +47,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         new(StatisticsKind.Double), new(StatisticsKind.Double), new(StatisticsKind.Integer), new(StatisticsKind.String),
     ];
 
-    private readonly ByteBuffer _pending = new(1 << 20);
+    private readonly ByteBuffer _pending;
     private readonly ProtoWriter _message = new();
     private readonly ProtoWriter _nested = new();
     private readonly ProtoWriter _scratch = new();
@@ -73,6 +75,15 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         _output = output;
         _options = options;
         _compressor = new ZlibChunkWriter(options.CompressionBlockSize, options.CompressionLevel);
+        _buffers = StripeBufferSet.Rent();
+        _pending = _buffers.Next(1 << 16);
+        _deviceId = new StringColumn(1, _buffers);
+        _timestamp = new TimestampColumn(2, _buffers);
+        _status = new StringColumn(3, _buffers);
+        _battery = new DoubleColumn(4, _buffers);
+        _temperature = new DoubleColumn(5, _buffers);
+        _signal = new IntColumn(6, _buffers);
+        _firmware = new StringColumn(7, _buffers);
     }
 
     public async ValueTask WriteAsync(ReadOnlyMemory<DeviceStatusRow> rows, CancellationToken cancellationToken = default)
@@ -99,17 +110,23 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
 
         EnsureHeader();
         WriteTail();
-        await _output.WriteAsync(_pending.Memory, cancellationToken);
+        await WritePendingAsync(cancellationToken);
         await _output.FlushAsync(cancellationToken);
-        _pending.Clear();
         _completed = true;
     }
 
     /// <summary>Releases the writer's buffers; without <see cref="CompleteAsync"/> first the file stays incomplete.</summary>
     public ValueTask DisposeAsync()
     {
-        _disposed = true;
-        _compressor.Dispose();
+        if (!_disposed)
+        {
+            _disposed = true;
+            _buffers.Return();
+            _message.Dispose();
+            _nested.Dispose();
+            _scratch.Dispose();
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -151,7 +168,7 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
     private async ValueTask FlushStripeAsync(CancellationToken cancellationToken)
     {
         EnsureHeader();
-        var stripeStart = _pending.Length;
+        var stripeOffset = _position + _pending.Length;
         var streams = new StreamWriter[]
         {
             _deviceId.Data(), _deviceId.Lengths(),
@@ -163,19 +180,22 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             _firmware.Data(), _firmware.Lengths(),
         };
 
+        // Each stream goes out as soon as it is compressed, so the compressed stripe is never held whole.
         _message.Clear();
+        long dataLength = 0;
         foreach (var stream in streams)
         {
             var length = _compressor.Write(stream.Buffer.Span, _pending);
             stream.Buffer.Clear();
+            dataLength += length;
             _nested.Clear();
             _nested.UInt64(1, stream.Kind);
             _nested.UInt64(2, (ulong)stream.Column);
             _nested.UInt64(3, (ulong)length);
             _message.Message(1, _nested);
+            await WritePendingAsync(cancellationToken);
         }
 
-        var dataLength = _pending.Length - stripeStart;
         foreach (var encoding in ColumnEncodings)
         {
             _nested.Clear();
@@ -187,12 +207,12 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
         var footerLength = _compressor.Write(_message.Buffer.Span, _pending);
 
         _message.Clear();
-        _message.UInt64(1, (ulong)(_position + stripeStart));
+        _message.UInt64(1, (ulong)stripeOffset);
         _message.UInt64(2, 0);
         _message.UInt64(3, (ulong)dataLength);
         _message.UInt64(4, (ulong)footerLength);
         _message.UInt64(5, (ulong)_stripeRows);
-        _stripeInformation.Add(_message.Buffer.Span.ToArray());
+        _stripeInformation.Add(_message.Buffer.ToArray());
 
         _rootStripeStatistics.Reset();
         _rootStripeStatistics.AddValues((ulong)_stripeRows);
@@ -212,10 +232,15 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
             stripeStatistics[column].Reset();
         }
 
-        _stripeStatistics.Add(_message.Buffer.Span.ToArray());
+        _stripeStatistics.Add(_message.Buffer.ToArray());
         _totalRows += (ulong)_stripeRows;
         _stripeRows = 0;
 
+        await WritePendingAsync(cancellationToken);
+    }
+
+    private async ValueTask WritePendingAsync(CancellationToken cancellationToken)
+    {
         await _output.WriteAsync(_pending.Memory, cancellationToken);
         _position += _pending.Length;
         _pending.Clear();
@@ -286,13 +311,15 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
     private sealed class StringColumn
     {
         private readonly int _column;
-        private readonly ByteBuffer _data = new(1 << 16);
-        private readonly ByteBuffer _lengths = new(1 << 12);
+        private readonly ByteBuffer _data;
+        private readonly ByteBuffer _lengths;
         private readonly IntegerRleV2Writer _lengthRle;
 
-        public StringColumn(int column)
+        public StringColumn(int column, StripeBufferSet buffers)
         {
             _column = column;
+            _data = buffers.Next(1 << 16);
+            _lengths = buffers.Next(1 << 12);
             _lengthRle = new IntegerRleV2Writer(_lengths, signed: false);
         }
 
@@ -320,14 +347,16 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
     {
         private const long TicksPerSecond = TimeSpan.TicksPerSecond;
         private readonly int _column;
-        private readonly ByteBuffer _seconds = new(1 << 12);
-        private readonly ByteBuffer _nanos = new(1 << 12);
+        private readonly ByteBuffer _seconds;
+        private readonly ByteBuffer _nanos;
         private readonly IntegerRleV2Writer _secondsRle;
         private readonly IntegerRleV2Writer _nanosRle;
 
-        public TimestampColumn(int column)
+        public TimestampColumn(int column, StripeBufferSet buffers)
         {
             _column = column;
+            _seconds = buffers.Next(1 << 12);
+            _nanos = buffers.Next(1 << 12);
             _secondsRle = new IntegerRleV2Writer(_seconds, signed: true);
             _nanosRle = new IntegerRleV2Writer(_nanos, signed: false);
         }
@@ -400,13 +429,15 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
     private sealed class DoubleColumn
     {
         private readonly int _column;
-        private readonly ByteBuffer _present = new(1 << 10);
-        private readonly ByteBuffer _data = new(1 << 16);
+        private readonly ByteBuffer _present;
+        private readonly ByteBuffer _data;
         private readonly BooleanRleWriter _presentRle;
 
-        public DoubleColumn(int column)
+        public DoubleColumn(int column, StripeBufferSet buffers)
         {
             _column = column;
+            _present = buffers.Next(1 << 10);
+            _data = buffers.Next(1 << 16);
             _presentRle = new BooleanRleWriter(_present);
         }
 
@@ -438,14 +469,16 @@ public sealed class OrcDeviceStatusWriter : IResultFileWriter
     private sealed class IntColumn
     {
         private readonly int _column;
-        private readonly ByteBuffer _present = new(1 << 10);
-        private readonly ByteBuffer _data = new(1 << 12);
+        private readonly ByteBuffer _present;
+        private readonly ByteBuffer _data;
         private readonly BooleanRleWriter _presentRle;
         private readonly IntegerRleV2Writer _dataRle;
 
-        public IntColumn(int column)
+        public IntColumn(int column, StripeBufferSet buffers)
         {
             _column = column;
+            _present = buffers.Next(1 << 10);
+            _data = buffers.Next(1 << 12);
             _presentRle = new BooleanRleWriter(_present);
             _dataRle = new IntegerRleV2Writer(_data, signed: true);
         }

@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text;
 using K4os.Compression.LZ4;
 
@@ -15,6 +18,9 @@ namespace DeviceApi.Simulator.Formats.Orc;
 public sealed class OrcReader : IDisposable
 {
     private const long OrcEpochSeconds = 1_420_070_400;
+
+    /// <summary>Integers decoded at a time where the values end up in another form (indexes, offsets, timestamps).</summary>
+    private const int DecodeChunk = 1024;
     private const int PresentStream = 0, DataStream = 1, LengthStream = 2, DictionaryDataStream = 3, SecondaryStream = 5;
 
     private readonly Stream _stream;
@@ -79,7 +85,8 @@ public sealed class OrcReader : IDisposable
         FileVersion = [.. versions.Select(v => (int)v)];
         _ = metadataLength;
         var footerStart = fileLength - 1 - postscriptLength - (long)footerLength;
-        var footer = Decompress(ReadAt(footerStart, (int)footerLength));
+        var footerBytes = ReadAt(footerStart, (int)footerLength);
+        var footer = Decompress(footerBytes, 0, footerBytes.Length);
         _types = ParseFooter(footer);
         Schema = _types[0];
     }
@@ -112,8 +119,16 @@ public sealed class OrcReader : IDisposable
     {
         for (var index = 0; index < _stripes.Count; index++)
         {
-            foreach (var row in ReadStripe(index))
+            using var stripe = OpenStripe(index);
+            var fields = ReadStripeFields(stripe);
+            for (var i = 0; i < stripe.RowCount; i++)
             {
+                var row = new object?[fields.Length];
+                for (var f = 0; f < fields.Length; f++)
+                {
+                    row[f] = fields[f].Get(i);
+                }
+
                 yield return row;
             }
         }
@@ -141,20 +156,27 @@ public sealed class OrcReader : IDisposable
 
         for (var index = 0; index < _stripes.Count; index++)
         {
-            var (rowCount, fields) = ReadStripeFields(index);
+            using var stripe = OpenStripe(index);
+            var fields = ReadStripeFields(stripe);
+            var rowCount = stripe.RowCount;
+            var (deviceIds, timestamps, statuses, batteries, temperatures, signals, firmwares) =
+                (fields[deviceId], fields[timestamp], fields[status], fields[battery], fields[temperature], fields[signal], fields[firmware]);
             for (var i = 0; i < rowCount; i++)
             {
                 yield return new DeviceStatusRow(
-                    (string)fields[deviceId][i]!,
-                    ((OrcTimestamp)fields[timestamp][i]!).ToDateTime(),
-                    (string)fields[status][i]!,
-                    (double?)fields[battery][i],
-                    (double?)fields[temperature][i],
-                    (int?)fields[signal][i],
-                    (string)fields[firmware][i]!);
+                    Required(deviceIds, i, "device_id").GetString(i),
+                    Required(timestamps, i, "timestamp").GetTimestamp(i).ToDateTime(),
+                    Required(statuses, i, "status").GetString(i),
+                    batteries.IsNull(i) ? null : batteries.GetDouble(i),
+                    temperatures.IsNull(i) ? null : temperatures.GetDouble(i),
+                    signals.IsNull(i) ? null : checked((int)signals.GetInt64(i)),
+                    Required(firmwares, i, "firmware").GetString(i));
             }
         }
     }
+
+    private static ColumnVector Required(ColumnVector column, int row, string name) =>
+        column.IsNull(row) ? throw new InvalidDataException($"Column {name} is null in row {row} of a stripe.") : column;
 
     public void Dispose()
     {
@@ -219,7 +241,8 @@ public sealed class OrcReader : IDisposable
 
         foreach (var (offset, index, data, footerLength, rows) in rawStripes)
         {
-            var stripeFooter = ParseStripeFooter(Decompress(ReadAt(offset + index + data, (int)footerLength)));
+            var stripeFooterBytes = ReadAt(offset + index + data, (int)footerLength);
+            var stripeFooter = ParseStripeFooter(Decompress(stripeFooterBytes, 0, stripeFooterBytes.Length));
             _stripes.Add(new OrcStripeInfo(offset, index, data, footerLength, rows, stripeFooter.Timezone, stripeFooter.Encodings.Select(e => e.Kind).ToList()));
         }
 
@@ -423,20 +446,33 @@ public sealed class OrcReader : IDisposable
         return buffer;
     }
 
-    private byte[] Decompress(ReadOnlySpan<byte> input)
+    private byte[] Decompress(byte[] source, int offset, int length)
     {
         if (Compression == OrcCompressionKind.None)
         {
-            return input.ToArray();
+            return source.AsSpan(offset, length).ToArray();
         }
 
-        var output = new ByteBuffer(Math.Max(input.Length * 4, 1024));
-        while (!input.IsEmpty)
+        using var output = new ByteBuffer(Math.Max(length * 4, 1024));
+        DecompressInto(output, source, offset, length);
+        return output.ToArray();
+    }
+
+    private void DecompressInto(ByteBuffer output, byte[] source, int offset, int length)
+    {
+        var end = offset + length;
+        while (offset < end)
         {
-            var header = input[0] | (input[1] << 8) | (input[2] << 16);
-            var length = header >> 1;
-            var chunk = input.Slice(3, length);
-            input = input[(3 + length)..];
+            if (end - offset < 3)
+            {
+                throw new InvalidDataException("Truncated ORC compression chunk header.");
+            }
+
+            var header = source[offset] | (source[offset + 1] << 8) | (source[offset + 2] << 16);
+            var chunkLength = header >> 1;
+            var chunkStart = offset + 3;
+            var chunk = source.AsSpan(chunkStart, chunkLength);
+            offset = chunkStart + chunkLength;
             if ((header & 1) != 0)
             {
                 output.Add(chunk);
@@ -446,7 +482,8 @@ public sealed class OrcReader : IDisposable
             switch (Compression)
             {
                 case OrcCompressionKind.Zlib:
-                    using (var deflate = new DeflateStream(new MemoryStream(chunk.ToArray()), CompressionMode.Decompress))
+                    // Over the source array itself: a copy of each chunk would cost as much as inflating it.
+                    using (var deflate = new DeflateStream(new MemoryStream(source, chunkStart, chunkLength, writable: false), CompressionMode.Decompress))
                     {
                         while (true)
                         {
@@ -487,135 +524,124 @@ public sealed class OrcReader : IDisposable
                     throw new NotSupportedException($"ORC compression {Compression} is not supported.");
             }
         }
-
-        return output.Span.ToArray();
     }
 
-    private List<object?[]> ReadStripe(int index)
-    {
-        var (rowCount, fields) = ReadStripeFields(index);
-        var rows = new List<object?[]>(rowCount);
-        for (var i = 0; i < rowCount; i++)
-        {
-            var row = new object?[fields.Length];
-            for (var f = 0; f < fields.Length; f++)
-            {
-                row[f] = fields[f][i];
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
-
-    /// <summary>The values of each top-level field of one stripe (the root value itself when it is no struct).</summary>
-    private (int RowCount, object?[][] Fields) ReadStripeFields(int index)
+    /// <summary>Stripe data and footer; what its columns decode into lives until the stripe is disposed.</summary>
+    private StripeContext OpenStripe(int index)
     {
         var info = _stripes[index];
-        var stripeBytes = ReadAt(info.Offset, (int)(info.IndexLength + info.DataLength));
-        var footer = ParseStripeFooter(Decompress(ReadAt(info.Offset + info.IndexLength + info.DataLength, (int)info.FooterLength)));
-        var context = new StripeContext(this, stripeBytes, footer);
-        var rows = (int)info.RowCount;
+        var footerBytes = ReadAt(info.Offset + info.IndexLength + info.DataLength, (int)info.FooterLength);
+        var footer = ParseStripeFooter(Decompress(footerBytes, 0, footerBytes.Length));
+        var length = checked((int)(info.IndexLength + info.DataLength));
+        var stripe = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            _stream.Position = info.Offset;
+            _stream.ReadExactly(stripe, 0, length);
+            return new StripeContext(this, stripe, footer, checked((int)info.RowCount));
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(stripe);
+            throw;
+        }
+    }
+
+    /// <summary>The top-level fields of one stripe as columns (the root value itself when it is no struct).</summary>
+    private ColumnVector[] ReadStripeFields(StripeContext context)
+    {
+        var rows = context.RowCount;
         if (Schema.Kind != OrcTypeKind.Struct)
         {
-            return (rows, [ReadColumn(context, Schema, rows)]);
+            return [ReadVector(context, Schema, rows)];
         }
 
-        // Top-level fields are read as columns rather than through a dictionary per row.
-        var present = context.Stream(Schema.Id, PresentStream) is { } presentStream ? new BooleanRleReader(presentStream) : null;
-        var mask = new bool[rows];
-        var nonNull = 0;
-        for (var i = 0; i < rows; i++)
+        var rootIndexes = ValueIndexes(context, Schema, rows, out var nonNull);
+        var fields = new ColumnVector[Schema.Children.Count];
+        for (var f = 0; f < fields.Length; f++)
         {
-            mask[i] = present?.Next() ?? true;
-            nonNull += mask[i] ? 1 : 0;
+            var field = ReadVector(context, Schema.Children[f], nonNull);
+            fields[f] = rootIndexes is null ? field : new NullableVector(field, rootIndexes);
         }
 
-        var fields = Schema.Children.Select(child => ReadColumn(context, child, nonNull)).ToArray();
-        if (nonNull == rows)
+        return fields;
+    }
+
+    /// <summary>Index of each row's value among the non-null ones, -1 for a null; null when nothing is null.</summary>
+    private static int[]? ValueIndexes(StripeContext context, OrcType type, int rows, out int nonNull)
+    {
+        nonNull = rows;
+        if (context.Stream(type.Id, PresentStream) is not { } presentStream)
         {
-            return (rows, fields);
+            return null;
         }
 
-        var spread = fields.Select(_ => new object?[rows]).ToArray();
+        var present = new BooleanRleReader(presentStream);
+        var indexes = context.Rent<int>(rows);
         var next = 0;
         for (var i = 0; i < rows; i++)
         {
-            if (mask[i])
-            {
-                for (var f = 0; f < fields.Length; f++)
-                {
-                    spread[f][i] = fields[f][next];
-                }
-
-                next++;
-            }
+            indexes[i] = present.Next() ? next++ : -1;
         }
 
-        return (rows, spread);
+        nonNull = next;
+        return next == rows ? null : indexes;
     }
 
+    private ColumnVector ReadVector(StripeContext context, OrcType type, int count)
+    {
+        var indexes = ValueIndexes(context, type, count, out var nonNull);
+        var values = ReadValues(context, type, nonNull);
+        return indexes is null ? values : new NullableVector(values, indexes);
+    }
+
+    /// <summary>Nested columns, which are materialised as objects anyway.</summary>
     private object?[] ReadColumn(StripeContext context, OrcType type, int count)
     {
-        var present = context.Stream(type.Id, PresentStream);
-        if (present is null)
+        var vector = ReadVector(context, type, count);
+        var values = new object?[count];
+        for (var i = 0; i < values.Length; i++)
         {
-            return ReadValues(context, type, count);
+            values[i] = vector.Get(i);
         }
 
-        var presentReader = new BooleanRleReader(present);
-        var mask = new bool[count];
-        var nonNull = 0;
-        for (var i = 0; i < count; i++)
-        {
-            mask[i] = presentReader.Next();
-            nonNull += mask[i] ? 1 : 0;
-        }
-
-        var values = ReadValues(context, type, nonNull);
-        var result = new object?[count];
-        var next = 0;
-        for (var i = 0; i < count; i++)
-        {
-            result[i] = mask[i] ? values[next++] : null;
-        }
-
-        return result;
+        return values;
     }
 
-    private object?[] ReadValues(StripeContext context, OrcType type, int count)
+    private ColumnVector ReadValues(StripeContext context, OrcType type, int count)
     {
-        var values = new object?[count];
-        if (count == 0)
-        {
-            return values;
-        }
-
         var (encoding, dictionarySize) = context.Encoding(type.Id);
         var v2 = encoding is OrcColumnEncodingKind.DirectV2 or OrcColumnEncodingKind.DictionaryV2;
         switch (type.Kind)
         {
             case OrcTypeKind.Boolean:
             {
-                var data = new BooleanRleReader(context.Required(type.Id, DataStream));
-                for (var i = 0; i < count; i++)
+                var values = context.Rent<bool>(count);
+                if (count > 0)
                 {
-                    values[i] = data.Next();
+                    var data = new BooleanRleReader(context.Required(type.Id, DataStream));
+                    for (var i = 0; i < count; i++)
+                    {
+                        values[i] = data.Next();
+                    }
                 }
 
-                break;
+                return new ValueVector<bool>(values);
             }
 
             case OrcTypeKind.Byte:
             {
-                var data = new ByteRleReader(context.Required(type.Id, DataStream));
-                for (var i = 0; i < count; i++)
+                var values = context.Rent<sbyte>(count);
+                if (count > 0)
                 {
-                    values[i] = (sbyte)data.Next();
+                    var data = new ByteRleReader(context.Required(type.Id, DataStream));
+                    for (var i = 0; i < count; i++)
+                    {
+                        values[i] = (sbyte)data.Next();
+                    }
                 }
 
-                break;
+                return new ValueVector<sbyte>(values);
             }
 
             case OrcTypeKind.Short:
@@ -623,55 +649,93 @@ public sealed class OrcReader : IDisposable
             case OrcTypeKind.Long:
             case OrcTypeKind.Date:
             {
-                var data = IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2);
-                for (var i = 0; i < count; i++)
+                var values = context.Rent<long>(count);
+                if (count > 0)
                 {
-                    var value = data.Next();
-                    values[i] = type.Kind switch
-                    {
-                        OrcTypeKind.Short => (short)value,
-                        OrcTypeKind.Int => (int)value,
-                        OrcTypeKind.Date => DateOnly.FromDayNumber(checked((int)(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + value))),
-                        _ => (object)value,
-                    };
+                    IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2).Read(values.AsSpan(0, count));
                 }
 
-                break;
+                return new IntegerVector(values, type.Kind);
             }
 
             case OrcTypeKind.Float:
             {
-                var data = context.Required(type.Id, DataStream);
-                for (var i = 0; i < count; i++)
+                var values = context.Rent<float>(count);
+                if (count > 0)
                 {
-                    values[i] = data.ReadFloat();
+                    var bytes = context.Required(type.Id, DataStream).ReadBytes(checked(count * sizeof(float)));
+                    for (var i = 0; i < count; i++)
+                    {
+                        values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
+                    }
                 }
 
-                break;
+                return new ValueVector<float>(values);
             }
 
             case OrcTypeKind.Double:
             {
-                var data = context.Required(type.Id, DataStream);
-                for (var i = 0; i < count; i++)
+                var values = context.Rent<double>(count);
+                if (count > 0)
                 {
-                    values[i] = data.ReadDouble();
+                    var bytes = context.Required(type.Id, DataStream).ReadBytes(checked(count * sizeof(double)));
+                    for (var i = 0; i < count; i++)
+                    {
+                        values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes[(i * sizeof(double))..]);
+                    }
                 }
 
-                break;
+                return new DoubleVector(values);
             }
 
             case OrcTypeKind.String:
             case OrcTypeKind.Varchar:
             case OrcTypeKind.Char:
-            case OrcTypeKind.Binary:
-                ReadBytesColumn(context, type, encoding, dictionarySize, v2, values);
-                break;
+                return count == 0 ? new StringVector(Array.Empty<string>(), []) : ReadStrings(context, type, encoding, dictionarySize, v2, count);
 
             case OrcTypeKind.Timestamp:
             case OrcTypeKind.TimestampInstant:
-                ReadTimestamps(context, type, v2, values);
+                return new TimestampVector(count == 0 ? [] : ReadTimestamps(context, type, v2, count));
+
+            default:
+                return new ObjectVector(count == 0 ? [] : ReadObjects(context, type, encoding, dictionarySize, v2, count));
+        }
+    }
+
+    private object?[] ReadObjects(StripeContext context, OrcType type, OrcColumnEncodingKind encoding, int dictionarySize, bool v2, int count)
+    {
+        var values = new object?[count];
+        switch (type.Kind)
+        {
+            case OrcTypeKind.Binary:
+            {
+                var lengths = IntegerReader.Create(context.Required(type.Id, LengthStream), signed: false, v2);
+                var data = context.Required(type.Id, DataStream);
+                if (encoding is OrcColumnEncodingKind.Dictionary or OrcColumnEncodingKind.DictionaryV2)
+                {
+                    var dictionaryData = context.Stream(type.Id, DictionaryDataStream) ?? new StreamCursor([]);
+                    var dictionary = new byte[dictionarySize][];
+                    for (var i = 0; i < dictionarySize; i++)
+                    {
+                        dictionary[i] = dictionaryData.ReadBytes(checked((int)lengths.Next())).ToArray();
+                    }
+
+                    var indexes = IntegerReader.Create(data, signed: false, v2);
+                    for (var i = 0; i < count; i++)
+                    {
+                        values[i] = dictionary[indexes.Next()].ToArray();
+                    }
+
+                    break;
+                }
+
+                for (var i = 0; i < count; i++)
+                {
+                    values[i] = data.ReadBytes(checked((int)lengths.Next())).ToArray();
+                }
+
                 break;
+            }
 
             case OrcTypeKind.Decimal:
             {
@@ -687,13 +751,13 @@ public sealed class OrcReader : IDisposable
 
             case OrcTypeKind.Struct:
             {
-                var children = type.Children.Select(child => ReadColumn(context, child, count)).ToArray();
+                var children = type.Children.Select(child => ReadVector(context, child, count)).ToArray();
                 for (var i = 0; i < count; i++)
                 {
                     var fields = new Dictionary<string, object?>(children.Length, StringComparer.Ordinal);
                     for (var f = 0; f < children.Length; f++)
                     {
-                        fields[type.FieldNames[f]] = children[f][i];
+                        fields[type.FieldNames[f]] = children[f].Get(i);
                     }
 
                     values[i] = fields;
@@ -768,40 +832,66 @@ public sealed class OrcReader : IDisposable
         return values;
     }
 
-    private static void ReadBytesColumn(StripeContext context, OrcType type, OrcColumnEncodingKind encoding, int dictionarySize, bool v2, object?[] values)
+    private static StringVector ReadStrings(StripeContext context, OrcType type, OrcColumnEncodingKind encoding, int dictionarySize, bool v2, int count)
     {
-        var binary = type.Kind == OrcTypeKind.Binary;
         var lengths = IntegerReader.Create(context.Required(type.Id, LengthStream), signed: false, v2);
         var data = context.Required(type.Id, DataStream);
         if (encoding is OrcColumnEncodingKind.Dictionary or OrcColumnEncodingKind.DictionaryV2)
         {
             var dictionaryData = context.Stream(type.Id, DictionaryDataStream) ?? new StreamCursor([]);
-            var dictionary = new object[dictionarySize];
+            var dictionary = new string[dictionarySize];
             for (var i = 0; i < dictionarySize; i++)
             {
-                dictionary[i] = Encoding.UTF8.GetString(dictionaryData.ReadBytes(checked((int)lengths.Next())));
+                dictionary[i] = StringVector.Decode(dictionaryData.ReadBytes(checked((int)lengths.Next())));
             }
 
-            var indexes = IntegerReader.Create(data, signed: false, v2);
-            for (var i = 0; i < values.Length; i++)
+            var indexReader = IntegerReader.Create(data, signed: false, v2);
+            var positions = context.Rent<int>(count);
+            Span<long> indexes = stackalloc long[DecodeChunk];
+            for (var done = 0; done < count; done += indexes.Length)
             {
-                values[i] = dictionary[indexes.Next()];
+                indexes = indexes[..Math.Min(indexes.Length, count - done)];
+                indexReader.Read(indexes);
+                for (var i = 0; i < indexes.Length; i++)
+                {
+                    positions[done + i] = (ulong)indexes[i] < (ulong)dictionarySize
+                        ? (int)indexes[i]
+                        : throw new InvalidDataException($"Dictionary index {indexes[i]} of column {type.Id} is outside its {dictionarySize} entries.");
+                }
             }
 
-            return;
+            return new StringVector(dictionary, positions);
         }
 
-        for (var i = 0; i < values.Length; i++)
+        var offsets = context.Rent<int>(count + 1);
+        long end = data.Position;
+        Span<long> valueLengths = stackalloc long[DecodeChunk];
+        for (var done = 0; done < count; done += valueLengths.Length)
         {
-            var bytes = data.ReadBytes(checked((int)lengths.Next()));
-            values[i] = binary ? bytes.ToArray() : Encoding.UTF8.GetString(bytes);
+            valueLengths = valueLengths[..Math.Min(valueLengths.Length, count - done)];
+            lengths.Read(valueLengths);
+            for (var i = 0; i < valueLengths.Length; i++)
+            {
+                offsets[done + i] = (int)end;
+                end += (ulong)valueLengths[i] <= int.MaxValue ? valueLengths[i] : throw new InvalidDataException($"Negative or huge string length in column {type.Id}.");
+                if (end > data.End)
+                {
+                    throw new InvalidDataException("Read past the end of an ORC stream.");
+                }
+            }
         }
+
+        offsets[count] = (int)end;
+        data.Position = (int)end;
+        return new StringVector(data.Data, offsets);
     }
 
-    private static void ReadTimestamps(StripeContext context, OrcType type, bool v2, object?[] values)
+    private static OrcTimestamp[] ReadTimestamps(StripeContext context, OrcType type, bool v2, int count)
     {
-        var seconds = IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2);
-        var nanos = IntegerReader.Create(context.Required(type.Id, SecondaryStream), signed: false, v2);
+        var secondsReader = IntegerReader.Create(context.Required(type.Id, DataStream), signed: true, v2);
+        var nanosReader = IntegerReader.Create(context.Required(type.Id, SecondaryStream), signed: false, v2);
+        Span<long> seconds = stackalloc long[DecodeChunk];
+        Span<long> nanos = stackalloc long[DecodeChunk];
         var zone = type.Kind == OrcTypeKind.Timestamp ? context.WriterZone : null;
         var epoch = OrcEpochSeconds;
         if (zone is not null)
@@ -810,10 +900,19 @@ public sealed class OrcReader : IDisposable
             epoch -= (long)zone.GetUtcOffset(localEpoch).TotalSeconds;
         }
 
-        for (var i = 0; i < values.Length; i++)
+        var values = context.Rent<OrcTimestamp>(count);
+        for (var i = 0; i < count; i++)
         {
-            var second = seconds.Next() + epoch;
-            var nano = DecodeNanos(nanos.Next());
+            var inChunk = i % DecodeChunk;
+            if (inChunk == 0)
+            {
+                var size = Math.Min(DecodeChunk, count - i);
+                secondsReader.Read(seconds[..size]);
+                nanosReader.Read(nanos[..size]);
+            }
+
+            var second = seconds[inChunk] + epoch;
+            var nano = DecodeNanos(nanos[inChunk]);
             if (zone is not null)
             {
                 // Stored relative to the writer's local epoch; shown as the writer's wall clock.
@@ -828,6 +927,8 @@ public sealed class OrcReader : IDisposable
 
             values[i] = new OrcTimestamp(second, nano);
         }
+
+        return values;
     }
 
     private static int DecodeNanos(long encoded)
@@ -877,18 +978,22 @@ public sealed class OrcReader : IDisposable
         public string? Timezone { get; set; }
     }
 
-    private sealed class StripeContext
+    private sealed class StripeContext : IDisposable
     {
         private readonly OrcReader _reader;
         private readonly byte[] _stripe;
         private readonly StripeFooter _footer;
         private readonly Dictionary<(int Column, int Kind), (int Offset, int Length)> _streams = [];
+        private readonly List<ByteBuffer> _decompressed = [];
+        private readonly List<Action> _returns = [];
 
-        public StripeContext(OrcReader reader, byte[] stripe, StripeFooter footer)
+        /// <param name="stripe">Rented from the shared pool; returned on <see cref="Dispose"/>.</param>
+        public StripeContext(OrcReader reader, byte[] stripe, StripeFooter footer, int rowCount)
         {
             _reader = reader;
             _stripe = stripe;
             _footer = footer;
+            RowCount = rowCount;
             var offset = 0;
             foreach (var (kind, column, length) in footer.Streams)
             {
@@ -899,18 +1004,67 @@ public sealed class OrcReader : IDisposable
             WriterZone = footer.Timezone is null or "" or "UTC" or "GMT" or "Etc/UTC" ? null : TimeZoneInfo.FindSystemTimeZoneById(footer.Timezone);
         }
 
+        public int RowCount { get; }
+
         /// <summary>Null for UTC or an unnamed zone, which reads the stored wall clock as UTC.</summary>
         public TimeZoneInfo? WriterZone { get; }
 
         public (OrcColumnEncodingKind Kind, int DictionarySize) Encoding(int column) =>
             column < _footer.Encodings.Count ? _footer.Encodings[column] : (OrcColumnEncodingKind.Direct, 0);
 
-        public StreamCursor? Stream(int column, int kind) =>
-            _streams.TryGetValue((column, kind), out var location)
-                ? new StreamCursor(_reader.Decompress(_stripe.AsSpan(location.Offset, location.Length)))
-                : null;
+        public StreamCursor? Stream(int column, int kind)
+        {
+            if (!_streams.TryGetValue((column, kind), out var location))
+            {
+                return null;
+            }
+
+            if (_reader.Compression == OrcCompressionKind.None)
+            {
+                return new StreamCursor(_stripe, location.Offset, location.Offset + location.Length);
+            }
+
+            var output = new ByteBuffer(Math.Max(location.Length * 4, 1024));
+            _decompressed.Add(output);
+            _reader.DecompressInto(output, _stripe, location.Offset, location.Length);
+            var decompressed = output.Segment;
+            return new StreamCursor(decompressed.Array!, 0, decompressed.Count);
+        }
 
         public StreamCursor Required(int column, int kind) =>
             Stream(column, kind) ?? throw new InvalidDataException($"Stream kind {kind} of column {column} is missing.");
+
+        /// <summary>
+        /// An array of at least <paramref name="count"/> elements that lives as long as the stripe: stripes of a
+        /// file, and files read one after another, reuse the same arrays instead of piling up on the large object heap.
+        /// </summary>
+        public T[] Rent<T>(int count)
+        {
+            if (count == 0)
+            {
+                return [];
+            }
+
+            var array = ArrayPool<T>.Shared.Rent(count);
+            _returns.Add(() => ArrayPool<T>.Shared.Return(array, clearArray: RuntimeHelpers.IsReferenceOrContainsReferences<T>()));
+            return array;
+        }
+
+        public void Dispose()
+        {
+            foreach (var output in _decompressed)
+            {
+                output.Dispose();
+            }
+
+            foreach (var giveBack in _returns)
+            {
+                giveBack();
+            }
+
+            _decompressed.Clear();
+            _returns.Clear();
+            ArrayPool<byte>.Shared.Return(_stripe);
+        }
     }
 }

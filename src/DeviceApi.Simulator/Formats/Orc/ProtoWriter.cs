@@ -7,7 +7,7 @@ namespace DeviceApi.Simulator.Formats.Orc;
 /// The handful of protobuf wire types ORC's metadata needs. Nested messages are written to their own
 /// <see cref="ProtoWriter"/> first because protobuf prefixes them with their length.
 /// </summary>
-internal sealed class ProtoWriter
+internal sealed class ProtoWriter : IDisposable
 {
     private const int Varint = 0;
     private const int Fixed64 = 1;
@@ -16,6 +16,8 @@ internal sealed class ProtoWriter
     public ByteBuffer Buffer { get; } = new(256);
 
     public void Clear() => Buffer.Clear();
+
+    public void Dispose() => Buffer.Dispose();
 
     public void UInt64(int field, ulong value)
     {
@@ -57,13 +59,30 @@ internal sealed class ProtoWriter
 
     public void PackedUInt32(int field, ReadOnlySpan<uint> values)
     {
-        var packed = new ByteBuffer(values.Length * 5);
+        var length = 0;
         foreach (var value in values)
         {
-            packed.AddVarint(value);
+            length += VarintLength(value);
         }
 
-        Bytes(field, packed.Span);
+        Tag(field, LengthDelimited);
+        Buffer.AddVarint((ulong)length);
+        foreach (var value in values)
+        {
+            Buffer.AddVarint(value);
+        }
+    }
+
+    private static int VarintLength(ulong value)
+    {
+        var length = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            length++;
+        }
+
+        return length;
     }
 
     private void Tag(int field, int wireType) => Buffer.AddVarint((ulong)((field << 3) | wireType));

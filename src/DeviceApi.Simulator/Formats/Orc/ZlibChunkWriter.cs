@@ -7,37 +7,40 @@ namespace DeviceApi.Simulator.Formats.Orc;
 /// behind a 3-byte little-endian header of <c>length * 2 + original</c>. A chunk that deflate does not shrink
 /// is stored as it was, with the original flag set.
 /// </summary>
-internal sealed class ZlibChunkWriter(int blockSize, CompressionLevel level) : IDisposable
+internal sealed class ZlibChunkWriter(int blockSize, CompressionLevel level)
 {
-    private readonly MemoryStream _scratch = new();
+    private const int HeaderSize = 3;
 
     public int BlockSize => blockSize;
-
-    public void Dispose() => _scratch.Dispose();
 
     /// <summary>Appends <paramref name="input"/>, compressed, to <paramref name="output"/>; returns the bytes added.</summary>
     public int Write(ReadOnlySpan<byte> input, ByteBuffer output)
     {
         var start = output.Length;
+        using var sink = new AppendStream(output);
         while (!input.IsEmpty)
         {
             var chunk = input[..Math.Min(blockSize, input.Length)];
             input = input[chunk.Length..];
 
-            _scratch.SetLength(0);
-            using (var deflate = new DeflateStream(_scratch, level, leaveOpen: true))
+            // Deflate straight behind a placeholder header: no scratch copy of the chunk's compressed bytes.
+            var header = output.Length;
+            output.GetSpan(HeaderSize);
+            output.Advance(HeaderSize);
+            using (var deflate = new DeflateStream(sink, level, leaveOpen: true))
             {
                 deflate.Write(chunk);
             }
 
-            if (_scratch.Length < chunk.Length)
+            var compressed = output.Length - header - HeaderSize;
+            if (compressed < chunk.Length)
             {
-                AddHeader(output, (int)_scratch.Length, original: false);
-                output.Add(_scratch.GetBuffer().AsSpan(0, (int)_scratch.Length));
+                WriteHeader(output.Written(header, HeaderSize), compressed, original: false);
             }
             else
             {
-                AddHeader(output, chunk.Length, original: true);
+                output.Truncate(header + HeaderSize);
+                WriteHeader(output.Written(header, HeaderSize), chunk.Length, original: true);
                 output.Add(chunk);
             }
         }
@@ -45,11 +48,45 @@ internal sealed class ZlibChunkWriter(int blockSize, CompressionLevel level) : I
         return output.Length - start;
     }
 
-    private static void AddHeader(ByteBuffer output, int length, bool original)
+    private static void WriteHeader(Span<byte> destination, int length, bool original)
     {
         var header = (length << 1) | (original ? 1 : 0);
-        output.Add((byte)header);
-        output.Add((byte)(header >> 8));
-        output.Add((byte)(header >> 16));
+        destination[0] = (byte)header;
+        destination[1] = (byte)(header >> 8);
+        destination[2] = (byte)(header >> 16);
+    }
+
+    /// <summary>A write-only view of a <see cref="ByteBuffer"/> for <see cref="DeflateStream"/>.</summary>
+    private sealed class AppendStream(ByteBuffer target) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer) => target.Add(buffer);
+
+        public override void Write(byte[] buffer, int offset, int count) => target.Add(buffer.AsSpan(offset, count));
+
+        public override void WriteByte(byte value) => target.Add(value);
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
