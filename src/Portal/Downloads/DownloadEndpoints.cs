@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Portal.Exports;
 using Portal.Security;
+using Portal.Upstream;
 
 namespace Portal.Downloads;
 
@@ -26,17 +27,32 @@ public static class DownloadEndpoints
             .BindConfiguration(DownloadOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddHttpClient(HttpClientName, client => client.Timeout = System.Threading.Timeout.InfiniteTimeSpan)
+        // A proxied file goes straight through to the browser and is never held, so the guard's size cap (there for
+        // answers that are read into memory) does not apply; its time cap spans the whole transfer, so it is the
+        // longest the guard allows. Security:Outbound:Downloads can still lower both.
+        builder.Services.AddOptions<OutboundGuardOptions>(HttpClientName).Configure(guard =>
+        {
+            guard.MaxResponseBytes = long.MaxValue;
+            guard.Timeout = TimeSpan.FromDays(1);
+        });
+        builder.Services.AddHttpClient(HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
-                // A redirect could lead to a host that is not allowed; the file is served as stored, not decoded.
+                // The file is served as stored, not decoded.
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.None,
                 UseCookies = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             })
-            // The URL is a credential: the client's default logging would write it out.
-            .RemoveAllLoggers();
+            .AddOutboundGuard((guard, services) =>
+            {
+                var fileHosts = services.GetRequiredService<IOptions<DownloadOptions>>().Value.AllowedHosts;
+                // Without file hosts of its own, the upstream serves its files itself (as the simulator does).
+                foreach (var host in fileHosts.Count > 0 ? fileHosts : services.GetRequiredService<UpstreamEndpoint>().AllowedHosts())
+                {
+                    guard.AllowedHosts.Add(host);
+                }
+            });
         return builder;
     }
 
@@ -78,12 +94,6 @@ public static class DownloadEndpoints
         }
 
         var logger = loggers.CreateLogger(typeof(DownloadEndpoints).FullName!);
-        if (!options.Allows(link.Url))
-        {
-            logger.LogWarning("Refused to stream part {Part} of export {ExportId}: its host is not in Downloads:AllowedHosts.", part, id);
-            context.Response.StatusCode = StatusCodes.Status502BadGateway;
-            return;
-        }
         await ProxyAsync(context, link, options, httpClients.CreateClient(HttpClientName), logger, id, part);
     }
 
@@ -106,6 +116,12 @@ public static class DownloadEndpoints
             try
             {
                 response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token);
+            }
+            catch (OutboundRequestRefusedException)
+            {
+                logger.LogWarning("Refused to stream part {Part} of export {ExportId}: its host is not an allowed file host (Downloads:AllowedHosts).", part, id);
+                context.Response.StatusCode = StatusCodes.Status502BadGateway;
+                return;
             }
             catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
             {
