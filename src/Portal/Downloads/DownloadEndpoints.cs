@@ -74,6 +74,7 @@ public static class DownloadEndpoints
         [FromServices] IOptionsSnapshot<DownloadOptions> downloadOptions,
         [FromServices] IOptions<PortalAuthorizationOptions> authorizationOptions,
         [FromServices] IHttpClientFactory httpClients,
+        [FromServices] AuditLog audit,
         [FromServices] ILoggerFactory loggers)
     {
         var user = ExportUser.FromPrincipal(context.User, authorizationOptions.Value.AdminRole);
@@ -89,16 +90,17 @@ public static class DownloadEndpoints
         var options = downloadOptions.Value;
         if (options.Mode == DownloadMode.Redirect)
         {
+            audit.Downloaded(user.Id, id, part);
             context.Response.Redirect(link.Url.AbsoluteUri);
             return;
         }
 
         var logger = loggers.CreateLogger(typeof(DownloadEndpoints).FullName!);
-        await ProxyAsync(context, link, options, httpClients.CreateClient(HttpClientName), logger, id, part);
+        await ProxyAsync(context, link, options, httpClients.CreateClient(HttpClientName), logger, () => audit.Downloaded(user.Id, id, part), id, part);
     }
 
     private static async Task ProxyAsync(HttpContext context, DownloadLink link, DownloadOptions options, HttpClient client,
-        ILogger logger, Guid id, int part)
+        ILogger logger, Action downloaded, Guid id, int part)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, link.Url);
         foreach (var name in ForwardedRequestHeaders)
@@ -141,6 +143,10 @@ public static class DownloadEndpoints
                 return;
             }
 
+            if (status is 200 or 206)
+            {
+                downloaded();
+            }
             context.Response.StatusCode = status;
             foreach (var name in CopiedResponseHeaders)
             {
