@@ -266,7 +266,8 @@ public sealed partial class ExportService(
             request.OwnerEmail,
             request.RequestUuid,
             request.RerunOf,
-            [.. request.Files.OrderBy(f => f.Part).Select(f => new ExportFileInfo(f.Part, f.Name, f.UrlExpiresAt))],
+            [.. request.Files.OrderBy(f => f.Part).Select(f => new ExportFileInfo(
+                f.Part, f.Name, f.UrlExpiresAt, PartRows(request.RowCount, request.Files.Count, f.Part)))],
             [.. request.Events.OrderBy(v => v.At).ThenBy(v => v.Id).Select(v => new ExportEventInfo(v.At, v.From, v.To, v.Actor, v.Detail))]);
     }
 
@@ -474,6 +475,26 @@ public sealed partial class ExportService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.ExportRequests.Where(e => e.Id == id).Select(ToSummary).SingleAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Rows in one part, from the total: every part but the last holds exactly
+    /// <see cref="DeviceStatusClient.RowsPerPart"/>. Null when the total is unknown or does not fit that split, as it
+    /// would not with an upstream that cuts its parts differently.
+    /// </summary>
+    private static long? PartRows(long? totalRows, int parts, int part)
+    {
+        if (totalRows is not { } total || parts < 1 || part < 0 || part >= parts)
+        {
+            return null;
+        }
+        var full = (long)(parts - 1) * DeviceStatusClient.RowsPerPart;
+        var last = total - full;
+        if (last < 0 || last > DeviceStatusClient.RowsPerPart || (parts > 1 && last == 0))
+        {
+            return null;
+        }
+        return part < parts - 1 ? DeviceStatusClient.RowsPerPart : last;
     }
 
     /// <summary>Another user's request is answered as not found; the attempt is still worth an audit entry.</summary>
