@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Portal.Exports;
 using Portal.Security;
+using Portal.Upstream;
 
 namespace Portal.Downloads;
 
@@ -26,17 +27,32 @@ public static class DownloadEndpoints
             .BindConfiguration(DownloadOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddHttpClient(HttpClientName, client => client.Timeout = System.Threading.Timeout.InfiniteTimeSpan)
+        // A proxied file goes straight through to the browser and is never held, so the guard's size cap (there for
+        // answers that are read into memory) does not apply; its time cap spans the whole transfer, so it is the
+        // longest the guard allows. Security:Outbound:Downloads can still lower both.
+        builder.Services.AddOptions<OutboundGuardOptions>(HttpClientName).Configure(guard =>
+        {
+            guard.MaxResponseBytes = long.MaxValue;
+            guard.Timeout = TimeSpan.FromDays(1);
+        });
+        builder.Services.AddHttpClient(HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
-                // A redirect could lead to a host that is not allowed; the file is served as stored, not decoded.
+                // The file is served as stored, not decoded.
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.None,
                 UseCookies = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             })
-            // The URL is a credential: the client's default logging would write it out.
-            .RemoveAllLoggers();
+            .AddOutboundGuard((guard, services) =>
+            {
+                var fileHosts = services.GetRequiredService<IOptions<DownloadOptions>>().Value.AllowedHosts;
+                // Without file hosts of its own, the upstream serves its files itself (as the simulator does).
+                foreach (var host in fileHosts.Count > 0 ? fileHosts : services.GetRequiredService<UpstreamEndpoint>().AllowedHosts())
+                {
+                    guard.AllowedHosts.Add(host);
+                }
+            });
         return builder;
     }
 
@@ -58,6 +74,7 @@ public static class DownloadEndpoints
         [FromServices] IOptionsSnapshot<DownloadOptions> downloadOptions,
         [FromServices] IOptions<PortalAuthorizationOptions> authorizationOptions,
         [FromServices] IHttpClientFactory httpClients,
+        [FromServices] AuditLog audit,
         [FromServices] ILoggerFactory loggers)
     {
         var user = ExportUser.FromPrincipal(context.User, authorizationOptions.Value.AdminRole);
@@ -73,22 +90,17 @@ public static class DownloadEndpoints
         var options = downloadOptions.Value;
         if (options.Mode == DownloadMode.Redirect)
         {
+            audit.Downloaded(user.Id, id, part);
             context.Response.Redirect(link.Url.AbsoluteUri);
             return;
         }
 
         var logger = loggers.CreateLogger(typeof(DownloadEndpoints).FullName!);
-        if (!options.Allows(link.Url))
-        {
-            logger.LogWarning("Refused to stream part {Part} of export {ExportId}: its host is not in Downloads:AllowedHosts.", part, id);
-            context.Response.StatusCode = StatusCodes.Status502BadGateway;
-            return;
-        }
-        await ProxyAsync(context, link, options, httpClients.CreateClient(HttpClientName), logger, id, part);
+        await ProxyAsync(context, link, options, httpClients.CreateClient(HttpClientName), logger, () => audit.Downloaded(user.Id, id, part), id, part);
     }
 
     private static async Task ProxyAsync(HttpContext context, DownloadLink link, DownloadOptions options, HttpClient client,
-        ILogger logger, Guid id, int part)
+        ILogger logger, Action downloaded, Guid id, int part)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, link.Url);
         foreach (var name in ForwardedRequestHeaders)
@@ -106,6 +118,12 @@ public static class DownloadEndpoints
             try
             {
                 response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token);
+            }
+            catch (OutboundRequestRefusedException)
+            {
+                logger.LogWarning("Refused to stream part {Part} of export {ExportId}: its host is not an allowed file host (Downloads:AllowedHosts).", part, id);
+                context.Response.StatusCode = StatusCodes.Status502BadGateway;
+                return;
             }
             catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
             {
@@ -125,6 +143,10 @@ public static class DownloadEndpoints
                 return;
             }
 
+            if (status is 200 or 206)
+            {
+                downloaded();
+            }
             context.Response.StatusCode = status;
             foreach (var name in CopiedResponseHeaders)
             {

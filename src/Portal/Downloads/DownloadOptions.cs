@@ -12,29 +12,23 @@ public enum DownloadMode
 }
 
 /// <summary>How result files reach the browser, section <c>Downloads</c>.</summary>
-public sealed class DownloadOptions : IValidatableObject
+public sealed class DownloadOptions
 {
     public const string SectionName = "Downloads";
 
     public DownloadMode Mode { get; set; } = DownloadMode.Redirect;
 
-    /// <summary>Hosts the portal may stream files from in <see cref="DownloadMode.Proxy"/> mode; any other host is refused.</summary>
+    /// <summary>
+    /// Hosts the portal may stream files from in <see cref="DownloadMode.Proxy"/> mode, in the outbound guard's notation
+    /// (<c>host</c>, <c>host:port</c>, a URL, <c>*.example.com</c>); any other host is refused. Empty means the
+    /// upstream's own hosts.
+    /// </summary>
     public IList<string> AllowedHosts { get; } = [];
 
-    /// <summary>How long to wait for the file host to start answering; the transfer itself is not limited.</summary>
+    /// <summary>
+    /// How long to wait for the file host to start answering; the transfer itself is limited only by the outbound
+    /// guard (<c>Security:Outbound:Downloads:Timeout</c>, a day by default).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (Mode == DownloadMode.Proxy && AllowedHosts.Count == 0)
-        {
-            yield return new ValidationResult(
-                "Downloads:AllowedHosts must name the file hosts when Downloads:Mode is Proxy.", [nameof(AllowedHosts)]);
-        }
-    }
-
-    public bool Allows(Uri url) =>
-        url.Scheme is "https" or "http" && AllowedHosts.Any(h => string.Equals(h, url.Authority, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(h, url.Host, StringComparison.OrdinalIgnoreCase));
 }

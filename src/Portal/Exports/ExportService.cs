@@ -3,6 +3,7 @@ using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
+using Portal.Security;
 using Portal.Tracking;
 using Portal.Upstream;
 
@@ -21,6 +22,7 @@ public sealed partial class ExportService(
     PollBudget budget,
     TrackerSignal trackerSignal,
     UpstreamMonitor monitor,
+    AuditLog audit,
     TimeProvider time,
     IOptions<ExportsOptions> options,
     IOptions<UpstreamOptions> upstreamOptions,
@@ -36,12 +38,17 @@ public sealed partial class ExportService(
     public async Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(user);
         var original = await Scoped(db.ExportRequests, user).Where(e => e.Id == id)
-            .Select(e => new { e.RangeFrom, e.RangeTo, e.Format })
+            .Select(e => new { e.OwnerId, e.RangeFrom, e.RangeTo, e.Format })
             .SingleOrDefaultAsync(cancellationToken);
-        return original is null
-            ? null
-            : await SubmitAsync(user, new TimeRange(original.RangeFrom, original.RangeTo), original.Format, id, cancellationToken);
+        if (original is null)
+        {
+            await AuditNotFoundAsync(db, user, id, "Rerun", cancellationToken);
+            return null;
+        }
+        AuditAdminAction(user, original.OwnerId, "Rerun", id);
+        return await SubmitAsync(user, new TimeRange(original.RangeFrom, original.RangeTo), original.Format, id, cancellationToken);
     }
 
     private async Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, Guid? rerunOf, CancellationToken cancellationToken)
@@ -251,6 +258,7 @@ public sealed partial class ExportService(
             .SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
         if (request is null)
         {
+            await AuditNotFoundAsync(db, user, id, "View", cancellationToken);
             return null;
         }
         return new ExportDetails(
@@ -258,7 +266,8 @@ public sealed partial class ExportService(
             request.OwnerEmail,
             request.RequestUuid,
             request.RerunOf,
-            [.. request.Files.OrderBy(f => f.Part).Select(f => new ExportFileInfo(f.Part, f.Name, f.UrlExpiresAt))],
+            [.. request.Files.OrderBy(f => f.Part).Select(f => new ExportFileInfo(
+                f.Part, f.Name, f.UrlExpiresAt, PartRows(request.RowCount, request.Files.Count, f.Part)))],
             [.. request.Events.OrderBy(v => v.At).ThenBy(v => v.Id).Select(v => new ExportEventInfo(v.At, v.From, v.To, v.Actor, v.Detail))]);
     }
 
@@ -269,7 +278,12 @@ public sealed partial class ExportService(
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var request = await Scoped(db.ExportRequests, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
-            if (request is null || !request.Status.IsOpen())
+            if (request is null)
+            {
+                await AuditNotFoundAsync(db, user, id, "Cancel", cancellationToken);
+                return false;
+            }
+            if (!request.Status.IsOpen())
             {
                 return false;
             }
@@ -284,6 +298,7 @@ public sealed partial class ExportService(
                 // The tracker wrote an answer meanwhile; look again.
                 continue;
             }
+            AuditAdminAction(user, request.OwnerId, "Cancel", id);
             await events.PublishAsync(change, cancellationToken);
             return true;
         }
@@ -292,8 +307,20 @@ public sealed partial class ExportService(
 
     public async Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await Scoped(db.ExportRequests, user).Where(e => e.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+        var ownerId = await Scoped(db.ExportRequests, user).Where(e => e.Id == id).Select(e => e.OwnerId).SingleOrDefaultAsync(cancellationToken);
+        if (ownerId is null)
+        {
+            await AuditNotFoundAsync(db, user, id, "Delete", cancellationToken);
+            return false;
+        }
+        if (await db.ExportRequests.Where(e => e.Id == id).ExecuteDeleteAsync(cancellationToken) == 0)
+        {
+            return false;
+        }
+        AuditAdminAction(user, ownerId, "Delete", id);
+        return true;
     }
 
     public async Task<DownloadLink?> GetDownloadAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default)
@@ -303,7 +330,12 @@ public sealed partial class ExportService(
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var request = await Scoped(db.ExportRequests, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
-            var file = request?.Files.FirstOrDefault(f => f.Part == part);
+            if (request is null)
+            {
+                await AuditNotFoundAsync(db, user, id, "Download", cancellationToken);
+                return null;
+            }
+            var file = request.Files.FirstOrDefault(f => f.Part == part);
             if (request is not { Status: ExportStatus.Completed, RequestUuid: { } uuid } || file is null)
             {
                 return null;
@@ -443,6 +475,43 @@ public sealed partial class ExportService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.ExportRequests.Where(e => e.Id == id).Select(ToSummary).SingleAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Rows in one part, from the total: every part but the last holds exactly
+    /// <see cref="DeviceStatusClient.RowsPerPart"/>. Null when the total is unknown or does not fit that split, as it
+    /// would not with an upstream that cuts its parts differently.
+    /// </summary>
+    private static long? PartRows(long? totalRows, int parts, int part)
+    {
+        if (totalRows is not { } total || parts < 1 || part < 0 || part >= parts)
+        {
+            return null;
+        }
+        var full = (long)(parts - 1) * DeviceStatusClient.RowsPerPart;
+        var last = total - full;
+        if (last < 0 || last > DeviceStatusClient.RowsPerPart || (parts > 1 && last == 0))
+        {
+            return null;
+        }
+        return part < parts - 1 ? DeviceStatusClient.RowsPerPart : last;
+    }
+
+    /// <summary>Another user's request is answered as not found; the attempt is still worth an audit entry.</summary>
+    private async Task AuditNotFoundAsync(PortalDbContext db, ExportUser user, Guid id, string operation, CancellationToken cancellationToken)
+    {
+        if (!user.IsAdmin && await db.ExportRequests.AnyAsync(e => e.Id == id, cancellationToken))
+        {
+            audit.AccessDenied(user.Id, operation, id);
+        }
+    }
+
+    private void AuditAdminAction(ExportUser user, string ownerId, string action, Guid id)
+    {
+        if (user.IsAdmin && ownerId != user.Id)
+        {
+            audit.AdminAction(user.Id, action, id, ownerId);
+        }
     }
 
     private static IQueryable<ExportRequest> Scoped(IQueryable<ExportRequest> requests, ExportUser user)

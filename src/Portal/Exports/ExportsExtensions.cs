@@ -19,6 +19,7 @@ public static class ExportsExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SubmissionGate>();
         services.AddSingleton<ExportMetrics>();
+        services.TryAddSingleton<AuditLog>();
         services.AddScoped<IExportService, ExportService>();
 
         services.AddHealthChecks()

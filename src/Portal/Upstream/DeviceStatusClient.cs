@@ -20,6 +20,9 @@ public sealed partial class DeviceStatusClient(
     TimeProvider time,
     ILogger<DeviceStatusClient> logger)
 {
+    /// <summary>The contract's part size: a result is split into parts of this many rows, the last one holding the rest.</summary>
+    public const int RowsPerPart = 1_000_000;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

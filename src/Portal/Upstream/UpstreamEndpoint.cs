@@ -24,6 +24,40 @@ public sealed class UpstreamEndpoint(IOptions<UpstreamOptions> options, IService
 
     public Uri StatusUri(string requestUuid) => new(BaseUri, "v3/devices/status/" + Uri.EscapeDataString(requestUuid));
 
+    /// <summary>
+    /// The hosts the upstream clients may call, for the outbound guard. Known before the server listens: the guard's
+    /// settings are checked at start, so the embedded case names loopback and the addresses the portal is configured
+    /// to listen on rather than asking the server.
+    /// </summary>
+    public IEnumerable<string> AllowedHosts()
+    {
+        var o = options.Value;
+        if (o.TokenUrl.Length > 0)
+        {
+            yield return Authority(new Uri(o.TokenUrl));
+        }
+        if (!IsEmbedded)
+        {
+            yield return Authority(WithTrailingSlash(o.BaseUrl));
+            yield break;
+        }
+
+        yield return "localhost";
+        yield return "127.0.0.1";
+        yield return "[::1]";
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var configured = (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"] ?? ""));
+        foreach (var address in configured)
+        {
+            // Wildcard bindings resolve to localhost (above); anything else is a host the portal answers on.
+            if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Host is not ("+" or "*" or "[::]" or "0.0.0.0"))
+            {
+                yield return Authority(uri);
+            }
+        }
+    }
+
     private Uri Resolve()
     {
         if (!IsEmbedded)
@@ -44,6 +78,8 @@ public sealed class UpstreamEndpoint(IOptions<UpstreamOptions> options, IService
         uri.Path = EmbeddedPath;
         return WithTrailingSlash(uri.Uri.ToString());
     }
+
+    private static string Authority(Uri uri) => uri.GetLeftPart(UriPartial.Authority);
 
     private static Uri WithTrailingSlash(string url) => new(url.EndsWith('/') ? url : url + "/");
 }

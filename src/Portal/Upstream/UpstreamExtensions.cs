@@ -5,6 +5,7 @@ using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Portal.Security;
 
 namespace Portal.Upstream;
 
@@ -33,9 +34,10 @@ public static class UpstreamExtensions
         services.AddSingleton<UpstreamMonitor>();
         services.AddTransient<UpstreamAuthHandler>();
 
-        // Token calls have no side effect: any failure may be retried.
+        // Token calls have no side effect: any failure may be retried. The guard goes first (outermost), so a host
+        // that is not the upstream's is refused once, not retried.
         var tokenClient = services.AddHttpClient(UpstreamTokenProvider.HttpClientName);
-        tokenClient.RedactLoggedHeaders(["Authorization"]);
+        GuardUpstream(tokenClient);
         tokenClient.AddResilienceHandler("upstream-token", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<UpstreamOptions>>().Value;
@@ -52,7 +54,7 @@ public static class UpstreamExtensions
 
         // Resilience outside, token inside: every attempt carries a valid token.
         var client = services.AddHttpClient<DeviceStatusClient>();
-        client.RedactLoggedHeaders(["Authorization"]);
+        GuardUpstream(client);
         client.AddResilienceHandler("upstream", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<UpstreamOptions>>().Value;
@@ -87,6 +89,24 @@ public static class UpstreamExtensions
             app.MapDeviceApiSimulator(UpstreamEndpoint.EmbeddedPath);
         }
         return app;
+    }
+
+    /// <summary>
+    /// Confines an upstream client to the upstream's hosts (<see cref="UpstreamEndpoint.AllowedHosts"/>, plus any in
+    /// <c>Security:Outbound:{client}:AllowedHosts</c>). Its time cap defaults to a little more than
+    /// <c>Upstream:Timeout</c>, which already bounds every attempt, so the guard never cuts a call short first.
+    /// </summary>
+    private static void GuardUpstream(IHttpClientBuilder client)
+    {
+        client.Services.AddOptions<OutboundGuardOptions>(client.Name)
+            .Configure<IOptions<UpstreamOptions>>((guard, upstream) => guard.Timeout = upstream.Value.Timeout + TimeSpan.FromSeconds(5));
+        client.AddOutboundGuard((guard, services) =>
+        {
+            foreach (var host in services.GetRequiredService<UpstreamEndpoint>().AllowedHosts())
+            {
+                guard.AllowedHosts.Add(host);
+            }
+        });
     }
 
     private static bool ShortRetryAfter(HttpResponseMessage? response, TimeSpan max)

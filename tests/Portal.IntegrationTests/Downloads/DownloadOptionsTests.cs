@@ -1,29 +1,39 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Portal.Downloads;
+using Portal.Security;
 
 namespace Portal.IntegrationTests.Downloads;
 
-public class DownloadOptionsTests
+public class DownloadOptionsTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
-    [Fact]
-    public void ProxyModeWithoutAllowedHostsStopsTheStartWithTheSettingsName()
-    {
-        using var factory = new DownloadsFactory();
-        factory.Settings["Downloads:Mode"] = "Proxy";
-
-        var error = Assert.Throws<OptionsValidationException>(() => factory.CreateClient());
-
-        Assert.Contains("Downloads:AllowedHosts", error.Message, StringComparison.Ordinal);
-    }
-
     [Fact]
     public void RedirectIsTheDefault()
     {
-        using var factory = new DownloadsFactory();
+        var options = portal.Services.GetRequiredService<IOptions<DownloadOptions>>().Value;
 
-        var options = factory.Services.GetRequiredService<IOptions<Portal.Downloads.DownloadOptions>>().Value;
-
-        Assert.Equal(Portal.Downloads.DownloadMode.Redirect, options.Mode);
+        Assert.Equal(DownloadMode.Redirect, options.Mode);
         Assert.Equal(TimeSpan.FromSeconds(30), options.Timeout);
+    }
+
+    [Fact]
+    public void WithoutFileHostsTheDownloadClientMayCallTheUpstreamOnlyAndStreamsWithoutASizeCap()
+    {
+        var guard = portal.Services.GetRequiredService<IOptionsMonitor<OutboundGuardOptions>>().Get(DownloadEndpoints.HttpClientName);
+
+        Assert.Equal([portal.Simulator.BaseAddress.GetLeftPart(UriPartial.Authority)], guard.AllowedHosts);
+        Assert.Equal(long.MaxValue, guard.MaxResponseBytes);
+    }
+
+    [Fact]
+    public async Task ConfiguredFileHostsReplaceTheUpstreamsHosts()
+    {
+        await using var files = await PortalFactory.StartAsync(
+            simulator: portal.Simulator,
+            settings: new Dictionary<string, string?> { ["Downloads:AllowedHosts:0"] = "*.files.example.test" });
+
+        var guard = files.Services.GetRequiredService<IOptionsMonitor<OutboundGuardOptions>>().Get(DownloadEndpoints.HttpClientName);
+
+        Assert.Equal(["*.files.example.test"], guard.AllowedHosts);
     }
 }

@@ -11,8 +11,10 @@ using Microsoft.Net.Http.Headers;
 namespace Portal.IntegrationTests.Downloads;
 
 /// <summary>
-/// A stand-in for the vendor's file storage on a real loopback port: serves one generated file of
-/// <see cref="Length"/> bytes (byte i is <c>i % 251</c>) with the headers the upstream sends, and honours a single range.
+/// A stand-in for the vendor's file storage on a real loopback port (the simulator's <c>DownloadBaseUrl</c>): serves
+/// any path under <see cref="BaseAddress"/> as one generated file of <see cref="Length"/> bytes (byte i is
+/// <c>i % 251</c>) with the headers the upstream sends, and honours a single range. The real simulator would need
+/// millions of rows for a file this size; only the portal's streaming is under test.
 /// </summary>
 public sealed class FileHost : IAsyncDisposable
 {
@@ -28,6 +30,11 @@ public sealed class FileHost : IAsyncDisposable
 
     public long Length { get; }
 
+    /// <summary>Requests that reached the host.</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    private int _requests;
+
     public Uri BaseAddress { get; private set; } = default!;
 
     public static async Task<FileHost> StartAsync(long length, CancellationToken cancellationToken)
@@ -37,15 +44,17 @@ public sealed class FileHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var host = new FileHost(app, length);
-        app.MapGet("/results/{name}", host.ServeAsync);
+        app.MapGet("/results/{**path}", host.ServeAsync);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        host.BaseAddress = new Uri(address.TrimEnd('/') + "/results/");
+        host.BaseAddress = new Uri(address.TrimEnd('/') + "/results");
         return host;
     }
 
-    private async Task ServeAsync(string name, HttpContext context)
+    private async Task ServeAsync(string path, HttpContext context)
     {
+        Interlocked.Increment(ref _requests);
+        var name = path.Split('/')[^1];
         long from = 0, to = Length - 1;
         var range = context.Request.GetTypedHeaders().Range;
         if (range?.Ranges.SingleOrDefault() is { From: { } start } single)

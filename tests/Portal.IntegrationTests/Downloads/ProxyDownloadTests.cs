@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Portal.Exports;
+using static Portal.IntegrationTests.Exports.ExportFlowTests;
 
 namespace Portal.IntegrationTests.Downloads;
 
@@ -7,21 +9,34 @@ namespace Portal.IntegrationTests.Downloads;
 [CollectionDefinition(nameof(ProxyDownloadTests), DisableParallelization = true)]
 public sealed class ProxyDownloadGroup;
 
+/// <summary>
+/// <c>Downloads:Mode=Proxy</c> on the real engine: the simulator completes the export and signs links that point at
+/// <see cref="FileHost"/>, which stands in for the vendor's file storage.
+/// </summary>
 [Collection(nameof(ProxyDownloadTests))]
 public sealed class ProxyDownloadTests : IAsyncLifetime
 {
     private const long LargeFile = 200L * 1024 * 1024;
 
+    private static readonly ExportUser Owner = User("Paula");
+
     private FileHost _files = default!;
-    private DownloadsFactory _portal = default!;
+    private PortalFactory _portal = default!;
+    private Guid _exportId;
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        _files = await FileHost.StartAsync(LargeFile, TestContext.Current.CancellationToken);
-        _portal = new DownloadsFactory();
-        _portal.Settings["Downloads:Mode"] = "Proxy";
-        _portal.Settings["Downloads:AllowedHosts:0"] = _files.BaseAddress.Authority;
-        _portal.Exports.FileBase = _files.BaseAddress;
+        _files = await FileHost.StartAsync(LargeFile, Cancellation);
+        _portal = await PortalFactory.StartAsync(
+            options => options.DownloadBaseUrl = _files.BaseAddress.ToString(),
+            new Dictionary<string, string?>
+            {
+                ["Downloads:Mode"] = "Proxy",
+                ["Downloads:AllowedHosts:0"] = _files.BaseAddress.Authority,
+            });
+        _exportId = await _portal.CompletedExportAsync(Owner);
     }
 
     public async ValueTask DisposeAsync()
@@ -30,32 +45,30 @@ public sealed class ProxyDownloadTests : IAsyncLifetime
         await _files.DisposeAsync();
     }
 
-    private string FileUrl => $"/exports/{_portal.Exports.ExportId}/files/0";
-
     [Fact]
     public async Task StreamsALargeFileWithFlatMemory()
     {
-        using var client = _portal.CreateClientFor(DownloadExportService.Owner);
+        using var client = _portal.ClientFor(Owner);
         var buffer = new byte[81920];
         // Warm up the host and its pools so the measurement sees only the transfer.
-        using (var warmUp = new HttpRequestMessage(HttpMethod.Get, FileUrl))
+        using (var warmUp = new HttpRequestMessage(HttpMethod.Get, Downloading.FilePath(_exportId)))
         {
             warmUp.Headers.Range = new RangeHeaderValue(0, 1023);
-            using var response = await client.SendAsync(warmUp, TestContext.Current.CancellationToken);
+            using var response = await client.SendAsync(warmUp, Cancellation);
             response.EnsureSuccessStatusCode();
         }
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
 
-        using var download = await client.GetAsync(FileUrl, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        using var download = await client.GetAsync(Downloading.FilePath(_exportId), HttpCompletionOption.ResponseHeadersRead, Cancellation);
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal(LargeFile, download.Content.Headers.ContentLength);
-        await using var body = await download.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+        await using var body = await download.Content.ReadAsStreamAsync(Cancellation);
         long received = 0;
         var intact = true;
         int read;
-        while ((read = await body.ReadAsync(buffer, TestContext.Current.CancellationToken)) > 0)
+        while ((read = await body.ReadAsync(buffer, Cancellation)) > 0)
         {
             // Spot-check the content: the generator's byte i is i % 251.
             intact &= buffer[0] == (byte)(received % 251) && buffer[read - 1] == (byte)((received + read - 1) % 251);
@@ -70,13 +83,13 @@ public sealed class ProxyDownloadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CopiesTheFilesHeadersAndKeepsTheLinkToItself()
+    public async Task ForwardsARangeCopiesTheFilesHeadersAndRecordsTheDownload()
     {
-        using var client = _portal.CreateClientFor(DownloadExportService.Owner);
-        using var request = new HttpRequestMessage(HttpMethod.Get, FileUrl);
+        using var client = _portal.ClientFor(Owner);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Downloading.FilePath(_exportId));
         request.Headers.Range = new RangeHeaderValue(1000, 1099);
 
-        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await client.SendAsync(request, Cancellation);
 
         Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
         Assert.Null(response.Headers.Location);
@@ -87,31 +100,57 @@ public sealed class ProxyDownloadTests : IAsyncLifetime
         Assert.Equal(FileHost.ETag, response.Headers.ETag?.ToString());
         Assert.Contains("bytes", response.Headers.AcceptRanges);
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
-        var bytes = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(Cancellation);
         Assert.Equal(Enumerable.Range(1000, 100).Select(i => (byte)(i % 251)), bytes);
+        Assert.Contains((await _portal.RowAsync(_exportId)).Events, e => e.Actor == Owner.Name && e.Detail == "Downloaded part-00000.csv.");
     }
 
     [Fact]
-    public async Task AnotherUserGetsNotFoundAndNoBytes()
+    public async Task AnotherUserGetsNotFoundAndTheFileHostIsNotAsked()
     {
-        using var client = _portal.CreateClientFor("bob");
+        using var client = _portal.ClientFor(User("Bruno"));
+        var before = _files.Requests;
 
-        using var response = await client.GetAsync(FileUrl, TestContext.Current.CancellationToken);
+        using var response = await client.GetAsync(Downloading.FilePath(_exportId), Cancellation);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Null(response.Content.Headers.ContentDisposition);
         Assert.NotEqual("text/csv", response.Content.Headers.ContentType?.MediaType);
-        Assert.Null(_portal.Exports.LastIssued);
+        Assert.Equal(before, _files.Requests);
     }
 
     [Fact]
-    public async Task RefusesAFileHostThatIsNotAllowed()
+    public async Task AFileHostThatIsNotAllowedIsRefusedBeforeAnyRequestLeaves()
     {
-        _portal.Exports.FileBase = new Uri("http://127.0.0.2:9/results/");
-        using var client = _portal.CreateClientFor(DownloadExportService.Owner);
+        await using var elsewhere = await PortalFactory.StartAsync(
+            simulator: _portal.Simulator,
+            settings: new Dictionary<string, string?>
+            {
+                ["Downloads:Mode"] = "Proxy",
+                ["Downloads:AllowedHosts:0"] = "files.example.test",
+            });
+        var id = await elsewhere.CompletedExportAsync(Owner);
+        using var client = elsewhere.ClientFor(Owner);
+        var before = _files.Requests;
 
-        using var response = await client.GetAsync(FileUrl, TestContext.Current.CancellationToken);
+        using var response = await client.GetAsync(Downloading.FilePath(id), Cancellation);
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(before, _files.Requests);
+    }
+
+    [Fact]
+    public async Task WithoutFileHostsTheUpstreamsOwnFilesAreStreamed()
+    {
+        await using var portal = await PortalFactory.StartAsync(settings: new Dictionary<string, string?> { ["Downloads:Mode"] = "Proxy" });
+        var id = await portal.CompletedExportAsync(Owner);
+        using var client = portal.ClientFor(Owner);
+
+        using var response = await client.GetAsync(Downloading.FilePath(id), Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("part-00000.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        var csv = await response.Content.ReadAsStringAsync(Cancellation);
+        Assert.Equal(3 * 1440 + 1, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 }

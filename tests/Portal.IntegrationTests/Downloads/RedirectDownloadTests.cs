@@ -1,85 +1,123 @@
 using System.Net;
+using Portal.Exports;
+using Portal.IntegrationTests.Security;
+using static Portal.IntegrationTests.Exports.ExportFlowTests;
 
 namespace Portal.IntegrationTests.Downloads;
 
-public class RedirectDownloadTests(DownloadsFactory factory) : IClassFixture<DownloadsFactory>
+/// <summary><c>/exports/{id}/files/{part}</c> in its default mode, on the real engine and simulator.</summary>
+public class RedirectDownloadTests(LoggedPortalFactory portal) : IClassFixture<LoggedPortalFactory>
 {
-    private const string AdminRole = "Portal.Admin";
-
-    private string FileUrl(int part = 0) => $"/exports/{factory.Exports.ExportId}/files/{part}";
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task RedirectsTheOwnerToAFreshLink()
+    public async Task RedirectsTheOwnerToAPreSignedUrlThatServesTheFileAndRecordsTheDownload()
     {
-        using var client = factory.CreateClientFor(DownloadExportService.Owner);
+        var owner = User("Olivia");
+        var id = await portal.CompletedExportAsync(owner);
+        using var client = portal.ClientFor(owner);
 
-        using var response = await client.GetAsync(FileUrl(), TestContext.Current.CancellationToken);
+        using var response = await client.GetAsync(Downloading.FilePath(id), Cancellation);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal(factory.Exports.LastIssued, response.Headers.Location);
         Assert.True(response.Headers.CacheControl?.NoStore);
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+        var location = response.Headers.Location!;
+        Assert.Equal(portal.Simulator.BaseAddress.Authority, location.Authority);
+        Assert.EndsWith("/part-00000.csv", location.AbsolutePath, StringComparison.Ordinal);
+        using var files = new HttpClient();
+        var csv = await files.GetStringAsync(location, Cancellation);
+        Assert.Equal(3 * 1440 + 1, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var details = await portal.Exports().GetAsync(owner, id, Cancellation);
+        Assert.Contains(details!.Timeline, e => e.From == ExportStatus.Completed && e.To == ExportStatus.Completed
+            && e.Actor == owner.Name && e.Detail == "Downloaded part-00000.csv.");
+        Assert.Contains(portal.Logs.Entries, e => e.Contains($"Audit: {owner.Id} downloaded part 0 of export {id}", StringComparison.Ordinal));
+        Assert.DoesNotContain(portal.Logs.Entries, e => e.Contains(location.Query.TrimStart('?'), StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task RedirectsAnAdminForAnyonesExport()
+    public async Task RedirectsAnAdminForAnotherUsersExport()
     {
-        using var client = factory.CreateClientFor("ann", AdminRole);
+        var id = await portal.CompletedExportAsync(User("Petra"));
+        var admin = User("Adele", admin: true);
+        using var client = portal.ClientFor(admin);
 
-        using var response = await client.GetAsync(FileUrl(), TestContext.Current.CancellationToken);
+        using var response = await client.GetAsync(Downloading.FilePath(id), Cancellation);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal(factory.Exports.LastIssued, response.Headers.Location);
-        Assert.Contains(("ann", true, factory.Exports.ExportId, 0), factory.Exports.Requests);
+        using var files = new HttpClient();
+        using var file = await files.GetAsync(response.Headers.Location, Cancellation);
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        Assert.Equal("text/csv", file.Content.Headers.ContentType?.MediaType);
+        var row = await portal.RowAsync(id);
+        Assert.Contains(row.Events, e => e.Actor == admin.Name && e.Detail == "Downloaded part-00000.csv.");
     }
 
     [Fact]
-    public async Task AnswersNotFoundForAnotherUser()
+    public async Task AnswersNotFoundForAnotherUserAnUnknownPartAndAnUnknownExport()
     {
-        using var client = factory.CreateClientFor("bob");
+        var owner = User("Quinn");
+        var id = await portal.CompletedExportAsync(owner);
+        var eventsBefore = (await portal.RowAsync(id)).Events.Count;
+        var intruder = User("Rolf");
+        using var other = portal.ClientFor(intruder);
+        using var own = portal.ClientFor(owner);
 
-        using var response = await client.GetAsync(FileUrl(), TestContext.Current.CancellationToken);
+        using var denied = await other.GetAsync(Downloading.FilePath(id), Cancellation);
+        using var unknownPart = await own.GetAsync(Downloading.FilePath(id, part: 7), Cancellation);
+        using var unknownExport = await own.GetAsync(Downloading.FilePath(Guid.NewGuid()), Cancellation);
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Null(response.Headers.Location);
-        Assert.Contains(("bob", false, factory.Exports.ExportId, 0), factory.Exports.Requests);
-    }
-
-    [Fact]
-    public async Task AnswersNotFoundForAnUnknownExportOrPart()
-    {
-        using var client = factory.CreateClientFor(DownloadExportService.Owner);
-
-        using var unknownExport = await client.GetAsync($"/exports/{Guid.NewGuid()}/files/0", TestContext.Current.CancellationToken);
-        using var unknownPart = await client.GetAsync(FileUrl(part: 7), TestContext.Current.CancellationToken);
-
-        Assert.Equal(HttpStatusCode.NotFound, unknownExport.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, denied.StatusCode);
+        Assert.Null(denied.Headers.Location);
         Assert.Equal(HttpStatusCode.NotFound, unknownPart.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknownExport.StatusCode);
+        Assert.Equal(eventsBefore, (await portal.RowAsync(id)).Events.Count);
+        Assert.Contains(portal.Logs.Entries, e => e.Contains($"Audit: {intruder.Id} was denied Download export {id}", StringComparison.Ordinal));
+        Assert.DoesNotContain(portal.Logs.Entries, e => e.Contains($"Audit: {intruder.Id} downloaded", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task AsksForSignInBeforeAnything()
     {
-        using var client = factory.CreateClientFor(user: null);
-        var before = factory.Exports.Requests.Count;
+        var id = await portal.CompletedExportAsync(User("Sina"));
+        using var anonymous = portal.ClientFor(user: null);
 
-        using var response = await client.GetAsync(FileUrl(), TestContext.Current.CancellationToken);
+        using var response = await anonymous.GetAsync(Downloading.FilePath(id), Cancellation);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(before, factory.Exports.Requests.Count);
+        Assert.DoesNotContain((await portal.RowAsync(id)).Events, e => e.Detail?.StartsWith("Downloaded", StringComparison.Ordinal) == true);
     }
 
     [Fact]
-    public async Task EveryDownloadGetsANewLinkSoAnExpiringOneIsNeverReused()
+    public async Task ALinkThatExpiresWithinAMinuteIsRenewedBeforeTheRedirect()
     {
-        using var client = factory.CreateClientFor(DownloadExportService.Owner);
+        // Links live 30 s, less than the minute before expiry at which the portal renews them: every stored link is near expiry.
+        await using var shortLinks = await PortalFactory.StartAsync(options => options.UrlLifetime = TimeSpan.FromSeconds(30));
+        var owner = User("Tara");
+        var id = await shortLinks.CompletedExportAsync(owner);
+        var stored = Assert.Single((await shortLinks.RowAsync(id)).Files);
+        // The simulator signs whole seconds: wait for the next one, so a renewed link differs from the stored one.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
+        while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 30 <= stored.UrlExpiresAt.ToUnixTimeSeconds())
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "the clock did not reach the next second");
+            await Task.Delay(50, Cancellation);
+        }
+        using var client = shortLinks.ClientFor(owner);
+        var asked = DateTimeOffset.UtcNow;
 
-        using var first = await client.GetAsync(FileUrl(), TestContext.Current.CancellationToken);
-        var firstIssued = factory.Exports.LastIssued;
-        using var second = await client.GetAsync(FileUrl(), TestContext.Current.CancellationToken);
+        using var response = await client.GetAsync(Downloading.FilePath(id), Cancellation);
 
-        Assert.Equal(firstIssued, first.Headers.Location);
-        Assert.Equal(factory.Exports.LastIssued, second.Headers.Location);
-        Assert.NotEqual(first.Headers.Location, second.Headers.Location);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = response.Headers.Location!;
+        var expires = Downloading.Expires(location);
+        Assert.True(expires > stored.UrlExpiresAt.ToUnixTimeSeconds(), $"expires {expires} is not later than the stored link's {stored.UrlExpiresAt}");
+        Assert.InRange(expires, asked.ToUnixTimeSeconds() + 29, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 30);
+        Assert.NotEqual(stored.Url, location.AbsoluteUri);
+        var renewed = Assert.Single((await shortLinks.RowAsync(id)).Files);
+        Assert.Equal(expires, renewed.UrlExpiresAt.ToUnixTimeSeconds());
+        using var files = new HttpClient();
+        using var file = await files.GetAsync(location, Cancellation);
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
     }
 }

@@ -222,6 +222,49 @@ public class ExportServiceTests
         Assert.Equal(2, timeline.Count(e => e.Detail == "Downloaded part-00000.csv."));
     }
 
+    [Theory]
+    [InlineData(2_500_000L, 3, new[] { 1_000_000L, 1_000_000L, 500_000L })]
+    [InlineData(2_000_000L, 2, new[] { 1_000_000L, 1_000_000L })]
+    [InlineData(4_320L, 1, new[] { 4_320L })]
+    [InlineData(0L, 1, new[] { 0L })]
+    public async Task EachFileStatesItsRowsFromTheTotalAndThePartSize(long total, int parts, long[] expected)
+    {
+        var files = await CompletedFilesAsync(total, parts);
+
+        Assert.Equal(expected, files.Select(f => f.RowCount!.Value));
+        Assert.All(files, f => Assert.Null(f.SizeBytes));
+    }
+
+    [Theory]
+    [InlineData(null, 2)]
+    [InlineData(1_500_000L, 3)]
+    [InlineData(1_000_000L, 2)]
+    [InlineData(1_000_001L, 1)]
+    public async Task RowsPerFileAreUnknownWhenTheTotalIsUnknownOrDoesNotFitThePartSize(long? total, int parts)
+    {
+        var files = await CompletedFilesAsync(total, parts);
+
+        Assert.Equal(parts, files.Count);
+        Assert.All(files, f => Assert.Null(f.RowCount));
+    }
+
+    private static async Task<IReadOnlyList<ExportFileInfo>> CompletedFilesAsync(long? total, int parts)
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var exports = host.Exports();
+        var id = Accepted(await exports.SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Id;
+        await host.UpdateAsync(id, e =>
+        {
+            e.Status = ExportStatus.Completed;
+            e.RowCount = total;
+            for (var part = 0; part < parts; part++)
+            {
+                e.Files.Add(new Portal.Data.ExportFile { Part = part, Name = $"part-{part:D5}.csv", Url = "https://files.test/f", UrlExpiresAt = DateTimeOffset.UtcNow.AddMinutes(10) });
+            }
+        });
+        return (await exports.GetAsync(EngineTestHost.Alice, id, Cancellation))!.Files;
+    }
+
     [Fact]
     public async Task APurgedResultTurnsTheRequestExpired()
     {

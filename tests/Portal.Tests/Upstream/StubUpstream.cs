@@ -13,7 +13,7 @@ public sealed class StubUpstream : HttpMessageHandler
     private readonly ConcurrentQueue<Func<HttpRequestMessage, HttpResponseMessage>> posts = new();
     private readonly ConcurrentQueue<Func<HttpRequestMessage, HttpResponseMessage>> gets = new();
 
-    public static readonly Uri BaseAddress = new("http://upstream.test/api/");
+    public static readonly Uri BaseAddress = new("https://upstream.test/api/");
 
     private int tokenRequests;
     private int postCount;

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Components;
-using Microsoft.Extensions.Options;
 using MudBlazor;
 using Portal.Components.Shared;
 using Portal.Exports;
@@ -39,9 +38,6 @@ public sealed partial class ExportPage : IDisposable
 
     [Inject]
     private TimeProvider Clock { get; set; } = default!;
-
-    [Inject]
-    private IOptions<NewExportOptions> Settings { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
@@ -126,22 +122,6 @@ public sealed partial class ExportPage : IDisposable
     }
 
     private static int StepIndex(ExportStatus status) => Array.IndexOf(Steps, status);
-
-    /// <summary>The file's rows when the engine knows them, else derived from the total: every part but the last is full.</summary>
-    private long? RowsOf(ExportFileInfo file)
-    {
-        if (file.RowCount is { } known)
-        {
-            return known;
-        }
-        if (_export?.Summary.RowCount is not { } total || _export.Files.Count == 0)
-        {
-            return null;
-        }
-        var perFile = Settings.Value.RowsPerFile;
-        var index = _export.Files.Select((f, i) => (f, i)).First(x => x.f.Part == file.Part).i;
-        return index < _export.Files.Count - 1 ? perFile : total - ((long)perFile * (_export.Files.Count - 1));
-    }
 
     private async Task CancelAsync()
     {

@@ -49,8 +49,8 @@ public class ExportPageTests : ExportTestContext
         var export = AddExport(ExportStatus.Completed, fileCount: 2, rowCount: 1_440_000);
         AddDetails(export,
         [
-            new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(14).AddSeconds(5), SizeBytes: 52_428_800),
-            new ExportFileInfo(1, "part-00001.csv", Clock.Now.AddMinutes(14).AddSeconds(5)),
+            new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(14).AddSeconds(5), RowCount: 1_000_000, SizeBytes: 52_428_800),
+            new ExportFileInfo(1, "part-00001.csv", Clock.Now.AddMinutes(14).AddSeconds(5), RowCount: 440_000),
         ]);
 
         var page = RenderPage(export.Id);
