@@ -21,7 +21,7 @@ namespace Portal.Benchmarks;
 /// the whole HTTP response of the prerendered <c>/exports</c> and <c>/admin/exports</c> pages on Kestrel, signed in
 /// through the development sign-in. The admin page reads no filter or sort from its address, so its page time is
 /// that of its default first page (everyone's requests, newest first), whose query is measured as well.
-/// Options: <c>--users 1000 --per-user 100 --iterations 300 --page-iterations 100</c>.
+/// Options: <c>--users 1000 --per-user 100 --iterations 300 --page-iterations 100 --keep</c> (keeps the database to study).
 /// </summary>
 public sealed partial class HistoryBenchmark : IBenchmark
 {
@@ -38,6 +38,7 @@ public sealed partial class HistoryBenchmark : IBenchmark
         var perUser = options.Number("per-user", 100);
         var iterations = options.Number("iterations", 300);
         var pageIterations = options.Number("page-iterations", 100);
+        var keep = args.Contains("--keep");
 
         var directory = Directory.CreateTempSubdirectory("portal-benchmark-history-").FullName;
         try
@@ -97,13 +98,25 @@ public sealed partial class HistoryBenchmark : IBenchmark
         finally
         {
             SqliteConnection.ClearAllPools();
-            try
+            if (keep)
             {
-                Directory.Delete(directory, recursive: true);
+                Console.WriteLine($"# database kept in {directory}");
             }
-            catch (IOException)
+            else
             {
+                DeleteDirectory(directory);
             }
+        }
+    }
+
+    private static void DeleteDirectory(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
         }
     }
 
