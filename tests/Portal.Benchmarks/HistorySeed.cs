@@ -58,6 +58,7 @@ internal static class HistorySeed
             var name = OwnerName(u);
             var ownerId = DevelopmentUserStore.IdFor(name);
             var email = ownerId[4..] + "@example.test";
+            cancellationToken.ThrowIfCancellationRequested();
             for (var r = 0; r < perUser; r++)
             {
                 var status = Pick(random);
@@ -111,7 +112,7 @@ internal static class HistorySeed
                 p["$polls"].Value = status == ExportStatus.Queued ? 0 : random.Next(1, 12);
                 p["$lastError"].Value = (object?)lastError ?? DBNull.Value;
                 p["$version"].Value = 1;
-                await insertRequest.ExecuteNonQueryAsync(cancellationToken);
+                insertRequest.ExecuteNonQuery();
                 requests++;
 
                 ExportStatus? previous = null;
@@ -124,7 +125,7 @@ internal static class HistorySeed
                     e["$to"].Value = to2.ToString();
                     e["$actor"].Value = actor;
                     e["$detail"].Value = (object?)detail ?? DBNull.Value;
-                    await insertEvent.ExecuteNonQueryAsync(cancellationToken);
+                    insertEvent.ExecuteNonQuery();
                     previous = to2;
                     events++;
                 }
@@ -140,7 +141,7 @@ internal static class HistorySeed
                         f["$name"].Value = string.Create(CultureInfo.InvariantCulture, $"device-status-{part:D3}.{format.ToString().ToLowerInvariant()}");
                         f["$url"].Value = $"https://upstream.example.test/v3/files/{uuid}/{part}?sig=x";
                         f["$expiresAt"].Value = completed.Value.AddHours(1).UtcTicks;
-                        await insertFile.ExecuteNonQueryAsync(cancellationToken);
+                        insertFile.ExecuteNonQuery();
                         files++;
                     }
                 }
