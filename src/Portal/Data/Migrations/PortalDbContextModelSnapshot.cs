@@ -227,7 +227,11 @@ namespace Portal.Data.Migrations
 
                     b.HasIndex("OwnerId", "CreatedAt");
 
+                    b.HasIndex("Status", "CreatedAt");
+
                     b.HasIndex("Status", "NextPollAt");
+
+                    b.HasIndex("Status", "OwnerName");
 
                     b.ToTable("ExportRequests");
                 });
