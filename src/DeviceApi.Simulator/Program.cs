@@ -1,6 +1,11 @@
+using DeviceApi.Simulator;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddDeviceApiSimulator();
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Device Status API simulator");
+app.MapDeviceApiSimulator();
 
 app.Run();

@@ -1,14 +1,36 @@
+using Portal.Components.Shared;
+using Portal.Data;
+using Portal.Downloads;
+using Portal.Exports;
 using Portal.Hosting;
+using Portal.Notifications;
+using Portal.Security;
+using Portal.Tracking;
+using Portal.Upstream;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddDevelopmentSettings();
 builder.AddPortalShell();
+builder.AddPortalSecurity();
+builder.AddPortalData();
+builder.AddUpstream();
+builder.AddExports();
+builder.AddExportTracking();
+builder.AddExportNotifications();
+builder.AddExportPages();
+builder.AddDownloads();
 
 var app = builder.Build();
 
 app.UsePortalShell();
+app.UsePortalSecurity();
 app.MapPortalShell();
+app.MapAccountEndpoints();
+app.MapDownloads();
+app.MapEmbeddedUpstream();
+app.MapExportNotifications();
+app.MapPortalHealth();
 
 app.Run();
 

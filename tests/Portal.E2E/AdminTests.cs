@@ -1,6 +1,6 @@
 namespace Portal.E2E;
 
-[Collection(BrowserCollection.Name)]
+[Collection(BrowserTests.Name)]
 public class AdminTests(PortalServer server)
 {
     [Fact]
@@ -26,7 +26,7 @@ public class AdminTests(PortalServer server)
             await admin.GoToAsync($"exports/{firstId}");
             await Expect(admin.Page.GetByTestId("timeline")).ToContainTextAsync("Submitted");
             await admin.Page.GetByTestId("cancel-export").ClickAsync();
-            await admin.Page.GetByTestId("confirm").ClickAsync();
+            await admin.Page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Cancel export" }).ClickAsync();
             await admin.ExpectStatusAsync("Cancelled");
 
             await first.ExpectStatusAsync("Cancelled");

@@ -17,6 +17,9 @@ public static partial class Flows
         return Guid.Parse(ExportPageUrl().Match(session.Page.Url).Groups["id"].Value);
     }
 
+    /// <summary>The order statuses of a request that completes go through.</summary>
+    public static readonly string[] Lifecycle = ["Queued", "Submitted", "InProgress", "Completed"];
+
     public static Task ExpectStatusAsync(this BrowserSession session, string status, float timeoutMs = 20_000) =>
         Expect(session.Page.GetByTestId("export-status")).ToHaveAttributeAsync("data-status", status, new() { Timeout = timeoutMs });
 

@@ -1,5 +1,6 @@
+extern alias simulator;
+
 using System.Net;
-using DeviceApi.Simulator;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using simulator::DeviceApi.Simulator;
 
 namespace Portal.E2E;
 
@@ -46,6 +48,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             ["Tracking:MaxInterval"] = "00:00:01",
             ["Tracking:ErrorBackoff"] = "00:00:00.500",
             ["Tracking:ErrorBackoffCap"] = "00:00:01",
+            ["Tracking:MaxOpenDuration"] = "00:00:20",
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
         }));
         builder.ConfigureServices(services => services.PostConfigure<SimulatorOptions>(options =>
@@ -134,7 +137,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
 }
 
 [CollectionDefinition(Name)]
-public sealed class BrowserCollection : ICollectionFixture<PortalServer>
+public sealed class BrowserTests : ICollectionFixture<PortalServer>
 {
     public const string Name = "Browser";
 }

@@ -1,6 +1,8 @@
+extern alias simulator;
+
 using CsvHelper;
-using DeviceApi.Simulator.Formats.Orc;
 using Parquet;
+using simulator::DeviceApi.Simulator.Formats.Orc;
 
 namespace Portal.E2E;
 
@@ -35,7 +37,7 @@ public static class ResultFiles
     private static async Task<(string[], long)> ReadParquetAsync(string path)
     {
         await using var stream = File.OpenRead(path);
-        using var reader = await ParquetReader.CreateAsync(stream);
+        await using var reader = await ParquetReader.CreateAsync(stream);
         var rows = 0L;
         for (var group = 0; group < reader.RowGroupCount; group++)
         {

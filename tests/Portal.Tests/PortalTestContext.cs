@@ -1,4 +1,5 @@
 using Bunit;
+using Bunit.TestDoubles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -19,7 +20,11 @@ public class PortalTestContext : BunitContext
             options.PopoverOptions.ThrowOnDuplicateProvider = false;
         });
         Services.AddSingleton(Options.Create(PortalOptions));
+        Authorization = AddAuthorization();
     }
+
+    /// <summary>Who the rendered components see: anonymous until a test says otherwise.</summary>
+    public BunitAuthorizationContext Authorization { get; }
 
     public PortalOptions PortalOptions { get; } = new();
 }

@@ -24,8 +24,11 @@ public sealed record ExportDetails(
     IReadOnlyList<ExportFileInfo> Files,
     IReadOnlyList<ExportEventInfo> Timeline);
 
-/// <summary>A result file. No URL: links are handed out fresh by <see cref="IExportService.GetDownloadAsync"/>.</summary>
-public sealed record ExportFileInfo(int Part, string Name, DateTimeOffset UrlExpiresAt);
+/// <summary>
+/// A result file. No URL: links are handed out fresh by <see cref="IExportService.GetDownloadAsync"/>.
+/// <see cref="RowCount"/> and <see cref="SizeBytes"/> are null when not known.
+/// </summary>
+public sealed record ExportFileInfo(int Part, string Name, DateTimeOffset UrlExpiresAt, long? RowCount = null, long? SizeBytes = null);
 
 /// <summary>One entry of a request's timeline: a status change, or a download (<c>From == To</c>).</summary>
 public sealed record ExportEventInfo(DateTimeOffset At, ExportStatus? From, ExportStatus To, string Actor, string? Detail);

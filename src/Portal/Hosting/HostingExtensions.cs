@@ -47,13 +47,13 @@ public static class HostingExtensions
             app.UseHsts();
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-        app.UseAntiforgery();
         return app;
     }
 
     public static IEndpointRouteBuilder MapPortalShell(this IEndpointRouteBuilder app)
     {
-        app.MapStaticAssets();
+        // Public: the sign-in page and the public start page need their stylesheets and scripts.
+        app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -1,0 +1,60 @@
+using System.Globalization;
+using DeviceApi.Simulator.Auth;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace DeviceApi.Simulator.Api;
+
+/// <summary>
+/// What every <c>/v3</c> call passes before its handler, in this order: added latency, the bearer token (401),
+/// the client's quota (429) and the overload fault (503).
+/// </summary>
+internal sealed class V3Gate(AccessTokens tokens, Quota quota, IOptionsMonitor<SimulatorOptions> options, TimeProvider time)
+    : IEndpointFilter
+{
+    private const string ClientIdKey = "DeviceApi.Simulator.ClientId";
+
+    public static string ClientId(HttpContext context) => (string)context.Items[ClientIdKey]!;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        var faults = options.CurrentValue.Faults;
+        if (faults.AddedLatency > TimeSpan.Zero)
+        {
+            await Task.Delay(faults.AddedLatency, time, context.RequestAborted);
+        }
+
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problems.Of(StatusCodes.Status401Unauthorized, "Unauthorized", "A bearer token is required.");
+        }
+
+        var clientId = tokens.Validate(authorization["Bearer ".Length..].Trim());
+        if (clientId is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            return Problems.Of(StatusCodes.Status401Unauthorized, "Unauthorized", "The token is invalid or has expired.");
+        }
+
+        if (!quota.TryTake(clientId, out var retryAfter))
+        {
+            SetRetryAfter(context, retryAfter);
+            return Problems.Of(StatusCodes.Status429TooManyRequests, "Too Many Requests", "The client's request quota is used up.");
+        }
+
+        if (faults.ServiceUnavailableRate > 0 && Random.Shared.NextDouble() < faults.ServiceUnavailableRate)
+        {
+            SetRetryAfter(context, faults.ServiceUnavailableRetryAfterSeconds);
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The service is overloaded; retry later.");
+        }
+
+        context.Items[ClientIdKey] = clientId;
+        return await next(invocation);
+    }
+
+    public static void SetRetryAfter(HttpContext context, int seconds) =>
+        context.Response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,143 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
+using MudBlazor;
+using Portal.Components.Shared;
+using Portal.Exports;
+
+namespace Portal.Components.Layout;
+
+/// <summary>
+/// Tells the user when one of their exports ends, on whatever page they are: a snackbar with a link at the moment it
+/// happens, and a bell that keeps the notices. The notices are the service's, so one that arrived while the user was
+/// away or reconnecting is still counted.
+/// </summary>
+public sealed partial class NotificationBell : IDisposable
+{
+    private const int MaxNotices = 20;
+
+    private IReadOnlyList<ExportNotice> _notices = [];
+    private int _unread;
+    private bool _open;
+    private ExportUser? _user;
+    private IDisposable? _subscription;
+
+    [Inject]
+    private IExportService Exports { get; set; } = default!;
+
+    [Inject]
+    private IExportEvents Events { get; set; } = default!;
+
+    [Inject]
+    private CurrentUser CurrentUser { get; set; } = default!;
+
+    [Inject]
+    private UserTimeZone TimeZone { get; set; } = default!;
+
+    [Inject]
+    private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    private ILogger<NotificationBell> Logger { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _user = await CurrentUser.GetAsync();
+        _subscription = Events.Subscribe(OnExportChangedAsync);
+        await LoadNoticesAsync();
+    }
+
+    private async Task LoadNoticesAsync()
+    {
+        if (_user is null)
+        {
+            return;
+        }
+        try
+        {
+            _notices = await Exports.GetNoticesAsync(_user, MaxNotices);
+            _unread = _notices.Count(n => !n.Read);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The bell is secondary: a page must not fail because its notices could not be read.
+            Logger.LogWarning(ex, "Could not load the notices.");
+        }
+    }
+
+    private async Task OnExportChangedAsync(ExportChanged change)
+    {
+        if (change.OwnerId != _user?.Id || !IsEnd(change.Status))
+        {
+            return;
+        }
+        await InvokeAsync(async () =>
+        {
+            try
+            {
+                Announce(change);
+                await LoadNoticesAsync();
+                StateHasChanged();
+            }
+            catch (Exception ex)
+            {
+                await DispatchExceptionAsync(ex);
+            }
+        });
+    }
+
+    private static bool IsEnd(ExportStatus status) => status is ExportStatus.Completed or ExportStatus.Failed or ExportStatus.TimedOut;
+
+    private void Announce(ExportChanged change)
+    {
+        var (message, severity) = change.Status switch
+        {
+            ExportStatus.Completed => ("Your export is ready to download.", Severity.Success),
+            ExportStatus.TimedOut => ("Your export took too long; the portal stopped waiting.", Severity.Warning),
+            _ => ("Your export failed" + (string.IsNullOrEmpty(change.Detail) ? "." : ": " + change.Detail), Severity.Error),
+        };
+        var link = $"exports/{change.ExportId}";
+        Snackbar.Add(message, severity, options =>
+        {
+            options.Action = "Open";
+            options.ActionColor = Color.Inherit;
+            options.OnClick = _ =>
+            {
+                Navigation.NavigateTo(link);
+                return Task.CompletedTask;
+            };
+        }, key: $"{change.ExportId}:{change.Status}");
+    }
+
+    private async Task ToggleAsync()
+    {
+        _open = !_open;
+        if (!_open || _unread == 0 || _user is null)
+        {
+            return;
+        }
+        try
+        {
+            await Exports.MarkNoticesReadAsync(_user);
+            _unread = 0;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Logger.LogWarning(ex, "Could not mark the notices read.");
+        }
+    }
+
+    private void Close() => _open = false;
+
+    private void OnKeyDown(KeyboardEventArgs e)
+    {
+        if (e.Key == "Escape")
+        {
+            _open = false;
+        }
+    }
+
+    public void Dispose() => _subscription?.Dispose();
+}

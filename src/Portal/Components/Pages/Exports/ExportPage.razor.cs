@@ -1,0 +1,169 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using Portal.Components.Shared;
+using Portal.Exports;
+
+namespace Portal.Components.Pages.Exports;
+
+/// <summary>One request: its parameters, where it stands, its files and its timeline, kept current as it changes.</summary>
+public sealed partial class ExportPage : IDisposable
+{
+    private static readonly ExportStatus[] Steps = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed];
+
+    private ExportDetails? _export;
+    private ExportUser? _user;
+    private bool _loading = true;
+    private string? _error;
+    private IDisposable? _subscription;
+    private ITimer? _ticker;
+    private DateTimeOffset _countedUntil = DateTimeOffset.MinValue;
+
+    [Parameter]
+    public Guid Id { get; set; }
+
+    [Inject]
+    private IExportService Exports { get; set; } = default!;
+
+    [Inject]
+    private IExportEvents Events { get; set; } = default!;
+
+    [Inject]
+    private ExportActions Actions { get; set; } = default!;
+
+    [Inject]
+    private CurrentUser CurrentUser { get; set; } = default!;
+
+    [Inject]
+    private UserTimeZone TimeZone { get; set; } = default!;
+
+    [Inject]
+    private TimeProvider Clock { get; set; } = default!;
+
+    [Inject]
+    private IOptions<NewExportOptions> Settings { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    private List<BreadcrumbItem> Breadcrumbs => _user?.IsAdmin == true && _export?.Summary.OwnerId != _user.Id
+        ? [new("All exports", "admin/exports")]
+        : [new("My exports", "exports")];
+
+    protected override void OnInitialized()
+    {
+        _subscription = Events.Subscribe(OnExportChangedAsync);
+        _ticker = Clock.CreateTimer(_ => _ = InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        _user ??= await CurrentUser.GetAsync();
+        _loading = _export?.Summary.Id != Id;
+        await LoadAsync();
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender && await TimeZone.ResolveAsync())
+        {
+            StateHasChanged();
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        if (_user is null)
+        {
+            return;
+        }
+        try
+        {
+            _error = null;
+            _export = await Exports.GetAsync(_user, Id);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _error = "The export could not be loaded. " + ex.Message;
+        }
+        finally
+        {
+            _loading = false;
+        }
+    }
+
+    private async Task OnExportChangedAsync(ExportChanged change)
+    {
+        if (change.ExportId != Id)
+        {
+            return;
+        }
+        await InvokeAsync(async () =>
+        {
+            try
+            {
+                await LoadAsync();
+                StateHasChanged();
+            }
+            catch (Exception ex)
+            {
+                await DispatchExceptionAsync(ex);
+            }
+        });
+    }
+
+    private Task TickAsync()
+    {
+        // Re-render only while something on the page counts: an open request's clock or a link's validity.
+        var now = Clock.GetUtcNow();
+        if (_export is { } export && (export.Summary.Status.IsOpen() || export.Files.Any(f => f.UrlExpiresAt > _countedUntil)))
+        {
+            // One more render after the last link ran out, so it no longer shows a countdown.
+            _countedUntil = now;
+            StateHasChanged();
+        }
+        return Task.CompletedTask;
+    }
+
+    private static int StepIndex(ExportStatus status) => Array.IndexOf(Steps, status);
+
+    /// <summary>The file's rows when the engine knows them, else derived from the total: every part but the last is full.</summary>
+    private long? RowsOf(ExportFileInfo file)
+    {
+        if (file.RowCount is { } known)
+        {
+            return known;
+        }
+        if (_export?.Summary.RowCount is not { } total || _export.Files.Count == 0)
+        {
+            return null;
+        }
+        var perFile = Settings.Value.RowsPerFile;
+        var index = _export.Files.Select((f, i) => (f, i)).First(x => x.f.Part == file.Part).i;
+        return index < _export.Files.Count - 1 ? perFile : total - ((long)perFile * (_export.Files.Count - 1));
+    }
+
+    private async Task CancelAsync()
+    {
+        if (_user is not null && _export is not null && await Actions.CancelAsync(_user, _export.Summary))
+        {
+            await LoadAsync();
+        }
+    }
+
+    private Task RerunAsync() => _user is null || _export is null ? Task.CompletedTask : Actions.RerunAsync(_user, _export.Summary);
+
+    private async Task DeleteAsync()
+    {
+        if (_user is not null && _export is not null && await Actions.DeleteAsync(_user, _export.Summary))
+        {
+            Navigation.NavigateTo("exports");
+        }
+    }
+
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _ticker?.Dispose();
+    }
+}

@@ -1,0 +1,201 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using Portal.Components.Shared;
+using Portal.Exports;
+
+namespace Portal.Components.Pages.Exports;
+
+public sealed partial class NewExport : IDisposable
+{
+    private const string LocalInputFormat = "yyyy-MM-ddTHH:mm";
+
+    private DateTime? _fromLocal;
+    private DateTime? _toLocal;
+    private FileFormat _format = FileFormat.Csv;
+    private string? _preset;
+    private Dictionary<string, string> _errors = [];
+    private ExportSummary? _reusable;
+    private string? _submitError;
+    private bool _submitting;
+    private CancellationTokenSource? _reusableLookup;
+
+    [Inject]
+    private IExportService Exports { get; set; } = default!;
+
+    [Inject]
+    private CurrentUser CurrentUser { get; set; } = default!;
+
+    [Inject]
+    private UserTimeZone TimeZone { get; set; } = default!;
+
+    [Inject]
+    private TimeProvider Clock { get; set; } = default!;
+
+    [Inject]
+    private IOptions<NewExportOptions> Settings { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    /// <summary>The range to submit, in UTC; null while the form has a problem.</summary>
+    private TimeRange? Range { get; set; }
+
+    protected override void OnInitialized() => SetPreset(RangePresets.Default);
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+        // An untouched preset means the same span in the browser's zone: recompute it there.
+        if (await TimeZone.ResolveAsync() && _preset is { } key)
+        {
+            SetPreset(RangePresets.All.First(p => p.Key == key));
+        }
+        await LookForReusableAsync();
+        StateHasChanged();
+    }
+
+    private Task ApplyPresetAsync(RangePreset preset)
+    {
+        SetPreset(preset);
+        return LookForReusableAsync();
+    }
+
+    private void SetPreset(RangePreset preset)
+    {
+        (_fromLocal, _toLocal) = preset.For(TimeZone.ToLocal(Clock.GetUtcNow()));
+        _preset = preset.Key;
+        Validate();
+    }
+
+    private Task OnFromChangedAsync(DateTime? value)
+    {
+        _fromLocal = value;
+        _preset = null;
+        Validate();
+        return LookForReusableAsync();
+    }
+
+    private Task OnToChangedAsync(DateTime? value)
+    {
+        _toLocal = value;
+        _preset = null;
+        Validate();
+        return LookForReusableAsync();
+    }
+
+    private Task OnFormatChangedAsync(FileFormat value)
+    {
+        _format = value;
+        _errors.Remove("format");
+        return LookForReusableAsync();
+    }
+
+    private void Validate()
+    {
+        _submitError = null;
+        DateTimeOffset? from = null, to = null;
+        var skipped = new Dictionary<string, string>();
+        if (_fromLocal is { } fromLocal)
+        {
+            from = TimeZone.ToUtc(fromLocal);
+            if (from is null)
+            {
+                skipped["from"] = "This time does not exist here: the clocks change then.";
+            }
+        }
+        if (_toLocal is { } toLocal)
+        {
+            to = TimeZone.ToUtc(toLocal);
+            if (to is null)
+            {
+                skipped["to"] = "This time does not exist here: the clocks change then.";
+            }
+        }
+
+        _errors = RangeRules.Check(from, to, Clock.GetUtcNow());
+        foreach (var (field, message) in skipped)
+        {
+            _errors[field] = message;
+            _errors.Remove("range");
+        }
+        Range = _errors.Count == 0 && from is { } f && to is { } t ? new TimeRange(f, t) : null;
+    }
+
+    private async Task LookForReusableAsync()
+    {
+        if (_reusableLookup is not null)
+        {
+            await _reusableLookup.CancelAsync();
+            _reusableLookup.Dispose();
+        }
+        _reusable = null;
+        if (Range is not { } range)
+        {
+            _reusableLookup = null;
+            return;
+        }
+
+        _reusableLookup = new CancellationTokenSource();
+        var token = _reusableLookup.Token;
+        try
+        {
+            var user = await CurrentUser.GetAsync();
+            var reusable = await Exports.FindReusableAsync(user, range, _format, token);
+            if (!token.IsCancellationRequested)
+            {
+                _reusable = reusable;
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // A newer range or format replaced this lookup.
+        }
+    }
+
+    private async Task SubmitAsync()
+    {
+        Validate();
+        if (Range is not { } range || _submitting)
+        {
+            return;
+        }
+
+        _submitting = true;
+        _submitError = null;
+        try
+        {
+            var user = await CurrentUser.GetAsync();
+            var outcome = await Exports.SubmitAsync(user, range, _format);
+            switch (outcome)
+            {
+                case SubmitOutcome.Accepted accepted:
+                    Navigation.NavigateTo($"exports/{accepted.Export.Id}");
+                    break;
+                case SubmitOutcome.Invalid invalid:
+                    foreach (var (key, messages) in invalid.Errors)
+                    {
+                        _errors[RangeRules.FieldOf(key)] = string.Join(" ", messages);
+                    }
+                    Range = null;
+                    _submitError = "The export was not submitted. Correct the marked fields and try again.";
+                    break;
+                case SubmitOutcome.Throttled throttled:
+                    _submitError = $"You have submitted many exports in a short time. Try again in {Formatting.Duration(throttled.RetryAfter)}.";
+                    break;
+            }
+        }
+        finally
+        {
+            _submitting = false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _reusableLookup?.Cancel();
+        _reusableLookup?.Dispose();
+    }
+}

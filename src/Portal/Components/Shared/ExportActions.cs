@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using Portal.Exports;
+
+namespace Portal.Components.Shared;
+
+/// <summary>
+/// Re-run, cancel and delete as the grid and the details page offer them: confirmation, the service call, and a
+/// message that says what happened.
+/// </summary>
+public sealed class ExportActions(IExportService exports, IDialogService dialogs, ISnackbar snackbar, NavigationManager navigation)
+{
+    /// <summary>True when the request was cancelled.</summary>
+    public async Task<bool> CancelAsync(ExportUser user, ExportSummary export)
+    {
+        var confirmed = await dialogs.ShowMessageBoxAsync(
+            "Cancel this export?",
+            "The portal stops following the request. It cannot be resumed, but you can re-run it later.",
+            yesText: "Cancel export", cancelText: "Keep it");
+        if (confirmed != true)
+        {
+            return false;
+        }
+        if (await exports.CancelAsync(user, export.Id))
+        {
+            snackbar.Add("The export was cancelled.", Severity.Info);
+            return true;
+        }
+        snackbar.Add("The export could not be cancelled: it has ended or is no longer there.", Severity.Warning);
+        return false;
+    }
+
+    /// <summary>True when the request was deleted from the history.</summary>
+    public async Task<bool> DeleteAsync(ExportUser user, ExportSummary export)
+    {
+        var confirmed = await dialogs.ShowMessageBoxAsync(
+            "Delete this export?",
+            "It disappears from your history together with its timeline. Its files can no longer be downloaded here.",
+            yesText: "Delete", cancelText: "Keep it");
+        if (confirmed != true)
+        {
+            return false;
+        }
+        if (await exports.DeleteAsync(user, export.Id))
+        {
+            snackbar.Add("The export was deleted.", Severity.Info);
+            return true;
+        }
+        snackbar.Add("The export could not be deleted: it is no longer there.", Severity.Warning);
+        return false;
+    }
+
+    /// <summary>Submits the same parameters again and opens the new request's page when it was accepted.</summary>
+    public async Task RerunAsync(ExportUser user, ExportSummary export)
+    {
+        var outcome = await exports.RerunAsync(user, export.Id);
+        switch (outcome)
+        {
+            case SubmitOutcome.Accepted accepted:
+                snackbar.Add("The export was submitted again.", Severity.Success);
+                navigation.NavigateTo($"exports/{accepted.Export.Id}");
+                break;
+            case SubmitOutcome.Invalid invalid:
+                snackbar.Add("The export cannot be re-run: " + string.Join(" ", invalid.Errors.Values.SelectMany(m => m)), Severity.Warning);
+                break;
+            case SubmitOutcome.Throttled throttled:
+                snackbar.Add($"Too many exports at once. Try again in {Formatting.Duration(throttled.RetryAfter)}.", Severity.Warning);
+                break;
+            default:
+                snackbar.Add("The export to re-run is no longer there.", Severity.Warning);
+                break;
+        }
+    }
+}

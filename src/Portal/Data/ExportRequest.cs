@@ -1,0 +1,128 @@
+using Portal.Exports;
+
+namespace Portal.Data;
+
+/// <summary>
+/// One export request: its state, its upstream job and its place in the tracker's schedule. The row is the
+/// source of truth; the tracker keeps nothing in memory only.
+/// </summary>
+public sealed class ExportRequest
+{
+    public Guid Id { get; set; }
+
+    public string OwnerId { get; set; } = "";
+
+    public string OwnerName { get; set; } = "";
+
+    public string? OwnerEmail { get; set; }
+
+    public DateTimeOffset RangeFrom { get; set; }
+
+    public DateTimeOffset RangeTo { get; set; }
+
+    public FileFormat Format { get; set; }
+
+    public ExportStatus Status { get; set; }
+
+    /// <summary>The upstream job, once a POST was accepted.</summary>
+    public string? RequestUuid { get; set; }
+
+    /// <summary>The last status string the upstream reported, verbatim (it may be one the portal does not know).</summary>
+    public string? UpstreamStatus { get; set; }
+
+    public long? RowCount { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? SubmittedAt { get; set; }
+
+    /// <summary>When the upstream says it completed.</summary>
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>When the portal learned of the completion.</summary>
+    public DateTimeOffset? CompletionSeenAt { get; set; }
+
+    public DateTimeOffset? NextPollAt { get; set; }
+
+    public string? LeaseOwner { get; set; }
+
+    public DateTimeOffset? LeaseUntil { get; set; }
+
+    /// <summary>Status GETs made for this request.</summary>
+    public int Polls { get; set; }
+
+    /// <summary>POSTs made for this request.</summary>
+    public int SubmitAttempts { get; set; }
+
+    /// <summary>Upstream errors since the last good answer; drives the backoff.</summary>
+    public int ConsecutiveErrors { get; set; }
+
+    public string? LastError { get; set; }
+
+    /// <summary>The request this one repeats.</summary>
+    public Guid? RerunOf { get; set; }
+
+    /// <summary>Bumped on every write, so the tracker and a user never overwrite each other.</summary>
+    public int Version { get; set; }
+
+    public List<ExportFile> Files { get; set; } = [];
+
+    public List<ExportEvent> Events { get; set; } = [];
+
+    public TimeRange Range => new(RangeFrom, RangeTo);
+}
+
+/// <summary>A result file and the last pre-signed URL the upstream gave for it.</summary>
+public sealed class ExportFile
+{
+    public long Id { get; set; }
+
+    public Guid ExportId { get; set; }
+
+    public int Part { get; set; }
+
+    public string Name { get; set; } = "";
+
+    public string Url { get; set; } = "";
+
+    public DateTimeOffset UrlExpiresAt { get; set; }
+}
+
+/// <summary>One entry of a request's timeline: a status change, or a download (<c>From == To</c>).</summary>
+public sealed class ExportEvent
+{
+    public long Id { get; set; }
+
+    public Guid ExportId { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    public ExportStatus? From { get; set; }
+
+    public ExportStatus To { get; set; }
+
+    /// <summary>Who or what caused it: a user's name, <c>upstream</c>, <c>tracker</c>.</summary>
+    public string Actor { get; set; } = "";
+
+    public string? Detail { get; set; }
+}
+
+/// <summary>The bell: an owner's request that ended, with read state.</summary>
+public sealed class ExportNoticeEntry
+{
+    public long Id { get; set; }
+
+    public Guid ExportId { get; set; }
+
+    public string OwnerId { get; set; } = "";
+
+    public ExportStatus Status { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    public string Text { get; set; } = "";
+
+    public bool Read { get; set; }
+}

@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Portal.Data;
+
+internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<ExportRequest>
+{
+    public void Configure(EntityTypeBuilder<ExportRequest> builder)
+    {
+        builder.Ignore(e => e.Range);
+        builder.Property(e => e.OwnerId).HasMaxLength(200);
+        builder.Property(e => e.OwnerName).HasMaxLength(200);
+        builder.Property(e => e.OwnerEmail).HasMaxLength(320);
+        builder.Property(e => e.RequestUuid).HasMaxLength(64);
+        builder.Property(e => e.UpstreamStatus).HasMaxLength(64);
+        builder.Property(e => e.LeaseOwner).HasMaxLength(100);
+        builder.Property(e => e.LastError).HasMaxLength(1000);
+        builder.Property(e => e.Version).IsConcurrencyToken();
+
+        builder.HasIndex(e => new { e.Status, e.NextPollAt });
+        builder.HasIndex(e => new { e.OwnerId, e.CreatedAt });
+        builder.HasIndex(e => e.CreatedAt);
+        builder.HasIndex(e => e.RequestUuid);
+
+        builder.HasMany(e => e.Files).WithOne().HasForeignKey(f => f.ExportId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(e => e.Events).WithOne().HasForeignKey(v => v.ExportId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<ExportRequest>().WithMany().HasForeignKey(e => e.RerunOf).OnDelete(DeleteBehavior.SetNull);
+    }
+}
+
+internal sealed class ExportFileConfiguration : IEntityTypeConfiguration<ExportFile>
+{
+    public void Configure(EntityTypeBuilder<ExportFile> builder)
+    {
+        builder.Property(f => f.Name).HasMaxLength(200);
+        builder.HasIndex(f => new { f.ExportId, f.Part }).IsUnique();
+    }
+}
+
+internal sealed class ExportEventConfiguration : IEntityTypeConfiguration<ExportEvent>
+{
+    public void Configure(EntityTypeBuilder<ExportEvent> builder)
+    {
+        builder.Property(v => v.Actor).HasMaxLength(200);
+        builder.Property(v => v.Detail).HasMaxLength(1000);
+        builder.HasIndex(v => new { v.ExportId, v.At });
+    }
+}
+
+internal sealed class ExportNoticeConfiguration : IEntityTypeConfiguration<ExportNoticeEntry>
+{
+    public void Configure(EntityTypeBuilder<ExportNoticeEntry> builder)
+    {
+        builder.ToTable("ExportNotices");
+        builder.Property(n => n.OwnerId).HasMaxLength(200);
+        builder.Property(n => n.Text).HasMaxLength(500);
+        builder.HasIndex(n => new { n.OwnerId, n.At });
+        builder.HasOne<ExportRequest>().WithMany().HasForeignKey(n => n.ExportId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Portal.Exports;
+using Portal.Security;
+
+namespace Portal.Downloads;
+
+public static class DownloadEndpoints
+{
+    public const string HttpClientName = "Downloads";
+
+    private static readonly string[] CopiedResponseHeaders =
+    [
+        HeaderNames.ContentType, HeaderNames.ContentLength, HeaderNames.ContentDisposition, HeaderNames.ContentRange,
+        HeaderNames.ETag, HeaderNames.AcceptRanges, HeaderNames.LastModified,
+    ];
+
+    private static readonly string[] ForwardedRequestHeaders = [HeaderNames.Range, HeaderNames.IfRange];
+
+    public static IHostApplicationBuilder AddDownloads(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DownloadOptions>()
+            .BindConfiguration(DownloadOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHttpClient(HttpClientName, client => client.Timeout = System.Threading.Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // A redirect could lead to a host that is not allowed; the file is served as stored, not decoded.
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseCookies = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            // The URL is a credential: the client's default logging would write it out.
+            .RemoveAllLoggers();
+        return builder;
+    }
+
+    /// <summary><c>GET /exports/{id}/files/{part}</c>: a result file for its owner or an admin, anyone else gets 404.</summary>
+    public static IEndpointRouteBuilder MapDownloads(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/exports/{id:guid}/files/{part:int}", DownloadAsync)
+            .RequireAuthorization()
+            .WithName("DownloadExportFile")
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task DownloadAsync(
+        Guid id,
+        int part,
+        HttpContext context,
+        [FromServices] IExportService exports,
+        [FromServices] IOptionsSnapshot<DownloadOptions> downloadOptions,
+        [FromServices] IOptions<PortalAuthorizationOptions> authorizationOptions,
+        [FromServices] IHttpClientFactory httpClients,
+        [FromServices] ILoggerFactory loggers)
+    {
+        var user = ExportUser.FromPrincipal(context.User, authorizationOptions.Value.AdminRole);
+        var link = await exports.GetDownloadAsync(user, id, part, context.RequestAborted);
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers["Referrer-Policy"] = "no-referrer";
+        if (link is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        var options = downloadOptions.Value;
+        if (options.Mode == DownloadMode.Redirect)
+        {
+            context.Response.Redirect(link.Url.AbsoluteUri);
+            return;
+        }
+
+        var logger = loggers.CreateLogger(typeof(DownloadEndpoints).FullName!);
+        if (!options.Allows(link.Url))
+        {
+            logger.LogWarning("Refused to stream part {Part} of export {ExportId}: its host is not in Downloads:AllowedHosts.", part, id);
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            return;
+        }
+        await ProxyAsync(context, link, options, httpClients.CreateClient(HttpClientName), logger, id, part);
+    }
+
+    private static async Task ProxyAsync(HttpContext context, DownloadLink link, DownloadOptions options, HttpClient client,
+        ILogger logger, Guid id, int part)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, link.Url);
+        foreach (var name in ForwardedRequestHeaders)
+        {
+            if (context.Request.Headers.TryGetValue(name, out var value))
+            {
+                request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)value);
+            }
+        }
+
+        HttpResponseMessage response;
+        using (var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted))
+        {
+            headersTimeout.CancelAfter(options.Timeout);
+            try
+            {
+                response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headersTimeout.Token);
+            }
+            catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
+            {
+                logger.LogWarning("The file host did not answer for part {Part} of export {ExportId}: {Error}", part, id, ex.GetType().Name);
+                context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+                return;
+            }
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            if (status is not (200 or 206 or 304 or 404 or 416))
+            {
+                logger.LogWarning("The file host answered {Status} for part {Part} of export {ExportId}.", status, part, id);
+                context.Response.StatusCode = StatusCodes.Status502BadGateway;
+                return;
+            }
+
+            context.Response.StatusCode = status;
+            foreach (var name in CopiedResponseHeaders)
+            {
+                if (response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values))
+                {
+                    context.Response.Headers[name] = values.ToArray();
+                }
+            }
+            if (!context.Response.Headers.ContainsKey(HeaderNames.ContentDisposition) && status is 200 or 206)
+            {
+                context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileNameStar = link.FileName }.ToString();
+            }
+
+            // Straight through: nothing may hold a whole file in memory.
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            await using var body = await response.Content.ReadAsStreamAsync(context.RequestAborted);
+            await body.CopyToAsync(context.Response.Body, context.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Logging;
+
+namespace Portal.Security;
+
+/// <summary>
+/// Security events, in the log category <c>Portal.Audit</c>. Callers pass ids, names and paths only: never a
+/// token, a secret, a query string or a download URL (pre-signed URLs are credentials).
+/// </summary>
+public sealed partial class AuditLog
+{
+    public const string Category = "Portal.Audit";
+
+    private readonly ILogger _logger;
+
+    public AuditLog(ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _logger = loggerFactory.CreateLogger(Category);
+    }
+
+    /// <summary>A user signed in; <paramref name="method"/> is <c>EntraId</c> or <c>DevelopmentSignIn</c>.</summary>
+    public void SignedIn(ClaimsPrincipal user, string method, bool isAdmin)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var userId = user.GetUserId();
+            var userName = user.FindFirstValue("name") ?? user.Identity?.Name ?? "";
+            LogSignedIn(userId, userName, method, isAdmin);
+        }
+    }
+
+    public void SignedOut(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var userId = user.GetUserId();
+            LogSignedOut(userId);
+        }
+    }
+
+    /// <summary>A signed-in user was refused <paramref name="resource"/> (a path without its query, or an operation name).</summary>
+    public void AccessDenied(ClaimsPrincipal user, string resource)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (_logger.IsEnabled(LogLevel.Warning))
+        {
+            var userId = user.GetUserId();
+            AccessDenied(userId, resource);
+        }
+    }
+
+    /// <summary>A user was refused <paramref name="resource"/> (a path without its query, or an operation name).</summary>
+    [LoggerMessage(EventId = 9003, EventName = "AccessDenied", Level = LogLevel.Warning,
+        Message = "Audit: {UserId} was denied {Resource}")]
+    public partial void AccessDenied(string userId, string resource);
+
+    /// <summary>An admin did something to another user's data or to the portal: <c>Cancel</c>, <c>Delete</c>, ...</summary>
+    [LoggerMessage(EventId = 9004, EventName = "AdminAction", Level = LogLevel.Information,
+        Message = "Audit: admin {UserId} did {Action} on {Target}")]
+    public partial void AdminAction(string userId, string action, string target);
+
+    /// <summary>A user was handed part <paramref name="part"/> of an export; the URL itself is never logged.</summary>
+    [LoggerMessage(EventId = 9005, EventName = "Downloaded", Level = LogLevel.Information,
+        Message = "Audit: {UserId} downloaded part {Part} of export {ExportId}")]
+    public partial void Downloaded(string userId, Guid exportId, int part);
+
+    /// <summary>A signed-in session was ended because it expired or the user's rights changed.</summary>
+    public void SessionRevoked(ClaimsPrincipal user, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var userId = user.GetUserId();
+            LogSessionRevoked(userId, reason);
+        }
+    }
+
+    [LoggerMessage(EventId = 9001, EventName = "SignedIn", Level = LogLevel.Information,
+        Message = "Audit: {UserId} ({UserName}) signed in with {Method}, admin: {IsAdmin}")]
+    private partial void LogSignedIn(string userId, string userName, string method, bool isAdmin);
+
+    [LoggerMessage(EventId = 9002, EventName = "SignedOut", Level = LogLevel.Information,
+        Message = "Audit: {UserId} signed out")]
+    private partial void LogSignedOut(string userId);
+
+    [LoggerMessage(EventId = 9006, EventName = "SessionRevoked", Level = LogLevel.Information,
+        Message = "Audit: the session of {UserId} was ended: {Reason}")]
+    private partial void LogSessionRevoked(string userId, string reason);
+}

@@ -1,0 +1,183 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Identity.Web;
+
+namespace Portal.Security;
+
+public static class SecurityHostingExtensions
+{
+    /// <summary>The configuration section of Microsoft Entra ID (Microsoft.Identity.Web's <c>MicrosoftIdentityOptions</c>).</summary>
+    public const string AzureAdSectionName = "AzureAd";
+
+    private static readonly string[] RequiredEntraKeys = ["TenantId", "Instance"];
+
+    /// <summary>
+    /// Sign-in (Entra ID when <c>AzureAd:ClientId</c> is set, else the development sign-in outside Production),
+    /// the <c>Admin</c> policy and a fallback policy that requires a signed-in user everywhere that does not opt out
+    /// with <c>[AllowAnonymous]</c>, revalidation of open pages, audit logging, and deliberate circuit and hub limits.
+    /// </summary>
+    public static IHostApplicationBuilder AddPortalSecurity(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var isDevelopment = builder.Environment.IsDevelopment();
+
+        services.AddOptions<PortalAuthorizationOptions>()
+            .BindConfiguration(PortalAuthorizationOptions.SectionName)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.AdminRole), "Authorization:AdminRole must name the admin app role or group.")
+            .ValidateOnStart();
+        services.AddOptions<SecurityOptions>()
+            .BindConfiguration(SecurityOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<AuditLog>();
+        services.TryAddSingleton<SignedInUserValidator>();
+
+        var azureAd = builder.Configuration.GetSection(AzureAdSectionName);
+        var authentication = services.AddAuthentication(options =>
+        {
+            // Everyone is challenged by the cookie, which sends browsers to /account/login: that endpoint picks
+            // Entra ID or the development sign-in, and answers script requests with 401 instead of a redirect.
+            options.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+            options.DefaultChallengeScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+        });
+        if (IsEntraConfigured(builder.Configuration))
+        {
+            RequireEntraSettings(azureAd);
+            authentication.AddMicrosoftIdentityWebApp(azureAd, OpenIdConnectDefaults.AuthenticationScheme, CookieAuthenticationDefaults.AuthenticationScheme);
+        }
+        else if (builder.Environment.IsProduction())
+        {
+            throw new InvalidOperationException(
+                "Sign-in is not configured: Production requires Microsoft Entra ID. Set the 'AzureAd' section " +
+                "(Instance, TenantId, ClientId, ClientSecret or ClientCredentials, CallbackPath). The development " +
+                "sign-in is only available outside Production.");
+        }
+        else
+        {
+            authentication.AddCookie();
+            services.TryAddSingleton<DevelopmentUserStore>();
+        }
+
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<SecurityOptions>>((cookie, security) => ConfigureSessionCookie(cookie, security.Value, isDevelopment));
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.SecurePolicy = isDevelopment ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        });
+        services.AddTransient<IClaimsTransformation, AdminRoleClaimsTransformation>();
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(FallbackPolicy.Build());
+        services.AddOptions<AuthorizationOptions>()
+            .Configure<IOptions<PortalAuthorizationOptions>>((options, portal) =>
+                options.AddPolicy(PortalAuthorizationOptions.AdminPolicy, policy => policy
+                    .RequireAuthenticatedUser()
+                    .RequireRole(portal.Value.AdminRole)));
+
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, PortalAuthenticationStateProvider>();
+
+        AddConnectionLimits(builder, isDevelopment);
+        return builder;
+    }
+
+    /// <summary>
+    /// Security headers, authentication, authorization and antiforgery, in that order. Call after the exception
+    /// handler and status code pages, whose re-executed requests must be authorized too.
+    /// </summary>
+    public static WebApplication UsePortalSecurity(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var authority = IsEntraConfigured(app.Configuration) ? SignInOrigin(app.Configuration.GetSection(AzureAdSectionName)) : null;
+        app.UseSecurityHeaders(SecurityHeaders.Build(app.Environment.IsDevelopment(), authority));
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    /// <summary>
+    /// <c>GET /account/login?returnUrl=</c> (Entra ID challenge or the development sign-in page),
+    /// <c>POST /account/logout</c> and, for the development sign-in, <c>POST /account/dev-signin</c>.
+    /// Forms are checked for an antiforgery token; return URLs are honoured only when local.
+    /// </summary>
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var developmentUsers = app.ServiceProvider.GetService<DevelopmentUserStore>();
+        AccountEndpoints.Map(app.MapGroup("/account").AllowAnonymous(), developmentUsers is not null);
+        return app;
+    }
+
+    internal static bool IsEntraConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[$"{AzureAdSectionName}:ClientId"]);
+
+    private static void RequireEntraSettings(IConfigurationSection azureAd)
+    {
+        string[] missing = [.. RequiredEntraKeys.Where(key => string.IsNullOrWhiteSpace(azureAd[key]))];
+        if (missing.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"The 'AzureAd' section sets a ClientId but not {string.Join(" and ", missing)}: Entra ID sign-in needs them.");
+        }
+        if (!Uri.TryCreate(azureAd["Instance"], UriKind.Absolute, out var instance) || instance.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new InvalidOperationException("'AzureAd:Instance' must be an https URL, e.g. https://login.microsoftonline.com/.");
+        }
+    }
+
+    private static string? SignInOrigin(IConfigurationSection azureAd) =>
+        Uri.TryCreate(azureAd["Instance"], UriKind.Absolute, out var instance) ? instance.GetLeftPart(UriPartial.Authority) : null;
+
+    private static void ConfigureSessionCookie(CookieAuthenticationOptions cookie, SecurityOptions security, bool isDevelopment)
+    {
+        cookie.Cookie.Name = "Portal.Session";
+        cookie.Cookie.HttpOnly = true;
+        // Lax, not Strict: the browser comes back from Entra ID with a cross-site redirect and must present the cookie.
+        cookie.Cookie.SameSite = SameSiteMode.Lax;
+        cookie.Cookie.SecurePolicy = isDevelopment ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        cookie.ExpireTimeSpan = security.SessionLifetime;
+        cookie.SlidingExpiration = false;
+        cookie.LoginPath = "/account/login";
+        cookie.LogoutPath = "/account/logout";
+        cookie.AccessDeniedPath = "/account/access-denied";
+        cookie.ReturnUrlParameter = "returnUrl";
+        SessionCookieEvents.Attach(cookie.Events);
+    }
+
+    private static void AddConnectionLimits(IHostApplicationBuilder builder, bool isDevelopment)
+    {
+        // Read now: AddHubOptions takes a plain delegate. ValidateOnStart checks the same values.
+        var security = builder.Configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>() ?? new SecurityOptions();
+
+        builder.Services.AddServerSideBlazor(circuit =>
+            {
+                circuit.DetailedErrors = isDevelopment;
+                circuit.DisconnectedCircuitRetentionPeriod = security.DisconnectedCircuitRetentionPeriod;
+                circuit.DisconnectedCircuitMaxRetained = security.DisconnectedCircuitMaxRetained;
+            })
+            .AddHubOptions(hub =>
+            {
+                hub.MaximumReceiveMessageSize = security.CircuitMaximumReceiveMessageSize;
+                hub.EnableDetailedErrors = isDevelopment;
+            });
+
+        builder.Services.AddSingleton<IUserIdProvider, PortalUserIdProvider>();
+
+        // Every other hub (the export notifications) only receives subscriptions: a small limit is plenty.
+        builder.Services.AddSignalR(hub =>
+        {
+            hub.MaximumReceiveMessageSize = security.HubMaximumReceiveMessageSize;
+            hub.EnableDetailedErrors = isDevelopment;
+        });
+    }
+}

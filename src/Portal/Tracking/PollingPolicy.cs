@@ -1,0 +1,83 @@
+namespace Portal.Tracking;
+
+/// <summary>Everything the policy knows when it picks the next poll of one request.</summary>
+public sealed record PollContext(
+    DateTimeOffset Now,
+    DateTimeOffset SubmittedAt,
+    PreparationEstimate? Expected,
+    int ConsecutiveErrors,
+    TimeSpan? RetryAfter,
+    double QuotaLeft = 1,
+    double Jitter = 0.5);
+
+/// <summary>
+/// When to poll next: a pure function of what is known. Sparse while the upstream cannot be done yet, dense
+/// across the window where similar requests completed, slowly thinning out after it; backoff after errors;
+/// never sooner than <c>Retry-After</c>.
+/// </summary>
+public static class PollingPolicy
+{
+    public static DateTimeOffset NextPollAt(PollContext context, TrackerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(options);
+
+        var wait = context.ConsecutiveErrors > 0
+            ? ErrorBackoff(context.ConsecutiveErrors, context.Jitter, options)
+            : Progress(context, options);
+
+        // With little quota left, every poll is worth more: stretch all but the error backoff.
+        if (context.ConsecutiveErrors == 0 && context.QuotaLeft < 0.2)
+        {
+            wait = Min(wait * 2, options.MaxInterval);
+        }
+
+        wait = Max(wait, options.MinInterval);
+        if (context.RetryAfter is { } retryAfter && retryAfter > wait)
+        {
+            wait = retryAfter;
+        }
+        return context.Now + wait;
+    }
+
+    /// <summary>Exponential from <see cref="TrackerOptions.ErrorBackoff"/>, ±20 % jitter, capped.</summary>
+    public static TimeSpan ErrorBackoff(int consecutiveErrors, double jitter, TrackerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var exponent = Math.Min(Math.Max(consecutiveErrors, 1) - 1, 30);
+        var raw = options.ErrorBackoff.TotalSeconds * Math.Pow(2, exponent) * (0.8 + (0.4 * Math.Clamp(jitter, 0, 1)));
+        return Min(TimeSpan.FromSeconds(raw), options.ErrorBackoffCap);
+    }
+
+    private static TimeSpan Progress(PollContext context, TrackerOptions options)
+    {
+        var age = Max(context.Now - context.SubmittedAt, TimeSpan.Zero);
+        if (context.Expected is not { } expected)
+        {
+            // Nothing similar seen yet: latency proportional to age.
+            return Clamp(age * options.AgeFactor, options.MinInterval, options.MaxInterval);
+        }
+
+        // The first look inside the window: at its end when it is narrow (one poll finds most done), else one dense
+        // interval into it, so a completion anywhere in the window is seen within one dense interval.
+        var firstLook = Min(expected.Latest + options.CompletionSlack, expected.Earliest + options.DenseInterval);
+        if (age < firstLook)
+        {
+            return Min(firstLook - age, options.MaxIntervalBeforeExpected);
+        }
+        if (age < expected.Latest)
+        {
+            return options.DenseInterval;
+        }
+
+        // Later than anything similar: probably a slow one, thin out gently.
+        var overdue = age - expected.Latest;
+        return Clamp(options.DenseInterval + (overdue * 0.25), options.DenseInterval, options.MaxInterval);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) => Max(min, Min(value, max));
+}

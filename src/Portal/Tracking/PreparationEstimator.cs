@@ -1,0 +1,137 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Data;
+using Portal.Exports;
+
+namespace Portal.Tracking;
+
+/// <summary>When, measured from submission, a request is likely to complete.</summary>
+public readonly record struct PreparationEstimate(TimeSpan Earliest, TimeSpan Typical, TimeSpan Latest);
+
+/// <summary>One completed request: format, size and how long the upstream took.</summary>
+public readonly record struct PreparationSample(FileFormat Format, long Minutes, TimeSpan Duration);
+
+/// <summary>
+/// Learns preparation times from completed requests (the database holds them; this keeps the recent ones at
+/// hand) and estimates them for a new request by format and range size.
+/// </summary>
+public sealed class PreparationEstimator(IDbContextFactory<PortalDbContext> dbFactory, IOptions<TrackerOptions> options)
+{
+    private const int MinSamples = 4;
+    private const int Neighbours = 12;
+
+    private readonly Lock gate = new();
+    private readonly LinkedList<PreparationSample> samples = new();
+    private bool loaded;
+
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var recent = await db.ExportRequests
+            .Where(e => e.CompletedAt != null && e.SubmittedAt != null)
+            .OrderByDescending(e => e.CompletedAt)
+            .Take(options.Value.HistorySize)
+            .Select(e => new { e.Format, e.RangeFrom, e.RangeTo, e.SubmittedAt, e.CompletedAt })
+            .ToListAsync(cancellationToken);
+        lock (gate)
+        {
+            samples.Clear();
+            foreach (var r in recent)
+            {
+                samples.AddLast(new PreparationSample(r.Format, new TimeRange(r.RangeFrom, r.RangeTo).Minutes, r.CompletedAt!.Value - r.SubmittedAt!.Value));
+            }
+            loaded = true;
+        }
+    }
+
+    public bool IsLoaded
+    {
+        get
+        {
+            lock (gate)
+            {
+                return loaded;
+            }
+        }
+    }
+
+    public void Add(PreparationSample sample)
+    {
+        lock (gate)
+        {
+            samples.AddFirst(sample);
+            while (samples.Count > options.Value.HistorySize)
+            {
+                samples.RemoveLast();
+            }
+        }
+    }
+
+    public PreparationEstimate? Estimate(FileFormat format, long minutes)
+    {
+        PreparationSample[] copy;
+        lock (gate)
+        {
+            copy = [.. samples];
+        }
+        return Estimate(copy, format, minutes);
+    }
+
+    /// <summary>
+    /// Takes the completed requests most like this one (same format, closest in range size; all formats while one
+    /// has too few), fits duration ≈ a + b·minutes over them, and widens the fit by how far they actually strayed
+    /// from it: earliest and latest are the 5th and 95th percentile of observed/fitted, applied to this request.
+    /// </summary>
+    public static PreparationEstimate? Estimate(IReadOnlyList<PreparationSample> history, FileFormat format, long minutes)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var same = history.Where(s => s.Format == format).ToList();
+        var candidates = same.Count >= MinSamples ? same : history.Count >= MinSamples * 2 ? [.. history] : null;
+        if (candidates is null)
+        {
+            return null;
+        }
+
+        var size = Math.Log(Math.Max(minutes, 1));
+        var pool = candidates
+            .OrderBy(s => Math.Abs(Math.Log(Math.Max(s.Minutes, 1)) - size))
+            .Take(Neighbours)
+            .ToList();
+        var (a, b) = Fit(pool);
+        var ratios = pool
+            .Select(s => (s.Duration.TotalSeconds + 0.5) / (Math.Max(a + (b * s.Minutes), 0) + 0.5))
+            .Order()
+            .ToArray();
+        var fitted = Math.Max(a + (b * minutes), 0) + 0.5;
+        var low = fitted * Quantile(ratios, 0.05);
+        var typical = fitted * Quantile(ratios, 0.5);
+        var high = fitted * Quantile(ratios, 0.95);
+        return new PreparationEstimate(
+            TimeSpan.FromSeconds(Math.Max(low - 0.5, 0)),
+            TimeSpan.FromSeconds(Math.Max(typical - 0.5, 0)),
+            TimeSpan.FromSeconds(Math.Max(high - 0.5, 0)));
+    }
+
+    private static (double A, double B) Fit(List<PreparationSample> pool)
+    {
+        var n = pool.Count;
+        var meanX = pool.Average(s => (double)s.Minutes);
+        var meanY = pool.Average(s => s.Duration.TotalSeconds);
+        var sxx = pool.Sum(s => (s.Minutes - meanX) * (s.Minutes - meanX));
+        if (n < 2 || sxx < 1e-9)
+        {
+            return (meanY, 0);
+        }
+        var sxy = pool.Sum(s => (s.Minutes - meanX) * (s.Duration.TotalSeconds - meanY));
+        var slope = Math.Max(sxy / sxx, 0);
+        return (meanY - (slope * meanX), slope);
+    }
+
+    private static double Quantile(double[] sorted, double q)
+    {
+        var position = q * (sorted.Length - 1);
+        var lower = (int)Math.Floor(position);
+        var upper = (int)Math.Ceiling(position);
+        return sorted[lower] + ((sorted[upper] - sorted[lower]) * (position - lower));
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Portal.Tracking;
+
+public static class TrackingExtensions
+{
+    /// <summary>The tracker that follows open requests upstream (section <c>Tracking</c>).</summary>
+    public static IHostApplicationBuilder AddExportTracking(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TrackerOptions>().BindConfiguration(TrackerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PollBudget>();
+        services.AddSingleton<PreparationEstimator>();
+        services.AddSingleton<ExportProgress>();
+        services.AddSingleton<TrackerSignal>();
+        services.AddSingleton<TrackerHeartbeat>();
+        services.AddSingleton<ExportTracker>();
+        services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<TrackerOptions>>().Value.Enabled
+            ? sp.GetRequiredService<ExportTracker>()
+            : new DisabledTracker());
+        services.AddHealthChecks().AddCheck<TrackerHealthCheck>("tracker");
+        return builder;
+    }
+
+    private sealed class DisabledTracker : BackgroundService
+    {
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+    }
+}
+
+internal sealed class TrackerHealthCheck(TrackerHeartbeat heartbeat, TimeProvider time, IOptions<TrackerOptions> options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var o = options.Value;
+        if (!o.Enabled)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy("Tracking is disabled on this instance."));
+        }
+        var last = heartbeat.LastBeat;
+        var result = last is { } beat && time.GetUtcNow() - beat <= o.HeartbeatTimeout + o.IdleInterval
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy(last is null ? "The tracker has not started." : $"The tracker's last pass started at {last:O}.");
+        return Task.FromResult(result);
+    }
+}

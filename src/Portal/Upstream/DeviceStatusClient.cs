@@ -1,0 +1,291 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Polly.Timeout;
+using Portal.Exports;
+
+namespace Portal.Upstream;
+
+/// <summary>
+/// The one place that speaks the upstream contract. Answers are values, not exceptions: every outcome the
+/// tracker and the service must handle is a case of <see cref="SubmitResult"/> or <see cref="StatusResult"/>.
+/// </summary>
+public sealed partial class DeviceStatusClient(
+    HttpClient http,
+    UpstreamEndpoint endpoint,
+    UpstreamMonitor monitor,
+    ExportMetrics metrics,
+    TimeProvider time,
+    ILogger<DeviceStatusClient> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    };
+
+    public async Task<SubmitResult> SubmitAsync(TimeRange range, FileFormat format, CancellationToken cancellationToken = default)
+    {
+        var body = new SubmitBody(new RangeBody(Rfc3339(range.From), Rfc3339(range.To)), format.UpstreamName());
+        var started = time.GetTimestamp();
+        try
+        {
+            using var response = await http.PostAsJsonAsync(endpoint.SubmitUri, body, Json, cancellationToken);
+            metrics.UpstreamCall("submit", (int)response.StatusCode, time.GetElapsedTime(started));
+            var retryAfter = RetryAfter(response);
+
+            if (response.StatusCode == HttpStatusCode.Accepted || response.IsSuccessStatusCode)
+            {
+                var accepted = await ReadAsync<SubmitAnswer>(response, cancellationToken);
+                var uuid = accepted?.RequestUuid ?? response.Headers.Location?.OriginalString.Split('/').LastOrDefault();
+                if (string.IsNullOrWhiteSpace(uuid))
+                {
+                    return Transient("The upstream accepted the export without a request id.", retryAfter, count: true);
+                }
+                monitor.RecordSuccess();
+                return new SubmitResult.Accepted(uuid);
+            }
+
+            if (response.StatusCode == HttpStatusCode.BadRequest
+                || ((int)response.StatusCode is >= 400 and < 500 && response.StatusCode is not (HttpStatusCode.Unauthorized
+                    or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)))
+            {
+                // The request itself is wrong: no point in sending it again.
+                monitor.RecordSuccess();
+                var problem = await ReadAsync<ProblemBody>(response, cancellationToken);
+                return new SubmitResult.Rejected(problem?.Errors ?? new Dictionary<string, string[]>(), RejectionReason(problem, response.StatusCode));
+            }
+
+            var error = await DescribeAsync(response, cancellationToken);
+            return Transient(error, retryAfter, count: true);
+        }
+        catch (Exception ex) when (IsTransient(ex, cancellationToken))
+        {
+            metrics.UpstreamCall("submit", 0, time.GetElapsedTime(started));
+            return Transient(Describe(ex), null, count: true);
+        }
+    }
+
+    public async Task<StatusResult> GetStatusAsync(string requestUuid, CancellationToken cancellationToken = default)
+    {
+        var started = time.GetTimestamp();
+        try
+        {
+            using var response = await http.GetAsync(endpoint.StatusUri(requestUuid), cancellationToken);
+            metrics.UpstreamCall("status", (int)response.StatusCode, time.GetElapsedTime(started));
+            var retryAfter = RetryAfter(response);
+
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                monitor.RecordSuccess();
+                return new StatusResult.NotFound();
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                var error = await DescribeAsync(response, cancellationToken);
+                monitor.RecordError(error);
+                return new StatusResult.Transient(error, retryAfter);
+            }
+
+            var answer = await ReadAsync<StatusAnswer>(response, cancellationToken);
+            if (answer?.Status is null)
+            {
+                const string unreadable = "The upstream answered a status request without a status.";
+                monitor.RecordError(unreadable);
+                return new StatusResult.Transient(unreadable, retryAfter);
+            }
+
+            monitor.RecordSuccess();
+            return new StatusResult.Found(ToStatus(requestUuid, answer), retryAfter);
+        }
+        catch (Exception ex) when (IsTransient(ex, cancellationToken))
+        {
+            metrics.UpstreamCall("status", 0, time.GetElapsedTime(started));
+            var error = Describe(ex);
+            monitor.RecordError(error);
+            return new StatusResult.Transient(error, null);
+        }
+    }
+
+    private SubmitResult.Transient Transient(string error, TimeSpan? retryAfter, bool count)
+    {
+        if (count)
+        {
+            monitor.RecordError(error);
+        }
+        return new SubmitResult.Transient(error, retryAfter);
+    }
+
+    private static UpstreamStatus ToStatus(string requestUuid, StatusAnswer answer)
+    {
+        var state = answer.Status switch
+        {
+            "Submitted" => UpstreamState.Submitted,
+            "In Progress" => UpstreamState.InProgress,
+            "Completed" => UpstreamState.Completed,
+            _ => UpstreamState.Unknown,
+        };
+        var urls = (answer.DownloadUrls ?? [])
+            .Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null)
+            .OfType<Uri>()
+            .ToList();
+        return new UpstreamStatus(
+            answer.RequestUuid ?? requestUuid,
+            answer.Status!,
+            state,
+            answer.SubmittedAt,
+            answer.UpdatedAt,
+            answer.CompletedAt,
+            answer.RowCount,
+            urls,
+            answer.UrlsExpireAt);
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+        if (header?.Date is { } date)
+        {
+            var wait = date - time.GetUtcNow();
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+        return null;
+    }
+
+    private async Task<T?> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken) where T : class
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            LogUnreadable(logger, (int)response.StatusCode, ex.Message);
+            return null;
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<string> DescribeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var problem = response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true
+            ? await ReadAsync<ProblemBody>(response, cancellationToken)
+            : null;
+        var code = (int)response.StatusCode;
+        var text = problem?.Title ?? response.ReasonPhrase ?? "error";
+        var error = $"Upstream answered {code} ({text}).";
+        LogUpstreamError(logger, code, text);
+        return error;
+    }
+
+    private string Describe(Exception ex)
+    {
+        var text = ex switch
+        {
+            UpstreamAuthenticationException => ex.Message,
+            TimeoutRejectedException or TaskCanceledException => "The upstream did not answer in time.",
+            HttpRequestException { HttpRequestError: var kind } => $"The upstream could not be reached ({kind}).",
+            _ => $"The upstream call failed ({ex.GetType().Name}).",
+        };
+        LogUpstreamFailure(logger, ex.GetType().Name, text);
+        return text;
+    }
+
+    internal static bool IsTransient(Exception ex, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested
+        && ex is HttpRequestException or TimeoutRejectedException or TaskCanceledException or UpstreamAuthenticationException or IOException;
+
+    private static string RejectionReason(ProblemBody? problem, HttpStatusCode status)
+    {
+        if (problem?.Errors is { Count: > 0 } errors)
+        {
+            return "The upstream rejected the export: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+        }
+        return $"The upstream rejected the export: {problem?.Detail ?? problem?.Title ?? ((int)status).ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    private static string Rfc3339(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    private sealed record RangeBody(string From, string To);
+
+    private sealed record SubmitBody(RangeBody Timerange, string Fileformat);
+
+    private sealed record SubmitAnswer(string? RequestUuid, string? Status);
+
+    private sealed record StatusAnswer(
+        string? RequestUuid,
+        string? Status,
+        DateTimeOffset? SubmittedAt,
+        DateTimeOffset? UpdatedAt,
+        DateTimeOffset? CompletedAt,
+        long? RowCount,
+        List<string>? DownloadUrls,
+        DateTimeOffset? UrlsExpireAt);
+
+    private sealed record ProblemBody(string? Title, string? Detail, int? Status, Dictionary<string, string[]>? Errors);
+
+    [LoggerMessage(LogLevel.Warning, "Upstream answered {StatusCode} ({Title})")]
+    private static partial void LogUpstreamError(ILogger logger, int statusCode, string title);
+
+    [LoggerMessage(LogLevel.Warning, "Upstream call failed with {ExceptionType}: {Error}")]
+    private static partial void LogUpstreamFailure(ILogger logger, string exceptionType, string error);
+
+    [LoggerMessage(LogLevel.Warning, "Upstream answered {StatusCode} with a body the portal cannot read: {Reason}")]
+    private static partial void LogUnreadable(ILogger logger, int statusCode, string reason);
+}
+
+public enum UpstreamState
+{
+    Submitted,
+    InProgress,
+    Completed,
+    /// <summary>A status string the contract does not name; kept verbatim in <see cref="UpstreamStatus.RawStatus"/>.</summary>
+    Unknown,
+}
+
+public sealed record UpstreamStatus(
+    string RequestUuid,
+    string RawStatus,
+    UpstreamState State,
+    DateTimeOffset? SubmittedAt,
+    DateTimeOffset? UpdatedAt,
+    DateTimeOffset? CompletedAt,
+    long? RowCount,
+    IReadOnlyList<Uri> DownloadUrls,
+    DateTimeOffset? UrlsExpireAt);
+
+public abstract record SubmitResult
+{
+    private SubmitResult() { }
+
+    public sealed record Accepted(string RequestUuid) : SubmitResult;
+
+    /// <summary>The upstream refused the request itself (400): sending it again cannot help.</summary>
+    public sealed record Rejected(IReadOnlyDictionary<string, string[]> Errors, string Reason) : SubmitResult;
+
+    /// <summary>No verdict on the request: quota, overload, network, credentials. Try later.</summary>
+    public sealed record Transient(string Error, TimeSpan? RetryAfter) : SubmitResult;
+}
+
+public abstract record StatusResult
+{
+    private StatusResult() { }
+
+    public sealed record Found(UpstreamStatus Status, TimeSpan? RetryAfter) : StatusResult;
+
+    /// <summary>Unknown upstream, or purged.</summary>
+    public sealed record NotFound : StatusResult;
+
+    public sealed record Transient(string Error, TimeSpan? RetryAfter) : StatusResult;
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using Portal.Exports;
+
+namespace Portal.IntegrationTests.Exports;
+
+public class ExportFlowTests(PortalFactory portal) : IClassFixture<PortalFactory>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    public static TimeRange Day(int daysAgo = 2)
+    {
+        var day = DateTimeOffset.UtcNow.Date.AddDays(-daysAgo);
+        return new TimeRange(new DateTimeOffset(day, TimeSpan.Zero), new DateTimeOffset(day.AddDays(1), TimeSpan.Zero));
+    }
+
+    public static ExportUser User(string name, bool admin = false) => new($"{name.ToLowerInvariant()}-oid", name, $"{name.ToLowerInvariant()}@example.test", admin);
+
+    public static Guid Accepted(SubmitOutcome outcome) => Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
+
+    [Theory]
+    [InlineData(FileFormat.Csv, "text/csv")]
+    [InlineData(FileFormat.Parquet, "application/vnd.apache.parquet")]
+    [InlineData(FileFormat.Json, "application/json")]
+    [InlineData(FileFormat.Orc, "application/vnd.apache.orc")]
+    [InlineData(FileFormat.Avro, "application/avro")]
+    [InlineData(FileFormat.TextFile, "text/plain")]
+    public async Task EveryFormatGoesFromSubmitToCompletedAndDownloads(FileFormat format, string contentType)
+    {
+        var user = User($"Format{format}");
+        var id = Accepted(await portal.Exports().SubmitAsync(user, Day(), format, Cancellation));
+
+        var row = await portal.WaitForStatusAsync(id, ExportStatus.Completed);
+        var link = await portal.Exports().GetDownloadAsync(user, id, 0, Cancellation);
+
+        Assert.Equal(3 * 1440, row.RowCount);
+        Assert.Equal($"part-00000{format.Extension()}", Assert.Single(row.Files).Name);
+        // In Progress may pass between two polls unseen.
+        var steps = row.Events.Where(e => e.From != e.To).OrderBy(e => e.Id).Select(e => e.To).ToList();
+        Assert.Equal([ExportStatus.Queued, ExportStatus.Submitted], steps.Take(2));
+        Assert.Equal(ExportStatus.Completed, steps[^1]);
+        Assert.All(steps, step => Assert.Contains(step, new[] { ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed }));
+        Assert.NotNull(link);
+        using var http = new HttpClient();
+        using var file = await http.GetAsync(link.Url, Cancellation);
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        Assert.Equal(contentType, file.Content.Headers.ContentType?.MediaType);
+        Assert.Contains((await portal.Exports().GetAsync(user, id, Cancellation))!.Timeline, e => e.Detail == $"Downloaded {link.FileName}.");
+    }
+
+    [Fact]
+    public async Task TheHealthEndpointReportsDatabaseTrackerAndUpstream()
+    {
+        using var client = portal.CreateClient();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HttpResponseMessage response;
+        while (true)
+        {
+            response = await client.GetAsync("/health", Cancellation);
+            if (response.StatusCode == HttpStatusCode.OK || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+            response.Dispose();
+            await Task.Delay(100, Cancellation);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(Cancellation));
+        response.Dispose();
+    }
+}

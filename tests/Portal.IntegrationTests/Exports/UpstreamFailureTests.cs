@@ -1,0 +1,235 @@
+using System.Net;
+using Portal.Exports;
+using static Portal.IntegrationTests.Exports.ExportFlowTests;
+
+namespace Portal.IntegrationTests.Exports;
+
+/// <summary>Each test has its own portal and simulator: they change faults and settings.</summary>
+public class UpstreamFailureTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private static readonly ExportUser Alice = User("Alice");
+
+    [Fact]
+    public async Task A429StormIsRiddenOutAndNoRequestIsPolledBeforeItsRetryAfter()
+    {
+        await using var portal = await PortalFactory.StartAsync(
+            options =>
+            {
+                options.Faults.Quota = 4;
+                options.Faults.QuotaWindow = TimeSpan.FromSeconds(2);
+                options.MinimumPreparationTime = TimeSpan.FromSeconds(1);
+            });
+        var ids = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add(Accepted(await portal.Exports().SubmitAsync(Alice, Day(i + 2), FileFormat.Csv, Cancellation)));
+        }
+
+        foreach (var id in ids)
+        {
+            await portal.WaitForStatusAsync(id, ExportStatus.Completed, TimeSpan.FromSeconds(60));
+        }
+
+        var calls = portal.Upstream.Calls.ToList();
+        Assert.Contains(calls, c => c.Status == HttpStatusCode.TooManyRequests);
+        AssertRetryAfterHonoured(calls);
+    }
+
+    [Fact]
+    public async Task ARetryAfterOnAStatusAnswerIsHonoured()
+    {
+        await using var portal = await PortalFactory.StartAsync(options =>
+        {
+            options.MinimumPreparationTime = TimeSpan.FromSeconds(3);
+            options.Faults.InProgressRetryAfterSeconds = 2;
+        });
+
+        var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Csv, Cancellation));
+
+        await portal.WaitForStatusAsync(id, ExportStatus.Completed);
+        var calls = portal.Upstream.Calls.ToList();
+        Assert.Contains(calls, c => c.Status == HttpStatusCode.OK && c.RetryAfter == TimeSpan.FromSeconds(2));
+        AssertRetryAfterHonoured(calls);
+    }
+
+    /// <summary>No status request follows an answer carrying <c>Retry-After</c> sooner than it said.</summary>
+    private static void AssertRetryAfterHonoured(List<UpstreamRecorder.UpstreamCall> calls)
+    {
+        foreach (var path in calls.Where(c => c.Method == "GET").Select(c => c.Path).Distinct())
+        {
+            var mine = calls.Where(c => c.Path == path).OrderBy(c => c.SentAt).ToList();
+            foreach (var (previous, next) in mine.Zip(mine.Skip(1)))
+            {
+                if (previous.RetryAfter is { } retryAfter)
+                {
+                    Assert.True(next.SentAt >= previous.AnsweredAt + retryAfter - TimeSpan.FromMilliseconds(20),
+                        $"{path} was polled {(next.SentAt - previous.AnsweredAt).TotalSeconds:0.00} s after a Retry-After of {retryAfter.TotalSeconds} s");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A503StormKeepsTheRequestQueuedUntilTheUpstreamRecovers()
+    {
+        await using var portal = await PortalFactory.StartAsync(options =>
+        {
+            options.Faults.ServiceUnavailableRate = 1;
+            options.Faults.ServiceUnavailableRetryAfterSeconds = 1;
+        });
+
+        var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Parquet, Cancellation));
+        Assert.Equal(ExportStatus.Queued, (await portal.RowAsync(id)).Status);
+        await portal.WaitForAsync(id, row => row.SubmitAttempts >= 2);
+        portal.Simulator.Reconfigure(options => options.Faults.ServiceUnavailableRate = 0);
+
+        await portal.WaitForStatusAsync(id, ExportStatus.Completed);
+        Assert.Equal(1, portal.Upstream.Posts(HttpStatusCode.Accepted));
+        Assert.True(portal.Upstream.Posts(HttpStatusCode.ServiceUnavailable) >= 2);
+    }
+
+    [Fact]
+    public async Task IntermittentStatus503sDoNotStopARequest()
+    {
+        await using var portal = await PortalFactory.StartAsync(options =>
+        {
+            options.MinimumPreparationTime = TimeSpan.FromSeconds(1);
+            options.Faults.ServiceUnavailableRate = 0.4;
+            options.Faults.ServiceUnavailableRetryAfterSeconds = 1;
+        });
+
+        var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Json, Cancellation));
+
+        await portal.WaitForStatusAsync(id, ExportStatus.Completed, TimeSpan.FromSeconds(60));
+        Assert.Equal(1, portal.Upstream.Posts(HttpStatusCode.Accepted));
+    }
+
+    [Fact]
+    public async Task ALostJobFails()
+    {
+        await using var portal = await PortalFactory.StartAsync(options => options.Faults.LostRate = 1);
+
+        var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Csv, Cancellation));
+
+        var row = await portal.WaitForStatusAsync(id, ExportStatus.Failed);
+        Assert.Equal("The upstream no longer knows this export.", row.LastError);
+        Assert.Contains(await portal.Exports().GetNoticesAsync(Alice, 5, Cancellation), n => n.Status == ExportStatus.Failed);
+    }
+
+    [Fact]
+    public async Task AStuckJobTimesOut()
+    {
+        await using var portal = await PortalFactory.StartAsync(
+            options => options.Faults.NeverCompleteRate = 1,
+            new Dictionary<string, string?> { ["Tracking:MaxOpenDuration"] = "00:00:02" });
+
+        var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Orc, Cancellation));
+
+        var row = await portal.WaitForStatusAsync(id, ExportStatus.TimedOut);
+        Assert.Equal(ExportStatus.InProgress, row.Events.OrderBy(e => e.Id).Last().From);
+    }
+
+    [Fact]
+    public async Task ExpiredTokensAreRenewedAndTheCallRetriedOnce()
+    {
+        await using var portal = await PortalFactory.StartAsync(options =>
+        {
+            options.MinimumPreparationTime = TimeSpan.FromSeconds(2);
+            options.Faults.TokenExpiresEarlyAfter = TimeSpan.FromMilliseconds(500);
+        });
+
+        var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Avro, Cancellation));
+
+        await portal.WaitForStatusAsync(id, ExportStatus.Completed);
+        var calls = portal.Upstream.Calls.ToList();
+        Assert.Contains(calls, c => c.Status == HttpStatusCode.Unauthorized);
+        Assert.All(calls.Zip(calls.Skip(1)).Where(pair => pair.First.Status == HttpStatusCode.Unauthorized),
+            pair => Assert.NotEqual(HttpStatusCode.Unauthorized, pair.Second.Status));
+    }
+
+    [Fact]
+    public async Task AnExpiredUrlIsRenewedAndAPurgedResultExpiresTheRequest()
+    {
+        await using var portal = await PortalFactory.StartAsync(options => options.UrlLifetime = TimeSpan.FromSeconds(1));
+        var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.TextFile, Cancellation));
+        var completed = await portal.WaitForStatusAsync(id, ExportStatus.Completed);
+        var stored = Assert.Single(completed.Files);
+        // The upstream signs afresh once a second has passed; a one-second lifetime means the stored URL is stale then.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTimeOffset.UtcNow <= stored.UrlExpiresAt)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the stored URL expired");
+            await Task.Delay(50, Cancellation);
+        }
+
+        var renewed = await portal.Exports().GetDownloadAsync(Alice, id, 0, Cancellation);
+
+        Assert.NotNull(renewed);
+        Assert.NotEqual(stored.Url, renewed.Url.ToString());
+        Assert.True(renewed.ExpiresAt > stored.UrlExpiresAt);
+        using (var http = new HttpClient())
+        using (var file = await http.GetAsync(renewed.Url, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        }
+
+        portal.Simulator.Reconfigure(options => options.Retention = TimeSpan.Zero);
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await portal.RowAsync(id)).Status != ExportStatus.Expired)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the purge was noticed");
+            await portal.Exports().GetDownloadAsync(Alice, id, 0, Cancellation);
+            await Task.Delay(100, Cancellation);
+        }
+        Assert.Null(await portal.Exports().GetDownloadAsync(Alice, id, 0, Cancellation));
+        Assert.Null(await portal.Exports().FindReusableAsync(Alice, Day(), FileFormat.TextFile, Cancellation));
+    }
+
+    [Fact]
+    public async Task UnknownStatusesAreRecordedAndPollingGoesOn()
+    {
+        await using var portal = await PortalFactory.StartAsync(options => options.MinimumPreparationTime = TimeSpan.FromSeconds(1));
+        portal.Upstream.ReplaceOpenStatusWith = "Paused";
+
+        var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Csv, Cancellation));
+        var paused = await portal.WaitForAsync(id, row => row.UpstreamStatus == "Paused");
+        portal.Upstream.ReplaceOpenStatusWith = null;
+
+        Assert.True(paused.Status.IsOpen());
+        Assert.Contains(paused.Events, e => e.Detail?.Contains("unknown status \"Paused\"", StringComparison.Ordinal) == true);
+        await portal.WaitForStatusAsync(id, ExportStatus.Completed);
+    }
+
+    [Fact]
+    public async Task APortalRestartMidwayResumesWithoutASecondPost()
+    {
+        await using var simulator = await PortalFactory.StartSimulatorAsync(options => options.MinimumPreparationTime = TimeSpan.FromSeconds(3));
+        var database = Path.Combine(Path.GetTempPath(), "portal-integration", $"restart-{Guid.NewGuid():N}.db");
+        var recorder = new UpstreamRecorder();
+        Guid id;
+        await using (var first = await PortalFactory.StartAsync(simulator: simulator, databasePath: database, recorder: recorder))
+        {
+            id = Accepted(await first.Exports().SubmitAsync(Alice, Day(), FileFormat.Parquet, Cancellation));
+            await first.WaitForAsync(id, row => row.RequestUuid is not null);
+        }
+
+        var second = await PortalFactory.StartAsync(simulator: simulator, databasePath: database, recorder: recorder);
+        try
+        {
+            var resumed = await second.WaitForStatusAsync(id, ExportStatus.Completed);
+
+            Assert.Equal(1, recorder.Posts());
+            Assert.Null(resumed.LeaseOwner);
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(database)!, Path.GetFileName(database) + "*"))
+        {
+            File.Delete(file);
+        }
+    }
+}

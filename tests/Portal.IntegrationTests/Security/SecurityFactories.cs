@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+
+namespace Portal.IntegrationTests.Security;
+
+/// <summary>The portal in Development with every log entry captured.</summary>
+public class LoggedPortalFactory : PortalFactory
+{
+    public LogCapture Logs { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(logging => logging
+            .AddProvider(Logs)
+            .AddFilter<LogCapture>(null, LogLevel.Trace));
+    }
+}
+
+/// <summary>
+/// The portal in Production, signing in with Entra ID against an authority that does not exist: the OpenID
+/// Connect metadata is given in advance and the back channel fails any call, so nothing is ever contacted.
+/// </summary>
+public sealed class EntraPortalFactory : PortalFactory
+{
+    public const string Instance = "https://login.example.test/";
+    public const string TenantId = "7d1c0b5e-0000-4000-8000-00000000a11d";
+    public const string ClientId = "portal-client-id";
+    public const string ClientSecret = "client-secret-value-Xq93";
+
+    public LogCapture Logs { get; } = new();
+
+    public int BackchannelCalls => _backchannel.Calls;
+
+    private readonly RefusingHandler _backchannel = new();
+
+    /// <summary>A client on an https origin that is not loopback, as a browser would be in Production.</summary>
+    public HttpClient CreateHttpsClient() => CreateClient(new WebApplicationFactoryClientOptions
+    {
+        BaseAddress = new Uri("https://portal.example.test"),
+        AllowAutoRedirect = false,
+    });
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseEnvironment("Production");
+        builder.UseSetting("AzureAd:Instance", Instance);
+        builder.UseSetting("AzureAd:TenantId", TenantId);
+        builder.UseSetting("AzureAd:ClientId", ClientId);
+        builder.UseSetting("AzureAd:ClientSecret", ClientSecret);
+        builder.UseSetting("AzureAd:CallbackPath", "/signin-oidc");
+        builder.ConfigureLogging(logging => logging
+            .AddProvider(Logs)
+            .AddFilter<LogCapture>(null, LogLevel.Trace));
+        builder.ConfigureTestServices(services =>
+            services.PostConfigure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, options =>
+            {
+                var authority = options.Authority!.TrimEnd('/');
+                var configuration = new OpenIdConnectConfiguration
+                {
+                    Issuer = authority,
+                    AuthorizationEndpoint = $"{authority}/oauth2/v2.0/authorize",
+                    TokenEndpoint = $"{authority}/oauth2/v2.0/token",
+                    EndSessionEndpoint = $"{authority}/oauth2/v2.0/logout",
+                };
+                options.Configuration = configuration;
+                options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(configuration);
+                options.Backchannel = new HttpClient(_backchannel);
+            }));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _backchannel.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    private sealed class RefusingHandler : HttpMessageHandler
+    {
+        private int _calls;
+
+        public int Calls => _calls;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            throw new InvalidOperationException("The test authority must not be contacted.");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using Bunit;
+using Portal.Components.Layout;
+using Portal.Security;
+
+namespace Portal.Tests.Components.Layout;
+
+public class LoginDisplayTests : PortalTestContext
+{
+    [Fact]
+    public void OffersSignInToAnonymousUsers()
+    {
+        var display = Render<LoginDisplay>();
+
+        var signIn = display.Find("[data-testid=sign-in]");
+        Assert.Equal("account/login", signIn.GetAttribute("href"));
+        Assert.Empty(display.FindAll("[data-testid=sign-out]"));
+    }
+
+    [Fact]
+    public void ShowsTheUserTheDevelopmentMarkerAndASignOutForm()
+    {
+        Authorization.SetAuthorized("Alice Analyst");
+        Authorization.SetAuthenticationType(PortalClaims.DevelopmentAuthenticationType);
+
+        var display = Render<LoginDisplay>();
+
+        Assert.Equal("Alice Analyst", display.Find("[data-testid=user-name]").TextContent);
+        Assert.Equal("Development sign-in", display.Find("[data-testid=dev-signin-marker]").TextContent.Trim());
+        var form = display.Find("form");
+        Assert.Equal("post", form.GetAttribute("method"));
+        Assert.Equal("account/logout", form.GetAttribute("action"));
+        Assert.Empty(display.FindAll("[data-testid=admin-badge]"));
+    }
+
+    [Fact]
+    public void MarksAdminsAndNotEntraUsersAsDevelopment()
+    {
+        Authorization.SetAuthorized("Ada Admin");
+        Authorization.SetAuthenticationType("AuthenticationTypes.Federation");
+        Authorization.SetPolicies(PortalAuthorizationOptions.AdminPolicy);
+
+        var display = Render<LoginDisplay>();
+
+        Assert.NotNull(display.Find("[data-testid=admin-badge]"));
+        Assert.Empty(display.FindAll("[data-testid=dev-signin-marker]"));
+    }
+}

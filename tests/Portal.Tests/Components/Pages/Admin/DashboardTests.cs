@@ -1,0 +1,95 @@
+using Bunit;
+using MudBlazor;
+using Portal.Components.Pages.Admin;
+using Portal.Exports;
+
+namespace Portal.Tests.Components.Pages.Admin;
+
+public class DashboardTests : ExportTestContext
+{
+    private static ExportStatistics Figures() => new(
+        [
+            new DailyStatusCount(new DateOnly(2026, 11, 27), ExportStatus.Completed, 12),
+            new DailyStatusCount(new DateOnly(2026, 11, 27), ExportStatus.Failed, 2),
+            new DailyStatusCount(new DateOnly(2026, 11, 28), ExportStatus.Completed, 7),
+        ],
+        [
+            new FormatDurations(FileFormat.Csv, 10, 40, 90, 120),
+            new FormatDurations(FileFormat.Parquet, 9, 35, 70, 95),
+        ],
+        [new FailureReasonCount("The upstream rejected the range.", 2)],
+        new Dictionary<ExportStatus, int> { [ExportStatus.Submitted] = 3, [ExportStatus.InProgress] = 4 },
+        new UpstreamHealth("503 Service Unavailable", new DateTimeOffset(2026, 11, 28, 11, 58, 0, TimeSpan.Zero), 0.25, 45, 60));
+
+    private IRenderedComponent<Dashboard> RenderDashboard()
+    {
+        SignInAs("admin-1", "Ann Admin", admin: true);
+        Render<MudPopoverProvider>();
+        return Render<Dashboard>();
+    }
+
+    [Fact]
+    public void ShowsOpenRequestsAndUpstreamHealth()
+    {
+        Service.Statistics = Figures();
+
+        var page = RenderDashboard();
+
+        Assert.Equal("7", page.Find("[data-testid=open-total]").TextContent.Trim());
+        Assert.Equal("25%", page.Find("[data-testid=error-rate]").TextContent.Trim());
+        Assert.Equal("45 / 60", page.Find("[data-testid=poll-budget]").TextContent.Trim());
+        Assert.Contains("503 Service Unavailable", page.Find("[data-testid=last-error]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("2026-11-28 11:58:00", page.Find("[data-testid=last-error]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DrawsTheCharts()
+    {
+        Service.Statistics = Figures();
+
+        var page = RenderDashboard();
+
+        Assert.Equal(3, page.FindComponents<MudChart<double>>().Count);
+        Assert.Equal(2, page.FindAll("[data-testid=duration-row]").Count);
+        Assert.Contains("1m 30s", page.FindAll("[data-testid=duration-row]")[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("The upstream rejected the range.: 2", page.Find("[data-testid=failure-reason]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SaysSoWhenAPeriodHasNoData()
+    {
+        Service.Statistics = new ExportStatistics([], [], [], new Dictionary<ExportStatus, int>(), new UpstreamHealth(null, null, 0, 0, 60));
+
+        var page = RenderDashboard();
+
+        Assert.Empty(page.FindComponents<MudChart<double>>());
+        Assert.Contains("No requests in this period.", page.Markup, StringComparison.Ordinal);
+        Assert.Equal("None.", page.Find("[data-testid=last-error]").TextContent.Trim());
+        Assert.Equal("0", page.Find("[data-testid=open-total]").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task AsksForTheChosenPeriod()
+    {
+        Service.Statistics = Figures();
+        var page = RenderDashboard();
+        Assert.Equal(Clock.Now.AddDays(-7), Service.StatisticsSince);
+
+        var period = page.FindComponent<MudToggleGroup<int>>();
+        await page.InvokeAsync(() => period.Instance.ValueChanged.InvokeAsync(30));
+
+        Assert.Equal(Clock.Now.AddDays(-30), Service.StatisticsSince);
+    }
+
+    [Fact]
+    public void ANonAdminGetsNoFigures()
+    {
+        Service.Statistics = Figures();
+        Render<MudPopoverProvider>();
+
+        var page = Render<Dashboard>();
+
+        Assert.NotNull(page.Find("[data-testid=dashboard-error]"));
+        Assert.Empty(page.FindAll("[data-testid=upstream-health]"));
+    }
+}

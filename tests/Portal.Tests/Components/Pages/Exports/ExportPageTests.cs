@@ -1,0 +1,245 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Portal.Components.Pages.Exports;
+using Portal.Exports;
+using TestContext = Xunit.TestContext;
+
+namespace Portal.Tests.Components.Pages.Exports;
+
+public class ExportPageTests : ExportTestContext
+{
+    private ExportDetails AddDetails(ExportSummary summary, IReadOnlyList<ExportFileInfo>? files = null, IReadOnlyList<ExportEventInfo>? timeline = null)
+    {
+        var details = new ExportDetails(summary, "ada@example.com", "6f1c0c2e-5d0b-4a57-9a57-0f1b7c3f4d21", null, files ?? [], timeline ?? []);
+        Service.Details[summary.Id] = details;
+        return details;
+    }
+
+    private IRenderedComponent<ExportPage> RenderPage(Guid id)
+    {
+        Render<MudPopoverProvider>();
+        return Render<ExportPage>(p => p.Add(c => c.Id, id));
+    }
+
+    [Theory]
+    [InlineData(ExportStatus.Queued)]
+    [InlineData(ExportStatus.Submitted)]
+    [InlineData(ExportStatus.InProgress)]
+    public void AnOpenRequestShowsProgressAndElapsedTimeAndCanBeCancelled(ExportStatus status)
+    {
+        var export = AddExport(status, createdAt: Clock.Now.AddMinutes(-2).AddSeconds(-13));
+        AddDetails(export);
+
+        var page = RenderPage(export.Id);
+
+        Assert.Equal(status.ToString(), page.Find("[data-testid=export-status]").GetAttribute("data-status"));
+        Assert.NotNull(page.Find("[data-testid=export-progress]"));
+        Assert.Contains("2m 13s", page.Find("[data-testid=elapsed]").TextContent, StringComparison.Ordinal);
+        Assert.NotNull(page.Find("[data-testid=cancel-export]"));
+        Assert.Empty(page.FindAll("[data-testid=rerun-export]"));
+        Assert.NotNull(page.Find("[data-testid=files-pending]"));
+        Assert.Empty(page.FindAll("[data-testid=download-file]"));
+    }
+
+    [Fact]
+    public void ACompletedRequestListsItsFilesWithDownloadsAndTheLinksValidity()
+    {
+        var export = AddExport(ExportStatus.Completed, fileCount: 2, rowCount: 1_440_000);
+        AddDetails(export,
+        [
+            new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(14).AddSeconds(5), SizeBytes: 52_428_800),
+            new ExportFileInfo(1, "part-00001.csv", Clock.Now.AddMinutes(14).AddSeconds(5)),
+        ]);
+
+        var page = RenderPage(export.Id);
+
+        Assert.Equal("Completed", page.Find("[data-testid=export-status]").GetAttribute("data-status"));
+        var downloads = page.FindAll("[data-testid=download-file]");
+        Assert.Equal([$"exports/{export.Id}/files/0", $"exports/{export.Id}/files/1"], downloads.Select(d => d.GetAttribute("href")));
+        Assert.All(downloads, d => Assert.True(d.HasAttribute("download")));
+        var rows = page.FindAll("[data-testid=file-row]");
+        Assert.Contains("1,000,000", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("50 MB", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("440,000", rows[1].TextContent, StringComparison.Ordinal);
+        Assert.Equal("valid for 14:05", page.Find("[data-testid=link-validity]").TextContent.Trim());
+        Assert.Empty(page.FindAll("[data-testid=export-progress]"));
+        Assert.NotNull(page.Find("[data-testid=rerun-export]"));
+        Assert.NotNull(page.Find("[data-testid=delete-export]"));
+    }
+
+    [Fact]
+    public void TheLinksValidityCountsDown()
+    {
+        var export = AddExport(ExportStatus.Completed, fileCount: 1);
+        AddDetails(export, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddSeconds(90))]);
+        var page = RenderPage(export.Id);
+        Assert.Equal("valid for 1:30", page.Find("[data-testid=link-validity]").TextContent.Trim());
+
+        Clock.Now = Clock.Now.AddSeconds(30);
+        page.WaitForAssertion(() => Assert.Equal("valid for 1:00", page.Find("[data-testid=link-validity]").TextContent.Trim()), TimeSpan.FromSeconds(5));
+
+        Clock.Now = Clock.Now.AddMinutes(2);
+        page.WaitForAssertion(() => Assert.Equal("renewed when you download", page.Find("[data-testid=link-validity]").TextContent.Trim()), TimeSpan.FromSeconds(5));
+    }
+
+    [Theory]
+    [InlineData(ExportStatus.Failed, "The upstream rejected the range.")]
+    [InlineData(ExportStatus.TimedOut, "took longer")]
+    [InlineData(ExportStatus.Cancelled, "was cancelled")]
+    [InlineData(ExportStatus.Expired, "no longer kept")]
+    public void AnEndedRequestSaysWhyAndOffersARerun(ExportStatus status, string explanation)
+    {
+        var export = AddExport(status, lastError: status == ExportStatus.Failed ? "The upstream rejected the range." : null);
+        AddDetails(export);
+
+        var page = RenderPage(export.Id);
+
+        Assert.Equal(status.ToString(), page.Find("[data-testid=export-status]").GetAttribute("data-status"));
+        Assert.Contains(explanation, page.Find("[data-testid=export-problem]").TextContent, StringComparison.Ordinal);
+        Assert.NotNull(page.Find("[data-testid=rerun-export]"));
+        Assert.Empty(page.FindAll("[data-testid=cancel-export]"));
+        Assert.Empty(page.FindAll("[data-testid=download-file]"));
+    }
+
+    [Fact]
+    public void ShowsTheParametersAndTheTimelineNewestFirst()
+    {
+        var export = AddExport(ExportStatus.Completed, fileCount: 1, format: FileFormat.Parquet);
+        AddDetails(export, [new ExportFileInfo(0, "part-00000.parquet", Clock.Now.AddMinutes(10))],
+        [
+            new ExportEventInfo(export.CreatedAt, null, ExportStatus.Queued, "Ada User", null),
+            new ExportEventInfo(export.CreatedAt.AddSeconds(1), ExportStatus.Queued, ExportStatus.Submitted, "portal", null),
+            new ExportEventInfo(export.CreatedAt.AddSeconds(40), ExportStatus.Submitted, ExportStatus.Completed, "tracker", "1440 rows"),
+            new ExportEventInfo(export.CreatedAt.AddSeconds(90), ExportStatus.Completed, ExportStatus.Completed, "Ada User", "part 0"),
+        ]);
+
+        var page = RenderPage(export.Id);
+
+        var parameters = page.Find("[data-testid=export-parameters]").TextContent;
+        Assert.Contains("PARQUET", parameters, StringComparison.Ordinal);
+        Assert.Contains(FileFormat.Parquet.Description(), parameters, StringComparison.Ordinal);
+        Assert.Contains("6f1c0c2e-5d0b-4a57-9a57-0f1b7c3f4d21", parameters, StringComparison.Ordinal);
+        Assert.Contains($"[{export.Range.From:yyyy-MM-dd'T'HH:mm:ss'Z'}, {export.Range.To:yyyy-MM-dd'T'HH:mm:ss'Z'})", parameters, StringComparison.Ordinal);
+        var entries = page.FindAll("[data-testid=timeline-entry]");
+        Assert.Equal(4, entries.Count);
+        Assert.Contains("Downloaded", entries[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("part 0", entries[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("Submitted → Completed", entries[1].TextContent, StringComparison.Ordinal);
+        Assert.Contains("Queued", entries[3].TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FollowsTheRequestLiveWhenThePublisherRaisesAChange()
+    {
+        var export = AddExport(ExportStatus.InProgress);
+        AddDetails(export);
+        var page = RenderPage(export.Id);
+        Assert.Equal("InProgress", page.Find("[data-testid=export-status]").GetAttribute("data-status"));
+
+        var completed = export with { Status = ExportStatus.Completed, FileCount = 1, RowCount = 60_000 };
+        AddDetails(completed, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(15))]);
+        await Events.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60_000, 1),
+            TestContext.Current.CancellationToken);
+
+        page.WaitForAssertion(() => Assert.Equal("Completed", page.Find("[data-testid=export-status]").GetAttribute("data-status")));
+        Assert.Single(page.FindAll("[data-testid=download-file]"));
+    }
+
+    [Fact]
+    public async Task IgnoresChangesOfOtherRequests()
+    {
+        var export = AddExport(ExportStatus.InProgress);
+        AddDetails(export);
+        var page = RenderPage(export.Id);
+        Service.Details[export.Id] = Service.Details[export.Id] with { Summary = export with { Status = ExportStatus.Failed } };
+
+        await Events.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, null, 1),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal("InProgress", page.Find("[data-testid=export-status]").GetAttribute("data-status"));
+    }
+
+    [Fact]
+    public async Task StopsListeningWhenLeft()
+    {
+        var export = AddExport(ExportStatus.InProgress);
+        AddDetails(export);
+        var before = Events.SubscriberCount;
+        RenderPage(export.Id);
+        Assert.Equal(before + 1, Events.SubscriberCount);
+
+        await DisposeComponentsAsync();
+
+        Assert.Equal(0, Events.SubscriberCount);
+    }
+
+    [Fact]
+    public void ARequestThatIsNotTheUsersIsNotFound()
+    {
+        var foreign = AddExport(ExportStatus.Completed, ownerId: "bob", ownerName: "Bob", fileCount: 1);
+        AddDetails(foreign, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(10))]);
+
+        var page = RenderPage(foreign.Id);
+
+        Assert.NotNull(page.Find("[data-testid=export-not-found]"));
+        Assert.Empty(page.FindAll("[data-testid=download-file]"));
+    }
+
+    [Fact]
+    public void AnAdminSeesAnyRequestWithItsOwnerAndCanActForThem()
+    {
+        SignInAs("admin-1", "Ann Admin", admin: true);
+        var foreign = AddExport(ExportStatus.InProgress, ownerId: "bob", ownerName: "Bob");
+        AddDetails(foreign);
+
+        var page = RenderPage(foreign.Id);
+
+        Assert.Contains("Bob", page.Find("[data-testid=export-parameters]").TextContent, StringComparison.Ordinal);
+        Assert.NotNull(page.Find("[data-testid=cancel-export]"));
+        Assert.Contains("All exports", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AUserDoesNotSeeAdminOnlyDetails()
+    {
+        var export = AddExport(ExportStatus.Completed, fileCount: 1);
+        AddDetails(export, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(10))]);
+
+        var page = RenderPage(export.Id);
+
+        Assert.DoesNotContain("Owner", page.Find("[data-testid=export-parameters]").TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("All exports", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeletingReturnsToTheHistory()
+    {
+        var export = AddExport(ExportStatus.Completed, fileCount: 1);
+        AddDetails(export);
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderPage(export.Id);
+
+        page.Find("[data-testid=delete-export]").Click();
+        dialogs.WaitForAssertion(() => dialogs.FindAll("button").First(b => b.TextContent.Trim() == "Delete").Click());
+
+        page.WaitForAssertion(() => Assert.EndsWith("/exports", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        Assert.Equal([export.Id], Service.Deleted);
+    }
+
+    [Fact]
+    public void ReRunOpensTheNewRequest()
+    {
+        var export = AddExport(ExportStatus.Failed);
+        AddDetails(export);
+        var page = RenderPage(export.Id);
+
+        page.Find("[data-testid=rerun-export]").Click();
+
+        Assert.Equal([export.Id], Service.Reruns);
+        var uri = Services.GetRequiredService<NavigationManager>().Uri;
+        Assert.Matches("/exports/[0-9a-f-]{36}$", uri);
+        Assert.DoesNotContain(export.Id.ToString(), uri, StringComparison.Ordinal);
+    }
+}

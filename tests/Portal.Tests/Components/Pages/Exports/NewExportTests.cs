@@ -1,0 +1,218 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Components.Pages.Exports;
+using Portal.Exports;
+using Portal.Tests.Fakes;
+
+namespace Portal.Tests.Components.Pages.Exports;
+
+public class NewExportTests : ExportTestContext
+{
+    private IRenderedComponent<NewExport> RenderPage() => Render<NewExport>();
+
+    [Fact]
+    public void StartsWithTheLast24HoursAsCsv()
+    {
+        var page = RenderPage();
+
+        Assert.Equal("2026-11-27T12:00", page.Find("input[data-testid=range-from]").GetAttribute("value"));
+        Assert.Equal("2026-11-28T12:00", page.Find("input[data-testid=range-to]").GetAttribute("value"));
+        Assert.Equal("true", page.Find("[data-testid=preset-last-24h]").GetAttribute("aria-pressed"));
+        Assert.Contains("[2026-11-27T12:00:00Z, 2026-11-28T12:00:00Z)", page.Find("[data-testid=range-utc]").TextContent, StringComparison.Ordinal);
+        Assert.True(page.Find("input[data-testid=format-CSV]").HasAttribute("checked"));
+        Assert.Contains("(default)", page.Find("input[data-testid=format-CSV]").Closest("label")!.TextContent, StringComparison.Ordinal);
+        Assert.False(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void ShowsEachFormatWithItsDescription()
+    {
+        var page = RenderPage();
+
+        foreach (var format in FileFormats.All)
+        {
+            Assert.Contains(format.Description(), page.Find($"input[data-testid=format-{format.UpstreamName()}]").Closest("label")!.TextContent, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("preset-last-hour", "2026-11-28T11:00", "2026-11-28T12:00")]
+    [InlineData("preset-last-24h", "2026-11-27T12:00", "2026-11-28T12:00")]
+    [InlineData("preset-yesterday", "2026-11-27T00:00", "2026-11-28T00:00")]
+    [InlineData("preset-last-7-days", "2026-11-21T12:00", "2026-11-28T12:00")]
+    [InlineData("preset-previous-month", "2026-10-01T00:00", "2026-11-01T00:00")]
+    public void PresetsFillTheRange(string preset, string from, string to)
+    {
+        Clock.Now = new DateTimeOffset(2026, 11, 28, 12, 0, 42, TimeSpan.Zero);
+        var page = RenderPage();
+
+        page.Find($"[data-testid={preset}]").Click();
+
+        Assert.Equal(from, page.Find("input[data-testid=range-from]").GetAttribute("value"));
+        Assert.Equal(to, page.Find("input[data-testid=range-to]").GetAttribute("value"));
+        Assert.Equal("true", page.Find($"[data-testid={preset}]").GetAttribute("aria-pressed"));
+    }
+
+    [Fact]
+    public void PresetsFollowTheBrowsersTimeZone()
+    {
+        var module = JSInterop.SetupModule("./js/time-zone.js");
+        module.Setup<string?>("timeZone").SetResult("Europe/Berlin");
+        var page = RenderPage();
+
+        page.WaitForAssertion(() => Assert.Contains("Europe/Berlin", page.Find("[data-testid=time-zone]").TextContent, StringComparison.Ordinal));
+        page.Find("[data-testid=preset-yesterday]").Click();
+
+        Assert.Equal("2026-11-27T00:00", page.Find("input[data-testid=range-from]").GetAttribute("value"));
+        // Midnight in Berlin (UTC+1 in November) is 23:00 UTC the day before.
+        Assert.Contains("[2026-11-26T23:00:00Z, 2026-11-27T23:00:00Z)", page.Find("[data-testid=range-utc]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RejectsAStartAfterTheEnd()
+    {
+        var page = RenderPage();
+
+        page.Find("input[data-testid=range-from]").Change("2026-11-28T13:00");
+
+        Assert.Equal("The start must be before the end.", page.Find("[data-testid=range-error]").TextContent.Trim());
+        Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+        Assert.Empty(page.FindAll("[data-testid=row-estimate]"));
+    }
+
+    [Fact]
+    public void RejectsASpanOfMoreThan31Days()
+    {
+        var page = RenderPage();
+
+        page.Find("input[data-testid=range-from]").Change("2026-10-28T11:59");
+
+        Assert.Equal("A range can span at most 31 days.", page.Find("[data-testid=range-error]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void AcceptsExactly31Days()
+    {
+        var page = RenderPage();
+
+        page.Find("input[data-testid=range-from]").Change("2026-10-28T12:00");
+
+        Assert.Empty(page.FindAll("[data-testid=range-error]"));
+        Assert.False(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void RejectsAnEndMoreThanFiveMinutesAhead()
+    {
+        var page = RenderPage();
+
+        page.Find("input[data-testid=range-to]").Change("2026-11-28T12:06");
+
+        Assert.Contains("at most 5 minutes from now", page.Markup, StringComparison.Ordinal);
+        Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void AsksForAMissingBound()
+    {
+        var page = RenderPage();
+
+        page.Find("input[data-testid=range-from]").Change("");
+
+        Assert.Contains("Enter when the range starts.", page.Markup, StringComparison.Ordinal);
+        Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void EstimatesRowsFromDevicesAndMinutes()
+    {
+        NewExportOptions.DeviceCount = 1000;
+        var page = RenderPage();
+
+        page.Find("[data-testid=preset-last-hour]").Click();
+
+        Assert.Contains("60,000", page.Find("[data-testid=row-estimate]").TextContent, StringComparison.Ordinal);
+        page.Find("[data-testid=preset-last-7-days]").Click();
+        Assert.Contains("10,080,000", page.Find("[data-testid=row-estimate]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("11 files", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SubmitsTheRangeInUtcAndTheChosenFormatThenOpensTheRequest()
+    {
+        var page = RenderPage();
+        page.Find("[data-testid=preset-last-hour]").Click();
+        page.Find("input[data-testid=format-PARQUET]").Click();
+
+        await page.Find("button[data-testid=submit-export]").ClickAsync(new());
+
+        var (range, format) = Assert.Single(Service.Submissions);
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 11, 0, 0, TimeSpan.Zero), range.From);
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero), range.To);
+        Assert.Equal(FileFormat.Parquet, format);
+        var created = Assert.Single(Service.Exports);
+        Assert.EndsWith($"/exports/{created.Id}", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ShowsTheServicesValidationMessagesOnTheirFields()
+    {
+        Service.NextSubmitOutcome = new SubmitOutcome.Invalid(new Dictionary<string, string[]>
+        {
+            ["timerange.to"] = ["to is too far in the future"],
+        });
+        var page = RenderPage();
+
+        await page.Find("button[data-testid=submit-export]").ClickAsync(new());
+
+        Assert.Contains("to is too far in the future", page.Markup, StringComparison.Ordinal);
+        Assert.NotNull(page.Find("[data-testid=submit-error]"));
+        Assert.Empty(Service.Exports);
+    }
+
+    [Fact]
+    public async Task SaysWhenTheUserSubmitsTooOften()
+    {
+        Service.NextSubmitOutcome = new SubmitOutcome.Throttled(TimeSpan.FromSeconds(30));
+        var page = RenderPage();
+
+        await page.Find("button[data-testid=submit-export]").ClickAsync(new());
+
+        Assert.Contains("Try again in 30s", page.Find("[data-testid=submit-error]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OffersAnIdenticalResultThatIsStillAvailable()
+    {
+        var range = new TimeRange(Clock.Now.AddHours(-1), Clock.Now);
+        Service.Reusable = FakeExportService.Summary(UserId, UserName, ExportStatus.Completed, range, FileFormat.Json);
+        var page = RenderPage();
+        Assert.Empty(page.FindAll("[data-testid=reusable-offer]"));
+
+        page.Find("[data-testid=preset-last-hour]").Click();
+        page.Find("input[data-testid=format-JSON]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal($"exports/{Service.Reusable.Id}",
+            page.Find("[data-testid=open-reusable]").GetAttribute("href")));
+        Assert.Contains("Submit anyway", page.Find("button[data-testid=submit-export]").TextContent, StringComparison.Ordinal);
+
+        page.Find("input[data-testid=format-CSV]").Click();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=reusable-offer]")));
+    }
+
+    [Fact]
+    public void SaysWhenALocalTimeDoesNotExistBecauseTheClocksChange()
+    {
+        var module = JSInterop.SetupModule("./js/time-zone.js");
+        module.Setup<string?>("timeZone").SetResult("Europe/Berlin");
+        Clock.Now = new DateTimeOffset(2026, 3, 29, 12, 0, 0, TimeSpan.Zero);
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Contains("Europe/Berlin", page.Find("[data-testid=time-zone]").TextContent, StringComparison.Ordinal));
+
+        page.Find("input[data-testid=range-from]").Change("2026-03-29T02:30");
+
+        Assert.Contains("does not exist here", page.Markup, StringComparison.Ordinal);
+        Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+    }
+}

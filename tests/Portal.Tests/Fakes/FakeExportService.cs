@@ -1,0 +1,120 @@
+using Portal.Exports;
+
+namespace Portal.Tests.Fakes;
+
+/// <summary>An in-memory export service that records what the pages ask of it.</summary>
+public sealed class FakeExportService : IExportService
+{
+    public List<ExportSummary> Exports { get; } = [];
+
+    public Dictionary<Guid, ExportDetails> Details { get; } = [];
+
+    public List<ExportQuery> Queries { get; } = [];
+
+    public List<(TimeRange Range, FileFormat Format)> Submissions { get; } = [];
+
+    public List<Guid> Cancelled { get; } = [];
+
+    public List<Guid> Deleted { get; } = [];
+
+    public List<Guid> Reruns { get; } = [];
+
+    public List<ExportNotice> Notices { get; } = [];
+
+    public int MarkReadCalls { get; private set; }
+
+    public SubmitOutcome? NextSubmitOutcome { get; set; }
+
+    public ExportSummary? Reusable { get; set; }
+
+    public ExportStatistics? Statistics { get; set; }
+
+    public Exception? ListFailure { get; set; }
+
+    public DateTimeOffset? StatisticsSince { get; private set; }
+
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default)
+    {
+        Submissions.Add((range, format));
+        var outcome = NextSubmitOutcome ?? new SubmitOutcome.Accepted(Summary(user.Id, user.Name, ExportStatus.Queued, range, format));
+        if (outcome is SubmitOutcome.Accepted accepted)
+        {
+            Exports.Add(accepted.Export);
+        }
+        return Task.FromResult(outcome);
+    }
+
+    public Task<ExportSummary?> FindReusableAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Reusable is { } r && r.Range == range && r.Format == format ? r : null);
+
+    public Task<PagedResult<ExportSummary>> ListAsync(ExportUser user, ExportQuery query, CancellationToken cancellationToken = default)
+    {
+        Queries.Add(query);
+        if (ListFailure is not null)
+        {
+            throw ListFailure;
+        }
+        var visible = Exports.Where(e => user.IsAdmin && query.AllUsers ? query.OwnerId is null || e.OwnerId == query.OwnerId : e.OwnerId == user.Id)
+            .Where(e => query.Status is null || e.Status == query.Status)
+            .Where(e => query.Format is null || e.Format == query.Format)
+            .ToList();
+        var page = visible.Skip(query.Page * query.PageSize).Take(query.PageSize).ToList();
+        return Task.FromResult(new PagedResult<ExportSummary>(page, visible.Count));
+    }
+
+    public Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Details.TryGetValue(id, out var details) && (user.IsAdmin || details.Summary.OwnerId == user.Id) ? details : null);
+
+    public Task<bool> CancelAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    {
+        Cancelled.Add(id);
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    {
+        Deleted.Add(id);
+        Exports.RemoveAll(e => e.Id == id);
+        return Task.FromResult(true);
+    }
+
+    public Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    {
+        Reruns.Add(id);
+        var original = Exports.FirstOrDefault(e => e.Id == id);
+        return Task.FromResult<SubmitOutcome?>(original is null
+            ? null
+            : new SubmitOutcome.Accepted(Summary(original.OwnerId, original.OwnerName, ExportStatus.Queued, original.Range, original.Format)));
+    }
+
+    public Task<DownloadLink?> GetDownloadAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default) =>
+        Task.FromResult<DownloadLink?>(null);
+
+    public Task<IReadOnlyList<ExportNotice>> GetNoticesAsync(ExportUser user, int max, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ExportNotice>>([.. Notices.OrderByDescending(n => n.At).Take(max)]);
+
+    public Task MarkNoticesReadAsync(ExportUser user, CancellationToken cancellationToken = default)
+    {
+        MarkReadCalls++;
+        for (var i = 0; i < Notices.Count; i++)
+        {
+            Notices[i] = Notices[i] with { Read = true };
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<ExportStatistics?> GetStatisticsAsync(ExportUser user, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        StatisticsSince = since;
+        return Task.FromResult(user.IsAdmin ? Statistics : null);
+    }
+
+    public static ExportSummary Summary(string ownerId, string ownerName, ExportStatus status, TimeRange? range = null,
+        FileFormat format = FileFormat.Csv, DateTimeOffset? createdAt = null, int fileCount = 0, long? rowCount = null, string? lastError = null)
+    {
+        var created = createdAt ?? new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
+        return new ExportSummary(Guid.NewGuid(), ownerId, ownerName,
+            range ?? new TimeRange(created.AddDays(-1), created), format, status, created, created,
+            status == ExportStatus.Completed ? created.AddMinutes(1) : null, rowCount, fileCount, lastError);
+    }
+}

@@ -1,0 +1,122 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Portal.Data;
+using Portal.Exports;
+using Portal.Notifications;
+using Portal.Tests.Upstream;
+using Portal.Tracking;
+using Portal.Upstream;
+
+namespace Portal.Tests.Tracking;
+
+/// <summary>
+/// The engine's services (data, client, service, tracker, publisher) over a temporary SQLite file and a
+/// <see cref="StubUpstream"/>; the tracker is not started, tests drive it.
+/// </summary>
+public sealed class EngineTestHost : IAsyncDisposable
+{
+    private readonly string directory;
+
+    private EngineTestHost(IHost host, string directory, StubUpstream upstream)
+    {
+        Host = host;
+        this.directory = directory;
+        Upstream = upstream;
+    }
+
+    public IHost Host { get; }
+
+    public StubUpstream Upstream { get; }
+
+    public IServiceProvider Services => Host.Services;
+
+    public static async Task<EngineTestHost> StartAsync(
+        StubUpstream? upstream = null,
+        IDictionary<string, string?>? settings = null,
+        TimeProvider? time = null,
+        string? databaseFile = null)
+    {
+        upstream ??= new StubUpstream();
+        var directory = Path.Combine(Path.GetTempPath(), "portal-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Portal"] = $"Data Source={databaseFile ?? Path.Combine(directory, "portal.db")}",
+            ["Upstream:BaseUrl"] = StubUpstream.BaseAddress.ToString(),
+            ["Upstream:ClientSecret"] = "secret",
+            ["Upstream:RetryDelay"] = "00:00:00.010",
+            ["Tracking:Enabled"] = "false",
+            ["Tracking:MinInterval"] = "00:00:00.010",
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+        builder.Logging.AddFilter(_ => false);
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+        builder.Services.AddMetrics();
+        builder.AddPortalData();
+        builder.AddUpstream();
+        builder.AddExports();
+        builder.AddExportTracking();
+        builder.AddExportNotifications();
+        builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => upstream));
+        var host = builder.Build();
+
+        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
+        {
+            await db.Database.MigrateAsync();
+        }
+        return new EngineTestHost(host, directory, upstream);
+    }
+
+    public IExportService Exports() => Services.CreateScope().ServiceProvider.GetRequiredService<IExportService>();
+
+    public async Task<ExportRequest> RowAsync(Guid id)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        return await db.ExportRequests.Include(e => e.Files).Include(e => e.Events).AsNoTracking().SingleAsync(e => e.Id == id);
+    }
+
+    public async Task UpdateAsync(Guid id, Action<ExportRequest> change)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var row = await db.ExportRequests.SingleAsync(e => e.Id == id);
+        change(row);
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>A tracker of its own (a second instance shares the database, not the object).</summary>
+    public ExportTracker NewTracker() => ActivatorUtilities.CreateInstance<ExportTracker>(Services);
+
+    public async ValueTask DisposeAsync()
+    {
+        Host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await Task.Yield();
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public static readonly ExportUser Alice = new("alice-oid", "Alice", "alice@example.test", IsAdmin: false);
+    public static readonly ExportUser Bob = new("bob-oid", "Bob", "bob@example.test", IsAdmin: false);
+    public static readonly ExportUser Admin = new("admin-oid", "Ada Admin", "ada@example.test", IsAdmin: true);
+
+    public static TimeRange Day(int daysAgo = 2)
+    {
+        var day = DateTimeOffset.UtcNow.Date.AddDays(-daysAgo);
+        return new TimeRange(new DateTimeOffset(day, TimeSpan.Zero), new DateTimeOffset(day.AddDays(1), TimeSpan.Zero));
+    }
+}

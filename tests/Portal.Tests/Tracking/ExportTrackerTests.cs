@@ -1,0 +1,293 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Data;
+using Portal.Exports;
+using Portal.Tests.Upstream;
+using Portal.Tracking;
+
+namespace Portal.Tests.Tracking;
+
+public class ExportTrackerTests
+{
+    private static readonly Dictionary<string, string?> FastPolicy = new()
+    {
+        ["Tracking:MinInterval"] = "00:00:00.010",
+        ["Tracking:DenseInterval"] = "00:00:00.010",
+        ["Tracking:MaxInterval"] = "00:00:00.010",
+        ["Tracking:ErrorBackoff"] = "00:00:00.010",
+        ["Tracking:ErrorBackoffCap"] = "00:00:00.050",
+    };
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private static async Task<Guid> SubmitAsync(EngineTestHost host, ExportUser? user = null)
+    {
+        var outcome = await host.Exports().SubmitAsync(user ?? EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation);
+        return Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
+    }
+
+    private static Task MakeDueAsync(EngineTestHost host, Guid id) =>
+        host.UpdateAsync(id, e => e.NextPollAt = DateTimeOffset.UtcNow.AddSeconds(-1));
+
+    [Fact]
+    public async Task TheTrackerFollowsARequestToCompletedAndRecordsEachStep()
+    {
+        var upstream = new StubUpstream();
+        await using var host = await EngineTestHost.StartAsync(upstream, FastPolicy);
+        var id = await SubmitAsync(host);
+        var uuid = (await host.RowAsync(id)).RequestUuid!;
+        upstream.EnqueueGet(_ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Status("In Progress", uuid)));
+        upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed(uuid, DateTimeOffset.UtcNow.AddMinutes(15)));
+        var changes = new ConcurrentQueue<ExportChanged>();
+        using var subscription = host.Services.GetRequiredService<IExportEvents>().Subscribe(c => { changes.Enqueue(c); return Task.CompletedTask; });
+        var tracker = host.NewTracker();
+
+        await MakeDueAsync(host, id);
+        await tracker.RunPassAsync(Cancellation);
+        await MakeDueAsync(host, id);
+        await tracker.RunPassAsync(Cancellation);
+
+        var row = await host.RowAsync(id);
+        Assert.Equal(ExportStatus.Completed, row.Status);
+        Assert.Equal(288000, row.RowCount);
+        Assert.Equal("part-00000.csv", Assert.Single(row.Files).Name);
+        Assert.Null(row.NextPollAt);
+        Assert.Null(row.LeaseOwner);
+        Assert.Equal(
+            [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed],
+            row.Events.OrderBy(e => e.Id).Select(e => e.To));
+        Assert.Equal([ExportStatus.InProgress, ExportStatus.Completed], changes.Select(c => c.Status));
+        var notice = Assert.Single(await host.Exports().GetNoticesAsync(EngineTestHost.Alice, 10, Cancellation));
+        Assert.Equal(ExportStatus.Completed, notice.Status);
+        Assert.False(notice.Read);
+    }
+
+    [Fact]
+    public async Task TwoTrackersOnOneDatabasePollEachRequestOneAtATime()
+    {
+        var inFlight = new ConcurrentDictionary<string, int>();
+        var byTracker = new ConcurrentDictionary<string, int>();
+        var overlaps = 0;
+        var current = new AsyncLocal<string>();
+        var upstream = new StubUpstream
+        {
+            BeforeAnswer = async (request, cancellationToken) =>
+            {
+                if (request.Method != HttpMethod.Get)
+                {
+                    return;
+                }
+                var uuid = request.RequestUri!.Segments[^1];
+                if (inFlight.AddOrUpdate(uuid, 1, (_, n) => n + 1) > 1)
+                {
+                    Interlocked.Increment(ref overlaps);
+                }
+                byTracker.AddOrUpdate(current.Value ?? "?", 1, (_, n) => n + 1);
+                await Task.Delay(5, cancellationToken);
+                inFlight.AddOrUpdate(uuid, 0, (_, n) => n - 1);
+            },
+        };
+        var settings = new Dictionary<string, string?>(FastPolicy) { ["Tracking:BatchSize"] = "4", ["Tracking:PollBudgetPerMinute"] = "100000" };
+        await using var host = await EngineTestHost.StartAsync(upstream, settings);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 12; i++)
+        {
+            ids.Add(await SubmitAsync(host, new ExportUser($"user-{i}", $"User {i}", null, false)));
+        }
+        var trackers = new[] { host.NewTracker(), host.NewTracker() };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+
+        await Task.WhenAll(trackers.Select((tracker, n) => Task.Run(async () =>
+        {
+            current.Value = $"tracker-{n}";
+            while (upstream.Gets < 60 && DateTime.UtcNow < deadline)
+            {
+                await tracker.RunPassAsync(Cancellation);
+            }
+        }, Cancellation)));
+
+        Assert.Equal(0, overlaps);
+        Assert.True(upstream.Gets >= 60, $"only {upstream.Gets} polls before the deadline");
+        Assert.True(byTracker.GetValueOrDefault("tracker-0") > 0 && byTracker.GetValueOrDefault("tracker-1") > 0, "both trackers polled");
+    }
+
+    [Fact]
+    public async Task ARequestOpenLongerThanTheMaximumTimesOut()
+    {
+        await using var host = await EngineTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Tracking:MaxOpenDuration"] = "00:10:00" });
+        var id = await SubmitAsync(host);
+        await host.UpdateAsync(id, e => { e.CreatedAt = DateTimeOffset.UtcNow.AddHours(-1); e.NextPollAt = DateTimeOffset.UtcNow.AddSeconds(-1); });
+        var getsBefore = host.Upstream.Gets;
+
+        await host.NewTracker().RunPassAsync(Cancellation);
+
+        var row = await host.RowAsync(id);
+        Assert.Equal(ExportStatus.TimedOut, row.Status);
+        Assert.Equal(getsBefore, host.Upstream.Gets);
+    }
+
+    [Fact]
+    public async Task ACompletedRequestBeyondTheUpstreamsRetentionExpires()
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var id = await SubmitAsync(host);
+        await host.UpdateAsync(id, e => { e.Status = ExportStatus.Completed; e.NextPollAt = null; e.CompletedAt = DateTimeOffset.UtcNow.AddHours(-25); });
+
+        await host.NewTracker().RunPassAsync(Cancellation);
+
+        Assert.Equal(ExportStatus.Expired, (await host.RowAsync(id)).Status);
+        Assert.Contains(await host.Exports().GetNoticesAsync(EngineTestHost.Alice, 5, Cancellation), n => n.Status == ExportStatus.Expired);
+    }
+
+    [Fact]
+    public async Task A404BeforeCompletionFailsTheRequest()
+    {
+        var upstream = new StubUpstream { GetFallback = _ => StubUpstream.Problem(HttpStatusCode.NotFound, "Not Found") };
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var id = await SubmitAsync(host);
+        await MakeDueAsync(host, id);
+
+        await host.NewTracker().RunPassAsync(Cancellation);
+
+        var row = await host.RowAsync(id);
+        Assert.Equal(ExportStatus.Failed, row.Status);
+        Assert.Contains("no longer knows", row.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownStatusIsRecordedOnceAndPollingGoesOn()
+    {
+        var upstream = new StubUpstream { GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Status("Paused")) };
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var id = await SubmitAsync(host);
+        var tracker = host.NewTracker();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await MakeDueAsync(host, id);
+            await tracker.RunPassAsync(Cancellation);
+        }
+
+        var row = await host.RowAsync(id);
+        Assert.Equal(ExportStatus.Submitted, row.Status);
+        Assert.Equal("Paused", row.UpstreamStatus);
+        Assert.NotNull(row.NextPollAt);
+        Assert.Single(row.Events, e => e.Detail?.Contains("\"Paused\"", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task TransientErrorsBackOffAndKeepTheRequestOpen()
+    {
+        var upstream = new StubUpstream { GetFallback = _ => StubUpstream.Problem(HttpStatusCode.TooManyRequests, "Too Many Requests", retryAfter: 120) };
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var id = await SubmitAsync(host);
+        await MakeDueAsync(host, id);
+        var before = DateTimeOffset.UtcNow;
+
+        await host.NewTracker().RunPassAsync(Cancellation);
+
+        var row = await host.RowAsync(id);
+        Assert.Equal(ExportStatus.Submitted, row.Status);
+        Assert.Equal(1, row.ConsecutiveErrors);
+        Assert.Contains("429", row.LastError, StringComparison.Ordinal);
+        Assert.True(row.NextPollAt >= before.AddSeconds(120), "the Retry-After is honoured");
+    }
+
+    [Fact]
+    public async Task ABadRowDoesNotStopThePass()
+    {
+        var upstream = new StubUpstream();
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var bad = await SubmitAsync(host, EngineTestHost.Alice);
+        var good = await SubmitAsync(host, EngineTestHost.Bob);
+        var badUuid = (await host.RowAsync(bad)).RequestUuid!;
+        var goodUuid = (await host.RowAsync(good)).RequestUuid!;
+        upstream.BeforeAnswer = (request, _) => request.RequestUri!.AbsolutePath.EndsWith(badUuid, StringComparison.Ordinal)
+            ? throw new InvalidOperationException("a row the portal cannot handle")
+            : Task.CompletedTask;
+        upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed(goodUuid, DateTimeOffset.UtcNow.AddMinutes(15)));
+        await MakeDueAsync(host, bad);
+        await MakeDueAsync(host, good);
+
+        await host.NewTracker().RunPassAsync(Cancellation);
+
+        Assert.Equal(ExportStatus.Completed, (await host.RowAsync(good)).Status);
+        var parked = await host.RowAsync(bad);
+        Assert.Equal(ExportStatus.Submitted, parked.Status);
+        Assert.Null(parked.LeaseOwner);
+        Assert.True(parked.NextPollAt > DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public async Task StoppingTheTrackerReleasesItsLeases()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var upstream = new StubUpstream();
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var id = await SubmitAsync(host);
+        upstream.BeforeAnswer = async (_, cancellationToken) =>
+        {
+            entered.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        };
+        await MakeDueAsync(host, id);
+        var tracker = host.NewTracker();
+
+        await tracker.StartAsync(Cancellation);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+        Assert.Equal(tracker.InstanceId, (await host.RowAsync(id)).LeaseOwner);
+        await tracker.StopAsync(Cancellation);
+
+        var row = await host.RowAsync(id);
+        Assert.Null(row.LeaseOwner);
+        Assert.Equal(ExportStatus.Submitted, row.Status);
+    }
+
+    [Fact]
+    public async Task AQueuedRequestIsSubmittedByTheTrackerOnce()
+    {
+        var upstream = new StubUpstream();
+        upstream.EnqueuePost(_ => StubUpstream.Problem(HttpStatusCode.ServiceUnavailable, "Service Unavailable", retryAfter: 1));
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var id = await SubmitAsync(host);
+        Assert.Equal(ExportStatus.Queued, (await host.RowAsync(id)).Status);
+        await MakeDueAsync(host, id);
+        var tracker = host.NewTracker();
+
+        await tracker.RunPassAsync(Cancellation);
+        await tracker.RunPassAsync(Cancellation);
+
+        var row = await host.RowAsync(id);
+        Assert.NotNull(row.RequestUuid);
+        Assert.True(row.Status is ExportStatus.Submitted or ExportStatus.InProgress);
+        Assert.Equal(2, upstream.Posts);
+        Assert.Equal(2, row.SubmitAttempts);
+    }
+
+    [Fact]
+    public async Task TheTrackerLeavesARowThatIsBeingSubmittedAlone()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var upstream = new StubUpstream();
+        upstream.BeforeAnswer = (request, _) => request.Method == HttpMethod.Post ? release.Task : Task.CompletedTask;
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var submitting = Task.Run(() => SubmitAsync(host), Cancellation);
+        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancellation))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!await db.ExportRequests.AnyAsync(Cancellation))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the submission stored its row");
+                await Task.Delay(10, Cancellation);
+            }
+        }
+
+        await host.NewTracker().RunPassAsync(Cancellation);
+        release.SetResult();
+        await submitting;
+
+        Assert.Equal(1, upstream.Posts);
+    }
+}

@@ -1,0 +1,3 @@
+export function timeZone() {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
