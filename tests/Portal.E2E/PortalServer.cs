@@ -1,17 +1,27 @@
+extern alias simulator;
+
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
+using Microsoft.Extensions.Options;
+using simulator::DeviceApi.Simulator;
 
 namespace Portal.E2E;
 
-/// <summary>The portal on a real Kestrel port and one headless Debian Chromium, shared by a test class.</summary>
+/// <summary>
+/// The portal on a real Kestrel port with its embedded simulator, a fresh SQLite file, and one headless
+/// Debian Chromium; shared by every browser test (they run one after another in one collection).
+/// </summary>
 public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("portal-e2e-").FullName;
+    private readonly List<Action<SimulatorOptions>> _simulatorChanges = [];
+    private readonly Lock _changesLock = new();
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -23,6 +33,54 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_dataDirectory, "portal.db")}",
+            ["Upstream:BaseUrl"] = "",
+            // Quick enough for a browser test, slow enough that every state is on screen for a while.
+            ["Simulator:DeviceCount"] = "20",
+            ["Simulator:QueueDelay"] = "00:00:01.500",
+            ["Simulator:MinimumPreparationTime"] = "00:00:03",
+            ["Simulator:StoragePath"] = Path.Combine(_dataDirectory, "upstream"),
+            ["Tracking:IdleInterval"] = "00:00:00.250",
+            ["Tracking:MinInterval"] = "00:00:00.250",
+            ["Tracking:DenseInterval"] = "00:00:00.500",
+            ["Tracking:MaxInterval"] = "00:00:01",
+            ["Tracking:ErrorBackoff"] = "00:00:00.500",
+            ["Tracking:ErrorBackoffCap"] = "00:00:01",
+            ["Tracking:MaxOpenDuration"] = "00:00:20",
+            ["Exports:MaxSubmissionsPerMinute"] = "1000",
+        }));
+        builder.ConfigureServices(services => services.PostConfigure<SimulatorOptions>(options =>
+        {
+            lock (_changesLock)
+            {
+                foreach (var change in _simulatorChanges)
+                {
+                    change(options);
+                }
+            }
+        }));
+    }
+
+    /// <summary>Changes the embedded simulator's settings (fault switches) while the portal runs.</summary>
+    public void ReconfigureSimulator(Action<SimulatorOptions> change)
+    {
+        lock (_changesLock)
+        {
+            _simulatorChanges.Add(change);
+        }
+        Services.GetRequiredService<IOptionsMonitorCache<SimulatorOptions>>().TryRemove(Options.DefaultName);
+    }
+
+    /// <summary>Back to the fault-free simulator of the fixture.</summary>
+    public void ResetSimulator()
+    {
+        lock (_changesLock)
+        {
+            _simulatorChanges.Clear();
+        }
+        Services.GetRequiredService<IOptionsMonitorCache<SimulatorOptions>>().TryRemove(Options.DefaultName);
     }
 
     public async ValueTask InitializeAsync()
@@ -45,15 +103,18 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         Directory.CreateDirectory(ArtifactsDirectory);
     }
 
-    public async Task<IPage> NewPageAsync(bool darkMode = false)
+    /// <summary>A fresh browser context (its own cookies) with console errors recorded.</summary>
+    public async Task<BrowserSession> NewSessionAsync(bool darkMode = false, int width = 1280, int height = 860)
     {
         var context = await Browser.NewContextAsync(new()
         {
             BaseURL = BaseAddress.ToString(),
             ColorScheme = darkMode ? ColorScheme.Dark : ColorScheme.Light,
-            ViewportSize = new() { Width = 1280, Height = 800 },
+            ViewportSize = new() { Width = width, Height = height },
+            AcceptDownloads = true,
         });
-        return await context.NewPageAsync();
+        context.SetDefaultTimeout(15_000);
+        return await BrowserSession.StartAsync(context);
     }
 
     public override async ValueTask DisposeAsync()
@@ -64,5 +125,19 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         }
         _playwright?.Dispose();
         await base.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold the file for a moment; the temp folder is cleaned by the OS eventually.
+        }
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserTests : ICollectionFixture<PortalServer>
+{
+    public const string Name = "Browser";
 }

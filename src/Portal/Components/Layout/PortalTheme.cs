@@ -6,16 +6,32 @@ public static class PortalTheme
 {
     public static MudTheme Theme { get; } = new()
     {
+        // Every colour pair meets WCAG AA contrast (4.5:1) for the text MudBlazor puts on it.
         PaletteLight = new PaletteLight
         {
             Primary = "#3949ab",
-            Secondary = "#00897b",
+            Secondary = "#00796b",
             AppbarBackground = "#3949ab",
+            Success = "#2e7d32",
+            Info = "#0277bd",
+            Warning = "#b45309",
+            Error = "#c62828",
         },
         PaletteDark = new PaletteDark
         {
-            Primary = "#7986cb",
-            Secondary = "#4db6ac",
+            Primary = "#9fa8da",
+            TextSecondary = "rgba(255,255,255,0.72)",
+            PrimaryContrastText = "rgba(0,0,0,0.87)",
+            Secondary = "#80cbc4",
+            SecondaryContrastText = "rgba(0,0,0,0.87)",
+            Success = "#81c784",
+            SuccessContrastText = "rgba(0,0,0,0.87)",
+            Info = "#81d4fa",
+            InfoContrastText = "rgba(0,0,0,0.87)",
+            Warning = "#ffb74d",
+            WarningContrastText = "rgba(0,0,0,0.87)",
+            Error = "#ef9a9a",
+            ErrorContrastText = "rgba(0,0,0,0.87)",
         },
         LayoutProperties = new LayoutProperties { DefaultBorderRadius = "6px" },
     };

@@ -43,8 +43,8 @@ public sealed partial class ExportPage : IDisposable
     private NavigationManager Navigation { get; set; } = default!;
 
     private List<BreadcrumbItem> Breadcrumbs => _user?.IsAdmin == true && _export?.Summary.OwnerId != _user.Id
-        ? [new("All exports", "admin/exports"), new("Export", null, disabled: true)]
-        : [new("My exports", "exports"), new("Export", null, disabled: true)];
+        ? [new("All exports", "admin/exports")]
+        : [new("My exports", "exports")];
 
     protected override void OnInitialized()
     {

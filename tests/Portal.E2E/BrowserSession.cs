@@ -1,0 +1,105 @@
+using System.Globalization;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+
+namespace Portal.E2E;
+
+/// <summary>One signed-in person in the browser: a context with its own cookies, one page, and what the page logged.</summary>
+public sealed class BrowserSession : IAsyncDisposable
+{
+    private readonly List<string> _consoleErrors = [];
+
+    private BrowserSession(IBrowserContext context, IPage page)
+    {
+        Context = context;
+        Page = page;
+        Page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                lock (_consoleErrors)
+                {
+                    _consoleErrors.Add(message.Text);
+                }
+            }
+        };
+        Page.PageError += (_, error) =>
+        {
+            lock (_consoleErrors)
+            {
+                _consoleErrors.Add(error);
+            }
+        };
+    }
+
+    public IBrowserContext Context { get; }
+
+    public IPage Page { get; }
+
+    public static async Task<BrowserSession> StartAsync(IBrowserContext context)
+    {
+        // Records every status the export-status element shows, from the first paint of each document,
+        // so a test can tell which states a person saw without racing the page.
+        await context.AddInitScriptAsync("""
+            window.__statuses = [];
+            new MutationObserver(() => {
+                const status = document.querySelector('[data-testid=export-status]')?.getAttribute('data-status');
+                if (status && window.__statuses.at(-1) !== status) window.__statuses.push(status);
+            }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+            """);
+        return new(context, await context.NewPageAsync());
+    }
+
+    /// <summary>The distinct statuses the export-status element has shown on this document, in order.</summary>
+    public Task<string[]> SeenStatusesAsync() => Page.EvaluateAsync<string[]>("() => window.__statuses");
+
+    /// <summary>Signs in through the development sign-in page and waits for the interactive circuit.</summary>
+    public async Task SignInAsync(string name, bool admin = false, string returnUrl = "/exports")
+    {
+        await Page.GotoAsync($"account/login?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        await Page.GetByTestId("dev-user").FillAsync(name);
+        if (admin)
+        {
+            await Page.GetByTestId("dev-admin").CheckAsync();
+        }
+        await Page.GetByTestId("dev-signin").ClickAsync();
+        await Page.WaitForURLAsync(url => new Uri(url).AbsolutePath.StartsWith(returnUrl, StringComparison.Ordinal));
+        await WaitForCircuitAsync();
+    }
+
+    /// <summary>Navigates within the portal and waits until the page is interactive.</summary>
+    public async Task GoToAsync(string path)
+    {
+        await Page.GotoAsync(path);
+        await WaitForCircuitAsync();
+    }
+
+    /// <summary>The layout marks the body once the Blazor circuit is up; before that clicks do nothing.</summary>
+    public Task WaitForCircuitAsync() =>
+        Expect(Page.Locator("[data-interactive=true]").First).ToBeAttachedAsync();
+
+    public void AssertNoConsoleErrors()
+    {
+        lock (_consoleErrors)
+        {
+            Assert.True(_consoleErrors.Count == 0, "console errors: " + string.Join(" | ", _consoleErrors));
+        }
+    }
+
+    /// <summary>Runs axe-core on the page; serious and critical violations fail the test.</summary>
+    public async Task AssertAccessibleAsync()
+    {
+        // Snackbars fade in over the page, so axe would measure their colours half-way; they are left out.
+        var result = await Page.RunAxe(new AxeRunContext { Exclude = [new AxeSelector("#mud-snackbar-container")] });
+        var severe = result.Violations
+            .Where(v => v.Impact is "serious" or "critical")
+            .Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Take(3).Select(n => $"{n.Html} [{string.Join("; ", n.Any.Select(c => c.Message))}]"))}"))
+            .ToList();
+        Assert.True(severe.Count == 0, $"accessibility violations on {Page.Url}: " + string.Join(" | ", severe));
+    }
+
+    public Task ScreenshotAsync(string name) =>
+        Page.ScreenshotAsync(new() { Path = Path.Combine(PortalServer.ArtifactsDirectory, name + ".png"), FullPage = true });
+
+    public async ValueTask DisposeAsync() => await Context.CloseAsync();
+}

@@ -1,0 +1,34 @@
+namespace Portal.E2E;
+
+[Collection(BrowserTests.Name)]
+public class NotificationTests(PortalServer server)
+{
+    [Fact]
+    public async Task CompletionOnAnotherPageShowsASnackbarWithALinkAndTheBellKeepsIt()
+    {
+        await using var user = await server.NewSessionAsync();
+        await user.SignInAsync("Notice Reader");
+        var id = await user.SubmitLastHourAsync();
+
+        await user.GoToAsync("");
+        var snackbar = user.Page.Locator(".mud-snackbar").Filter(new() { HasText = "ready to download" });
+        await Expect(snackbar).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        var bell = user.Page.GetByTestId("notification-bell").GetByRole(AriaRole.Button);
+        await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
+
+        await snackbar.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
+        await user.Page.WaitForURLAsync($"**/exports/{id}");
+        await user.ExpectStatusAsync("Completed");
+
+        // The notice outlives the snackbar and a reload.
+        await user.GoToAsync("");
+        await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
+        await bell.ClickAsync();
+        var notice = user.Page.GetByTestId("notice").Filter(new() { HasText = "is ready" });
+        await notice.First.ClickAsync();
+        await user.Page.WaitForURLAsync($"**/exports/{id}");
+        await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications");
+
+        user.AssertNoConsoleErrors();
+    }
+}

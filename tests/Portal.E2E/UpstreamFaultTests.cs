@@ -1,0 +1,50 @@
+namespace Portal.E2E;
+
+[Collection(BrowserTests.Name)]
+public class UpstreamFaultTests(PortalServer server)
+{
+    [Fact]
+    public async Task AnExportSurvivesAWhileOfUpstreamFailuresAndCompletes()
+    {
+        server.ReconfigureSimulator(o => o.Faults.ServiceUnavailableRate = 1);
+        try
+        {
+            await using var user = await server.NewSessionAsync();
+            await user.SignInAsync("Patient User");
+            await user.SubmitLastHourAsync();
+            await user.ExpectStatusAsync("Queued");
+
+            server.ResetSimulator();
+
+            await user.ExpectStatusAsync("Completed");
+            var seen = await user.SeenStatusesAsync();
+            Assert.Equal("Queued", seen[0]);
+            Assert.Equal(Flows.Lifecycle.Where(seen.Contains), seen);
+            user.AssertNoConsoleErrors();
+        }
+        finally
+        {
+            server.ResetSimulator();
+        }
+    }
+
+    [Fact]
+    public async Task AnExportThatNeverCompletesEndsTimedOutWithAReadableReason()
+    {
+        server.ReconfigureSimulator(o => o.Faults.NeverCompleteRate = 1);
+        try
+        {
+            await using var user = await server.NewSessionAsync();
+            await user.SignInAsync("Waiting User");
+            await user.SubmitLastHourAsync();
+
+            await user.ExpectStatusAsync("TimedOut", timeoutMs: 25_000);
+            await Expect(user.Page.GetByTestId("export-problem")).ToContainTextAsync("stopped waiting");
+            user.AssertNoConsoleErrors();
+        }
+        finally
+        {
+            server.ResetSimulator();
+        }
+    }
+}
