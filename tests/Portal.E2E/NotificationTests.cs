@@ -24,8 +24,11 @@ public class NotificationTests(PortalServer server)
         await user.GoToAsync("");
         await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
         await bell.ClickAsync();
-        var notice = user.Page.GetByTestId("notice").Filter(new() { HasText = "is ready" });
-        await notice.First.ClickAsync();
+        var notices = user.Page.GetByTestId("notice");
+        await Expect(notices).ToHaveCountAsync(1);
+        await Expect(notices).ToHaveAttributeAsync("href", $"exports/{id}");
+        await Expect(notices).ToContainTextAsync("is ready");
+        await notices.ClickAsync();
         await user.Page.WaitForURLAsync($"**/exports/{id}");
         await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications");
 

@@ -19,14 +19,26 @@ public class PageQualityTests(PortalServer server)
         await user.AssertAccessibleAsync();
         await user.ScreenshotAsync($"home-{theme}");
 
+        await user.GoToAsync("exports/new");
+        await user.AssertAccessibleAsync();
+        await user.ScreenshotAsync($"new-export-{theme}");
+
+        user.AssertNoConsoleErrors();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ExportPagesAreAccessibleCleanAndPhotographed(bool darkMode)
+    {
+        var theme = darkMode ? "dark" : "light";
+        await using var user = await server.NewSessionAsync(darkMode);
+        await user.SignInAsync($"Quality Exports {theme}");
+
         var id = await user.SubmitLastHourAsync();
         await user.ExpectStatusAsync("Completed");
         await user.AssertAccessibleAsync();
         await user.ScreenshotAsync($"export-details-{theme}");
-
-        await user.GoToAsync("exports/new");
-        await user.AssertAccessibleAsync();
-        await user.ScreenshotAsync($"new-export-{theme}");
 
         await user.GoToAsync("exports");
         await Expect(user.Page.Locator($"[data-testid=export-row][data-export-id='{id}']")).ToBeVisibleAsync();

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using simulator::DeviceApi.Simulator;
@@ -33,7 +32,9 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        // UseSetting, not an added configuration source: the portal reads some settings (the database) while it is
+        // built, before sources added here would apply.
+        foreach (var (key, value) in new Dictionary<string, string>
         {
             ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_dataDirectory, "portal.db")}",
             ["Upstream:BaseUrl"] = "",
@@ -46,11 +47,16 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             ["Tracking:MinInterval"] = "00:00:00.250",
             ["Tracking:DenseInterval"] = "00:00:00.500",
             ["Tracking:MaxInterval"] = "00:00:01",
+            // Looks at least once a second before the expected completion, so the 3 s preparation is seen.
+            ["Tracking:MaxIntervalBeforeExpected"] = "00:00:01",
             ["Tracking:ErrorBackoff"] = "00:00:00.500",
             ["Tracking:ErrorBackoffCap"] = "00:00:01",
-            ["Tracking:MaxOpenDuration"] = "00:00:20",
+            ["Tracking:MaxOpenDuration"] = "00:00:16",
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
-        }));
+        })
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureServices(services => services.PostConfigure<SimulatorOptions>(options =>
         {
             lock (_changesLock)

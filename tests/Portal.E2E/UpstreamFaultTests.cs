@@ -13,10 +13,14 @@ public class UpstreamFaultTests(PortalServer server)
             await user.SignInAsync("Patient User");
             await user.SubmitLastHourAsync();
             await user.ExpectStatusAsync("Queued");
+            var trouble = user.Page.GetByTestId("export-trouble");
+            await Expect(trouble).ToContainTextAsync("503");
+            await Expect(trouble).ToContainTextAsync("keeps trying");
 
             server.ResetSimulator();
 
             await user.ExpectStatusAsync("Completed");
+            await Expect(trouble).ToHaveCountAsync(0);
             var seen = await user.SeenStatusesAsync();
             Assert.Equal("Queued", seen[0]);
             Assert.Equal(Flows.Lifecycle.Where(seen.Contains), seen);

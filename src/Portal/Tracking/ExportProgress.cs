@@ -81,7 +81,7 @@ public sealed class ExportProgress(
                         Truncate($"The upstream did not accept the export after {request.SubmitAttempts} attempts. Last error: {transient.Error}"), now);
                 }
                 request.NextPollAt = NextPoll(request, now, transient.RetryAfter, jitter);
-                return null;
+                return Trouble(request, now);
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(result));
@@ -97,6 +97,7 @@ public sealed class ExportProgress(
         switch (result)
         {
             case StatusResult.Found { Status: var status } found:
+                var recovered = request.ConsecutiveErrors > 0;
                 request.ConsecutiveErrors = 0;
                 request.LastError = null;
                 var changed = status.State switch
@@ -113,6 +114,8 @@ public sealed class ExportProgress(
                 {
                     request.Version++;
                     request.UpdatedAt = now;
+                    // Whoever watches was told of the trouble; tell them it is over.
+                    changed = recovered ? Changed(request, request.Status, null, now) : null;
                 }
                 if (request.Status.IsOpen())
                 {
@@ -130,7 +133,7 @@ public sealed class ExportProgress(
                 request.Version++;
                 request.UpdatedAt = now;
                 request.NextPollAt = NextPoll(request, now, transient.RetryAfter, jitter);
-                return null;
+                return Trouble(request, now);
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(result));
@@ -188,6 +191,13 @@ public sealed class ExportProgress(
         var files = status.DownloadUrls.Count == 1 ? "1 file" : $"{status.DownloadUrls.Count} files";
         return Transition(db, request, ExportStatus.Completed, UpstreamActor, $"{status.RowCount?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "?"} rows in {files}.", now);
     }
+
+    /// <summary>
+    /// The first failed call of a run is news to whoever watches the request (its page says the portal keeps trying);
+    /// the retries after it are not.
+    /// </summary>
+    private static ExportChanged? Trouble(ExportRequest request, DateTimeOffset now) =>
+        request.ConsecutiveErrors == 1 ? Changed(request, request.Status, request.LastError, now) : null;
 
     /// <summary>A timeline entry without a status change.</summary>
     private static ExportChanged Note(PortalDbContext db, ExportRequest request, string detail, DateTimeOffset now)

@@ -196,6 +196,38 @@ public class ExportTrackerTests
     }
 
     [Fact]
+    public async Task WatchersHearOfTheFirstFailureOfARunAndOfItsEndButNotOfEachRetry()
+    {
+        var upstream = new StubUpstream { GetFallback = _ => StubUpstream.Problem(HttpStatusCode.ServiceUnavailable, "Service Unavailable") };
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var id = await SubmitAsync(host);
+        var uuid = (await host.RowAsync(id)).RequestUuid!;
+        var changes = new ConcurrentQueue<ExportChanged>();
+        using var subscription = host.Services.GetRequiredService<IExportEvents>().Subscribe(c => { changes.Enqueue(c); return Task.CompletedTask; });
+        var tracker = host.NewTracker();
+
+        for (var pass = 0; pass < 3; pass++)
+        {
+            await MakeDueAsync(host, id);
+            await tracker.RunPassAsync(Cancellation);
+        }
+        var failing = await host.RowAsync(id);
+        upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Status("Submitted", uuid));
+        await MakeDueAsync(host, id);
+        await tracker.RunPassAsync(Cancellation);
+
+        Assert.Equal(3, failing.ConsecutiveErrors);
+        Assert.Contains("503", failing.LastError, StringComparison.Ordinal);
+        var recovered = await host.RowAsync(id);
+        Assert.Null(recovered.LastError);
+        Assert.Equal(ExportStatus.Submitted, recovered.Status);
+        Assert.Collection(changes,
+            trouble => Assert.Contains("503", trouble.Detail, StringComparison.Ordinal),
+            over => Assert.Null(over.Detail));
+        Assert.All(changes, c => Assert.Equal((ExportStatus.Submitted, ExportStatus.Submitted), (c.Previous!.Value, c.Status)));
+    }
+
+    [Fact]
     public async Task ABadRowDoesNotStopThePass()
     {
         var upstream = new StubUpstream();

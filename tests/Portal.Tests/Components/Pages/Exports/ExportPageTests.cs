@@ -41,6 +41,18 @@ public class ExportPageTests : ExportTestContext
         Assert.Empty(page.FindAll("[data-testid=rerun-export]"));
         Assert.NotNull(page.Find("[data-testid=files-pending]"));
         Assert.Empty(page.FindAll("[data-testid=download-file]"));
+        Assert.Empty(page.FindAll("[data-testid=export-trouble]"));
+    }
+
+    [Fact]
+    public void AnOpenRequestWhoseUpstreamFailsSaysThePortalKeepsTrying()
+    {
+        var failing = AddExport(ExportStatus.Submitted) with { LastError = "The upstream answered 503 Service Unavailable." };
+        AddDetails(failing);
+
+        var trouble = RenderPage(failing.Id).Find("[data-testid=export-trouble]").TextContent;
+        Assert.Contains("503 Service Unavailable", trouble, StringComparison.Ordinal);
+        Assert.Contains("keeps trying", trouble, StringComparison.Ordinal);
     }
 
     [Fact]
