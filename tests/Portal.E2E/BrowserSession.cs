@@ -7,10 +7,11 @@ namespace Portal.E2E;
 /// <summary>One signed-in person in the browser: a context with its own cookies, one page, and what the page logged.</summary>
 public sealed class BrowserSession : IAsyncDisposable
 {
-    private readonly List<string> _consoleErrors = [];
+    private readonly List<string> _consoleErrors;
 
-    private BrowserSession(IBrowserContext context, IPage page)
+    private BrowserSession(IBrowserContext context, IPage page, List<string> cspViolations)
     {
+        _consoleErrors = cspViolations;
         Context = context;
         Page = page;
         Page.Console += (_, message) =>
@@ -38,6 +39,16 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public static async Task<BrowserSession> StartAsync(IBrowserContext context)
     {
+        // Content-Security-Policy violations are reported by the page itself, from every document of the context.
+        var problems = new List<string>();
+        await context.ExposeFunctionAsync("reportCspViolation", (string violation) =>
+        {
+            lock (problems)
+            {
+                problems.Add("CSP violation: " + violation);
+            }
+        });
+
         // Records every status the export-status element shows, from the first paint of each document,
         // so a test can tell which states a person saw without racing the page.
         await context.AddInitScriptAsync("""
@@ -46,8 +57,14 @@ public sealed class BrowserSession : IAsyncDisposable
                 const status = document.querySelector('[data-testid=export-status]')?.getAttribute('data-status');
                 if (status && window.__statuses.at(-1) !== status) window.__statuses.push(status);
             }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+            window.__cspReported = [];
+            document.addEventListener('securitypolicyviolation', async e => {
+                const violation = `${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'} on ${e.documentURI}`;
+                await window.reportCspViolation(violation);
+                window.__cspReported.push(violation);
+            });
             """);
-        return new(context, await context.NewPageAsync());
+        return new(context, await context.NewPageAsync(), problems);
     }
 
     /// <summary>The distinct statuses the export-status element has shown on this document, in order.</summary>
@@ -78,12 +95,22 @@ public sealed class BrowserSession : IAsyncDisposable
     public Task WaitForCircuitAsync() =>
         Expect(Page.Locator("[data-interactive=true]").First).ToBeAttachedAsync();
 
+    /// <summary>Console errors, uncaught exceptions and CSP violations so far.</summary>
+    public IReadOnlyList<string> ConsoleErrors
+    {
+        get
+        {
+            lock (_consoleErrors)
+            {
+                return [.. _consoleErrors];
+            }
+        }
+    }
+
     public void AssertNoConsoleErrors()
     {
-        lock (_consoleErrors)
-        {
-            Assert.True(_consoleErrors.Count == 0, "console errors: " + string.Join(" | ", _consoleErrors));
-        }
+        var errors = ConsoleErrors;
+        Assert.True(errors.Count == 0, "console errors: " + string.Join(" | ", errors));
     }
 
     /// <summary>Runs axe-core on the page; serious and critical violations fail the test.</summary>

@@ -69,6 +69,28 @@ public class PageQualityTests(PortalServer server)
     }
 
     [Fact]
+    public async Task AnInjectedInlineScriptIsBlockedByTheContentSecurityPolicyAndReported()
+    {
+        await using var user = await server.NewSessionAsync();
+        await user.SignInAsync("Script Injector");
+
+        // What an injected script (a stored XSS, say) would do: the policy's nonce keeps it from running.
+        var ran = await user.Page.EvaluateAsync<bool>("""
+            () => {
+                window.__injected = false;
+                const script = document.createElement('script');
+                script.textContent = 'window.__injected = true;';
+                document.body.appendChild(script);
+                return window.__injected;
+            }
+            """);
+
+        Assert.False(ran);
+        await user.Page.WaitForFunctionAsync("() => window.__cspReported.length > 0");
+        Assert.Contains(user.ConsoleErrors, e => e.StartsWith("CSP violation: script-src", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task PagesFitAPhoneScreen()
     {
         await using var user = await server.NewSessionAsync(width: 390, height: 844);
