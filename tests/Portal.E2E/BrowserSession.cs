@@ -7,28 +7,28 @@ namespace Portal.E2E;
 /// <summary>One signed-in person in the browser: a context with its own cookies, one page, and what the page logged.</summary>
 public sealed class BrowserSession : IAsyncDisposable
 {
-    private readonly List<string> _consoleErrors;
+    private readonly List<string> _errors;
 
-    private BrowserSession(IBrowserContext context, IPage page, List<string> cspViolations)
+    private BrowserSession(IBrowserContext context, IPage page, List<string> errors)
     {
-        _consoleErrors = cspViolations;
+        _errors = errors;
         Context = context;
         Page = page;
         Page.Console += (_, message) =>
         {
             if (message.Type == "error")
             {
-                lock (_consoleErrors)
+                lock (_errors)
                 {
-                    _consoleErrors.Add(message.Text);
+                    _errors.Add(message.Text);
                 }
             }
         };
         Page.PageError += (_, error) =>
         {
-            lock (_consoleErrors)
+            lock (_errors)
             {
-                _consoleErrors.Add(error);
+                _errors.Add(error);
             }
         };
     }
@@ -40,12 +40,12 @@ public sealed class BrowserSession : IAsyncDisposable
     public static async Task<BrowserSession> StartAsync(IBrowserContext context)
     {
         // Content-Security-Policy violations are reported by the page itself, from every document of the context.
-        var problems = new List<string>();
+        var errors = new List<string>();
         await context.ExposeFunctionAsync("reportCspViolation", (string violation) =>
         {
-            lock (problems)
+            lock (errors)
             {
-                problems.Add("CSP violation: " + violation);
+                errors.Add("CSP violation: " + violation);
             }
         });
 
@@ -64,7 +64,7 @@ public sealed class BrowserSession : IAsyncDisposable
                 window.__cspReported.push(violation);
             });
             """);
-        return new(context, await context.NewPageAsync(), problems);
+        return new(context, await context.NewPageAsync(), errors);
     }
 
     /// <summary>The distinct statuses the export-status element has shown on this document, in order.</summary>
@@ -100,9 +100,9 @@ public sealed class BrowserSession : IAsyncDisposable
     {
         get
         {
-            lock (_consoleErrors)
+            lock (_errors)
             {
-                return [.. _consoleErrors];
+                return [.. _errors];
             }
         }
     }
