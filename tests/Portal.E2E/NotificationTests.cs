@@ -6,32 +6,48 @@ public class NotificationTests(PortalServer server)
     [Fact]
     public async Task CompletionOnAnotherPageShowsASnackbarWithALinkAndTheBellKeepsIt()
     {
-        await using var user = await server.NewSessionAsync();
-        await user.SignInAsync("Notice Reader");
-        var id = await user.SubmitLastHourAsync();
+        // The upstream is down while the user submits and moves on, so the export can only complete once they are
+        // on the other page.
+        server.ReconfigureSimulator(o =>
+        {
+            o.Faults.ServiceUnavailableRate = 1;
+            o.Faults.ServiceUnavailableRetryAfterSeconds = 1;
+        });
+        try
+        {
+            await using var user = await server.NewSessionAsync();
+            await user.SignInAsync("Notice Reader");
+            var id = await user.SubmitLastHourAsync();
+            await user.ExpectStatusAsync("Queued");
+            await user.GoToAsync("");
+            server.ResetSimulator();
 
-        await user.GoToAsync("");
-        var snackbar = user.Page.Locator(".mud-snackbar").Filter(new() { HasText = "ready to download" });
-        await Expect(snackbar).ToBeVisibleAsync(new() { Timeout = 20_000 });
-        var bell = user.Page.GetByTestId("notification-bell").GetByRole(AriaRole.Button);
-        await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
+            var snackbar = user.Page.Locator(".mud-snackbar").Filter(new() { HasText = "ready to download" });
+            await Expect(snackbar).ToBeVisibleAsync(new() { Timeout = 20_000 });
+            var bell = user.Page.GetByTestId("notification-bell").GetByRole(AriaRole.Button);
+            await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
 
-        await snackbar.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
-        await user.Page.WaitForURLAsync($"**/exports/{id}");
-        await user.ExpectStatusAsync("Completed");
+            await snackbar.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
+            await user.Page.WaitForURLAsync($"**/exports/{id}");
+            await user.ExpectStatusAsync("Completed");
 
-        // The notice outlives the snackbar and a reload.
-        await user.GoToAsync("");
-        await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
-        await bell.ClickAsync();
-        var notices = user.Page.GetByTestId("notice");
-        await Expect(notices).ToHaveCountAsync(1);
-        await Expect(notices).ToHaveAttributeAsync("href", $"exports/{id}");
-        await Expect(notices).ToContainTextAsync("is ready");
-        await notices.ClickAsync();
-        await user.Page.WaitForURLAsync($"**/exports/{id}");
-        await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications");
+            // The notice outlives the snackbar and a reload.
+            await user.GoToAsync("");
+            await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
+            await bell.ClickAsync();
+            var notices = user.Page.GetByTestId("notice");
+            await Expect(notices).ToHaveCountAsync(1);
+            await Expect(notices).ToHaveAttributeAsync("href", $"exports/{id}");
+            await Expect(notices).ToContainTextAsync("is ready");
+            await notices.ClickAsync();
+            await user.Page.WaitForURLAsync($"**/exports/{id}");
+            await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications");
 
-        user.AssertNoConsoleErrors();
+            user.AssertNoConsoleErrors();
+        }
+        finally
+        {
+            server.ResetSimulator();
+        }
     }
 }

@@ -45,7 +45,11 @@ public sealed partial class NotificationBell : IDisposable
     protected override async Task OnInitializedAsync()
     {
         _user = await CurrentUser.GetAsync();
-        _subscription = Events.Subscribe(OnExportChangedAsync);
+        // A prerendered bell is thrown away with its response: only the interactive one can still show a snackbar.
+        if (RendererInfo.IsInteractive)
+        {
+            _subscription = Events.Subscribe(OnExportChangedAsync);
+        }
         await LoadNoticesAsync();
     }
 

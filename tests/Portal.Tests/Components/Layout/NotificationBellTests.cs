@@ -13,6 +13,8 @@ public class NotificationBellTests : ExportTestContext
     private IRenderedComponent<MudSnackbarProvider> _snackbars = default!;
     private IRenderedComponent<MudPopoverProvider> _popovers = default!;
 
+    public NotificationBellTests() => SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+
     private IRenderedComponent<NotificationBell> RenderBell()
     {
         _popovers = Render<MudPopoverProvider>();
@@ -92,6 +94,20 @@ public class NotificationBellTests : ExportTestContext
         await Events.PublishAsync(new ExportChanged(Guid.NewGuid(), "someone-else", ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 1, 1),
             TestContext.Current.CancellationToken);
 
+        Assert.Empty(Services.GetRequiredService<ISnackbar>().ShownSnackbars);
+    }
+
+    [Fact]
+    public async Task APrerenderedBellCountsNoticesButLeavesAnnouncingToTheInteractiveOne()
+    {
+        AddNotice(ExportStatus.Completed);
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        var bell = RenderBell();
+
+        await Events.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 1, 1),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal("Notifications, 1 unread", BellLabel(bell));
         Assert.Empty(Services.GetRequiredService<ISnackbar>().ShownSnackbars);
     }
 
