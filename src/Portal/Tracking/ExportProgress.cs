@@ -71,17 +71,14 @@ public sealed class ExportProgress(
                 return Transition(db, request, ExportStatus.Failed, UpstreamActor, request.LastError, now);
 
             case SubmitResult.Transient transient:
-                request.ConsecutiveErrors++;
-                request.LastError = Truncate(transient.Error);
-                request.Version++;
-                request.UpdatedAt = now;
+                var trouble = RecordTrouble(request, transient.Error, now);
                 if (request.SubmitAttempts >= options.Value.MaxSubmitAttempts)
                 {
                     return Transition(db, request, ExportStatus.Failed, TrackerActor,
                         Truncate($"The upstream did not accept the export after {request.SubmitAttempts} attempts. Last error: {transient.Error}"), now);
                 }
                 request.NextPollAt = NextPoll(request, now, transient.RetryAfter, jitter);
-                return Trouble(request, now);
+                return trouble;
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(result));
@@ -128,12 +125,9 @@ public sealed class ExportProgress(
                 return Transition(db, request, ExportStatus.Failed, UpstreamActor, request.LastError, now);
 
             case StatusResult.Transient transient:
-                request.ConsecutiveErrors++;
-                request.LastError = Truncate(transient.Error);
-                request.Version++;
-                request.UpdatedAt = now;
+                var trouble = RecordTrouble(request, transient.Error, now);
                 request.NextPollAt = NextPoll(request, now, transient.RetryAfter, jitter);
-                return Trouble(request, now);
+                return trouble;
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(result));
@@ -193,11 +187,17 @@ public sealed class ExportProgress(
     }
 
     /// <summary>
-    /// The first failed call of a run is news to whoever watches the request (its page says the portal keeps trying);
-    /// the retries after it are not.
+    /// Records a failed upstream call. The first of a run is news to whoever watches the request (its page says the
+    /// portal keeps trying); the retries after it are not.
     /// </summary>
-    private static ExportChanged? Trouble(ExportRequest request, DateTimeOffset now) =>
-        request.ConsecutiveErrors == 1 ? Changed(request, request.Status, request.LastError, now) : null;
+    private static ExportChanged? RecordTrouble(ExportRequest request, string error, DateTimeOffset now)
+    {
+        request.ConsecutiveErrors++;
+        request.LastError = Truncate(error);
+        request.Version++;
+        request.UpdatedAt = now;
+        return request.ConsecutiveErrors == 1 ? Changed(request, request.Status, request.LastError, now) : null;
+    }
 
     /// <summary>A timeline entry without a status change.</summary>
     private static ExportChanged Note(PortalDbContext db, ExportRequest request, string detail, DateTimeOffset now)

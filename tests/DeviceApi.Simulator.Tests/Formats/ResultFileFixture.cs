@@ -38,5 +38,14 @@ internal sealed class ResultFileFixture : IDisposable
         }
     }
 
+    /// <summary>The hour of <see cref="WriteAsync(ResultFileFormat, TimeSpan?, int)"/> read back: every row, in order, equal to the source.</summary>
+    public static void AssertSameRows(DeviceStatusRows rows, IReadOnlyList<DeviceStatusRow> read)
+    {
+        Assert.Equal(420, read.Count);
+        Assert.Equal(rows[0], read[0]);
+        Assert.Equal(rows[rows.Count - 1], read[^1]);
+        Assert.Equal(Expected(rows), read);
+    }
+
     public void Dispose() => Directory.Delete(Folder, recursive: true);
 }
