@@ -132,59 +132,77 @@ internal sealed class StreamCursor(byte[] data, int start, int end)
     public static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
 }
 
-internal abstract class IntegerReader
+/// <summary>Reads an integer stream run by run; the encodings differ only in how they decode a run.</summary>
+internal abstract class IntegerReader(int maxRunLength)
 {
-    public abstract long Next();
+    private int _index;
+
+    /// <summary>The current run, <see cref="Count"/> values long.</summary>
+    protected long[] Values { get; } = new long[maxRunLength];
+
+    protected int Count { get; set; }
+
+    public long Next()
+    {
+        if (_index == Count)
+        {
+            NextRun();
+        }
+
+        return Values[_index++];
+    }
 
     /// <summary>Fills <paramref name="destination"/> with the next values.</summary>
-    public virtual void Read(Span<long> destination)
+    public void Read(Span<long> destination)
     {
-        for (var i = 0; i < destination.Length; i++)
+        while (!destination.IsEmpty)
         {
-            destination[i] = Next();
+            if (_index == Count)
+            {
+                NextRun();
+            }
+
+            var available = Math.Min(Count - _index, destination.Length);
+            Values.AsSpan(_index, available).CopyTo(destination);
+            _index += available;
+            destination = destination[available..];
         }
+    }
+
+    /// <summary>Decodes the next run into <see cref="Values"/> and sets <see cref="Count"/>.</summary>
+    protected abstract void ReadRun();
+
+    private void NextRun()
+    {
+        _index = 0;
+        ReadRun();
     }
 
     public static IntegerReader Create(StreamCursor cursor, bool signed, bool version2) =>
         version2 ? new IntegerRleV2Reader(cursor, signed) : new IntegerRleV1Reader(cursor, signed);
 }
 
-internal sealed class IntegerRleV1Reader(StreamCursor input, bool signed) : IntegerReader
+internal sealed class IntegerRleV1Reader(StreamCursor input, bool signed) : IntegerReader(130)
 {
-    private readonly long[] _values = new long[130];
-    private int _count;
-    private int _index;
-
-    public override long Next()
-    {
-        if (_index == _count)
-        {
-            ReadRun();
-        }
-
-        return _values[_index++];
-    }
-
-    private void ReadRun()
+    protected override void ReadRun()
     {
         var control = (sbyte)input.ReadByte();
-        _index = 0;
         if (control >= 0)
         {
-            _count = control + 3;
+            Count = control + 3;
             var delta = (sbyte)input.ReadByte();
             var value = ReadValue();
-            for (var i = 0; i < _count; i++)
+            for (var i = 0; i < Count; i++)
             {
-                _values[i] = value + (i * delta);
+                Values[i] = value + (i * delta);
             }
         }
         else
         {
-            _count = -control;
-            for (var i = 0; i < _count; i++)
+            Count = -control;
+            for (var i = 0; i < Count; i++)
             {
-                _values[i] = ReadValue();
+                Values[i] = ReadValue();
             }
         }
     }
@@ -192,42 +210,12 @@ internal sealed class IntegerRleV1Reader(StreamCursor input, bool signed) : Inte
     private long ReadValue() => signed ? input.ReadSignedVarint() : (long)input.ReadVarint();
 }
 
-internal sealed class IntegerRleV2Reader(StreamCursor input, bool signed) : IntegerReader
+internal sealed class IntegerRleV2Reader(StreamCursor input, bool signed) : IntegerReader(512)
 {
-    private readonly long[] _values = new long[512];
     private readonly long[] _patches = new long[32];
-    private int _count;
-    private int _index;
 
-    public override long Next()
+    protected override void ReadRun()
     {
-        if (_index == _count)
-        {
-            ReadRun();
-        }
-
-        return _values[_index++];
-    }
-
-    public override void Read(Span<long> destination)
-    {
-        while (!destination.IsEmpty)
-        {
-            if (_index == _count)
-            {
-                ReadRun();
-            }
-
-            var available = Math.Min(_count - _index, destination.Length);
-            _values.AsSpan(_index, available).CopyTo(destination);
-            _index += available;
-            destination = destination[available..];
-        }
-    }
-
-    private void ReadRun()
-    {
-        _index = 0;
         int first = input.ReadByte();
         switch (first >> 6)
         {
@@ -253,16 +241,16 @@ internal sealed class IntegerRleV2Reader(StreamCursor input, bool signed) : Inte
     private void ReadShortRepeat(int first)
     {
         var width = ((first >> 3) & 7) + 1;
-        _count = (first & 7) + 3;
+        Count = (first & 7) + 3;
         var value = Decode(input.ReadBigEndian(width));
-        _values.AsSpan(0, _count).Fill(value);
+        Values.AsSpan(0, Count).Fill(value);
     }
 
     private void ReadDirect(int first)
     {
         var width = BitWidth.Decode((first >> 1) & 0x1F);
-        _count = ReadLength(first);
-        var values = _values.AsSpan(0, _count);
+        Count = ReadLength(first);
+        var values = Values.AsSpan(0, Count);
         input.Unpack(values, width);
         if (signed)
         {
@@ -277,33 +265,33 @@ internal sealed class IntegerRleV2Reader(StreamCursor input, bool signed) : Inte
     {
         var code = (first >> 1) & 0x1F;
         var width = code == 0 ? 0 : BitWidth.Decode(code);
-        _count = ReadLength(first);
+        Count = ReadLength(first);
         var value = signed ? input.ReadSignedVarint() : (long)input.ReadVarint();
         var delta = input.ReadSignedVarint();
-        _values[0] = value;
+        Values[0] = value;
         if (width == 0)
         {
-            for (var i = 1; i < _count; i++)
+            for (var i = 1; i < Count; i++)
             {
-                _values[i] = _values[i - 1] + delta;
+                Values[i] = Values[i - 1] + delta;
             }
 
             return;
         }
 
-        _values[1] = value + delta;
-        var rest = _values.AsSpan(2, _count - 2);
+        Values[1] = value + delta;
+        var rest = Values.AsSpan(2, Count - 2);
         input.Unpack(rest, width);
-        for (var i = 2; i < _count; i++)
+        for (var i = 2; i < Count; i++)
         {
-            _values[i] = delta < 0 ? _values[i - 1] - _values[i] : _values[i - 1] + _values[i];
+            Values[i] = delta < 0 ? Values[i - 1] - Values[i] : Values[i - 1] + Values[i];
         }
     }
 
     private void ReadPatchedBase(int first)
     {
         var width = BitWidth.Decode((first >> 1) & 0x1F);
-        _count = ReadLength(first);
+        Count = ReadLength(first);
         int third = input.ReadByte();
         var baseBytes = ((third >> 5) & 7) + 1;
         var patchWidth = BitWidth.Decode(third & 0x1F);
@@ -315,7 +303,7 @@ internal sealed class IntegerRleV2Reader(StreamCursor input, bool signed) : Inte
         var signBit = 1UL << ((baseBytes * 8) - 1);
         var baseValue = (rawBase & signBit) != 0 ? -(long)(rawBase & ~signBit) : (long)rawBase;
 
-        var values = _values.AsSpan(0, _count);
+        var values = Values.AsSpan(0, Count);
         input.Unpack(values, width);
         var patches = _patches.AsSpan(0, patchCount);
         input.Unpack(patches, BitWidth.ClosestFixed(patchWidth + gapWidth));
