@@ -30,6 +30,7 @@ public static class SimulatorExtensions
         builder.Services.AddSingleton<Quota>();
         builder.Services.AddSingleton<ResultStorage>();
         builder.Services.AddSingleton<JobStore>();
+        builder.Services.AddSingleton<V3CallLog>();
         builder.Services.AddHostedService<JobWorkers>();
         builder.Services.AddHostedService<ResultPurger>();
         return builder;

@@ -119,6 +119,16 @@ public sealed class SimulatorFaultOptions : IValidatableObject
     [Range(1, 3600)]
     public int ServiceUnavailableRetryAfterSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// Share of accepted POSTs whose answer is lost on the way back (0 to 1): the job is started, but the client sees
+    /// <see cref="LostAcceptanceAs"/> instead of the 202.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double LostAcceptanceRate { get; set; }
+
+    /// <summary>How a lost acceptance reaches the client.</summary>
+    public LostAcceptance LostAcceptanceAs { get; set; } = LostAcceptance.BadGateway;
+
     /// <summary>Added before every <c>/v3</c> answer.</summary>
     public TimeSpan AddedLatency { get; set; }
 
@@ -154,4 +164,14 @@ public sealed class SimulatorFaultOptions : IValidatableObject
             yield return new ValidationResult("TokenExpiresEarlyAfter must not be negative.", [nameof(TokenExpiresEarlyAfter)]);
         }
     }
+}
+
+/// <summary>How the answer to an accepted POST is lost.</summary>
+public enum LostAcceptance
+{
+    /// <summary>A gateway answers 502 after the service took the job.</summary>
+    BadGateway,
+
+    /// <summary>The connection closes before any answer.</summary>
+    DroppedConnection,
 }

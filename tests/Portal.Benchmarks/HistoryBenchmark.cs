@@ -17,7 +17,7 @@ namespace Portal.Benchmarks;
 
 /// <summary>
 /// The history grids over a full database: 1,000 users with 100 export requests each. Reports the time of
-/// <see cref="IExportService.ListAsync"/> for a user's first page and for the admin grid with a filter and a sort, and
+/// <see cref="IExportQueries.ListAsync"/> for a user's first page and for the admin grid with a filter and a sort, and
 /// the whole HTTP response of the prerendered <c>/exports</c> and <c>/admin/exports</c> pages on Kestrel, signed in
 /// through the development sign-in. The admin page reads no filter or sort from its address, so its page time is
 /// that of its default first page (everyone's requests, newest first), whose query is measured as well.
@@ -57,7 +57,7 @@ public sealed partial class HistoryBenchmark : IBenchmark
 
             var measuredUser = HistorySeed.OwnerName(0);
             using var scope = portal.Services.CreateScope();
-            var service = scope.ServiceProvider.GetRequiredService<IExportService>();
+            var service = scope.ServiceProvider.GetRequiredService<IExportQueries>();
             var user = new ExportUser(DevelopmentUserStore.IdFor(measuredUser), measuredUser, null, IsAdmin: false);
             var admin = new ExportUser(DevelopmentUserStore.IdFor(Admin), Admin, null, IsAdmin: true);
             var userQuery = new ExportQuery();
@@ -123,7 +123,7 @@ public sealed partial class HistoryBenchmark : IBenchmark
         }
     }
 
-    private static async Task<double[]> TimeQueryAsync(IExportService service, ExportUser user, ExportQuery query, int iterations, CancellationToken cancellationToken)
+    private static async Task<double[]> TimeQueryAsync(IExportQueries service, ExportUser user, ExportQuery query, int iterations, CancellationToken cancellationToken)
     {
         var first = await service.ListAsync(user, query, cancellationToken);
         if (first.Items.Count != query.PageSize)

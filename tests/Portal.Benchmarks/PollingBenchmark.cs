@@ -10,6 +10,7 @@ using Portal.Data;
 using Portal.Exports;
 using Portal.Notifications;
 using Portal.Tracking;
+using Portal.Testing;
 using Portal.Upstream;
 
 namespace Portal.Benchmarks;
@@ -224,12 +225,23 @@ public sealed class PollingBenchmark : IBenchmark
         public async Task<(string Uuid, DateTimeOffset SubmittedAt)> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken)
         {
             using var scope = portal.Services.CreateScope();
-            var exports = scope.ServiceProvider.GetRequiredService<IExportService>();
+            var exports = new ExportOperations(scope.ServiceProvider);
             var outcome = await exports.SubmitAsync(user, range, format, cancellationToken);
             var id = outcome is SubmitOutcome.Accepted accepted ? accepted.Export.Id : throw new InvalidOperationException($"Submission refused: {outcome}");
-            var details = await exports.GetAsync(user, id, cancellationToken);
-            return (details?.RequestUuid ?? throw new InvalidOperationException($"The upstream did not accept {id}: {details?.Summary.LastError}"),
-                details.Summary.CreatedAt);
+            // The tracker sends the POST: wait until it has stored the upstream's id.
+            while (true)
+            {
+                var details = await exports.GetAsync(user, id, cancellationToken);
+                if (details?.RequestUuid is { } uuid)
+                {
+                    return (uuid, details.Summary.CreatedAt);
+                }
+                if (details is null || details.Summary.Status != ExportStatus.Queued)
+                {
+                    throw new InvalidOperationException($"The upstream did not accept {id}: {details?.Summary.LastError}");
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken);
+            }
         }
 
         public async Task<StatusResult> StatusAsync(string uuid, CancellationToken cancellationToken)

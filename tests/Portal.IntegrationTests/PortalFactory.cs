@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Exports;
+using Portal.Testing;
 using Portal.Upstream;
 using simulator::DeviceApi.Simulator;
 
@@ -111,7 +112,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
             configure?.Invoke(options);
         });
 
-    public IExportService Exports() => Services.CreateScope().ServiceProvider.GetRequiredService<IExportService>();
+    public ExportOperations Exports() => new(Services.CreateScope().ServiceProvider);
 
     public async Task<ExportRequest> RowAsync(Guid id)
     {

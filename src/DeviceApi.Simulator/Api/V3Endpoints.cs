@@ -40,6 +40,15 @@ internal sealed class V3Endpoints(string downloadsPath)
         };
         var job = new ExportJob(Guid.NewGuid(), V3Gate.ClientId(context), request.From, request.To, request.Format, now, fate);
         jobs.Submit(job);
+        if (faults.LostAcceptanceRate > 0 && Random.Shared.NextDouble() < faults.LostAcceptanceRate)
+        {
+            if (faults.LostAcceptanceAs == LostAcceptance.DroppedConnection)
+            {
+                context.Abort();
+                return TypedResults.Empty;
+            }
+            return Problems.Of(StatusCodes.Status502BadGateway, "Bad Gateway", "The gateway got no answer from the service.");
+        }
         context.Response.Headers.Location = $"{context.Request.PathBase}{context.Request.Path.Value!.TrimEnd('/')}/{job.Id:D}";
         return TypedResults.Json(new SubmitAnswer(job.Id, StatusName(JobStatus.Submitted)), ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
     }

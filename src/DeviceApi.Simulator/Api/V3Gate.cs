@@ -9,7 +9,7 @@ namespace DeviceApi.Simulator.Api;
 /// What every <c>/v3</c> call passes before its handler, in this order: added latency, the bearer token (401),
 /// the client's quota (429) and the overload fault (503).
 /// </summary>
-internal sealed class V3Gate(AccessTokens tokens, Quota quota, IOptionsMonitor<SimulatorOptions> options, TimeProvider time)
+internal sealed class V3Gate(AccessTokens tokens, Quota quota, V3CallLog log, IOptionsMonitor<SimulatorOptions> options, TimeProvider time)
     : IEndpointFilter
 {
     private const string ClientIdKey = "DeviceApi.Simulator.ClientId";
@@ -17,6 +17,21 @@ internal sealed class V3Gate(AccessTokens tokens, Quota quota, IOptionsMonitor<S
     public static string ClientId(HttpContext context) => (string)context.Items[ClientIdKey]!;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        var started = time.GetUtcNow();
+        try
+        {
+            return await PassAsync(invocation, next);
+        }
+        finally
+        {
+            var uuid = context.Request.RouteValues.TryGetValue("requestUuid", out var value) ? value as string : null;
+            log.Add(new V3Call(context.Request.Method, uuid, started, time.GetUtcNow()));
+        }
+    }
+
+    private async ValueTask<object?> PassAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
         var context = invocation.HttpContext;
         var faults = options.CurrentValue.Faults;

@@ -34,6 +34,9 @@ public sealed class ExportRequest
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>The UTC day of <see cref="CreatedAt"/>, so the dashboard counts per day in the database.</summary>
+    public DateOnly CreatedDay { get; set; }
+
     public DateTimeOffset UpdatedAt { get; set; }
 
     public DateTimeOffset? SubmittedAt { get; set; }
@@ -44,11 +47,30 @@ public sealed class ExportRequest
     /// <summary>When the portal learned of the completion.</summary>
     public DateTimeOffset? CompletionSeenAt { get; set; }
 
+    /// <summary>From creation to <see cref="CompletedAt"/>: the dashboard's percentiles sort by it in the database.</summary>
+    public double? SecondsToComplete { get; set; }
+
     public DateTimeOffset? NextPollAt { get; set; }
 
     public string? LeaseOwner { get; set; }
 
     public DateTimeOffset? LeaseUntil { get; set; }
+
+    /// <summary>
+    /// The fencing token: raised by every claim. A holder's writes are conditional on the token it claimed, so a
+    /// holder whose lease lapsed and was claimed again can no longer write.
+    /// </summary>
+    public long LeaseToken { get; set; }
+
+    /// <summary>
+    /// When the last POST was sent, stored before sending and cleared once its answer is stored. Set on a row
+    /// without <see cref="RequestUuid"/>, it means an attempt whose outcome was never recorded: it is never posted
+    /// again on its own.
+    /// </summary>
+    public DateTimeOffset? SubmitSentAt { get; set; }
+
+    /// <summary>When the owner or an admin deleted it. Deleted rows are hidden from every query but keep their record.</summary>
+    public DateTimeOffset? DeletedAt { get; set; }
 
     /// <summary>Status GETs made for this request.</summary>
     public int Polls { get; set; }

@@ -16,6 +16,8 @@ internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<Expo
         builder.Property(e => e.LeaseOwner).HasMaxLength(100);
         builder.Property(e => e.LastError).HasMaxLength(1000);
         builder.Property(e => e.Version).IsConcurrencyToken();
+        builder.Property(e => e.LeaseToken).IsConcurrencyToken();
+        builder.HasQueryFilter(e => e.DeletedAt == null);
 
         builder.HasIndex(e => new { e.Status, e.NextPollAt });
         builder.HasIndex(e => new { e.OwnerId, e.CreatedAt });

@@ -23,6 +23,7 @@ public static class DownloadEndpoints
 
     public static IHostApplicationBuilder AddDownloads(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddScoped<IDownloadLinks, DownloadLinks>();
         builder.Services.AddOptions<DownloadOptions>()
             .BindConfiguration(DownloadOptions.SectionName)
             .ValidateDataAnnotations()
@@ -70,7 +71,7 @@ public static class DownloadEndpoints
         Guid id,
         int part,
         HttpContext context,
-        [FromServices] IExportService exports,
+        [FromServices] IDownloadLinks links,
         [FromServices] IOptionsSnapshot<DownloadOptions> downloadOptions,
         [FromServices] IOptions<PortalAuthorizationOptions> authorizationOptions,
         [FromServices] IHttpClientFactory httpClients,
@@ -78,7 +79,7 @@ public static class DownloadEndpoints
         [FromServices] ILoggerFactory loggers)
     {
         var user = ExportUser.FromPrincipal(context.User, authorizationOptions.Value.AdminRole);
-        var link = await exports.GetDownloadAsync(user, id, part, context.RequestAborted);
+        var link = await links.GetDownloadAsync(user, id, part, context.RequestAborted);
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers["Referrer-Policy"] = "no-referrer";
         if (link is null)

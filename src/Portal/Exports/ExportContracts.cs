@@ -25,7 +25,7 @@ public sealed record ExportDetails(
     IReadOnlyList<ExportEventInfo> Timeline);
 
 /// <summary>
-/// A result file. No URL: links are handed out fresh by <see cref="IExportService.GetDownloadAsync"/>.
+/// A result file. No URL: links are handed out fresh by <c>DownloadLinks</c>.
 /// <see cref="RowCount"/> and <see cref="SizeBytes"/> are null when not known.
 /// </summary>
 public sealed record ExportFileInfo(int Part, string Name, DateTimeOffset UrlExpiresAt, long? RowCount = null, long? SizeBytes = null);
@@ -81,7 +81,7 @@ public abstract record SubmitOutcome
 {
     private SubmitOutcome() { }
 
-    /// <summary>Stored (and, unless the upstream was unreachable, accepted upstream).</summary>
+    /// <summary>Stored; the tracker sends it upstream (or it was a double click of a request already stored).</summary>
     public sealed record Accepted(ExportSummary Export) : SubmitOutcome;
 
     /// <summary>Nothing stored; field name to messages (<c>timerange</c>, <c>timerange.from</c>, <c>fileformat</c>, ...).</summary>
@@ -96,39 +96,6 @@ public sealed record DownloadLink(Uri Url, DateTimeOffset ExpiresAt, string File
 
 /// <summary>A completed, failed or otherwise ended request the owner has been told about (the bell).</summary>
 public sealed record ExportNotice(long Id, Guid ExportId, ExportStatus Status, DateTimeOffset At, string Text, bool Read);
-
-/// <summary>The portal's export operations. Every method is scoped to the user: another user's request is "not found" (null/false).</summary>
-public interface IExportService
-{
-    Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default);
-
-    /// <summary>A completed request of the user with the same range and format whose results are still retained upstream.</summary>
-    Task<ExportSummary?> FindReusableAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default);
-
-    Task<PagedResult<ExportSummary>> ListAsync(ExportUser user, ExportQuery query, CancellationToken cancellationToken = default);
-
-    Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
-
-    Task<bool> CancelAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
-
-    Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
-
-    /// <summary>Submits the same parameters again, linked to the original; null when the original is not found.</summary>
-    Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// A link to part <paramref name="part"/> valid now (re-asking upstream when needed), recorded as a download in
-    /// the request's timeline; null when not found or no longer available.
-    /// </summary>
-    Task<DownloadLink?> GetDownloadAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default);
-
-    Task<IReadOnlyList<ExportNotice>> GetNoticesAsync(ExportUser user, int max, CancellationToken cancellationToken = default);
-
-    Task MarkNoticesReadAsync(ExportUser user, CancellationToken cancellationToken = default);
-
-    /// <summary>The admin dashboard's figures since <paramref name="since"/>; null for a non-admin.</summary>
-    Task<ExportStatistics?> GetStatisticsAsync(ExportUser user, DateTimeOffset since, CancellationToken cancellationToken = default);
-}
 
 public sealed record ExportStatistics(
     IReadOnlyList<DailyStatusCount> RequestsPerDay,
@@ -152,7 +119,10 @@ public sealed record UpstreamHealth(
     int PollsLastMinute,
     int PollBudgetPerMinute);
 
-/// <summary>A status change as published to open pages and hub clients. Never carries a URL.</summary>
+/// <summary>
+/// A status change as published to open pages and hub clients. Never carries a URL. <see cref="Deleted"/>: the request
+/// was removed from every history.
+/// </summary>
 public sealed record ExportChanged(
     Guid ExportId,
     string OwnerId,
@@ -161,7 +131,8 @@ public sealed record ExportChanged(
     DateTimeOffset At,
     string? Detail,
     long? RowCount,
-    int FileCount);
+    int FileCount,
+    bool Deleted = false);
 
 /// <summary>The one publisher of status changes (singleton).</summary>
 public interface IExportEvents

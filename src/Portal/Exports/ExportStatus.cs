@@ -8,6 +8,11 @@ public enum ExportStatus
 {
     /// <summary>Saved, not yet accepted upstream.</summary>
     Queued,
+    /// <summary>
+    /// A POST was sent but its outcome is unknown: the upstream may have started a (paid) job. The portal never posts
+    /// again on its own; the owner or an admin submits again or cancels.
+    /// </summary>
+    Unconfirmed,
     Submitted,
     InProgress,
     Completed,
@@ -23,8 +28,12 @@ public enum ExportStatus
 
 public static class ExportStatusExtensions
 {
-    /// <summary>True while the portal still tracks the request.</summary>
+    /// <summary>True until the request has ended: it can still be cancelled.</summary>
     public static bool IsOpen(this ExportStatus status) =>
+        status is ExportStatus.Queued or ExportStatus.Unconfirmed or ExportStatus.Submitted or ExportStatus.InProgress;
+
+    /// <summary>True while the tracker works on the request; an <see cref="ExportStatus.Unconfirmed"/> one waits for a person.</summary>
+    public static bool IsTracked(this ExportStatus status) =>
         status is ExportStatus.Queued or ExportStatus.Submitted or ExportStatus.InProgress;
 
     public static string DisplayName(this ExportStatus status) => status switch

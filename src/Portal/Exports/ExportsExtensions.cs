@@ -10,7 +10,7 @@ namespace Portal.Exports;
 
 public static class ExportsExtensions
 {
-    /// <summary>The export service with its limits (section <c>Exports</c>), metrics and health checks.</summary>
+    /// <summary>The export services with their limits (section <c>Exports</c>), metrics and health checks.</summary>
     public static IHostApplicationBuilder AddExports(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -20,7 +20,14 @@ public static class ExportsExtensions
         services.AddSingleton<SubmissionGate>();
         services.AddSingleton<ExportMetrics>();
         services.TryAddSingleton<AuditLog>();
-        services.AddScoped<IExportService, ExportService>();
+        services.AddSingleton<ExportProgress>();
+        services.AddSingleton<ExportAccess>();
+        services.AddSingleton<TrackerSignal>();
+        services.AddScoped<IExportSubmissions, ExportSubmissions>();
+        services.AddScoped<IExportQueries, ExportQueries>();
+        services.AddScoped<IExportCommands, ExportCommands>();
+        services.AddScoped<IExportNoticeInbox, ExportNoticeInbox>();
+        services.AddScoped<IExportStatistics, ExportStatisticsQueries>();
 
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")

@@ -7,14 +7,17 @@ using Portal.Upstream;
 namespace Portal.Tracking;
 
 /// <summary>
-/// Follows open export requests upstream. Each pass claims the due rows with one atomic UPDATE (a lease), asks
-/// the upstream about each, writes every change (row, event, notice) in one transaction and publishes it. The
-/// rows are the schedule: a restart or a second instance picks up exactly where they say.
+/// Follows open export requests upstream, and is the one place that sends their POST. Each pass claims as many due
+/// rows as it can work on now with one atomic UPDATE (a lease with a fencing token), calls the upstream for each
+/// while the lease is certain to outlast the call, and writes every change (row, event, notice) in one transaction
+/// that only succeeds while the claim is still its own. The rows are the schedule: a restart or a second instance
+/// picks up exactly where they say.
 /// </summary>
 public sealed partial class ExportTracker(
     IDbContextFactory<PortalDbContext> dbFactory,
     IServiceScopeFactory scopeFactory,
     ExportProgress progress,
+    UpstreamAnswers answers,
     PreparationEstimator estimator,
     PollBudget budget,
     IExportEvents events,
@@ -22,13 +25,14 @@ public sealed partial class ExportTracker(
     TrackerHeartbeat heartbeat,
     ExportMetrics metrics,
     IOptions<ExportsOptions> exportsOptions,
+    IOptions<UpstreamOptions> upstreamOptions,
     UpstreamEndpoint endpoint,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     IOptions<TrackerOptions> options,
     ILogger<ExportTracker> logger) : BackgroundService
 {
-    private static readonly ExportStatus[] Open = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress];
+    private static readonly ExportStatus[] Tracked = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress];
 
     /// <summary>Tells this instance's leases apart from another's.</summary>
     public string InstanceId { get; } = $"{Guid.NewGuid():N}@{Environment.MachineName}" is var id && id.Length > 100 ? id[..100] : id;
@@ -81,7 +85,8 @@ public sealed partial class ExportTracker(
         var o = options.Value;
         var now = time.GetUtcNow();
         await ExpireBeyondRetentionAsync(now, cancellationToken);
-        var room = Math.Min(o.BatchSize, budget.Available(now));
+        // Only what can be worked on at once: a claimed row never waits for a free slot while its lease runs.
+        var room = Math.Min(Math.Min(o.BatchSize, o.MaxParallelCalls), budget.Available(now));
         if (room == 0)
         {
             return Clamp(budget.NextFreeAt(now) - now, o.IdleInterval);
@@ -93,7 +98,7 @@ public sealed partial class ExportTracker(
             await Parallel.ForEachAsync(
                 claimed,
                 new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelCalls, CancellationToken = cancellationToken },
-                async (id, ct) => await ProcessSafelyAsync(id, ct));
+                async (claim, ct) => await ProcessSafelyAsync(claim, ct));
         }
 
         if (claimed.Count == room)
@@ -103,7 +108,7 @@ public sealed partial class ExportTracker(
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var next = await db.ExportRequests
-            .Where(e => Open.Contains(e.Status) && e.NextPollAt != null)
+            .Where(e => Tracked.Contains(e.Status) && e.NextPollAt != null)
             .MinAsync(e => e.NextPollAt, cancellationToken);
         return next is null ? o.IdleInterval : Clamp(next.Value - time.GetUtcNow(), o.IdleInterval);
     }
@@ -143,35 +148,39 @@ public sealed partial class ExportTracker(
         }
     }
 
-    private async Task<IReadOnlyList<Guid>> ClaimAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Claim>> ClaimAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var until = now + options.Value.LeaseDuration;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var due = db.ExportRequests
-            .Where(e => Open.Contains(e.Status) && e.NextPollAt <= now && (e.LeaseUntil == null || e.LeaseUntil < now))
+            .Where(e => Tracked.Contains(e.Status) && e.NextPollAt <= now && (e.LeaseUntil == null || e.LeaseUntil < now))
             .OrderBy(e => e.NextPollAt)
             .Select(e => e.Id)
             .Take(max);
 
-        // One statement: SQLite runs it under its write lock, so two instances never claim the same row.
+        // One statement: SQLite runs it under its write lock, so two instances never claim the same row. Raising the
+        // token fences off a former holder whose lease lapsed: its writes are conditional on the token it had.
         var count = await db.ExportRequests
             .Where(e => due.Contains(e.Id))
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.LeaseOwner, InstanceId).SetProperty(e => e.LeaseUntil, until), cancellationToken);
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.LeaseOwner, InstanceId)
+                .SetProperty(e => e.LeaseUntil, until)
+                .SetProperty(e => e.LeaseToken, e => e.LeaseToken + 1), cancellationToken);
         if (count == 0)
         {
             return [];
         }
         return await db.ExportRequests
             .Where(e => e.LeaseOwner == InstanceId && e.LeaseUntil == until)
-            .Select(e => e.Id)
+            .Select(e => new Claim(e.Id, e.LeaseToken))
             .ToListAsync(cancellationToken);
     }
 
-    private async Task ProcessSafelyAsync(Guid id, CancellationToken cancellationToken)
+    private async Task ProcessSafelyAsync(Claim claim, CancellationToken cancellationToken)
     {
         try
         {
-            await ProcessAsync(id, cancellationToken);
+            await ProcessAsync(claim, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -180,13 +189,13 @@ public sealed partial class ExportTracker(
         catch (Exception ex)
         {
             // One bad row must not stop the others: park it for a while and go on.
-            LogRowFailed(logger, id, ex);
+            LogRowFailed(logger, claim.Id, ex);
             try
             {
                 await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
                 var retryAt = time.GetUtcNow() + options.Value.ErrorBackoffCap;
                 await db.ExportRequests
-                    .Where(e => e.Id == id && e.LeaseOwner == InstanceId)
+                    .Where(e => e.Id == claim.Id && e.LeaseOwner == InstanceId && e.LeaseToken == claim.Token)
                     .ExecuteUpdateAsync(s => s
                         .SetProperty(e => e.LeaseOwner, (string?)null)
                         .SetProperty(e => e.LeaseUntil, (DateTimeOffset?)null)
@@ -194,16 +203,16 @@ public sealed partial class ExportTracker(
             }
             catch (Exception releaseError)
             {
-                LogRowFailed(logger, id, releaseError);
+                LogRowFailed(logger, claim.Id, releaseError);
             }
         }
     }
 
-    private async Task ProcessAsync(Guid id, CancellationToken cancellationToken)
+    private async Task ProcessAsync(Claim claim, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var request = await db.ExportRequests.Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
-        if (request is null || request.LeaseOwner != InstanceId || !request.Status.IsOpen())
+        var request = await db.ExportRequests.Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == claim.Id, cancellationToken);
+        if (request is null || request.LeaseOwner != InstanceId || request.LeaseToken != claim.Token || !request.Status.IsTracked())
         {
             return;
         }
@@ -212,53 +221,151 @@ public sealed partial class ExportTracker(
         var now = time.GetUtcNow();
         var jitter = Random.Shared.NextDouble();
         ExportChanged? change;
-        if (now - request.CreatedAt > o.MaxOpenDuration)
+        if (request is { RequestUuid: null, SubmitSentAt: not null })
+        {
+            // A POST went out and its answer was never stored (the process stopped in between): it may have started
+            // a job, so it is never sent again on its own.
+            change = answers.Unconfirm(db, request, "The portal stopped before it could store the upstream's answer.", now);
+        }
+        else if (now - request.CreatedAt > o.MaxOpenDuration)
         {
             request.LastError = $"No result after {o.MaxOpenDuration}; the portal stopped waiting.";
             change = progress.Transition(db, request, ExportStatus.TimedOut, ExportProgress.TrackerActor, request.LastError, now);
         }
+        else if (request.LeaseUntil - now < upstreamOptions.Value.Timeout || cancellationToken.IsCancellationRequested)
+        {
+            // The lease might lapse before the call ends (this pass was slow) or the host is stopping: leave the row
+            // to the next claim rather than risk two holders calling at once.
+            Release(request, now);
+            change = null;
+        }
         else if (!budget.TryTake(now))
         {
             // Another pass or a user took the budget meanwhile: come back when there is room.
-            request.LeaseOwner = null;
-            request.LeaseUntil = null;
-            request.NextPollAt = budget.NextFreeAt(now);
+            Release(request, budget.NextFreeAt(now));
             change = null;
+        }
+        else if (request.RequestUuid is null)
+        {
+            await SubmitAsync(db, request, claim, jitter);
+            return;
         }
         else
         {
             await using var scope = scopeFactory.CreateAsyncScope();
             var client = scope.ServiceProvider.GetRequiredService<DeviceStatusClient>();
-            if (request.RequestUuid is null)
-            {
-                request.SubmitAttempts++;
-                var submitted = await client.SubmitAsync(request.Range, request.Format, cancellationToken);
-                change = progress.ApplySubmit(db, request, submitted, time.GetUtcNow(), jitter);
-            }
-            else
-            {
-                request.Polls++;
-                metrics.Poll();
-                var status = await client.GetStatusAsync(request.RequestUuid, cancellationToken);
-                change = progress.ApplyStatus(db, request, status, time.GetUtcNow(), jitter);
-            }
+            request.Polls++;
+            metrics.Poll();
+            var status = await client.GetStatusAsync(request.RequestUuid, cancellationToken);
+            change = answers.ApplyStatus(db, request, status, time.GetUtcNow(), jitter);
         }
 
-        try
-        {
-            await db.SaveChangesAsync(CancellationToken.None);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // A user cancelled or deleted it meanwhile; their write stands.
-            LogSuperseded(logger, id);
-            return;
-        }
-
-        if (change is not null)
+        if (await TrySaveAsync(db, claim) && change is not null)
         {
             await events.PublishAsync(change, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// The one code path that posts upstream. The attempt is stored before the POST is sent, so an answer that never
+    /// gets stored leaves a trace; once sent, neither the host stopping nor the page going away cancels the POST or
+    /// the saving of its answer (the upstream client's timeout and the host's shutdown timeout bound it).
+    /// </summary>
+    private async Task SubmitAsync(PortalDbContext db, ExportRequest request, Claim claim, double jitter)
+    {
+        request.SubmitAttempts++;
+        request.SubmitSentAt = time.GetUtcNow();
+        request.Version++;
+        if (!await TrySaveAsync(db, claim))
+        {
+            return;
+        }
+
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var client = scope.ServiceProvider.GetRequiredService<DeviceStatusClient>();
+        var result = await client.SubmitAsync(request.Range, request.Format, CancellationToken.None);
+
+        var change = answers.ApplySubmit(db, request, result, time.GetUtcNow(), jitter);
+        if (await TrySaveAsync(db, claim))
+        {
+            if (change is not null)
+            {
+                await events.PublishAsync(change, CancellationToken.None);
+            }
+            return;
+        }
+
+        // Cancelled or deleted while the POST was under way: that write stands, but an upstream id is kept on the
+        // row for the record, and an unknown outcome is noted, so nobody loses track of a job that may be running.
+        await KeepLateAnswerAsync(request.Id, result);
+    }
+
+    private async Task KeepLateAnswerAsync(Guid id, SubmitResult result)
+    {
+        var detail = result switch
+        {
+            SubmitResult.Accepted accepted => $"Accepted upstream as {accepted.RequestUuid} after tracking had stopped; the id is kept for the record.",
+            SubmitResult.Unknown unknown => $"{UpstreamAnswers.UnconfirmedReason} {unknown.Error}",
+            _ => null,
+        };
+        if (detail is null)
+        {
+            return;
+        }
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            var request = await db.ExportRequests.IgnoreQueryFilters().Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, CancellationToken.None);
+            if (request is null)
+            {
+                return;
+            }
+            var now = time.GetUtcNow();
+            if (result is SubmitResult.Accepted accepted && request.RequestUuid is null)
+            {
+                request.RequestUuid = accepted.RequestUuid;
+                request.SubmittedAt = now;
+                LogAcceptedAfterStop(logger, id, accepted.RequestUuid);
+            }
+            request.SubmitSentAt = null;
+            var change = ExportProgress.Note(db, request, ExportProgress.UpstreamActor, detail, now);
+            try
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                continue;
+            }
+            if (request.DeletedAt is null)
+            {
+                await events.PublishAsync(change, CancellationToken.None);
+            }
+            return;
+        }
+    }
+
+    /// <summary>Saves the row's changes only while this claim still holds it (version and fencing token unchanged).</summary>
+    private async Task<bool> TrySaveAsync(PortalDbContext db, Claim claim)
+    {
+        try
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // A user cancelled or deleted it meanwhile, or another holder claimed it after this lease lapsed.
+            LogSuperseded(logger, claim.Id);
+            return false;
+        }
+    }
+
+    private static void Release(ExportRequest request, DateTimeOffset nextPollAt)
+    {
+        request.LeaseOwner = null;
+        request.LeaseUntil = null;
+        request.NextPollAt = nextPollAt;
     }
 
     private async Task ReleaseLeasesAsync()
@@ -284,12 +391,18 @@ public sealed partial class ExportTracker(
     [LoggerMessage(LogLevel.Error, "Tracking export request {ExportId} failed; it is parked and retried later")]
     private static partial void LogRowFailed(ILogger logger, Guid exportId, Exception ex);
 
+    [LoggerMessage(LogLevel.Warning, "Export request {ExportId} was accepted upstream as {RequestUuid} after it was cancelled or deleted")]
+    private static partial void LogAcceptedAfterStop(ILogger logger, Guid exportId, string requestUuid);
+
     [LoggerMessage(LogLevel.Debug, "Export request {ExportId} changed meanwhile; the tracker's result is dropped")]
     private static partial void LogSuperseded(ILogger logger, Guid exportId);
 
     [LoggerMessage(LogLevel.Warning, "Releasing the tracker's leases on shutdown failed; they lapse on their own")]
     private static partial void LogReleaseFailed(ILogger logger, Exception ex);
 }
+
+/// <summary>A claimed row and the fencing token of that claim.</summary>
+internal readonly record struct Claim(Guid Id, long Token);
 
 /// <summary>When the tracker last started a pass: <c>/health</c> reads it.</summary>
 public sealed class TrackerHeartbeat

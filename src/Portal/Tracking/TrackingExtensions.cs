@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Portal.Upstream;
 
 namespace Portal.Tracking;
 
@@ -9,11 +10,14 @@ public static class TrackingExtensions
     public static IHostApplicationBuilder AddExportTracking(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<TrackerOptions>().BindConfiguration(TrackerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TrackerOptions>().BindConfiguration(TrackerOptions.SectionName).ValidateDataAnnotations()
+            .Validate<IOptions<UpstreamOptions>>(
+                (tracker, upstream) => tracker.LeaseDuration > upstream.Value.Timeout,
+                $"{TrackerOptions.SectionName}:{nameof(TrackerOptions.LeaseDuration)} must be longer than {UpstreamOptions.SectionName}:{nameof(UpstreamOptions.Timeout)}: a lease must outlive the longest upstream call with its retries.")
+            .ValidateOnStart();
         services.AddSingleton<PollBudget>();
         services.AddSingleton<PreparationEstimator>();
-        services.AddSingleton<ExportProgress>();
-        services.AddSingleton<TrackerSignal>();
+        services.AddSingleton<UpstreamAnswers>();
         services.AddSingleton<TrackerHeartbeat>();
         services.AddSingleton<ExportTracker>();
         services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<TrackerOptions>>().Value.Enabled

@@ -20,15 +20,16 @@ public sealed partial class DeviceStatusClient(
     TimeProvider time,
     ILogger<DeviceStatusClient> logger)
 {
-    /// <summary>The contract's part size: a result is split into parts of this many rows, the last one holding the rest.</summary>
-    public const int RowsPerPart = 1_000_000;
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
     };
 
+    /// <summary>
+    /// Sends the POST once. Its answer tells apart what was certainly not started upstream (safe to send again) from
+    /// what may have been: an accepted POST starts a paid job, and the vendor has no idempotency key.
+    /// </summary>
     public async Task<SubmitResult> SubmitAsync(TimeRange range, FileFormat format, CancellationToken cancellationToken = default)
     {
         var body = new SubmitBody(new RangeBody(Rfc3339(range.From), Rfc3339(range.To)), format.UpstreamName());
@@ -38,37 +39,65 @@ public sealed partial class DeviceStatusClient(
             using var response = await http.PostAsJsonAsync(endpoint.SubmitUri, body, Json, cancellationToken);
             metrics.UpstreamCall("submit", (int)response.StatusCode, time.GetElapsedTime(started));
             var retryAfter = RetryAfter(response);
+            var code = (int)response.StatusCode;
 
-            if (response.StatusCode == HttpStatusCode.Accepted || response.IsSuccessStatusCode)
+            if (response.IsSuccessStatusCode)
             {
                 var accepted = await ReadAsync<SubmitAnswer>(response, cancellationToken);
                 var uuid = accepted?.RequestUuid ?? response.Headers.Location?.OriginalString.Split('/').LastOrDefault();
                 if (string.IsNullOrWhiteSpace(uuid))
                 {
-                    return Transient("The upstream accepted the export without a request id.", retryAfter, count: true);
+                    return Unknown($"The upstream answered {code} without a request id the portal could read.");
                 }
                 monitor.RecordSuccess();
                 return new SubmitResult.Accepted(uuid);
             }
 
-            if (response.StatusCode == HttpStatusCode.BadRequest
-                || ((int)response.StatusCode is >= 400 and < 500 && response.StatusCode is not (HttpStatusCode.Unauthorized
-                    or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)))
+            if (code is >= 400 and < 500 && response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+                or HttpStatusCode.NotFound or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests))
             {
-                // The request itself is wrong: no point in sending it again.
+                // The request itself is wrong (400, 422, ...): no job was started, and sending it again cannot help.
                 monitor.RecordSuccess();
                 var problem = await ReadAsync<ProblemBody>(response, cancellationToken);
                 return new SubmitResult.Rejected(problem?.Errors ?? new Dictionary<string, string[]>(), RejectionReason(problem, response.StatusCode));
             }
 
             var error = await DescribeAsync(response, cancellationToken);
-            return Transient(error, retryAfter, count: true);
+            if (code is >= 500 && response.StatusCode != HttpStatusCode.ServiceUnavailable)
+            {
+                // A 500, 502 or 504 may come from a gateway after the vendor took the job.
+                return Unknown(error);
+            }
+            monitor.RecordError(error);
+            return new SubmitResult.NotAccepted(error, retryAfter);
         }
         catch (Exception ex) when (IsTransient(ex, cancellationToken))
         {
             metrics.UpstreamCall("submit", 0, time.GetElapsedTime(started));
-            return Transient(Describe(ex), null, count: true);
+            var error = Describe(ex);
+            if (WasNotSent(ex))
+            {
+                monitor.RecordError(error);
+                return new SubmitResult.NotAccepted(error, null);
+            }
+            return Unknown(error);
         }
+    }
+
+    /// <summary>True when the request certainly never reached the upstream: no connection, no name, no token.</summary>
+    internal static bool WasNotSent(Exception ex) => ex switch
+    {
+        UpstreamAuthenticationException => true,
+        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError
+            or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError } => true,
+        _ => false,
+    };
+
+    private SubmitResult.Unknown Unknown(string error)
+    {
+        monitor.RecordError(error);
+        LogOutcomeUnknown(logger, error);
+        return new SubmitResult.Unknown(error);
     }
 
     public async Task<StatusResult> GetStatusAsync(string requestUuid, CancellationToken cancellationToken = default)
@@ -111,15 +140,6 @@ public sealed partial class DeviceStatusClient(
             monitor.RecordError(error);
             return new StatusResult.Transient(error, null);
         }
-    }
-
-    private SubmitResult.Transient Transient(string error, TimeSpan? retryAfter, bool count)
-    {
-        if (count)
-        {
-            monitor.RecordError(error);
-        }
-        return new SubmitResult.Transient(error, retryAfter);
     }
 
     private static UpstreamStatus ToStatus(string requestUuid, StatusAnswer answer)
@@ -196,7 +216,7 @@ public sealed partial class DeviceStatusClient(
         var text = ex switch
         {
             UpstreamAuthenticationException => ex.Message,
-            TimeoutRejectedException or TaskCanceledException => "The upstream did not answer in time.",
+            TimeoutRejectedException or TaskCanceledException or TimeoutException => "The upstream did not answer in time.",
             HttpRequestException { HttpRequestError: var kind } => $"The upstream could not be reached ({kind}).",
             _ => $"The upstream call failed ({ex.GetType().Name}).",
         };
@@ -206,7 +226,8 @@ public sealed partial class DeviceStatusClient(
 
     internal static bool IsTransient(Exception ex, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested
-        && ex is HttpRequestException or TimeoutRejectedException or TaskCanceledException or UpstreamAuthenticationException or IOException;
+        && ex is HttpRequestException or TimeoutRejectedException or TaskCanceledException or TimeoutException or UpstreamAuthenticationException
+            or IOException;
 
     private static string RejectionReason(ProblemBody? problem, HttpStatusCode status)
     {
@@ -244,6 +265,9 @@ public sealed partial class DeviceStatusClient(
     [LoggerMessage(LogLevel.Warning, "Upstream call failed with {ExceptionType}: {Error}")]
     private static partial void LogUpstreamFailure(ILogger logger, string exceptionType, string error);
 
+    [LoggerMessage(LogLevel.Warning, "A POST upstream may have started a job that the upstream did not confirm: {Error}")]
+    private static partial void LogOutcomeUnknown(ILogger logger, string error);
+
     [LoggerMessage(LogLevel.Warning, "Upstream answered {StatusCode} with a body the portal cannot read: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, int statusCode, string reason);
 }
@@ -274,11 +298,19 @@ public abstract record SubmitResult
 
     public sealed record Accepted(string RequestUuid) : SubmitResult;
 
-    /// <summary>The upstream refused the request itself (400): sending it again cannot help.</summary>
+    /// <summary>The upstream refused the request itself (400, 422): nothing started, and sending it again cannot help.</summary>
     public sealed record Rejected(IReadOnlyDictionary<string, string[]> Errors, string Reason) : SubmitResult;
 
-    /// <summary>No verdict on the request: quota, overload, network, credentials. Try later.</summary>
-    public sealed record Transient(string Error, TimeSpan? RetryAfter) : SubmitResult;
+    /// <summary>
+    /// Certainly not started upstream (no connection, token refused, 401/403, 429, 503): safe to send again later.
+    /// </summary>
+    public sealed record NotAccepted(string Error, TimeSpan? RetryAfter) : SubmitResult;
+
+    /// <summary>
+    /// Sent, but the outcome is unknown (no answer in time, connection closed before the answer, 500/502/504, an
+    /// answer that cannot be read): the upstream may have started a job. Never sent again without a person.
+    /// </summary>
+    public sealed record Unknown(string Error) : SubmitResult;
 }
 
 public abstract record StatusResult

@@ -21,7 +21,11 @@ public class ExportTestContext : PortalTestContext
 
     public ExportTestContext()
     {
-        Services.AddSingleton<IExportService>(Service);
+        Services.AddSingleton<IExportSubmissions>(Service);
+        Services.AddSingleton<IExportQueries>(Service);
+        Services.AddSingleton<IExportCommands>(Service);
+        Services.AddSingleton<IExportNoticeInbox>(Service);
+        Services.AddSingleton<IExportStatistics>(Service);
         Services.AddSingleton<IExportEvents>(Events);
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton(Options.Create(new PortalAuthorizationOptions { AdminRole = AdminRole }));

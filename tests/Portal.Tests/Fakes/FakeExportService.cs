@@ -2,8 +2,8 @@ using Portal.Exports;
 
 namespace Portal.Tests.Fakes;
 
-/// <summary>An in-memory export service that records what the pages ask of it.</summary>
-public sealed class FakeExportService : IExportService
+/// <summary>The export services in memory, recording what the pages ask of them.</summary>
+public sealed class FakeExportService : IExportSubmissions, IExportQueries, IExportCommands, IExportNoticeInbox, IExportStatistics
 {
     public List<ExportSummary> Exports { get; } = [];
 
@@ -18,6 +18,8 @@ public sealed class FakeExportService : IExportService
     public List<Guid> Deleted { get; } = [];
 
     public List<Guid> Reruns { get; } = [];
+
+    public List<Guid> SubmittedAgain { get; } = [];
 
     public List<ExportNotice> Notices { get; } = [];
 
@@ -87,8 +89,11 @@ public sealed class FakeExportService : IExportService
             : new SubmitOutcome.Accepted(Summary(original.OwnerId, original.OwnerName, ExportStatus.Queued, original.Range, original.Format)));
     }
 
-    public Task<DownloadLink?> GetDownloadAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default) =>
-        Task.FromResult<DownloadLink?>(null);
+    public Task<bool> SubmitAgainAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    {
+        SubmittedAgain.Add(id);
+        return Task.FromResult(true);
+    }
 
     public Task<IReadOnlyList<ExportNotice>> GetNoticesAsync(ExportUser user, int max, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<ExportNotice>>([.. Notices.OrderByDescending(n => n.At).Take(max)]);

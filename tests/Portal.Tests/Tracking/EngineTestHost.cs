@@ -4,10 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portal.Data;
+using Portal.Downloads;
 using Portal.Exports;
 using Portal.Notifications;
 using Portal.Tests.Upstream;
 using Portal.Tracking;
+using Portal.Testing;
 using Portal.Upstream;
 
 namespace Portal.Tests.Tracking;
@@ -67,6 +69,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         builder.AddExports();
         builder.AddExportTracking();
         builder.AddExportNotifications();
+        builder.AddDownloads();
         builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => upstream));
         var host = builder.Build();
 
@@ -77,12 +80,13 @@ public sealed class EngineTestHost : IAsyncDisposable
         return new EngineTestHost(host, directory, upstream);
     }
 
-    public IExportService Exports() => Services.CreateScope().ServiceProvider.GetRequiredService<IExportService>();
+    public ExportOperations Exports() => new(Services.CreateScope().ServiceProvider);
 
+    /// <summary>The stored row, deleted or not.</summary>
     public async Task<ExportRequest> RowAsync(Guid id)
     {
         await using var db = await Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-        return await db.ExportRequests.Include(e => e.Files).Include(e => e.Events).AsNoTracking().SingleAsync(e => e.Id == id);
+        return await db.ExportRequests.IgnoreQueryFilters().Include(e => e.Files).Include(e => e.Events).AsNoTracking().SingleAsync(e => e.Id == id);
     }
 
     public async Task UpdateAsync(Guid id, Action<ExportRequest> change)
@@ -92,6 +96,9 @@ public sealed class EngineTestHost : IAsyncDisposable
         change(row);
         await db.SaveChangesAsync();
     }
+
+    /// <summary>One pass of a tracker: sends what is queued, polls what is due.</summary>
+    public Task TrackAsync() => NewTracker().RunPassAsync(TestContext.Current.CancellationToken);
 
     /// <summary>A tracker of its own (a second instance shares the database, not the object).</summary>
     public ExportTracker NewTracker() => ActivatorUtilities.CreateInstance<ExportTracker>(Services);

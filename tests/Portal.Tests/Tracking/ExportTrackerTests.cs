@@ -25,7 +25,9 @@ public class ExportTrackerTests
     private static async Task<Guid> SubmitAsync(EngineTestHost host, ExportUser? user = null)
     {
         var outcome = await host.Exports().SubmitAsync(user ?? EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation);
-        return Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
+        var id = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
+        await host.TrackAsync();
+        return id;
     }
 
     private static Task MakeDueAsync(EngineTestHost host, Guid id) =>
@@ -242,12 +244,13 @@ public class ExportTrackerTests
         upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed(goodUuid, DateTimeOffset.UtcNow.AddMinutes(15)));
         await MakeDueAsync(host, bad);
         await MakeDueAsync(host, good);
+        var before = (await host.RowAsync(bad)).Status;
 
         await host.NewTracker().RunPassAsync(Cancellation);
 
         Assert.Equal(ExportStatus.Completed, (await host.RowAsync(good)).Status);
         var parked = await host.RowAsync(bad);
-        Assert.Equal(ExportStatus.Submitted, parked.Status);
+        Assert.Equal(before, parked.Status);
         Assert.Null(parked.LeaseOwner);
         Assert.True(parked.NextPollAt > DateTimeOffset.UtcNow);
     }
@@ -299,27 +302,31 @@ public class ExportTrackerTests
     }
 
     [Fact]
-    public async Task TheTrackerLeavesARowThatIsBeingSubmittedAlone()
+    public async Task AQueuedRequestIsSentByOneTrackerOnlyWhileItsPostIsUnderWay()
     {
+        var posted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var upstream = new StubUpstream();
-        upstream.BeforeAnswer = (request, _) => request.Method == HttpMethod.Post ? release.Task : Task.CompletedTask;
-        await using var host = await EngineTestHost.StartAsync(upstream);
-        var submitting = Task.Run(() => SubmitAsync(host), Cancellation);
-        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancellation))
+        var upstream = new StubUpstream
         {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!await db.ExportRequests.AnyAsync(Cancellation))
+            BeforeAnswer = async (request, _) =>
             {
-                Assert.True(DateTime.UtcNow < deadline, "the submission stored its row");
-                await Task.Delay(10, Cancellation);
-            }
-        }
+                if (request.Method == HttpMethod.Post)
+                {
+                    posted.TrySetResult();
+                    await release.Task;
+                }
+            },
+        };
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var id = Assert.IsType<SubmitOutcome.Accepted>(await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Export.Id;
 
+        var first = host.NewTracker().RunPassAsync(Cancellation);
+        await posted.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
         await host.NewTracker().RunPassAsync(Cancellation);
         release.SetResult();
-        await submitting;
+        await first;
 
         Assert.Equal(1, upstream.Posts);
+        Assert.Equal(ExportStatus.Submitted, (await host.RowAsync(id)).Status);
     }
 }

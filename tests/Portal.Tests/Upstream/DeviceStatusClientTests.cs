@@ -106,9 +106,74 @@ public class DeviceStatusClientTests
 
         var result = await client.SubmitAsync(Range, FileFormat.Csv, TestContext.Current.CancellationToken);
 
-        var transient = Assert.IsType<SubmitResult.Transient>(result);
-        Assert.Equal(TimeSpan.FromSeconds(7), transient.RetryAfter);
+        var notAccepted = Assert.IsType<SubmitResult.NotAccepted>(result);
+        Assert.Equal(TimeSpan.FromSeconds(7), notAccepted.RetryAfter);
         Assert.Equal(1, upstream.Posts);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable, "NotAccepted")]
+    [InlineData(HttpStatusCode.TooManyRequests, "NotAccepted")]
+    [InlineData(HttpStatusCode.Forbidden, "NotAccepted")]
+    [InlineData(HttpStatusCode.UnprocessableEntity, "Rejected")]
+    [InlineData(HttpStatusCode.InternalServerError, "Unknown")]
+    [InlineData(HttpStatusCode.BadGateway, "Unknown")]
+    [InlineData(HttpStatusCode.GatewayTimeout, "Unknown")]
+    public async Task ASubmitAnswerSaysWhetherAJobMayHaveStarted(HttpStatusCode status, string expected)
+    {
+        var upstream = new StubUpstream();
+        upstream.EnqueuePost(_ => StubUpstream.Problem(status, status.ToString()));
+        var (host, client) = await StartAsync(upstream);
+        await using var _ = host;
+
+        var result = await client.SubmitAsync(Range, FileFormat.Csv, TestContext.Current.CancellationToken);
+
+        Assert.Equal(expected, result.GetType().Name);
+        Assert.Equal(1, upstream.Posts);
+    }
+
+    [Theory]
+    [InlineData(HttpRequestError.ConnectionError, "NotAccepted")]
+    [InlineData(HttpRequestError.NameResolutionError, "NotAccepted")]
+    [InlineData(HttpRequestError.ResponseEnded, "Unknown")]
+    [InlineData(HttpRequestError.InvalidResponse, "Unknown")]
+    public async Task ASubmitThatFailsOnTheWireIsUnknownUnlessItNeverLeft(HttpRequestError error, string expected)
+    {
+        var upstream = new StubUpstream();
+        upstream.EnqueuePost(_ => throw new HttpRequestException(error, error.ToString()));
+        var (host, client) = await StartAsync(upstream);
+        await using var _ = host;
+
+        var result = await client.SubmitAsync(Range, FileFormat.Csv, TestContext.Current.CancellationToken);
+
+        Assert.Equal(expected, result.GetType().Name);
+    }
+
+    [Fact]
+    public async Task AnAcceptanceWithoutARequestIdIsUnknown()
+    {
+        var upstream = new StubUpstream();
+        upstream.EnqueuePost(_ => StubUpstream.Json(HttpStatusCode.Accepted, "not json"));
+        var (host, client) = await StartAsync(upstream);
+        await using var _ = host;
+
+        var result = await client.SubmitAsync(Range, FileFormat.Csv, TestContext.Current.CancellationToken);
+
+        Assert.Contains("without a request id", Assert.IsType<SubmitResult.Unknown>(result).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASubmitThatTimesOutAfterSendingIsUnknown()
+    {
+        var upstream = new StubUpstream { BeforeAnswer = (request, token) => request.Method == HttpMethod.Post ? Task.Delay(Timeout.Infinite, token) : Task.CompletedTask };
+        var host = await EngineTestHost.StartAsync(upstream, new Dictionary<string, string?> { ["Upstream:AttemptTimeout"] = "00:00:00.200", ["Upstream:Timeout"] = "00:00:01" });
+        await using var _ = host;
+        var client = host.Services.CreateScope().ServiceProvider.GetRequiredService<DeviceStatusClient>();
+
+        var result = await client.SubmitAsync(Range, FileFormat.Csv, TestContext.Current.CancellationToken);
+
+        Assert.Contains("did not answer in time", Assert.IsType<SubmitResult.Unknown>(result).Error, StringComparison.Ordinal);
+        Assert.Single(upstream.Authorizations);
     }
 
     [Fact]

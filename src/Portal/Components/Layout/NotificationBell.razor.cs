@@ -22,7 +22,7 @@ public sealed partial class NotificationBell : IDisposable
     private IDisposable? _subscription;
 
     [Inject]
-    private IExportService Exports { get; set; } = default!;
+    private IExportNoticeInbox Notices { get; set; } = default!;
 
     [Inject]
     private IExportEvents Events { get; set; } = default!;
@@ -61,7 +61,7 @@ public sealed partial class NotificationBell : IDisposable
         }
         try
         {
-            _notices = await Exports.GetNoticesAsync(_user, MaxNotices);
+            _notices = await Notices.GetNoticesAsync(_user, MaxNotices);
             _unread = _notices.Count(n => !n.Read);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -124,7 +124,7 @@ public sealed partial class NotificationBell : IDisposable
         }
         try
         {
-            await Exports.MarkNoticesReadAsync(_user);
+            await Notices.MarkNoticesReadAsync(_user);
             _unread = 0;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -5,10 +5,15 @@ using Portal.Exports;
 namespace Portal.Components.Shared;
 
 /// <summary>
-/// Re-run, cancel and delete as the grid and the details page offer them: confirmation, the service call, and a
-/// message that says what happened.
+/// Re-run, submit again, cancel and delete as the grid and the details page offer them: confirmation, the service
+/// call, and a message that says what happened.
 /// </summary>
-public sealed class ExportActions(IExportService exports, IDialogService dialogs, ISnackbar snackbar, NavigationManager navigation)
+public sealed class ExportActions(
+    IExportSubmissions submissions,
+    IExportCommands commands,
+    IDialogService dialogs,
+    ISnackbar snackbar,
+    NavigationManager navigation)
 {
     /// <summary>True when the request was cancelled.</summary>
     public async Task<bool> CancelAsync(ExportUser user, ExportSummary export)
@@ -21,7 +26,7 @@ public sealed class ExportActions(IExportService exports, IDialogService dialogs
         {
             return false;
         }
-        if (await exports.CancelAsync(user, export.Id))
+        if (await commands.CancelAsync(user, export.Id))
         {
             snackbar.Add("The export was cancelled.", Severity.Info);
             return true;
@@ -30,18 +35,43 @@ public sealed class ExportActions(IExportService exports, IDialogService dialogs
         return false;
     }
 
+    /// <summary>
+    /// True when an unconfirmed request was submitted again. Only after the user confirmed the warning: the upstream
+    /// may already be preparing it, and a second POST starts a second, billed export.
+    /// </summary>
+    public async Task<bool> SubmitAgainAsync(ExportUser user, ExportSummary export)
+    {
+        var confirmed = await dialogs.ShowMessageBoxAsync(
+            "Submit this export again?",
+            "The device platform may already be preparing this export: it did not confirm it. Submitting again may start "
+            + "a second export, and each export is billed. Submit again only if you accept that cost.",
+            yesText: "Submit again, possibly billed twice", cancelText: "Don't submit");
+        if (confirmed != true)
+        {
+            return false;
+        }
+        if (await submissions.SubmitAgainAsync(user, export.Id))
+        {
+            snackbar.Add("The export is being submitted again.", Severity.Info);
+            return true;
+        }
+        snackbar.Add("The export could not be submitted again: someone already decided about it, or it is no longer there.", Severity.Warning);
+        return false;
+    }
+
     /// <summary>True when the request was deleted from the history.</summary>
     public async Task<bool> DeleteAsync(ExportUser user, ExportSummary export)
     {
         var confirmed = await dialogs.ShowMessageBoxAsync(
             "Delete this export?",
-            "It disappears from your history together with its timeline. Its files can no longer be downloaded here.",
+            "It disappears from your history together with its timeline. Its files can no longer be downloaded here. "
+            + "An export still open is cancelled first.",
             yesText: "Delete", cancelText: "Keep it");
         if (confirmed != true)
         {
             return false;
         }
-        if (await exports.DeleteAsync(user, export.Id))
+        if (await commands.DeleteAsync(user, export.Id))
         {
             snackbar.Add("The export was deleted.", Severity.Info);
             return true;
@@ -53,7 +83,7 @@ public sealed class ExportActions(IExportService exports, IDialogService dialogs
     /// <summary>Submits the same parameters again and opens the new request's page when it was accepted.</summary>
     public async Task RerunAsync(ExportUser user, ExportSummary export)
     {
-        var outcome = await exports.RerunAsync(user, export.Id);
+        var outcome = await submissions.RerunAsync(user, export.Id);
         switch (outcome)
         {
             case SubmitOutcome.Accepted accepted:

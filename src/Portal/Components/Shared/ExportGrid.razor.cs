@@ -38,7 +38,7 @@ public sealed partial class ExportGrid : IDisposable
     public bool AdminMode { get; set; }
 
     [Inject]
-    private IExportService Exports { get; set; } = default!;
+    private IExportQueries Exports { get; set; } = default!;
 
     [Inject]
     private IExportEvents Events { get; set; } = default!;

@@ -143,6 +143,12 @@ namespace Portal.Data.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateOnly>("CreatedDay")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DeletedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Format")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -155,6 +161,10 @@ namespace Portal.Data.Migrations
                     b.Property<string>("LeaseOwner")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("LeaseToken")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("LeaseUntil")
                         .HasColumnType("INTEGER");
@@ -195,12 +205,18 @@ namespace Portal.Data.Migrations
                     b.Property<long?>("RowCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double?>("SecondsToComplete")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("SubmitAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SubmitSentAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("SubmittedAt")

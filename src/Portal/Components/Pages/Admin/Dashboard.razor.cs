@@ -20,7 +20,7 @@ public sealed partial class Dashboard
     private List<ChartSeries<double>> _failureSeries = [];
 
     [Inject]
-    private IExportService Exports { get; set; } = default!;
+    private IExportStatistics Statistics { get; set; } = default!;
 
     [Inject]
     private CurrentUser CurrentUser { get; set; } = default!;
@@ -54,7 +54,7 @@ public sealed partial class Dashboard
         try
         {
             var user = await CurrentUser.GetAsync();
-            _stats = await Exports.GetStatisticsAsync(user, Clock.GetUtcNow().AddDays(-_days));
+            _stats = await Statistics.GetStatisticsAsync(user, Clock.GetUtcNow().AddDays(-_days));
             if (_stats is null)
             {
                 _error = "Only admins can see the dashboard.";

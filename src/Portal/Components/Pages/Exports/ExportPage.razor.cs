@@ -22,7 +22,7 @@ public sealed partial class ExportPage : IDisposable
     public Guid Id { get; set; }
 
     [Inject]
-    private IExportService Exports { get; set; } = default!;
+    private IExportQueries Exports { get; set; } = default!;
 
     [Inject]
     private IExportEvents Events { get; set; } = default!;
@@ -112,7 +112,7 @@ public sealed partial class ExportPage : IDisposable
     {
         // Re-render only while something on the page counts: an open request's clock or a link's validity.
         var now = Clock.GetUtcNow();
-        if (_export is { } export && (export.Summary.Status.IsOpen() || export.Files.Any(f => f.UrlExpiresAt > _countedUntil)))
+        if (_export is { } export && (export.Summary.Status.IsTracked() || export.Files.Any(f => f.UrlExpiresAt > _countedUntil)))
         {
             // One more render after the last link ran out, so it no longer shows a countdown.
             _countedUntil = now;
@@ -126,6 +126,14 @@ public sealed partial class ExportPage : IDisposable
     private async Task CancelAsync()
     {
         if (_user is not null && _export is not null && await Actions.CancelAsync(_user, _export.Summary))
+        {
+            await LoadAsync();
+        }
+    }
+
+    private async Task SubmitAgainAsync()
+    {
+        if (_user is not null && _export is not null && await Actions.SubmitAgainAsync(_user, _export.Summary))
         {
             await LoadAsync();
         }

@@ -20,7 +20,7 @@ public sealed partial class NewExport : IDisposable
     private CancellationTokenSource? _reusableLookup;
 
     [Inject]
-    private IExportService Exports { get; set; } = default!;
+    private IExportSubmissions Exports { get; set; } = default!;
 
     [Inject]
     private CurrentUser CurrentUser { get; set; } = default!;

@@ -1,6 +1,6 @@
-namespace Portal.Tracking;
+namespace Portal.Exports;
 
-/// <summary>Wakes the tracker early when something became due now (a submission the upstream turned away).</summary>
+/// <summary>Wakes the tracker at once when something became due now: a new submission, one submitted again.</summary>
 public sealed class TrackerSignal : IDisposable
 {
     private readonly SemaphoreSlim signal = new(0, 1);

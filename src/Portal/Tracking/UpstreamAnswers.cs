@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Exports;
@@ -6,48 +7,18 @@ using Portal.Upstream;
 namespace Portal.Tracking;
 
 /// <summary>
-/// How an upstream answer changes a request: its status, its timeline, the owner's notices and its next poll.
+/// How an upstream answer changes a request: which transition it makes, what it stores, and when to poll next.
 /// Callers save the row and its new entries in one <c>SaveChanges</c> and then publish what this returns.
 /// </summary>
-public sealed class ExportProgress(
+public sealed class UpstreamAnswers(
+    ExportProgress progress,
     PreparationEstimator estimator,
     PollBudget budget,
     ExportMetrics metrics,
     IOptions<TrackerOptions> options)
 {
-    public const string UpstreamActor = "upstream";
-    public const string TrackerActor = "tracker";
-
-    /// <summary>Moves the request to <paramref name="to"/>: event row, notice for an end, metrics.</summary>
-    public ExportChanged Transition(PortalDbContext db, ExportRequest request, ExportStatus to, string actor, string? detail, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(request);
-        var from = request.Status;
-        request.Status = to;
-        request.UpdatedAt = now;
-        request.Version++;
-        if (!to.IsOpen())
-        {
-            request.NextPollAt = null;
-            request.LeaseOwner = null;
-            request.LeaseUntil = null;
-        }
-        db.ExportEvents.Add(new ExportEvent { ExportId = request.Id, At = now, From = from, To = to, Actor = actor, Detail = detail });
-        if (to is ExportStatus.Completed or ExportStatus.Failed or ExportStatus.TimedOut or ExportStatus.Expired)
-        {
-            db.ExportNotices.Add(new ExportNoticeEntry
-            {
-                ExportId = request.Id,
-                OwnerId = request.OwnerId,
-                Status = to,
-                At = now,
-                Text = NoticeText(request, to, detail),
-            });
-        }
-        metrics.Transition(to);
-        return Changed(request, from, detail, now);
-    }
+    /// <summary>What a user sees on a request whose POST was sent but not confirmed.</summary>
+    public const string UnconfirmedReason = "The device platform may have started this export but did not confirm it.";
 
     public ExportChanged? ApplySubmit(PortalDbContext db, ExportRequest request, SubmitResult result, DateTimeOffset now, double jitter)
     {
@@ -59,33 +30,55 @@ public sealed class ExportProgress(
             case SubmitResult.Accepted accepted:
                 request.RequestUuid = accepted.RequestUuid;
                 request.SubmittedAt = now;
+                request.SubmitSentAt = null;
                 request.UpstreamStatus = "Submitted";
                 request.ConsecutiveErrors = 0;
                 request.LastError = null;
-                var submitted = Transition(db, request, ExportStatus.Submitted, UpstreamActor, $"Accepted upstream as {accepted.RequestUuid}.", now);
+                var submitted = progress.Transition(db, request, ExportStatus.Submitted, ExportProgress.UpstreamActor, $"Accepted upstream as {accepted.RequestUuid}.", now);
                 request.NextPollAt = NextPoll(request, now, retryAfter: null, jitter);
                 return submitted;
 
             case SubmitResult.Rejected rejected:
-                request.LastError = Truncate(rejected.Reason);
-                return Transition(db, request, ExportStatus.Failed, UpstreamActor, request.LastError, now);
+                request.SubmitSentAt = null;
+                request.LastError = ExportProgress.Truncate(rejected.Reason);
+                return progress.Transition(db, request, ExportStatus.Failed, ExportProgress.UpstreamActor, request.LastError, now);
 
-            case SubmitResult.Transient transient:
-                var trouble = RecordTrouble(request, transient.Error, now);
+            case SubmitResult.NotAccepted notAccepted:
+                // Nothing was started upstream: the same request may be sent again.
+                request.SubmitSentAt = null;
+                var trouble = RecordTrouble(request, notAccepted.Error, now);
                 if (request.SubmitAttempts >= options.Value.MaxSubmitAttempts)
                 {
-                    return Transition(db, request, ExportStatus.Failed, TrackerActor,
-                        Truncate($"The upstream did not accept the export after {request.SubmitAttempts} attempts. Last error: {transient.Error}"), now);
+                    return progress.Transition(db, request, ExportStatus.Failed, ExportProgress.TrackerActor,
+                        ExportProgress.Truncate($"The upstream did not accept the export after {request.SubmitAttempts} attempts. Last error: {notAccepted.Error}"), now);
                 }
-                request.NextPollAt = NextPoll(request, now, transient.RetryAfter, jitter);
+                request.NextPollAt = NextPoll(request, now, notAccepted.RetryAfter, jitter);
                 return trouble;
+
+            case SubmitResult.Unknown unknown:
+                return Unconfirm(db, request, unknown.Error, now);
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(result));
         }
     }
 
-    /// <summary>Applies a status answer to an open request.</summary>
+    /// <summary>
+    /// A POST whose outcome is unknown (no answer, a 5xx gateway, a process that died before storing it): the
+    /// request waits for a person, with the attempt in its timeline.
+    /// </summary>
+    public ExportChanged Unconfirm(PortalDbContext db, ExportRequest request, string error, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.LastError = UnconfirmedReason;
+        var sent = request.SubmitSentAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff 'UTC'", CultureInfo.InvariantCulture) : "at an unknown time";
+        var detail = ExportProgress.Truncate(
+            $"{UnconfirmedReason} Attempt {request.SubmitAttempts} sent {sent}: {ExportProgress.SubmitDescription(request)}. {error} "
+            + "The portal will not send it again on its own: submit it again (this may start a second, billed export) or cancel it.");
+        return progress.Transition(db, request, ExportStatus.Unconfirmed, ExportProgress.TrackerActor, detail, now);
+    }
+
+    /// <summary>Applies a status answer to a tracked request.</summary>
     public ExportChanged? ApplyStatus(PortalDbContext db, ExportRequest request, StatusResult result, DateTimeOffset now, double jitter)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -101,20 +94,21 @@ public sealed class ExportProgress(
                 {
                     UpstreamState.Completed => Complete(db, request, status, now),
                     UpstreamState.InProgress when request.Status != ExportStatus.InProgress =>
-                        Transition(db, request, ExportStatus.InProgress, UpstreamActor, null, now),
+                        progress.Transition(db, request, ExportStatus.InProgress, ExportProgress.UpstreamActor, null, now),
                     UpstreamState.Unknown when request.UpstreamStatus != status.RawStatus =>
-                        Note(db, request, $"The upstream reported an unknown status \"{Truncate(status.RawStatus, 64)}\"; still waiting.", now),
+                        ExportProgress.Note(db, request, ExportProgress.UpstreamActor,
+                            $"The upstream reported an unknown status \"{ExportProgress.Truncate(status.RawStatus, 64)}\"; still waiting.", now),
                     _ => null,
                 };
-                request.UpstreamStatus = Truncate(status.RawStatus, 64);
+                request.UpstreamStatus = ExportProgress.Truncate(status.RawStatus, 64);
                 if (changed is null)
                 {
                     request.Version++;
                     request.UpdatedAt = now;
                     // Whoever watches was told of the trouble; tell them it is over.
-                    changed = recovered ? Changed(request, request.Status, null, now) : null;
+                    changed = recovered ? ExportProgress.Changed(request, request.Status, null, now) : null;
                 }
-                if (request.Status.IsOpen())
+                if (request.Status.IsTracked())
                 {
                     request.NextPollAt = NextPoll(request, now, found.RetryAfter, jitter);
                 }
@@ -122,7 +116,7 @@ public sealed class ExportProgress(
 
             case StatusResult.NotFound:
                 request.LastError = "The upstream no longer knows this export.";
-                return Transition(db, request, ExportStatus.Failed, UpstreamActor, request.LastError, now);
+                return progress.Transition(db, request, ExportStatus.Failed, ExportProgress.UpstreamActor, request.LastError, now);
 
             case StatusResult.Transient transient:
                 var trouble = RecordTrouble(request, transient.Error, now);
@@ -164,17 +158,12 @@ public sealed class ExportProgress(
             new PollContext(now, request.SubmittedAt ?? request.CreatedAt, expected, request.ConsecutiveErrors, retryAfter, quotaLeft, jitter), o);
     }
 
-    public static ExportChanged Changed(ExportRequest request, ExportStatus? previous, string? detail, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return new ExportChanged(request.Id, request.OwnerId, previous, request.Status, now, detail, request.RowCount, request.Files.Count);
-    }
-
     private ExportChanged Complete(PortalDbContext db, ExportRequest request, UpstreamStatus status, DateTimeOffset now)
     {
         request.RowCount = status.RowCount;
         request.CompletedAt = status.CompletedAt ?? now;
         request.CompletionSeenAt = now;
+        request.SecondsToComplete = Math.Max(0, (request.CompletedAt.Value - request.CreatedAt).TotalSeconds);
         StoreFiles(request, status, now);
         if (request.SubmittedAt is { } submittedAt)
         {
@@ -183,7 +172,8 @@ public sealed class ExportProgress(
         }
         metrics.Completed(request.Format, now - request.CreatedAt);
         var files = status.DownloadUrls.Count == 1 ? "1 file" : $"{status.DownloadUrls.Count} files";
-        return Transition(db, request, ExportStatus.Completed, UpstreamActor, $"{status.RowCount?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "?"} rows in {files}.", now);
+        return progress.Transition(db, request, ExportStatus.Completed, ExportProgress.UpstreamActor,
+            $"{status.RowCount?.ToString("N0", CultureInfo.InvariantCulture) ?? "?"} rows in {files}.", now);
     }
 
     /// <summary>
@@ -193,19 +183,10 @@ public sealed class ExportProgress(
     private static ExportChanged? RecordTrouble(ExportRequest request, string error, DateTimeOffset now)
     {
         request.ConsecutiveErrors++;
-        request.LastError = Truncate(error);
+        request.LastError = ExportProgress.Truncate(error);
         request.Version++;
         request.UpdatedAt = now;
-        return request.ConsecutiveErrors == 1 ? Changed(request, request.Status, request.LastError, now) : null;
-    }
-
-    /// <summary>A timeline entry without a status change.</summary>
-    private static ExportChanged Note(PortalDbContext db, ExportRequest request, string detail, DateTimeOffset now)
-    {
-        request.UpdatedAt = now;
-        request.Version++;
-        db.ExportEvents.Add(new ExportEvent { ExportId = request.Id, At = now, From = request.Status, To = request.Status, Actor = UpstreamActor, Detail = detail });
-        return Changed(request, request.Status, detail, now);
+        return request.ConsecutiveErrors == 1 ? ExportProgress.Changed(request, request.Status, request.LastError, now) : null;
     }
 
     private static string PartName(Uri url, int part, FileFormat format)
@@ -213,21 +194,4 @@ public sealed class ExportProgress(
         var last = Uri.UnescapeDataString(url.Segments.LastOrDefault() ?? "");
         return last.Length is > 0 and <= 200 && !last.EndsWith('/') ? last : $"part-{part:D5}{format.Extension()}";
     }
-
-    private static string NoticeText(ExportRequest request, ExportStatus to, string? detail)
-    {
-        var what = $"{request.Format.UpstreamName()} export {request.RangeFrom:yyyy-MM-dd HH:mm}–{request.RangeTo:yyyy-MM-dd HH:mm} UTC";
-        var text = to switch
-        {
-            ExportStatus.Completed => $"{what} is ready.",
-            ExportStatus.Failed => $"{what} failed: {detail}",
-            ExportStatus.TimedOut => $"{what} timed out.",
-            ExportStatus.Expired => $"{what} expired: its files are gone.",
-            _ => $"{what}: {to.DisplayName()}.",
-        };
-        return Truncate(text, 500)!;
-    }
-
-    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
-    private static string? Truncate(string? text, int max = 1000) => text is null || text.Length <= max ? text : text[..(max - 1)] + "…";
 }

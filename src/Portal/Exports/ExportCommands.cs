@@ -1,0 +1,97 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Data;
+
+namespace Portal.Exports;
+
+/// <summary>Cancel and delete.</summary>
+public interface IExportCommands
+{
+    Task<bool> CancelAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the request from every history; an open one is cancelled first.</summary>
+    Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
+}
+
+public sealed class ExportCommands(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    ExportProgress progress,
+    ExportAccess access,
+    IExportEvents events,
+    TimeProvider time) : IExportCommands
+{
+    private const int Attempts = 5;
+
+    public async Task<bool> CancelAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var request = await ExportAccess.VisibleTo(db.ExportRequests, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+            if (request is null)
+            {
+                await access.NotFoundAsync(db, user, id, "Cancel", cancellationToken);
+                return false;
+            }
+            if (!request.Status.IsOpen())
+            {
+                return false;
+            }
+            var change = Cancel(db, request, user);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // The tracker wrote an answer meanwhile; look again.
+                continue;
+            }
+            access.Acted(user, request.OwnerId, "Cancel", id);
+            await events.PublishAsync(change, cancellationToken);
+            return true;
+        }
+        return false;
+    }
+
+    public async Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var request = await ExportAccess.VisibleTo(db.ExportRequests, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+            if (request is null)
+            {
+                await access.NotFoundAsync(db, user, id, "Delete", cancellationToken);
+                return false;
+            }
+
+            // The row stays, hidden: a POST under way may still bring an upstream id that belongs on the record.
+            var cancelled = request.Status.IsOpen() ? Cancel(db, request, user) : null;
+            var now = time.GetUtcNow();
+            request.DeletedAt = now;
+            var deleted = ExportProgress.Note(db, request, user.Name, "Deleted.", now) with { Deleted = true };
+            await db.ExportNotices.Where(n => n.ExportId == id).ExecuteDeleteAsync(cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                continue;
+            }
+            access.Acted(user, request.OwnerId, "Delete", id);
+            if (cancelled is not null)
+            {
+                await events.PublishAsync(cancelled, cancellationToken);
+            }
+            await events.PublishAsync(deleted, cancellationToken);
+            return true;
+        }
+        return false;
+    }
+
+    private ExportChanged Cancel(PortalDbContext db, ExportRequest request, ExportUser user) =>
+        progress.Transition(db, request, ExportStatus.Cancelled, user.Name, "Tracking stopped.", time.GetUtcNow());
+}

@@ -1,0 +1,147 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
+using Portal.Data;
+
+namespace Portal.Exports;
+
+/// <summary>The history grids and the details page.</summary>
+public interface IExportQueries
+{
+    Task<PagedResult<ExportSummary>> ListAsync(ExportUser user, ExportQuery query, CancellationToken cancellationToken = default);
+
+    Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
+}
+
+public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, ExportAccess access) : IExportQueries
+{
+    public async Task<PagedResult<ExportSummary>> ListAsync(ExportUser user, ExportQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(query);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var requests = ExportAccess.VisibleTo(db.ExportRequests, user);
+        if (user.IsAdmin)
+        {
+            if (query.OwnerId is { } ownerId)
+            {
+                requests = requests.Where(e => e.OwnerId == ownerId);
+            }
+            else if (!query.AllUsers)
+            {
+                requests = requests.Where(e => e.OwnerId == user.Id);
+            }
+        }
+
+        if (query.Status is { } status)
+        {
+            requests = requests.Where(e => e.Status == status);
+        }
+        if (query.Format is { } format)
+        {
+            requests = requests.Where(e => e.Format == format);
+        }
+        if (query.CreatedFrom is { } createdFrom)
+        {
+            requests = requests.Where(e => e.CreatedAt >= createdFrom);
+        }
+        if (query.CreatedTo is { } createdTo)
+        {
+            requests = requests.Where(e => e.CreatedAt < createdTo);
+        }
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var pattern = "%" + query.Search.Trim().Replace("\\", "\\\\", StringComparison.Ordinal)
+                .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            requests = requests.Where(e => EF.Functions.Like(e.OwnerName, pattern, "\\")
+                || EF.Functions.Like(e.OwnerEmail ?? "", pattern, "\\")
+                || EF.Functions.Like(e.RequestUuid ?? "", pattern, "\\"));
+        }
+
+        var total = await requests.CountAsync(cancellationToken);
+        var sorted = (query.SortBy, query.Descending) switch
+        {
+            (ExportSort.UpdatedAt, false) => requests.OrderBy(e => e.UpdatedAt),
+            (ExportSort.UpdatedAt, true) => requests.OrderByDescending(e => e.UpdatedAt),
+            (ExportSort.Status, false) => requests.OrderBy(e => e.Status),
+            (ExportSort.Status, true) => requests.OrderByDescending(e => e.Status),
+            (ExportSort.Format, false) => requests.OrderBy(e => e.Format),
+            (ExportSort.Format, true) => requests.OrderByDescending(e => e.Format),
+            (ExportSort.RangeFrom, false) => requests.OrderBy(e => e.RangeFrom),
+            (ExportSort.RangeFrom, true) => requests.OrderByDescending(e => e.RangeFrom),
+            (ExportSort.Owner, false) => requests.OrderBy(e => e.OwnerName),
+            (ExportSort.Owner, true) => requests.OrderByDescending(e => e.OwnerName),
+            (_, false) => requests.OrderBy(e => e.CreatedAt),
+            _ => requests.OrderByDescending(e => e.CreatedAt),
+        };
+        var pageSize = Math.Clamp(query.PageSize, 1, 500);
+        var items = await sorted.ThenByDescending(e => e.Id)
+            .Skip(Math.Max(query.Page, 0) * pageSize)
+            .Take(pageSize)
+            .Select(ToSummary)
+            .ToListAsync(cancellationToken);
+        return new PagedResult<ExportSummary>(items, total);
+    }
+
+    public async Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var request = await ExportAccess.VisibleTo(db.ExportRequests, user).AsNoTracking()
+            .Include(e => e.Files)
+            .Include(e => e.Events)
+            .AsSplitQuery()
+            .SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+        if (request is null)
+        {
+            await access.NotFoundAsync(db, user, id, "View", cancellationToken);
+            return null;
+        }
+        // A deleted original is hidden like any other: the link to it goes with it.
+        var rerunOf = request.RerunOf is { } original && await db.ExportRequests.AnyAsync(e => e.Id == original, cancellationToken) ? request.RerunOf : null;
+        return new ExportDetails(
+            Summarize(request),
+            request.OwnerEmail,
+            request.RequestUuid,
+            rerunOf,
+            [.. request.Files.OrderBy(f => f.Part).Select(f => new ExportFileInfo(
+                f.Part, f.Name, f.UrlExpiresAt, PartRows(request.RowCount, request.Files.Count, f.Part)))],
+            [.. request.Events.OrderBy(v => v.At).ThenBy(v => v.Id).Select(v => new ExportEventInfo(v.At, v.From, v.To, v.Actor, v.Detail))]);
+    }
+
+    internal static readonly Expression<Func<ExportRequest, ExportSummary>> ToSummary = e => new ExportSummary(
+        e.Id,
+        e.OwnerId,
+        e.OwnerName,
+        new TimeRange(e.RangeFrom, e.RangeTo),
+        e.Format,
+        e.Status,
+        e.CreatedAt,
+        e.UpdatedAt,
+        e.CompletedAt,
+        e.RowCount,
+        e.Files.Count,
+        e.LastError);
+
+    internal static readonly Func<ExportRequest, ExportSummary> Summarize = ToSummary.Compile();
+
+    /// <summary>The contract's part size: a result is split into parts of this many rows, the last one holding the rest.</summary>
+    public const int RowsPerPart = 1_000_000;
+
+    /// <summary>
+    /// Rows in one part, from the total: every part but the last holds exactly <see cref="RowsPerPart"/>. Null when the total is unknown or does not fit that split, as it
+    /// would not with an upstream that cuts its parts differently.
+    /// </summary>
+    private static long? PartRows(long? totalRows, int parts, int part)
+    {
+        if (totalRows is not { } total || parts < 1 || part < 0 || part >= parts)
+        {
+            return null;
+        }
+        var full = (long)(parts - 1) * RowsPerPart;
+        var last = total - full;
+        if (last < 0 || last > RowsPerPart || (parts > 1 && last == 0))
+        {
+            return null;
+        }
+        return part < parts - 1 ? RowsPerPart : last;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using Portal.Exports;
+using Portal.Tests.Tracking;
+using Portal.Tests.Upstream;
+
+namespace Portal.Tests.Downloads;
+
+public class DownloadLinksTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private static ExportSummary Accepted(SubmitOutcome outcome) => Assert.IsType<SubmitOutcome.Accepted>(outcome).Export;
+
+    [Fact]
+    public async Task ADownloadRenewsAnExpiringLinkAndIsRecorded()
+    {
+        var upstream = new StubUpstream();
+        upstream.EnqueuePost(_ => StubUpstream.Accepted("u-7"));
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var exports = host.Exports();
+        var id = Accepted(await exports.SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Id;
+        await host.TrackAsync();
+        var getsBefore = upstream.Gets;
+        await host.UpdateAsync(id, e =>
+        {
+            e.Status = ExportStatus.Completed;
+            e.Files.Add(new Portal.Data.ExportFile { Part = 0, Name = "part-00000.csv", Url = "https://files.test/old", UrlExpiresAt = DateTimeOffset.UtcNow.AddSeconds(20) });
+        });
+        var fresh = DateTimeOffset.UtcNow.AddMinutes(15);
+        upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed("u-7", fresh));
+
+        var link = await exports.GetDownloadAsync(EngineTestHost.Alice, id, 0, Cancellation);
+
+        Assert.NotNull(link);
+        Assert.StartsWith("https://files.test/results/u-7/part-00000.csv?expires=", link.Url.ToString(), StringComparison.Ordinal);
+        Assert.True(link.ExpiresAt > DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.Equal(getsBefore + 1, upstream.Gets);
+        Assert.Null(await exports.GetDownloadAsync(EngineTestHost.Alice, id, 1, Cancellation));
+        Assert.NotNull(await exports.GetDownloadAsync(EngineTestHost.Alice, id, 0, Cancellation));
+        Assert.Equal(getsBefore + 1, upstream.Gets);
+        var timeline = (await exports.GetAsync(EngineTestHost.Alice, id, Cancellation))!.Timeline;
+        Assert.Equal(2, timeline.Count(e => e.Detail == "Downloaded part-00000.csv."));
+    }
+
+    [Fact]
+    public async Task APurgedResultTurnsTheRequestExpired()
+    {
+        var upstream = new StubUpstream();
+        await using var host = await EngineTestHost.StartAsync(upstream);
+        var exports = host.Exports();
+        var id = Accepted(await exports.SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Id;
+        await host.TrackAsync();
+        await host.UpdateAsync(id, e =>
+        {
+            e.Status = ExportStatus.Completed;
+            e.Files.Add(new Portal.Data.ExportFile { Part = 0, Name = "part-00000.csv", Url = "https://files.test/old", UrlExpiresAt = DateTimeOffset.UtcNow.AddSeconds(-5) });
+        });
+        upstream.GetFallback = _ => StubUpstream.Problem(HttpStatusCode.NotFound, "Not Found");
+
+        Assert.Null(await exports.GetDownloadAsync(EngineTestHost.Alice, id, 0, Cancellation));
+
+        Assert.Equal(ExportStatus.Expired, (await host.RowAsync(id)).Status);
+        Assert.Contains(await exports.GetNoticesAsync(EngineTestHost.Alice, 10, Cancellation), n => n.Status == ExportStatus.Expired);
+    }
+
+    [Fact]
+    public async Task OnlyTheOwnerAndAdminsGetALinkToACompletedExport()
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var exports = host.Exports();
+        var id = Accepted(await exports.SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Id;
+        await host.TrackAsync();
+        await host.UpdateAsync(id, e =>
+        {
+            e.Status = ExportStatus.Completed;
+            e.Files.Add(new Portal.Data.ExportFile { Part = 0, Name = "part-00000.csv", Url = "https://files.test/f", UrlExpiresAt = DateTimeOffset.UtcNow.AddMinutes(10) });
+        });
+
+        Assert.NotNull(await exports.GetDownloadAsync(EngineTestHost.Alice, id, 0, Cancellation));
+        Assert.NotNull(await exports.GetDownloadAsync(EngineTestHost.Admin, id, 0, Cancellation));
+        Assert.Null(await exports.GetDownloadAsync(EngineTestHost.Bob, id, 0, Cancellation));
+    }
+
+}
