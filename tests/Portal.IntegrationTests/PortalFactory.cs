@@ -132,7 +132,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
                 return row;
             }
             Assert.True(DateTime.UtcNow < deadline,
-                $"Export request {id} is {row.Status} ({row.UpstreamStatus}; last error: {row.LastError}) after the deadline.");
+                $"Export request {id} is {row.Status} ({row.UpstreamStatus}; last error: {row.LastError}; last entry: {row.Events.OrderBy(e => e.Id).LastOrDefault()?.Detail}) after the deadline.");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
     }
