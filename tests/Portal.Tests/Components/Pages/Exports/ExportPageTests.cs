@@ -254,4 +254,42 @@ public class ExportPageTests : ExportTestContext
         Assert.Matches("/exports/[0-9a-f-]{36}$", uri);
         Assert.DoesNotContain(export.Id.ToString(), uri, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AnUnconfirmedRequestSaysWhatHappenedAndOffersSubmitAgainAndCancel()
+    {
+        var export = AddExport(ExportStatus.Unconfirmed);
+        AddDetails(export);
+
+        var page = RenderPage(export.Id);
+
+        Assert.Equal("Unconfirmed", page.Find("[data-testid=export-status]").GetAttribute("data-status"));
+        var panel = page.Find("[data-testid=export-unconfirmed]").TextContent;
+        Assert.Contains("may have started this export but did not confirm it", panel, StringComparison.Ordinal);
+        Assert.Contains("billed", panel, StringComparison.Ordinal);
+        Assert.NotNull(page.Find("[data-testid=submit-again]"));
+        Assert.NotNull(page.Find("[data-testid=cancel-unconfirmed]"));
+        Assert.Empty(page.FindAll("[data-testid=export-progress]"));
+    }
+
+    [Theory]
+    [InlineData("Don't submit", false)]
+    [InlineData("Submit again, possibly billed twice", true)]
+    public void SubmitAgainHappensOnlyAfterTheUserAcceptsTheWarning(string answer, bool submitted)
+    {
+        var export = AddExport(ExportStatus.Unconfirmed);
+        AddDetails(export);
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderPage(export.Id);
+
+        page.Find("[data-testid=submit-again]").Click();
+        dialogs.WaitForAssertion(() => Assert.Contains("second export", dialogs.Markup, StringComparison.Ordinal));
+        Assert.Empty(Service.SubmittedAgain);
+        dialogs.FindAll("button").First(b => b.TextContent.Trim() == answer).Click();
+        dialogs.WaitForAssertion(() => Assert.DoesNotContain("second export", dialogs.Markup, StringComparison.Ordinal));
+
+        page.WaitForAssertion(() => Assert.Equal(submitted ? [export.Id] : [], Service.SubmittedAgain));
+        Assert.Equal(submitted, page.Markup.Contains("being submitted again", StringComparison.Ordinal)
+            || Services.GetRequiredService<ISnackbar>().ShownSnackbars.Any(s => s.Message?.Contains("being submitted again", StringComparison.Ordinal) == true));
+    }
 }
