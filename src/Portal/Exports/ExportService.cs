@@ -17,7 +17,7 @@ public sealed partial class ExportService(
     IDbContextFactory<PortalDbContext> dbFactory,
     DeviceStatusClient client,
     ExportProgress progress,
-    IExportEvents events,
+    IExportOutbox outbox,
     SubmissionGate gate,
     PollBudget budget,
     TrackerSignal trackerSignal,
@@ -113,6 +113,8 @@ public sealed partial class ExportService(
             db.ExportEvents.Add(new ExportEvent
             {
                 ExportId = request.Id,
+                OwnerId = request.OwnerId,
+                Version = request.Version,
                 At = now,
                 To = ExportStatus.Queued,
                 Actor = user.Name,
@@ -120,7 +122,7 @@ public sealed partial class ExportService(
             });
             await db.SaveChangesAsync(cancellationToken);
         }
-        await events.PublishAsync(ExportProgress.Changed(request, null, null, now), cancellationToken);
+        outbox.Wake();
 
         // Not the caller's token: once sent, the answer must be stored whether or not the page is still there.
         budget.Record(time.GetUtcNow());
@@ -151,7 +153,7 @@ public sealed partial class ExportService(
 
         if (change is not null)
         {
-            await events.PublishAsync(change, CancellationToken.None);
+            outbox.Wake();
         }
         if (request.Status == ExportStatus.Queued)
         {
@@ -299,7 +301,7 @@ public sealed partial class ExportService(
                 continue;
             }
             AuditAdminAction(user, request.OwnerId, "Cancel", id);
-            await events.PublishAsync(change, cancellationToken);
+            outbox.Wake();
             return true;
         }
         return false;
@@ -372,6 +374,8 @@ public sealed partial class ExportService(
                 db.ExportEvents.Add(new ExportEvent
                 {
                     ExportId = request.Id,
+                    OwnerId = request.OwnerId,
+                    Version = request.Version,
                     At = now,
                     From = ExportStatus.Completed,
                     To = ExportStatus.Completed,
@@ -388,9 +392,9 @@ public sealed partial class ExportService(
                 continue;
             }
 
+            outbox.Wake();
             if (change is not null)
             {
-                await events.PublishAsync(change, cancellationToken);
                 return null;
             }
             return new DownloadLink(new Uri(file.Url), file.UrlExpiresAt, file.Name);

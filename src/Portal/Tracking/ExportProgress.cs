@@ -7,7 +7,7 @@ namespace Portal.Tracking;
 
 /// <summary>
 /// How an upstream answer changes a request: its status, its timeline, the owner's notices and its next poll.
-/// Callers save the row and its new entries in one <c>SaveChanges</c> and then publish what this returns.
+/// Callers save the row and its new entries in one <c>SaveChanges</c> and then wake the outbox, which pushes them.
 /// </summary>
 public sealed class ExportProgress(
     PreparationEstimator estimator,
@@ -17,6 +17,9 @@ public sealed class ExportProgress(
 {
     public const string UpstreamActor = "upstream";
     public const string TrackerActor = "tracker";
+
+    /// <summary>The timeline entry that ends a run of failed upstream calls.</summary>
+    public const string RecoveredDetail = "The upstream answers again.";
 
     /// <summary>Moves the request to <paramref name="to"/>: event row, notice for an end, metrics.</summary>
     public ExportChanged Transition(PortalDbContext db, ExportRequest request, ExportStatus to, string actor, string? detail, DateTimeOffset now)
@@ -33,7 +36,7 @@ public sealed class ExportProgress(
             request.LeaseOwner = null;
             request.LeaseUntil = null;
         }
-        db.ExportEvents.Add(new ExportEvent { ExportId = request.Id, At = now, From = from, To = to, Actor = actor, Detail = detail });
+        db.ExportEvents.Add(new ExportEvent { ExportId = request.Id, OwnerId = request.OwnerId, Version = request.Version, At = now, From = from, To = to, Actor = actor, Detail = detail });
         if (to is ExportStatus.Completed or ExportStatus.Failed or ExportStatus.TimedOut or ExportStatus.Expired)
         {
             db.ExportNotices.Add(new ExportNoticeEntry
@@ -71,7 +74,7 @@ public sealed class ExportProgress(
                 return Transition(db, request, ExportStatus.Failed, UpstreamActor, request.LastError, now);
 
             case SubmitResult.Transient transient:
-                var trouble = RecordTrouble(request, transient.Error, now);
+                var trouble = RecordTrouble(db, request, transient.Error, now);
                 if (request.SubmitAttempts >= options.Value.MaxSubmitAttempts)
                 {
                     return Transition(db, request, ExportStatus.Failed, TrackerActor,
@@ -107,12 +110,15 @@ public sealed class ExportProgress(
                     _ => null,
                 };
                 request.UpstreamStatus = Truncate(status.RawStatus, 64);
-                if (changed is null)
+                if (changed is null && recovered)
+                {
+                    // Whoever watches was told of the trouble; tell them it is over.
+                    changed = Note(db, request, TrackerActor, RecoveredDetail, now);
+                }
+                else if (changed is null)
                 {
                     request.Version++;
                     request.UpdatedAt = now;
-                    // Whoever watches was told of the trouble; tell them it is over.
-                    changed = recovered ? Changed(request, request.Status, null, now) : null;
                 }
                 if (request.Status.IsOpen())
                 {
@@ -125,7 +131,7 @@ public sealed class ExportProgress(
                 return Transition(db, request, ExportStatus.Failed, UpstreamActor, request.LastError, now);
 
             case StatusResult.Transient transient:
-                var trouble = RecordTrouble(request, transient.Error, now);
+                var trouble = RecordTrouble(db, request, transient.Error, now);
                 request.NextPollAt = NextPoll(request, now, transient.RetryAfter, jitter);
                 return trouble;
 
@@ -190,21 +196,32 @@ public sealed class ExportProgress(
     /// Records a failed upstream call. The first of a run is news to whoever watches the request (its page says the
     /// portal keeps trying); the retries after it are not.
     /// </summary>
-    private static ExportChanged? RecordTrouble(ExportRequest request, string error, DateTimeOffset now)
+    private static ExportChanged? RecordTrouble(PortalDbContext db, ExportRequest request, string error, DateTimeOffset now)
     {
         request.ConsecutiveErrors++;
         request.LastError = Truncate(error);
-        request.Version++;
-        request.UpdatedAt = now;
-        return request.ConsecutiveErrors == 1 ? Changed(request, request.Status, request.LastError, now) : null;
+        if (request.ConsecutiveErrors > 1)
+        {
+            request.Version++;
+            request.UpdatedAt = now;
+            return null;
+        }
+        return Note(db, request, TrackerActor, request.LastError, now);
     }
 
     /// <summary>A timeline entry without a status change.</summary>
-    private static ExportChanged Note(PortalDbContext db, ExportRequest request, string detail, DateTimeOffset now)
+    private static ExportChanged Note(PortalDbContext db, ExportRequest request, string detail, DateTimeOffset now) =>
+        Note(db, request, UpstreamActor, detail, now);
+
+    private static ExportChanged Note(PortalDbContext db, ExportRequest request, string actor, string? detail, DateTimeOffset now)
     {
         request.UpdatedAt = now;
         request.Version++;
-        db.ExportEvents.Add(new ExportEvent { ExportId = request.Id, At = now, From = request.Status, To = request.Status, Actor = UpstreamActor, Detail = detail });
+        db.ExportEvents.Add(new ExportEvent
+        {
+            ExportId = request.Id, OwnerId = request.OwnerId, Version = request.Version, At = now,
+            From = request.Status, To = request.Status, Actor = actor, Detail = detail,
+        });
         return Changed(request, request.Status, detail, now);
     }
 

@@ -8,7 +8,7 @@ namespace Portal.Tracking;
 
 /// <summary>
 /// Follows open export requests upstream. Each pass claims the due rows with one atomic UPDATE (a lease), asks
-/// the upstream about each, writes every change (row, event, notice) in one transaction and publishes it. The
+/// the upstream about each, writes every change (row, event, notice) in one transaction and wakes the outbox. The
 /// rows are the schedule: a restart or a second instance picks up exactly where they say.
 /// </summary>
 public sealed partial class ExportTracker(
@@ -17,7 +17,7 @@ public sealed partial class ExportTracker(
     ExportProgress progress,
     PreparationEstimator estimator,
     PollBudget budget,
-    IExportEvents events,
+    IExportOutbox outbox,
     TrackerSignal signal,
     TrackerHeartbeat heartbeat,
     ExportMetrics metrics,
@@ -124,10 +124,11 @@ public sealed partial class ExportTracker(
             return;
         }
 
-        var changes = expired
-            .Select(request => progress.Transition(db, request, ExportStatus.Expired, ExportProgress.TrackerActor,
-                $"The upstream keeps results for {exportsOptions.Value.UpstreamRetention.TotalHours:0.#} hours.", now))
-            .ToList();
+        foreach (var request in expired)
+        {
+            progress.Transition(db, request, ExportStatus.Expired, ExportProgress.TrackerActor,
+                $"The upstream keeps results for {exportsOptions.Value.UpstreamRetention.TotalHours:0.#} hours.", now);
+        }
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -137,10 +138,7 @@ public sealed partial class ExportTracker(
             // Another instance or a download got there first; the next pass sees what is left.
             return;
         }
-        foreach (var change in changes)
-        {
-            await events.PublishAsync(change, cancellationToken);
-        }
+        outbox.Wake();
     }
 
     private async Task<IReadOnlyList<Guid>> ClaimAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
@@ -257,7 +255,7 @@ public sealed partial class ExportTracker(
 
         if (change is not null)
         {
-            await events.PublishAsync(change, CancellationToken.None);
+            outbox.Wake();
         }
     }
 
