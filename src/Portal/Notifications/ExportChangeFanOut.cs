@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Portal.Exports;
 
@@ -9,16 +10,25 @@ namespace Portal.Notifications;
 /// </summary>
 public interface IExportChangeFanOut
 {
-    /// <summary>Delivers <paramref name="changes"/>, in order. Returns once every receiver has them or has them queued.</summary>
+    /// <summary>Hands <paramref name="changes"/> on, in order. Returns once every receiver has them queued.</summary>
     Task PublishAsync(IReadOnlyList<ExportChanged> changes, CancellationToken cancellationToken);
 }
 
-/// <summary>This process's open pages (queued per subscription, never awaited) and the hub's clients (the owner's and the admins').</summary>
+/// <summary>
+/// This process's open pages (a queue per subscription) and the hub's clients (the owner's and the admins'), which
+/// are sent to by a loop of their own so the hub's pace never holds up the next changes for the pages. If the
+/// process dies with changes still queued, its circuits and hub connections die with it; they reload or catch up
+/// from the event rows when they reconnect.
+/// </summary>
 public sealed partial class InProcessFanOut(
     ExportChangeFeed feed,
     IHubContext<ExportsHub> hub,
-    ILogger<InProcessFanOut> logger) : IExportChangeFanOut
+    ILogger<InProcessFanOut> logger) : BackgroundService, IExportChangeFanOut
 {
+    // Far more than a dispatch batch: the dispatcher waits only when the hub is this far behind.
+    private readonly Channel<ExportChanged> hubQueue = Channel.CreateBounded<ExportChanged>(
+        new BoundedChannelOptions(10 * ExportChangeReader.MaxBatch) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
     public async Task PublishAsync(IReadOnlyList<ExportChanged> changes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
@@ -28,16 +38,30 @@ public sealed partial class InProcessFanOut(
         }
         foreach (var change in changes)
         {
-            try
+            await hubQueue.Writer.WriteAsync(change, cancellationToken);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var change in hubQueue.Reader.ReadAllAsync(stoppingToken))
             {
-                await hub.Clients.Groups(ExportsHub.UserGroup(change.OwnerId), ExportsHub.AdminsGroup)
-                    .SendAsync(ExportsHub.ExportChangedMethod, change, cancellationToken);
+                try
+                {
+                    await hub.Clients.Groups(ExportsHub.UserGroup(change.OwnerId), ExportsHub.AdminsGroup)
+                        .SendAsync(ExportsHub.ExportChangedMethod, change, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Hub clients that missed it can ask for it with ExportsHub.ChangesSince.
+                    LogHubFailed(logger, change.ExportId, ex);
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Hub clients that missed it catch up with ExportsHub.ChangesSince when they reconnect.
-                LogHubFailed(logger, change.ExportId, ex);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

@@ -13,7 +13,9 @@ public static class NotificationExtensions
         services.AddAuthorization();
         services.AddSingleton<ExportChangeFeed>();
         services.AddSingleton<IExportChangeFeed>(sp => sp.GetRequiredService<ExportChangeFeed>());
-        services.AddSingleton<IExportChangeFanOut, InProcessFanOut>();
+        services.AddSingleton<InProcessFanOut>();
+        services.AddSingleton<IExportChangeFanOut>(sp => sp.GetRequiredService<InProcessFanOut>());
+        services.AddHostedService(sp => sp.GetRequiredService<InProcessFanOut>());
         services.AddSingleton<ExportChangeDispatcher>();
         services.AddSingleton<IExportOutbox>(sp => sp.GetRequiredService<ExportChangeDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<ExportChangeDispatcher>());
