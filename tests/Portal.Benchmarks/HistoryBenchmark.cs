@@ -172,7 +172,7 @@ public sealed partial class HistoryBenchmark : IBenchmark
         return times;
     }
 
-    private static async Task SignInAsync(HttpClient client, string name, bool admin, CancellationToken cancellationToken)
+    internal static async Task SignInAsync(HttpClient client, string name, bool admin, CancellationToken cancellationToken)
     {
         var page = await client.GetStringAsync("/account/dev-signin", cancellationToken);
         var token = AntiforgeryInput().Match(page);
@@ -210,7 +210,7 @@ public sealed partial class HistoryBenchmark : IBenchmark
     /// nothing competes with the pages. Any type of the portal's assembly names its entry point; <c>Program</c>
     /// itself is ambiguous here, as the simulator has one too.
     /// </summary>
-    private sealed class HistoryPortal(string databasePath) : WebApplicationFactory<PortalDbContext>
+    internal sealed class HistoryPortal(string databasePath) : WebApplicationFactory<PortalDbContext>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {

@@ -46,7 +46,7 @@ internal static class HistorySeed
                 1, 0, $lastError, NULL, $version)
             """);
         await using var insertEvent = Command(connection, transaction,
-            "INSERT INTO ExportEvents (ExportId, At, \"From\", \"To\", Actor, Detail) VALUES ($exportId, $at, $from, $to, $actor, $detail)");
+            "INSERT INTO ExportEvents (ExportId, OwnerId, At, \"From\", \"To\", Actor, Detail, PublishedAt) VALUES ($exportId, $ownerId, $at, $from, $to, $actor, $detail, $at)");
         await using var insertFile = Command(connection, transaction,
             "INSERT INTO ExportFiles (ExportId, Part, Name, Url, UrlExpiresAt) VALUES ($exportId, $part, $name, $url, $expiresAt)");
 
@@ -120,6 +120,7 @@ internal static class HistorySeed
                 {
                     var e = insertEvent.Parameters;
                     e["$exportId"].Value = Text(id);
+                    e["$ownerId"].Value = ownerId;
                     e["$at"].Value = at.UtcTicks;
                     e["$from"].Value = previous is { } before ? before.ToString() : DBNull.Value;
                     e["$to"].Value = to2.ToString();

@@ -112,12 +112,24 @@ public sealed class ExportFile
     public DateTimeOffset UrlExpiresAt { get; set; }
 }
 
-/// <summary>One entry of a request's timeline: a status change, or a download (<c>From == To</c>).</summary>
+/// <summary>
+/// One entry of a request's timeline: a status change, or a note such as a download (<c>From == To</c>). Written in
+/// the same transaction as the change, it is also the outbox: the dispatcher pushes each row once it is saved.
+/// </summary>
 public sealed class ExportEvent
 {
     public long Id { get; set; }
 
     public Guid ExportId { get; set; }
+
+    /// <summary>The request's owner, copied so pushing a change needs no join to route it.</summary>
+    public string OwnerId { get; set; } = "";
+
+    /// <summary>The request's <see cref="ExportRequest.Version"/> after this change; receivers order by it.</summary>
+    public int Version { get; set; }
+
+    /// <summary>When the dispatcher pushed it; null until then.</summary>
+    public DateTimeOffset? PublishedAt { get; set; }
 
     public DateTimeOffset At { get; set; }
 

@@ -48,7 +48,12 @@ internal sealed class ExportEventConfiguration : IEntityTypeConfiguration<Export
     {
         builder.Property(v => v.Actor).HasMaxLength(200);
         builder.Property(v => v.Detail).HasMaxLength(1000);
+        builder.Property(v => v.OwnerId).HasMaxLength(200);
         builder.HasIndex(v => new { v.ExportId, v.At });
+        // The dispatcher's query: unpublished rows in id order. Partial, so it holds only the few rows in flight.
+        builder.HasIndex(v => new { v.PublishedAt, v.Id }).HasFilter("\"PublishedAt\" IS NULL");
+        // Catch-up of a user's hub connection: their rows after an id.
+        builder.HasIndex(v => new { v.OwnerId, v.Id });
     }
 }
 

@@ -23,7 +23,7 @@ public sealed class DownloadLinks(
     ExportProgress progress,
     ExportAccess access,
     PollBudget budget,
-    IExportEvents events,
+    IExportOutbox outbox,
     TimeProvider time,
     IOptions<ExportsOptions> options) : IDownloadLinks
 {
@@ -46,7 +46,7 @@ public sealed class DownloadLinks(
             }
 
             var now = time.GetUtcNow();
-            ExportChanged? change = null;
+            var expired = false;
             if (file.UrlExpiresAt - now < options.Value.RenewLinksBefore)
             {
                 budget.Record(now);
@@ -59,7 +59,8 @@ public sealed class DownloadLinks(
                         break;
                     case StatusResult.NotFound:
                         request.LastError = "The upstream no longer keeps the files of this export.";
-                        change = progress.Transition(db, request, ExportStatus.Expired, ExportProgress.UpstreamActor, request.LastError, now);
+                        progress.Transition(db, request, ExportStatus.Expired, ExportProgress.UpstreamActor, request.LastError, now);
+                        expired = true;
                         break;
                     default:
                         if (file.UrlExpiresAt <= now)
@@ -70,18 +71,9 @@ public sealed class DownloadLinks(
                 }
             }
 
-            if (change is null)
+            if (!expired)
             {
-                request.Version++;
-                db.ExportEvents.Add(new ExportEvent
-                {
-                    ExportId = request.Id,
-                    At = now,
-                    From = ExportStatus.Completed,
-                    To = ExportStatus.Completed,
-                    Actor = user.Name,
-                    Detail = $"Downloaded {file.Name}.",
-                });
+                ExportProgress.Note(db, request, user.Name, $"Downloaded {file.Name}.", now);
             }
             try
             {
@@ -92,12 +84,8 @@ public sealed class DownloadLinks(
                 continue;
             }
 
-            if (change is not null)
-            {
-                await events.PublishAsync(change, cancellationToken);
-                return null;
-            }
-            return new DownloadLink(new Uri(file.Url), file.UrlExpiresAt, file.Name);
+            outbox.Wake();
+            return expired ? null : new DownloadLink(new Uri(file.Url), file.UrlExpiresAt, file.Name);
         }
         return null;
     }

@@ -16,7 +16,7 @@ public sealed class ExportCommands(
     IDbContextFactory<PortalDbContext> dbFactory,
     ExportProgress progress,
     ExportAccess access,
-    IExportEvents events,
+    IExportOutbox outbox,
     TimeProvider time) : IExportCommands
 {
     private const int Attempts = 5;
@@ -37,7 +37,7 @@ public sealed class ExportCommands(
             {
                 return false;
             }
-            var change = Cancel(db, request, user);
+            Cancel(db, request, user);
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -48,7 +48,7 @@ public sealed class ExportCommands(
                 continue;
             }
             access.Acted(user, request.OwnerId, "Cancel", id);
-            await events.PublishAsync(change, cancellationToken);
+            outbox.Wake();
             return true;
         }
         return false;
@@ -68,10 +68,13 @@ public sealed class ExportCommands(
             }
 
             // The row stays, hidden: a POST under way may still bring an upstream id that belongs on the record.
-            var cancelled = request.Status.IsOpen() ? Cancel(db, request, user) : null;
+            if (request.Status.IsOpen())
+            {
+                Cancel(db, request, user);
+            }
             var now = time.GetUtcNow();
             request.DeletedAt = now;
-            var deleted = ExportProgress.Note(db, request, user.Name, "Deleted.", now) with { Deleted = true };
+            ExportProgress.Note(db, request, user.Name, "Deleted.", now);
             await db.ExportNotices.Where(n => n.ExportId == id).ExecuteDeleteAsync(cancellationToken);
             try
             {
@@ -82,16 +85,12 @@ public sealed class ExportCommands(
                 continue;
             }
             access.Acted(user, request.OwnerId, "Delete", id);
-            if (cancelled is not null)
-            {
-                await events.PublishAsync(cancelled, cancellationToken);
-            }
-            await events.PublishAsync(deleted, cancellationToken);
+            outbox.Wake();
             return true;
         }
         return false;
     }
 
-    private ExportChanged Cancel(PortalDbContext db, ExportRequest request, ExportUser user) =>
+    private void Cancel(PortalDbContext db, ExportRequest request, ExportUser user) =>
         progress.Transition(db, request, ExportStatus.Cancelled, user.Name, "Tracking stopped.", time.GetUtcNow());
 }

@@ -120,8 +120,10 @@ public sealed record UpstreamHealth(
     int PollBudgetPerMinute);
 
 /// <summary>
-/// A status change as published to open pages and hub clients. Never carries a URL. <see cref="Deleted"/>: the request
-/// was removed from every history.
+/// A change of a request as pushed to open pages and hub clients, built from its event row (the outbox). Never
+/// carries a URL. <see cref="Version"/> is the request's version after the change: a receiver drops a change whose
+/// version it has already seen (a duplicate of the at-least-once delivery) or passed. <see cref="EventId"/> is the
+/// event row's id, a global cursor to catch up from. <see cref="Deleted"/> says the request is gone.
 /// </summary>
 public sealed record ExportChanged(
     Guid ExportId,
@@ -132,13 +134,26 @@ public sealed record ExportChanged(
     string? Detail,
     long? RowCount,
     int FileCount,
+    int Version = 0,
+    long EventId = 0,
     bool Deleted = false);
 
-/// <summary>The one publisher of status changes (singleton).</summary>
-public interface IExportEvents
+/// <summary>The changes of every request as they are dispatched, for open pages (singleton).</summary>
+public interface IExportChangeFeed
 {
-    /// <summary>Calls <paramref name="handler"/> for every change until the returned subscription is disposed.</summary>
+    /// <summary>
+    /// Calls <paramref name="handler"/> for every change, in order and once per version of a request, until the
+    /// returned subscription is disposed. Each subscription has its own queue: a slow handler delays nobody else.
+    /// </summary>
     IDisposable Subscribe(Func<ExportChanged, Task> handler);
+}
 
-    Task PublishAsync(ExportChanged change, CancellationToken cancellationToken = default);
+/// <summary>
+/// What writers tell the outbox after saving event rows. The rows are the message: nothing is published by the
+/// writer, so a crash after the save loses nothing.
+/// </summary>
+public interface IExportOutbox
+{
+    /// <summary>Event rows were saved: dispatch them now rather than at the next interval. Cheap; never blocks.</summary>
+    void Wake();
 }

@@ -7,7 +7,7 @@ namespace Portal.Exports;
 /// <summary>
 /// The status state machine: how a request moves from one status to another, with its timeline entry, the
 /// owner's notice for an end, and metrics. Callers save the row and its new entries in one <c>SaveChanges</c>
-/// and then publish what this returns.
+/// and then wake the outbox: the timeline entry is the change that gets pushed.
 /// </summary>
 public sealed class ExportProgress(ExportMetrics metrics)
 {
@@ -15,7 +15,7 @@ public sealed class ExportProgress(ExportMetrics metrics)
     public const string TrackerActor = "tracker";
 
     /// <summary>Moves the request to <paramref name="to"/>: event row, notice for an end, metrics.</summary>
-    public ExportChanged Transition(PortalDbContext db, ExportRequest request, ExportStatus to, string actor, string? detail, DateTimeOffset now)
+    public void Transition(PortalDbContext db, ExportRequest request, ExportStatus to, string actor, string? detail, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(request);
@@ -29,7 +29,7 @@ public sealed class ExportProgress(ExportMetrics metrics)
             request.LeaseOwner = null;
             request.LeaseUntil = null;
         }
-        db.ExportEvents.Add(new ExportEvent { ExportId = request.Id, At = now, From = from, To = to, Actor = actor, Detail = detail });
+        db.ExportEvents.Add(Entry(request, from, actor, detail, now));
         if (to is ExportStatus.Completed or ExportStatus.Failed or ExportStatus.TimedOut or ExportStatus.Expired or ExportStatus.Unconfirmed)
         {
             db.ExportNotices.Add(new ExportNoticeEntry
@@ -42,25 +42,30 @@ public sealed class ExportProgress(ExportMetrics metrics)
             });
         }
         metrics.Transition(to);
-        return Changed(request, from, detail, now);
     }
 
     /// <summary>A timeline entry without a status change.</summary>
-    public static ExportChanged Note(PortalDbContext db, ExportRequest request, string actor, string detail, DateTimeOffset now)
+    public static void Note(PortalDbContext db, ExportRequest request, string actor, string detail, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(request);
         request.UpdatedAt = now;
         request.Version++;
-        db.ExportEvents.Add(new ExportEvent { ExportId = request.Id, At = now, From = request.Status, To = request.Status, Actor = actor, Detail = detail });
-        return Changed(request, request.Status, detail, now);
+        db.ExportEvents.Add(Entry(request, request.Status, actor, detail, now));
     }
 
-    public static ExportChanged Changed(ExportRequest request, ExportStatus? previous, string? detail, DateTimeOffset now)
+    /// <summary>The timeline entry of the request's current version; the outbox pushes it once it is saved.</summary>
+    private static ExportEvent Entry(ExportRequest request, ExportStatus? from, string actor, string? detail, DateTimeOffset now) => new()
     {
-        ArgumentNullException.ThrowIfNull(request);
-        return new ExportChanged(request.Id, request.OwnerId, previous, request.Status, now, detail, request.RowCount, request.Files.Count);
-    }
+        ExportId = request.Id,
+        OwnerId = request.OwnerId,
+        Version = request.Version,
+        At = now,
+        From = from,
+        To = request.Status,
+        Actor = actor,
+        Detail = detail,
+    };
 
     /// <summary>What a POST of this request sends, in the contract's words: the timeline of an unconfirmed request shows it.</summary>
     public static string SubmitDescription(ExportRequest request)

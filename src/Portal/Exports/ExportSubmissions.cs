@@ -33,7 +33,7 @@ public sealed class ExportSubmissions(
     ExportAccess access,
     SubmissionGate gate,
     TrackerSignal tracker,
-    IExportEvents events,
+    IExportOutbox outbox,
     TimeProvider time,
     IOptions<ExportsOptions> options) : IExportSubmissions
 {
@@ -75,7 +75,7 @@ public sealed class ExportSubmissions(
         request.LastError = null;
         request.ConsecutiveErrors = 0;
         request.NextPollAt = now;
-        var change = progress.Transition(db, request, ExportStatus.Queued, user.Name,
+        progress.Transition(db, request, ExportStatus.Queued, user.Name,
             "Submitted again after the warning that this may start a second, billed export.", now);
         try
         {
@@ -87,7 +87,7 @@ public sealed class ExportSubmissions(
             return false;
         }
         access.Acted(user, request.OwnerId, "SubmitAgain", id);
-        await events.PublishAsync(change, cancellationToken);
+        outbox.Wake();
         tracker.Wake();
         return true;
     }
@@ -170,6 +170,8 @@ public sealed class ExportSubmissions(
             db.ExportEvents.Add(new ExportEvent
             {
                 ExportId = request.Id,
+                OwnerId = request.OwnerId,
+                Version = request.Version,
                 At = now,
                 To = ExportStatus.Queued,
                 Actor = user.Name,
@@ -178,7 +180,7 @@ public sealed class ExportSubmissions(
             await db.SaveChangesAsync(cancellationToken);
         }
         tracker.Wake();
-        await events.PublishAsync(ExportProgress.Changed(request, null, null, now), cancellationToken);
+        outbox.Wake();
         return new SubmitOutcome.Accepted(ExportQueries.Summarize(request));
     }
 }

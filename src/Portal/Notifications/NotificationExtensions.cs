@@ -4,13 +4,21 @@ namespace Portal.Notifications;
 
 public static class NotificationExtensions
 {
-    /// <summary>The status-change publisher and the hub that relays it.</summary>
+    /// <summary>The outbox dispatcher, the feed open pages subscribe to and the hub (section <c>Notifications</c>).</summary>
     public static IHostApplicationBuilder AddExportNotifications(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSignalR();
-        builder.Services.AddAuthorization();
-        builder.Services.AddSingleton<ExportEvents>();
-        builder.Services.AddSingleton<IExportEvents>(sp => sp.GetRequiredService<ExportEvents>());
+        var services = builder.Services;
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSignalR();
+        services.AddAuthorization();
+        services.AddSingleton<ExportChangeFeed>();
+        services.AddSingleton<IExportChangeFeed>(sp => sp.GetRequiredService<ExportChangeFeed>());
+        services.AddSingleton<InProcessFanOut>();
+        services.AddSingleton<IExportChangeFanOut>(sp => sp.GetRequiredService<InProcessFanOut>());
+        services.AddHostedService(sp => sp.GetRequiredService<InProcessFanOut>());
+        services.AddSingleton<ExportChangeDispatcher>();
+        services.AddSingleton<IExportOutbox>(sp => sp.GetRequiredService<ExportChangeDispatcher>());
+        services.AddHostedService(sp => sp.GetRequiredService<ExportChangeDispatcher>());
         return builder;
     }
 

@@ -10,7 +10,7 @@ namespace Portal.Tracking;
 /// Follows open export requests upstream, and is the one place that sends their POST. Each pass claims as many due
 /// rows as it can work on now with one atomic UPDATE (a lease with a fencing token), calls the upstream for each
 /// while the lease is certain to outlast the call, and writes every change (row, event, notice) in one transaction
-/// that only succeeds while the claim is still its own. The rows are the schedule: a restart or a second instance
+/// that only succeeds while the claim is still its own, then wakes the outbox that pushes it. The rows are the schedule: a restart or a second instance
 /// picks up exactly where they say.
 /// </summary>
 public sealed partial class ExportTracker(
@@ -20,7 +20,7 @@ public sealed partial class ExportTracker(
     UpstreamAnswers answers,
     PreparationEstimator estimator,
     PollBudget budget,
-    IExportEvents events,
+    IExportOutbox outbox,
     TrackerSignal signal,
     TrackerHeartbeat heartbeat,
     ExportMetrics metrics,
@@ -129,10 +129,11 @@ public sealed partial class ExportTracker(
             return;
         }
 
-        var changes = expired
-            .Select(request => progress.Transition(db, request, ExportStatus.Expired, ExportProgress.TrackerActor,
-                $"The upstream keeps results for {exportsOptions.Value.UpstreamRetention.TotalHours:0.#} hours.", now))
-            .ToList();
+        foreach (var request in expired)
+        {
+            progress.Transition(db, request, ExportStatus.Expired, ExportProgress.TrackerActor,
+                $"The upstream keeps results for {exportsOptions.Value.UpstreamRetention.TotalHours:0.#} hours.", now);
+        }
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -142,10 +143,7 @@ public sealed partial class ExportTracker(
             // Another instance or a download got there first; the next pass sees what is left.
             return;
         }
-        foreach (var change in changes)
-        {
-            await events.PublishAsync(change, cancellationToken);
-        }
+        outbox.Wake();
     }
 
     private async Task<IReadOnlyList<Claim>> ClaimAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
@@ -220,30 +218,27 @@ public sealed partial class ExportTracker(
         var o = options.Value;
         var now = time.GetUtcNow();
         var jitter = Random.Shared.NextDouble();
-        ExportChanged? change;
         if (request is { RequestUuid: null, SubmitSentAt: not null })
         {
             // A POST went out and its answer was never stored (the process stopped in between): it may have started
             // a job, so it is never sent again on its own.
-            change = answers.Unconfirm(db, request, "The portal stopped before it could store the upstream's answer.", now);
+            answers.Unconfirm(db, request, "The portal stopped before it could store the upstream's answer.", now);
         }
         else if (now - request.CreatedAt > o.MaxOpenDuration)
         {
             request.LastError = $"No result after {o.MaxOpenDuration}; the portal stopped waiting.";
-            change = progress.Transition(db, request, ExportStatus.TimedOut, ExportProgress.TrackerActor, request.LastError, now);
+            progress.Transition(db, request, ExportStatus.TimedOut, ExportProgress.TrackerActor, request.LastError, now);
         }
         else if (request.LeaseUntil - now < upstreamOptions.Value.Timeout || cancellationToken.IsCancellationRequested)
         {
             // The lease might lapse before the call ends (this pass was slow) or the host is stopping: leave the row
             // to the next claim rather than risk two holders calling at once.
             Release(request, now);
-            change = null;
         }
         else if (!budget.TryTake(now))
         {
             // Another pass or a user took the budget meanwhile: come back when there is room.
             Release(request, budget.NextFreeAt(now));
-            change = null;
         }
         else if (request.RequestUuid is null)
         {
@@ -257,12 +252,12 @@ public sealed partial class ExportTracker(
             request.Polls++;
             metrics.Poll();
             var status = await client.GetStatusAsync(request.RequestUuid, cancellationToken);
-            change = answers.ApplyStatus(db, request, status, time.GetUtcNow(), jitter);
+            answers.ApplyStatus(db, request, status, time.GetUtcNow(), jitter);
         }
 
-        if (await TrySaveAsync(db, claim) && change is not null)
+        if (await TrySaveAsync(db, claim))
         {
-            await events.PublishAsync(change, CancellationToken.None);
+            outbox.Wake();
         }
     }
 
@@ -285,13 +280,10 @@ public sealed partial class ExportTracker(
         var client = scope.ServiceProvider.GetRequiredService<DeviceStatusClient>();
         var result = await client.SubmitAsync(request.Range, request.Format, CancellationToken.None);
 
-        var change = answers.ApplySubmit(db, request, result, time.GetUtcNow(), jitter);
+        answers.ApplySubmit(db, request, result, time.GetUtcNow(), jitter);
         if (await TrySaveAsync(db, claim))
         {
-            if (change is not null)
-            {
-                await events.PublishAsync(change, CancellationToken.None);
-            }
+            outbox.Wake();
             return;
         }
 
@@ -328,7 +320,7 @@ public sealed partial class ExportTracker(
                 LogAcceptedAfterStop(logger, id, accepted.RequestUuid);
             }
             request.SubmitSentAt = null;
-            var change = ExportProgress.Note(db, request, ExportProgress.UpstreamActor, detail, now);
+            ExportProgress.Note(db, request, ExportProgress.UpstreamActor, detail, now);
             try
             {
                 await db.SaveChangesAsync(CancellationToken.None);
@@ -337,10 +329,7 @@ public sealed partial class ExportTracker(
             {
                 continue;
             }
-            if (request.DeletedAt is null)
-            {
-                await events.PublishAsync(change, CancellationToken.None);
-            }
+            outbox.Wake();
             return;
         }
     }

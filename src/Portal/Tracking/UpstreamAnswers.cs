@@ -8,7 +8,7 @@ namespace Portal.Tracking;
 
 /// <summary>
 /// How an upstream answer changes a request: which transition it makes, what it stores, and when to poll next.
-/// Callers save the row and its new entries in one <c>SaveChanges</c> and then publish what this returns.
+/// Callers save the row and its new entries in one <c>SaveChanges</c> and then wake the outbox.
 /// </summary>
 public sealed class UpstreamAnswers(
     ExportProgress progress,
@@ -20,7 +20,10 @@ public sealed class UpstreamAnswers(
     /// <summary>What a user sees on a request whose POST was sent but not confirmed.</summary>
     public const string UnconfirmedReason = "The device platform may have started this export but did not confirm it.";
 
-    public ExportChanged? ApplySubmit(PortalDbContext db, ExportRequest request, SubmitResult result, DateTimeOffset now, double jitter)
+    /// <summary>The timeline entry that ends a run of failed upstream calls.</summary>
+    public const string RecoveredDetail = "The upstream answers again.";
+
+    public void ApplySubmit(PortalDbContext db, ExportRequest request, SubmitResult result, DateTimeOffset now, double jitter)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.LeaseOwner = null;
@@ -34,29 +37,32 @@ public sealed class UpstreamAnswers(
                 request.UpstreamStatus = "Submitted";
                 request.ConsecutiveErrors = 0;
                 request.LastError = null;
-                var submitted = progress.Transition(db, request, ExportStatus.Submitted, ExportProgress.UpstreamActor, $"Accepted upstream as {accepted.RequestUuid}.", now);
+                progress.Transition(db, request, ExportStatus.Submitted, ExportProgress.UpstreamActor, $"Accepted upstream as {accepted.RequestUuid}.", now);
                 request.NextPollAt = NextPoll(request, now, retryAfter: null, jitter);
-                return submitted;
+                return;
 
             case SubmitResult.Rejected rejected:
                 request.SubmitSentAt = null;
                 request.LastError = ExportProgress.Truncate(rejected.Reason);
-                return progress.Transition(db, request, ExportStatus.Failed, ExportProgress.UpstreamActor, request.LastError, now);
+                progress.Transition(db, request, ExportStatus.Failed, ExportProgress.UpstreamActor, request.LastError, now);
+                return;
 
             case SubmitResult.NotAccepted notAccepted:
                 // Nothing was started upstream: the same request may be sent again.
                 request.SubmitSentAt = null;
-                var trouble = RecordTrouble(request, notAccepted.Error, now);
+                RecordTrouble(db, request, notAccepted.Error, now);
                 if (request.SubmitAttempts >= options.Value.MaxSubmitAttempts)
                 {
-                    return progress.Transition(db, request, ExportStatus.Failed, ExportProgress.TrackerActor,
+                    progress.Transition(db, request, ExportStatus.Failed, ExportProgress.TrackerActor,
                         ExportProgress.Truncate($"The upstream did not accept the export after {request.SubmitAttempts} attempts. Last error: {notAccepted.Error}"), now);
+                    return;
                 }
                 request.NextPollAt = NextPoll(request, now, notAccepted.RetryAfter, jitter);
-                return trouble;
+                return;
 
             case SubmitResult.Unknown unknown:
-                return Unconfirm(db, request, unknown.Error, now);
+                Unconfirm(db, request, unknown.Error, now);
+                return;
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(result));
@@ -67,7 +73,7 @@ public sealed class UpstreamAnswers(
     /// A POST whose outcome is unknown (no answer, a 5xx gateway, a process that died before storing it): the
     /// request waits for a person, with the attempt in its timeline.
     /// </summary>
-    public ExportChanged Unconfirm(PortalDbContext db, ExportRequest request, string error, DateTimeOffset now)
+    public void Unconfirm(PortalDbContext db, ExportRequest request, string error, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.LastError = UnconfirmedReason;
@@ -75,11 +81,11 @@ public sealed class UpstreamAnswers(
         var detail = ExportProgress.Truncate(
             $"{UnconfirmedReason} Attempt {request.SubmitAttempts} sent {sent}: {ExportProgress.SubmitDescription(request)}. {error} "
             + "The portal will not send it again on its own: submit it again (this may start a second, billed export) or cancel it.");
-        return progress.Transition(db, request, ExportStatus.Unconfirmed, ExportProgress.TrackerActor, detail, now);
+        progress.Transition(db, request, ExportStatus.Unconfirmed, ExportProgress.TrackerActor, detail, now);
     }
 
     /// <summary>Applies a status answer to a tracked request.</summary>
-    public ExportChanged? ApplyStatus(PortalDbContext db, ExportRequest request, StatusResult result, DateTimeOffset now, double jitter)
+    public void ApplyStatus(PortalDbContext db, ExportRequest request, StatusResult result, DateTimeOffset now, double jitter)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.LeaseOwner = null;
@@ -90,38 +96,43 @@ public sealed class UpstreamAnswers(
                 var recovered = request.ConsecutiveErrors > 0;
                 request.ConsecutiveErrors = 0;
                 request.LastError = null;
-                var changed = status.State switch
+                switch (status.State)
                 {
-                    UpstreamState.Completed => Complete(db, request, status, now),
-                    UpstreamState.InProgress when request.Status != ExportStatus.InProgress =>
-                        progress.Transition(db, request, ExportStatus.InProgress, ExportProgress.UpstreamActor, null, now),
-                    UpstreamState.Unknown when request.UpstreamStatus != status.RawStatus =>
+                    case UpstreamState.Completed:
+                        Complete(db, request, status, now);
+                        break;
+                    case UpstreamState.InProgress when request.Status != ExportStatus.InProgress:
+                        progress.Transition(db, request, ExportStatus.InProgress, ExportProgress.UpstreamActor, null, now);
+                        break;
+                    case UpstreamState.Unknown when request.UpstreamStatus != status.RawStatus:
                         ExportProgress.Note(db, request, ExportProgress.UpstreamActor,
-                            $"The upstream reported an unknown status \"{ExportProgress.Truncate(status.RawStatus, 64)}\"; still waiting.", now),
-                    _ => null,
-                };
-                request.UpstreamStatus = ExportProgress.Truncate(status.RawStatus, 64);
-                if (changed is null)
-                {
-                    request.Version++;
-                    request.UpdatedAt = now;
-                    // Whoever watches was told of the trouble; tell them it is over.
-                    changed = recovered ? ExportProgress.Changed(request, request.Status, null, now) : null;
+                            $"The upstream reported an unknown status \"{ExportProgress.Truncate(status.RawStatus, 64)}\"; still waiting.", now);
+                        break;
+                    case var _ when recovered:
+                        // Whoever watches was told of the trouble; tell them it is over.
+                        ExportProgress.Note(db, request, ExportProgress.TrackerActor, RecoveredDetail, now);
+                        break;
+                    default:
+                        request.Version++;
+                        request.UpdatedAt = now;
+                        break;
                 }
+                request.UpstreamStatus = ExportProgress.Truncate(status.RawStatus, 64);
                 if (request.Status.IsTracked())
                 {
                     request.NextPollAt = NextPoll(request, now, found.RetryAfter, jitter);
                 }
-                return changed;
+                return;
 
             case StatusResult.NotFound:
                 request.LastError = "The upstream no longer knows this export.";
-                return progress.Transition(db, request, ExportStatus.Failed, ExportProgress.UpstreamActor, request.LastError, now);
+                progress.Transition(db, request, ExportStatus.Failed, ExportProgress.UpstreamActor, request.LastError, now);
+                return;
 
             case StatusResult.Transient transient:
-                var trouble = RecordTrouble(request, transient.Error, now);
+                RecordTrouble(db, request, transient.Error, now);
                 request.NextPollAt = NextPoll(request, now, transient.RetryAfter, jitter);
-                return trouble;
+                return;
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(result));
@@ -158,7 +169,7 @@ public sealed class UpstreamAnswers(
             new PollContext(now, request.SubmittedAt ?? request.CreatedAt, expected, request.ConsecutiveErrors, retryAfter, quotaLeft, jitter), o);
     }
 
-    private ExportChanged Complete(PortalDbContext db, ExportRequest request, UpstreamStatus status, DateTimeOffset now)
+    private void Complete(PortalDbContext db, ExportRequest request, UpstreamStatus status, DateTimeOffset now)
     {
         request.RowCount = status.RowCount;
         request.CompletedAt = status.CompletedAt ?? now;
@@ -172,7 +183,7 @@ public sealed class UpstreamAnswers(
         }
         metrics.Completed(request.Format, now - request.CreatedAt);
         var files = status.DownloadUrls.Count == 1 ? "1 file" : $"{status.DownloadUrls.Count} files";
-        return progress.Transition(db, request, ExportStatus.Completed, ExportProgress.UpstreamActor,
+        progress.Transition(db, request, ExportStatus.Completed, ExportProgress.UpstreamActor,
             $"{status.RowCount?.ToString("N0", CultureInfo.InvariantCulture) ?? "?"} rows in {files}.", now);
     }
 
@@ -180,13 +191,17 @@ public sealed class UpstreamAnswers(
     /// Records a failed upstream call. The first of a run is news to whoever watches the request (its page says the
     /// portal keeps trying); the retries after it are not.
     /// </summary>
-    private static ExportChanged? RecordTrouble(ExportRequest request, string error, DateTimeOffset now)
+    private static void RecordTrouble(PortalDbContext db, ExportRequest request, string error, DateTimeOffset now)
     {
         request.ConsecutiveErrors++;
         request.LastError = ExportProgress.Truncate(error);
+        if (request.ConsecutiveErrors == 1)
+        {
+            ExportProgress.Note(db, request, ExportProgress.TrackerActor, request.LastError, now);
+            return;
+        }
         request.Version++;
         request.UpdatedAt = now;
-        return request.ConsecutiveErrors == 1 ? ExportProgress.Changed(request, request.Status, request.LastError, now) : null;
     }
 
     private static string PartName(Uri url, int part, FileFormat format)

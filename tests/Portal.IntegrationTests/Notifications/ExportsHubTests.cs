@@ -1,10 +1,14 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Data;
 using Portal.Exports;
 using Portal.Notifications;
+using Portal.Tracking;
 using static Portal.IntegrationTests.Exports.ExportFlowTests;
 
 namespace Portal.IntegrationTests.Notifications;
@@ -60,6 +64,8 @@ public class ExportsHubTests(PortalFactory portal) : IClassFixture<PortalFactory
         var completed = aliceReceived.Single(c => c.Status == ExportStatus.Completed);
         Assert.Equal(4320, completed.RowCount);
         Assert.Equal(1, completed.FileCount);
+        Assert.Equal(aliceReceived.Select(c => c.Version).Order(), aliceReceived.Select(c => c.Version));
+        Assert.Equal(aliceReceived.Select(c => c.EventId).Order(), aliceReceived.Select(c => c.EventId));
     }
 
     [Fact]
@@ -84,6 +90,104 @@ public class ExportsHubTests(PortalFactory portal) : IClassFixture<PortalFactory
 
         Assert.All(received, c => Assert.DoesNotContain("http", c.ToString(), StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(typeof(ExportChanged).GetProperties(), p => p.PropertyType == typeof(Uri));
+    }
+
+    [Fact]
+    public async Task ChangesSinceGivesAUserOnlyTheirOwnChangesAndAnAdminEveryonesInOrder()
+    {
+        var alice = User("SinceAlice");
+        var bob = User("SinceBob");
+        var admin = User("SinceAdmin", admin: true);
+        var alicesId = Accepted(await portal.Exports().SubmitAsync(alice, Day(4), FileFormat.Csv, Cancellation));
+        var bobsId = Accepted(await portal.Exports().SubmitAsync(bob, Day(4), FileFormat.Csv, Cancellation));
+        await portal.WaitForStatusAsync(alicesId, ExportStatus.Completed);
+        await portal.WaitForStatusAsync(bobsId, ExportStatus.Completed);
+        var (aliceConnection, _) = await ConnectAsync(alice);
+        var (adminConnection, _) = await ConnectAsync(admin);
+        await using var _ = aliceConnection;
+        await using var __ = adminConnection;
+
+        var alices = await aliceConnection.InvokeAsync<List<ExportChanged>>(nameof(ExportsHub.ChangesSince), 0L, Cancellation);
+        var everyones = await adminConnection.InvokeAsync<List<ExportChanged>>(nameof(ExportsHub.ChangesSince), 0L, Cancellation);
+        var alicesLast = await aliceConnection.InvokeAsync<List<ExportChanged>>(nameof(ExportsHub.ChangesSince), alices[^2].EventId, Cancellation);
+
+        Assert.Equal(ExportStatus.Queued, alices[0].Status);
+        Assert.Equal(ExportStatus.Completed, alices[^1].Status);
+        Assert.All(alices, c => Assert.Equal(alice.Id, c.OwnerId));
+        Assert.DoesNotContain(alices, c => c.ExportId == bobsId);
+        Assert.Equal(alices.Select(c => c.EventId).Order(), alices.Select(c => c.EventId));
+        Assert.Contains(everyones, c => c.ExportId == alicesId);
+        Assert.Contains(everyones, c => c.ExportId == bobsId);
+        Assert.InRange(everyones.Count, alices.Count + 1, ExportsHub.MaxChangesSince);
+        Assert.Equal(alices[^1], Assert.Single(alicesLast));
+    }
+
+    [Fact]
+    public async Task ASubscriberThatBlocksDelaysNeitherTheOtherSubscribersNorTheHubNorTheDispatcher()
+    {
+        var user = User("HubPatient");
+        var id = Accepted(await portal.Exports().SubmitAsync(user, Day(5), FileFormat.Csv, Cancellation));
+        await portal.WaitForStatusAsync(id, ExportStatus.Completed);
+        var feed = portal.Services.GetRequiredService<IExportChangeFeed>();
+        var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slowHeard = new ConcurrentQueue<long>();
+        var pageHeard = new ConcurrentDictionary<long, long>();
+        var hubHeard = new ConcurrentDictionary<long, long>();
+        using var slow = feed.Subscribe(async c =>
+        {
+            stuck.TrySetResult();
+            await release.Task;
+            slowHeard.Enqueue(c.EventId);
+        });
+        using var page = feed.Subscribe(c => { pageHeard.TryAdd(c.EventId, Stopwatch.GetTimestamp()); return Task.CompletedTask; });
+        var (connection, _) = await ConnectAsync(user);
+        await using var _ = connection;
+        connection.On<ExportChanged>(ExportsHub.ExportChangedMethod, c => hubHeard.TryAdd(c.EventId, Stopwatch.GetTimestamp()));
+
+        var saved = new Dictionary<long, long>();
+        try
+        {
+            await SaveNoteAsync(id, "The slow page gets stuck on this one.");
+            await stuck.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+            for (var i = 0; i < 10; i++)
+            {
+                var before = Stopwatch.GetTimestamp();
+                saved[await SaveNoteAsync(id, $"Note {i}.")] = before;
+            }
+            await WaitUntilAsync(() => saved.Keys.All(pageHeard.ContainsKey) && saved.Keys.All(hubHeard.ContainsKey));
+
+            Assert.False(release.Task.IsCompleted);
+            Assert.All(saved, s => Assert.True(Stopwatch.GetElapsedTime(s.Value, pageHeard[s.Key]) < TimeSpan.FromSeconds(1.5), "the other page heard it at once"));
+            Assert.All(saved, s => Assert.True(Stopwatch.GetElapsedTime(s.Value, hubHeard[s.Key]) < TimeSpan.FromSeconds(1.5), "the hub client heard it at once"));
+            await using var db = await portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancellation);
+            var ids = saved.Keys.ToList();
+            Assert.Equal(ids.Count, await db.ExportEvents.CountAsync(e => ids.Contains(e.Id) && e.PublishedAt != null, Cancellation));
+            Assert.Empty(slowHeard);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+        await WaitUntilAsync(() => saved.Keys.All(slowHeard.Contains));
+    }
+
+    /// <summary>A change saved the way the tracker saves one (row and event row, one transaction), then the outbox woken.</summary>
+    private async Task<long> SaveNoteAsync(Guid id, string detail)
+    {
+        await using var db = await portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancellation);
+        var row = await db.ExportRequests.SingleAsync(e => e.Id == id, Cancellation);
+        row.Version++;
+        row.UpdatedAt = DateTimeOffset.UtcNow;
+        var note = new ExportEvent
+        {
+            ExportId = id, OwnerId = row.OwnerId, Version = row.Version, At = row.UpdatedAt,
+            From = row.Status, To = row.Status, Actor = ExportProgress.TrackerActor, Detail = detail,
+        };
+        db.ExportEvents.Add(note);
+        await db.SaveChangesAsync(Cancellation);
+        portal.Services.GetRequiredService<IExportOutbox>().Wake();
+        return note.Id;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

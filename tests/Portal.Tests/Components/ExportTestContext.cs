@@ -12,7 +12,7 @@ using Portal.Tests.Fakes;
 
 namespace Portal.Tests.Components;
 
-/// <summary>The bUnit context for export pages: fake service and publisher, a signed-in user, a fixed clock in UTC.</summary>
+/// <summary>The bUnit context for export pages: fake service and change feed, a signed-in user, a fixed clock in UTC.</summary>
 public class ExportTestContext : PortalTestContext
 {
     public const string UserId = "user-1";
@@ -26,7 +26,7 @@ public class ExportTestContext : PortalTestContext
         Services.AddSingleton<IExportCommands>(Service);
         Services.AddSingleton<IExportNoticeInbox>(Service);
         Services.AddSingleton<IExportStatistics>(Service);
-        Services.AddSingleton<IExportEvents>(Events);
+        Services.AddSingleton<IExportChangeFeed>(Changes);
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton(Options.Create(new PortalAuthorizationOptions { AdminRole = AdminRole }));
         Services.AddSingleton(Options.Create(NewExportOptions));
@@ -40,7 +40,7 @@ public class ExportTestContext : PortalTestContext
 
     public FakeExportService Service { get; } = new();
 
-    public FakeExportEvents Events { get; } = new();
+    public FakeExportChangeFeed Changes { get; } = new();
 
     public ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 

@@ -41,10 +41,12 @@ public class ExportCommandsTests
         var id = Accepted(await exports.SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Id;
         await host.TrackAsync();
         var changes = new List<ExportChanged>();
-        using var subscription = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
-            .GetRequiredService<IExportEvents>(host.Services).Subscribe(change => { lock (changes) { changes.Add(change); } return Task.CompletedTask; });
+        using var subscription = host.Changes.Subscribe(change => { lock (changes) { changes.Add(change); } return Task.CompletedTask; });
+        await host.DispatchAsync();
 
         Assert.True(await exports.DeleteAsync(EngineTestHost.Alice, id, Cancellation));
+        await host.DispatchAsync();
+        await EngineTestHost.WaitUntilAsync(() => { lock (changes) { return changes.Exists(c => c.Deleted); } }, "the delete was pushed");
 
         var row = await host.RowAsync(id);
         Assert.Equal(ExportStatus.Cancelled, row.Status);
@@ -56,7 +58,7 @@ public class ExportCommandsTests
         Assert.False(await exports.DeleteAsync(EngineTestHost.Alice, id, Cancellation));
         lock (changes)
         {
-            Assert.Equal([(ExportStatus.Cancelled, false), (ExportStatus.Cancelled, true)], changes.Select(x => (x.Status, x.Deleted)));
+            Assert.Equal([("Tracking stopped.", true), ("Deleted.", true)], changes.TakeLast(2).Select(x => (x.Detail, x.Deleted)));
         }
     }
 

@@ -15,8 +15,8 @@ using Portal.Upstream;
 namespace Portal.Tests.Tracking;
 
 /// <summary>
-/// The engine's services (data, client, service, tracker, publisher) over a temporary SQLite file and a
-/// <see cref="StubUpstream"/>; the tracker is not started, tests drive it.
+/// The engine's services (data, client, service, tracker, outbox dispatcher and change feed) over a temporary SQLite file and a
+/// <see cref="StubUpstream"/>; the tracker and the dispatcher are not started, tests drive them.
 /// </summary>
 public sealed class EngineTestHost : IAsyncDisposable
 {
@@ -39,7 +39,8 @@ public sealed class EngineTestHost : IAsyncDisposable
         StubUpstream? upstream = null,
         IDictionary<string, string?>? settings = null,
         TimeProvider? time = null,
-        string? databaseFile = null)
+        string? databaseFile = null,
+        Action<IServiceCollection>? services = null)
     {
         upstream ??= new StubUpstream();
         var directory = Path.Combine(Path.GetTempPath(), "portal-tests", Guid.NewGuid().ToString("N"));
@@ -71,6 +72,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         builder.AddExportNotifications();
         builder.AddDownloads();
         builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => upstream));
+        services?.Invoke(builder.Services);
         var host = builder.Build();
 
         await using (var db = await host.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync())
@@ -99,6 +101,46 @@ public sealed class EngineTestHost : IAsyncDisposable
 
     /// <summary>One pass of a tracker: sends what is queued, polls what is due.</summary>
     public Task TrackAsync() => NewTracker().RunPassAsync(TestContext.Current.CancellationToken);
+
+    public IExportChangeFeed Changes => Services.GetRequiredService<IExportChangeFeed>();
+
+    /// <summary>Saves a timeline note on the request the way the tracker saves a change (row and event row, one transaction) and wakes the outbox.</summary>
+    public async Task<ExportEvent> SaveNoteAsync(Guid id, string detail)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var row = await db.ExportRequests.SingleAsync(e => e.Id == id);
+        row.Version++;
+        row.UpdatedAt = DateTimeOffset.UtcNow;
+        var note = new ExportEvent
+        {
+            ExportId = id, OwnerId = row.OwnerId, Version = row.Version, At = row.UpdatedAt,
+            From = row.Status, To = row.Status, Actor = ExportProgress.TrackerActor, Detail = detail,
+        };
+        db.ExportEvents.Add(note);
+        await db.SaveChangesAsync();
+        Services.GetRequiredService<IExportOutbox>().Wake();
+        return note;
+    }
+
+    /// <summary>Pushes every event row not pushed yet, as the (not started) dispatcher would.</summary>
+    public async Task DispatchAsync()
+    {
+        var dispatcher = Services.GetRequiredService<ExportChangeDispatcher>();
+        while (await dispatcher.DispatchAsync(TestContext.Current.CancellationToken) > 0)
+        {
+        }
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds: subscribers hear changes on their own readers.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string because, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, because);
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+    }
 
     /// <summary>A tracker of its own (a second instance shares the database, not the object).</summary>
     public ExportTracker NewTracker() => ActivatorUtilities.CreateInstance<ExportTracker>(Services);

@@ -42,14 +42,17 @@ public class ExportTrackerTests
         var uuid = (await host.RowAsync(id)).RequestUuid!;
         upstream.EnqueueGet(_ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Status("In Progress", uuid)));
         upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed(uuid, DateTimeOffset.UtcNow.AddMinutes(15)));
+        await host.DispatchAsync();
         var changes = new ConcurrentQueue<ExportChanged>();
-        using var subscription = host.Services.GetRequiredService<IExportEvents>().Subscribe(c => { changes.Enqueue(c); return Task.CompletedTask; });
+        using var subscription = host.Changes.Subscribe(c => { changes.Enqueue(c); return Task.CompletedTask; });
         var tracker = host.NewTracker();
 
         await MakeDueAsync(host, id);
         await tracker.RunPassAsync(Cancellation);
         await MakeDueAsync(host, id);
         await tracker.RunPassAsync(Cancellation);
+        await host.DispatchAsync();
+        await EngineTestHost.WaitUntilAsync(() => changes.Count == 2, "the subscriber heard both changes");
 
         var row = await host.RowAsync(id);
         Assert.Equal(ExportStatus.Completed, row.Status);
@@ -61,6 +64,9 @@ public class ExportTrackerTests
             [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed],
             row.Events.OrderBy(e => e.Id).Select(e => e.To));
         Assert.Equal([ExportStatus.InProgress, ExportStatus.Completed], changes.Select(c => c.Status));
+        Assert.Equal(row.Events.OrderBy(e => e.Id).Select(e => e.Id).TakeLast(2), changes.Select(c => c.EventId));
+        Assert.True(changes.First().Version < changes.Last().Version, "changes of one export carry increasing versions");
+        Assert.Equal(row.Version, changes.Last().Version);
         var notice = Assert.Single(await host.Exports().GetNoticesAsync(EngineTestHost.Alice, 10, Cancellation));
         Assert.Equal(ExportStatus.Completed, notice.Status);
         Assert.False(notice.Read);
@@ -204,8 +210,9 @@ public class ExportTrackerTests
         await using var host = await EngineTestHost.StartAsync(upstream);
         var id = await SubmitAsync(host);
         var uuid = (await host.RowAsync(id)).RequestUuid!;
+        await host.DispatchAsync();
         var changes = new ConcurrentQueue<ExportChanged>();
-        using var subscription = host.Services.GetRequiredService<IExportEvents>().Subscribe(c => { changes.Enqueue(c); return Task.CompletedTask; });
+        using var subscription = host.Changes.Subscribe(c => { changes.Enqueue(c); return Task.CompletedTask; });
         var tracker = host.NewTracker();
 
         for (var pass = 0; pass < 3; pass++)
@@ -217,6 +224,8 @@ public class ExportTrackerTests
         upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Status("Submitted", uuid));
         await MakeDueAsync(host, id);
         await tracker.RunPassAsync(Cancellation);
+        await host.DispatchAsync();
+        await EngineTestHost.WaitUntilAsync(() => changes.Count == 2, "the subscriber heard the trouble and its end");
 
         Assert.Equal(3, failing.ConsecutiveErrors);
         Assert.Contains("503", failing.LastError, StringComparison.Ordinal);
@@ -225,7 +234,8 @@ public class ExportTrackerTests
         Assert.Equal(ExportStatus.Submitted, recovered.Status);
         Assert.Collection(changes,
             trouble => Assert.Contains("503", trouble.Detail, StringComparison.Ordinal),
-            over => Assert.Null(over.Detail));
+            over => Assert.Equal(UpstreamAnswers.RecoveredDetail, over.Detail));
+        Assert.Equal(changes.Select(c => c.EventId), recovered.Events.OrderBy(e => e.Id).Select(e => e.Id).TakeLast(2));
         Assert.All(changes, c => Assert.Equal((ExportStatus.Submitted, ExportStatus.Submitted), (c.Previous!.Value, c.Status)));
     }
 

@@ -164,7 +164,7 @@ public class SubmissionOutcomeTests
         await using var host = await EngineTestHost.StartAsync(upstream);
         var id = await SubmitAsync(host);
         var changes = new List<ExportChanged>();
-        using var subscription = host.Services.GetRequiredService<IExportEvents>().Subscribe(c => { lock (changes) { changes.Add(c); } return Task.CompletedTask; });
+        using var subscription = host.Changes.Subscribe(c => { lock (changes) { changes.Add(c); } return Task.CompletedTask; });
 
         var pass = host.TrackAsync();
         await posted.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
@@ -173,6 +173,8 @@ public class SubmissionOutcomeTests
             : await host.Exports().DeleteAsync(EngineTestHost.Alice, id, Cancellation));
         release.SetResult();
         await pass;
+        await host.DispatchAsync();
+        await EngineTestHost.WaitUntilAsync(() => { lock (changes) { return changes.Exists(c => c.Detail?.Contains("u-late", StringComparison.Ordinal) == true); } }, "the late id was pushed");
 
         var row = await host.RowAsync(id);
         Assert.Equal(ExportStatus.Cancelled, row.Status);
@@ -184,7 +186,7 @@ public class SubmissionOutcomeTests
         lock (changes)
         {
             Assert.Contains(changes, c => c.Status == ExportStatus.Cancelled);
-            Assert.Equal(action == "delete", changes.Exists(c => c.Deleted));
+            Assert.Equal(action == "delete", changes.TrueForAll(c => c.Deleted));
         }
     }
 }

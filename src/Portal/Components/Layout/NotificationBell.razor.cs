@@ -25,7 +25,7 @@ public sealed partial class NotificationBell : IDisposable
     private IExportNoticeInbox Notices { get; set; } = default!;
 
     [Inject]
-    private IExportEvents Events { get; set; } = default!;
+    private IExportChangeFeed Changes { get; set; } = default!;
 
     [Inject]
     private CurrentUser CurrentUser { get; set; } = default!;
@@ -48,7 +48,7 @@ public sealed partial class NotificationBell : IDisposable
         // A prerendered bell is thrown away with its response: only the interactive one can still show a snackbar.
         if (RendererInfo.IsInteractive)
         {
-            _subscription = Events.Subscribe(OnExportChangedAsync);
+            _subscription = Changes.Subscribe(OnExportChangedAsync);
         }
         await LoadNoticesAsync();
     }
@@ -73,7 +73,8 @@ public sealed partial class NotificationBell : IDisposable
 
     private async Task OnExportChangedAsync(ExportChanged change)
     {
-        if (change.OwnerId != _user?.Id || !IsEnd(change.Status))
+        // From == To is a note on the timeline (a download, an upstream hiccup), not the end it repeats.
+        if (change.OwnerId != _user?.Id || !IsEnd(change.Status) || change.Previous == change.Status)
         {
             return;
         }

@@ -41,7 +41,7 @@ public sealed partial class ExportGrid : IDisposable
     private IExportQueries Exports { get; set; } = default!;
 
     [Inject]
-    private IExportEvents Events { get; set; } = default!;
+    private IExportChangeFeed Changes { get; set; } = default!;
 
     [Inject]
     private ExportActions Actions { get; set; } = default!;
@@ -70,7 +70,7 @@ public sealed partial class ExportGrid : IDisposable
     protected override async Task OnInitializedAsync()
     {
         _user = await CurrentUser.GetAsync();
-        _subscription = Events.Subscribe(OnExportChangedAsync);
+        _subscription = Changes.Subscribe(OnExportChangedAsync);
         _ticker = Clock.CreateTimer(_ => _ = InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         await LoadAsync();
     }

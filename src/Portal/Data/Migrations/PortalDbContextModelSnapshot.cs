@@ -42,14 +42,30 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OwnerId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PublishedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("To")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ExportId", "At");
+
+                    b.HasIndex("OwnerId", "Id");
+
+                    b.HasIndex("PublishedAt", "Id")
+                        .HasFilter("\"PublishedAt\" IS NULL");
 
                     b.ToTable("ExportEvents");
                 });

@@ -63,7 +63,7 @@ public class NotificationBellTests : ExportTestContext
         // The engine stores the notice before it publishes the change.
         Service.Notices.Add(new ExportNotice(1, exportId, ExportStatus.Completed, Clock.Now, "Your CSV export is ready", false));
 
-        await Events.PublishAsync(new ExportChanged(exportId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60, 1),
+        await Changes.PublishAsync(new ExportChanged(exportId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60, 1),
             TestContext.Current.CancellationToken);
 
         _snackbars.WaitForAssertion(() => Assert.Contains("Your export is ready to download.", _snackbars.Markup, StringComparison.Ordinal));
@@ -78,7 +78,7 @@ public class NotificationBellTests : ExportTestContext
     {
         RenderBell();
 
-        await Events.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Submitted, ExportStatus.Failed, Clock.Now,
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Submitted, ExportStatus.Failed, Clock.Now,
             "The upstream rejected the range.", null, 0), TestContext.Current.CancellationToken);
 
         _snackbars.WaitForAssertion(() => Assert.Contains("Your export failed: The upstream rejected the range.", _snackbars.Markup, StringComparison.Ordinal));
@@ -89,10 +89,21 @@ public class NotificationBellTests : ExportTestContext
     {
         RenderBell();
 
-        await Events.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Submitted, ExportStatus.InProgress, Clock.Now, null, null, 0),
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Submitted, ExportStatus.InProgress, Clock.Now, null, null, 0),
             TestContext.Current.CancellationToken);
-        await Events.PublishAsync(new ExportChanged(Guid.NewGuid(), "someone-else", ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 1, 1),
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), "someone-else", ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 1, 1),
             TestContext.Current.CancellationToken);
+
+        Assert.Empty(Services.GetRequiredService<ISnackbar>().ShownSnackbars);
+    }
+
+    [Fact]
+    public async Task ADownloadOfACompletedExportIsNotAnnouncedAgain()
+    {
+        RenderBell();
+
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Completed, ExportStatus.Completed, Clock.Now,
+            "Downloaded part-00000.csv.", 1, 1), TestContext.Current.CancellationToken);
 
         Assert.Empty(Services.GetRequiredService<ISnackbar>().ShownSnackbars);
     }
@@ -104,7 +115,7 @@ public class NotificationBellTests : ExportTestContext
         SetRendererInfo(new RendererInfo("Static", isInteractive: false));
         var bell = RenderBell();
 
-        await Events.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 1, 1),
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 1, 1),
             TestContext.Current.CancellationToken);
 
         Assert.Equal("Notifications, 1 unread", BellLabel(bell));
@@ -130,11 +141,11 @@ public class NotificationBellTests : ExportTestContext
     public async Task StopsListeningWhenTheCircuitEnds()
     {
         RenderBell();
-        Assert.Equal(1, Events.SubscriberCount);
+        Assert.Equal(1, Changes.SubscriberCount);
 
         await DisposeComponentsAsync();
 
-        Assert.Equal(0, Events.SubscriberCount);
+        Assert.Equal(0, Changes.SubscriberCount);
     }
 
     [Fact]
@@ -143,7 +154,7 @@ public class NotificationBellTests : ExportTestContext
         Authorization.SetNotAuthorized();
         var area = Render<NotificationArea>();
         Assert.Empty(area.FindAll("[data-testid=notification-bell]"));
-        Assert.Equal(0, Events.SubscriberCount);
+        Assert.Equal(0, Changes.SubscriberCount);
     }
 
     [Fact]

@@ -153,7 +153,7 @@ public class ExportGridTests : ExportTestContext
         var queries = Service.Queries.Count;
         Assert.NotEmpty(grid.FindAll("[data-testid=elapsed]"));
 
-        await Events.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.Completed,
+        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.Completed,
             Clock.Now, null, 1440, 1), TestContext.Current.CancellationToken);
 
         grid.WaitForAssertion(() => Assert.Equal("Completed", grid.Find("tr[data-testid=export-row]").GetAttribute("data-status")));
@@ -169,7 +169,7 @@ public class ExportGridTests : ExportTestContext
         var grid = RenderGrid();
         var queries = Service.Queries.Count;
 
-        await Events.PublishAsync(new ExportChanged(Guid.NewGuid(), "someone-else", null, ExportStatus.Queued, Clock.Now, null, null, 0),
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), "someone-else", null, ExportStatus.Queued, Clock.Now, null, null, 0),
             TestContext.Current.CancellationToken);
 
         Assert.Equal(queries, Service.Queries.Count);
@@ -182,7 +182,7 @@ public class ExportGridTests : ExportTestContext
         var grid = RenderGrid();
         var export = AddExport(ExportStatus.Queued);
 
-        await Events.PublishAsync(new ExportChanged(export.Id, UserId, null, ExportStatus.Queued, Clock.Now, null, null, 0),
+        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, null, ExportStatus.Queued, Clock.Now, null, null, 0),
             TestContext.Current.CancellationToken);
 
         grid.WaitForAssertion(() => Assert.Equal(export.Id.ToString(), grid.Find("tr[data-testid=export-row]").GetAttribute("data-export-id")));

@@ -25,7 +25,7 @@ public sealed partial class ExportPage : IDisposable
     private IExportQueries Exports { get; set; } = default!;
 
     [Inject]
-    private IExportEvents Events { get; set; } = default!;
+    private IExportChangeFeed Changes { get; set; } = default!;
 
     [Inject]
     private ExportActions Actions { get; set; } = default!;
@@ -48,7 +48,7 @@ public sealed partial class ExportPage : IDisposable
 
     protected override void OnInitialized()
     {
-        _subscription = Events.Subscribe(OnExportChangedAsync);
+        _subscription = Changes.Subscribe(OnExportChangedAsync);
         _ticker = Clock.CreateTimer(_ => _ = InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 

@@ -152,7 +152,7 @@ public class ExportPageTests : ExportTestContext
 
         var completed = export with { Status = ExportStatus.Completed, FileCount = 1, RowCount = 60_000 };
         AddDetails(completed, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(15))]);
-        await Events.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60_000, 1),
+        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60_000, 1),
             TestContext.Current.CancellationToken);
 
         page.WaitForAssertion(() => Assert.Equal("Completed", page.Find("[data-testid=export-status]").GetAttribute("data-status")));
@@ -167,7 +167,7 @@ public class ExportPageTests : ExportTestContext
         var page = RenderPage(export.Id);
         Service.Details[export.Id] = Service.Details[export.Id] with { Summary = export with { Status = ExportStatus.Failed } };
 
-        await Events.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, null, 1),
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, null, 1),
             TestContext.Current.CancellationToken);
 
         Assert.Equal("InProgress", page.Find("[data-testid=export-status]").GetAttribute("data-status"));
@@ -178,13 +178,13 @@ public class ExportPageTests : ExportTestContext
     {
         var export = AddExport(ExportStatus.InProgress);
         AddDetails(export);
-        var before = Events.SubscriberCount;
+        var before = Changes.SubscriberCount;
         RenderPage(export.Id);
-        Assert.Equal(before + 1, Events.SubscriberCount);
+        Assert.Equal(before + 1, Changes.SubscriberCount);
 
         await DisposeComponentsAsync();
 
-        Assert.Equal(0, Events.SubscriberCount);
+        Assert.Equal(0, Changes.SubscriberCount);
     }
 
     [Fact]

@@ -2,8 +2,8 @@ using Portal.Exports;
 
 namespace Portal.Tests.Fakes;
 
-/// <summary>A publisher that calls its subscribers at once, as the engine's does.</summary>
-public sealed class FakeExportEvents : IExportEvents
+/// <summary>A change feed that calls its subscribers at once (the real one queues per subscriber).</summary>
+public sealed class FakeExportChangeFeed : IExportChangeFeed
 {
     private readonly List<Func<ExportChanged, Task>> _handlers = [];
 

@@ -1,0 +1,212 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Data;
+using Portal.Exports;
+
+namespace Portal.Notifications;
+
+/// <summary>
+/// The open pages' side of the outbox. Each subscription has its own bounded queue and its own reader, so a page
+/// that is slow (or stuck) delays no other page, the hub or the dispatcher. A subscription whose queue is full
+/// misses what follows and then catches up from the event rows. Each subscription drops a change whose version of
+/// the request it has seen already or passed: the dispatcher delivers at least once, pages see each change once.
+/// </summary>
+public sealed partial class ExportChangeFeed(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    IOptions<NotificationOptions> options,
+    ILogger<ExportChangeFeed> logger) : IExportChangeFeed
+{
+    private readonly IDbContextFactory<PortalDbContext> dbFactory = dbFactory;
+    private readonly ILogger logger = logger;
+
+    // Versions remembered per subscription; past this it forgets them all (a page then reloads once more).
+    private const int MaxTrackedExports = 10_000;
+
+    private readonly Lock gate = new();
+    private Subscription[] subscriptions = [];
+
+    public int SubscriberCount => Volatile.Read(ref subscriptions).Length;
+
+    public IDisposable Subscribe(Func<ExportChanged, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var subscription = new Subscription(this, handler, options.Value.SubscriberQueueCapacity);
+        lock (gate)
+        {
+            subscriptions = [.. subscriptions, subscription];
+        }
+        subscription.Start();
+        return subscription;
+    }
+
+    /// <summary>Queues <paramref name="change"/> for every subscription. Never waits for one.</summary>
+    public void Deliver(ExportChanged change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        foreach (var subscription in Volatile.Read(ref subscriptions))
+        {
+            subscription.Offer(change);
+        }
+    }
+
+    private void Remove(Subscription subscription)
+    {
+        lock (gate)
+        {
+            subscriptions = [.. subscriptions.Where(s => s != subscription)];
+        }
+    }
+
+    private sealed class Subscription(ExportChangeFeed feed, Func<ExportChanged, Task> handler, int capacity) : IDisposable
+    {
+        private readonly Channel<ExportChanged> queue = Channel.CreateBounded<ExportChanged>(
+            new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        private readonly Lock offerGate = new();
+        private readonly CancellationTokenSource stop = new();
+        private readonly Dictionary<Guid, int> versions = [];
+        private long lastQueued;
+
+        // Set when the queue overflowed: the event id after which this subscription must read the rows itself.
+        private long? catchUpAfter;
+        private int disposed;
+
+        public void Start() => _ = Task.Run(RunAsync);
+
+        public void Offer(ExportChanged change)
+        {
+            lock (offerGate)
+            {
+                if (catchUpAfter is not null)
+                {
+                    // Missing it now is fine: the catch-up reads it from its row.
+                    return;
+                }
+                if (queue.Writer.TryWrite(change))
+                {
+                    lastQueued = Math.Max(lastQueued, change.EventId);
+                    return;
+                }
+                catchUpAfter = lastQueued;
+            }
+            LogOverflow(feed.logger, capacity, change.EventId);
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) != 0)
+            {
+                return;
+            }
+            feed.Remove(this);
+            queue.Writer.TryComplete();
+            // Not disposed: the reader may still be looking at its token.
+            stop.Cancel();
+        }
+
+        private async Task RunAsync()
+        {
+            var token = stop.Token;
+            try
+            {
+                while (await queue.Reader.WaitToReadAsync(token))
+                {
+                    while (queue.Reader.TryRead(out var change))
+                    {
+                        await HandleAsync(change);
+                    }
+                    long? after;
+                    lock (offerGate)
+                    {
+                        after = catchUpAfter;
+                    }
+                    if (after is { } eventId)
+                    {
+                        await CatchUpAsync(eventId, token);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (ObjectDisposedException) when (Volatile.Read(ref disposed) == 1)
+            {
+            }
+        }
+
+        private async Task CatchUpAsync(long after, CancellationToken cancellationToken)
+        {
+            // Everything queued was queued before the gap; then reopen the queue and read the gap from the rows.
+            // What arrives meanwhile is read again or newer, and the versions sort that out.
+            while (queue.Reader.TryRead(out var queued))
+            {
+                await HandleAsync(queued);
+            }
+            lock (offerGate)
+            {
+                catchUpAfter = null;
+            }
+            var cursor = after;
+            try
+            {
+                while (true)
+                {
+                    IReadOnlyList<ExportChanged> missed;
+                    await using (var db = await feed.dbFactory.CreateDbContextAsync(cancellationToken))
+                    {
+                        var from = cursor;
+                        missed = await ExportChangeReader.ReadAsync(db, db.ExportEvents.Where(e => e.Id > from), ExportChangeReader.MaxBatch, cancellationToken);
+                    }
+                    foreach (var change in missed)
+                    {
+                        await HandleAsync(change);
+                        cursor = change.EventId;
+                    }
+                    if (missed.Count < ExportChangeReader.MaxBatch)
+                    {
+                        break;
+                    }
+                }
+                LogCaughtUp(feed.logger, after, cursor);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogCatchUpFailed(feed.logger, after, ex);
+            }
+        }
+
+        private async Task HandleAsync(ExportChanged change)
+        {
+            if (versions.TryGetValue(change.ExportId, out var seen) && change.Version <= seen)
+            {
+                return;
+            }
+            if (versions.Count >= MaxTrackedExports)
+            {
+                versions.Clear();
+            }
+            versions[change.ExportId] = change.Version;
+            try
+            {
+                await handler(change);
+            }
+            catch (Exception ex)
+            {
+                // A broken page must not stop its own later changes either.
+                LogSubscriberFailed(feed.logger, change.ExportId, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "A subscriber failed to handle the change of export request {ExportId}")]
+    private static partial void LogSubscriberFailed(ILogger logger, Guid exportId, Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "A subscriber fell {Capacity} changes behind at event {EventId}; it will catch up from the event rows")]
+    private static partial void LogOverflow(ILogger logger, int capacity, long eventId);
+
+    [LoggerMessage(LogLevel.Information, "A subscriber caught up from event {After} to {Cursor}")]
+    private static partial void LogCaughtUp(ILogger logger, long after, long cursor);
+
+    [LoggerMessage(LogLevel.Warning, "A subscriber could not catch up after event {After}")]
+    private static partial void LogCatchUpFailed(ILogger logger, long after, Exception ex);
+}
