@@ -19,7 +19,6 @@ public sealed partial class ExportService(
     ExportProgress progress,
     IExportEvents events,
     SubmissionGate gate,
-    PollBudget budget,
     TrackerSignal trackerSignal,
     UpstreamMonitor monitor,
     AuditLog audit,
@@ -123,7 +122,6 @@ public sealed partial class ExportService(
         await events.PublishAsync(ExportProgress.Changed(request, null, null, now), cancellationToken);
 
         // Not the caller's token: once sent, the answer must be stored whether or not the page is still there.
-        budget.Record(time.GetUtcNow());
         var result = await client.SubmitAsync(range, format, CancellationToken.None);
 
         ExportChanged? change = null;
@@ -345,7 +343,6 @@ public sealed partial class ExportService(
             ExportChanged? change = null;
             if (file.UrlExpiresAt - now < options.Value.RenewLinksBefore)
             {
-                budget.Record(now);
                 var status = await client.GetStatusAsync(uuid, cancellationToken);
                 now = time.GetUtcNow();
                 switch (status)

@@ -11,7 +11,7 @@ namespace Portal.Tracking;
 /// </summary>
 public sealed class ExportProgress(
     PreparationEstimator estimator,
-    PollBudget budget,
+    IUpstreamBudget budget,
     ExportMetrics metrics,
     IOptions<TrackerOptions> options)
 {

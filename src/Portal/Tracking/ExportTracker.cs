@@ -16,7 +16,8 @@ public sealed partial class ExportTracker(
     IServiceScopeFactory scopeFactory,
     ExportProgress progress,
     PreparationEstimator estimator,
-    PollBudget budget,
+    IUpstreamBudget budget,
+    IUpstreamPause pause,
     IExportEvents events,
     TrackerSignal signal,
     TrackerHeartbeat heartbeat,
@@ -81,6 +82,12 @@ public sealed partial class ExportTracker(
         var o = options.Value;
         var now = time.GetUtcNow();
         await ExpireBeyondRetentionAsync(now, cancellationToken);
+        if (pause.Current(now) is { } paused)
+        {
+            // Every upstream call is refused until then: claiming rows now would only park them.
+            return paused.Until - now;
+        }
+        // Each attempt takes from the budget as it is sent; claim only as many requests as fit now.
         var room = Math.Min(o.BatchSize, budget.Available(now));
         if (room == 0)
         {
@@ -216,14 +223,6 @@ public sealed partial class ExportTracker(
         {
             request.LastError = $"No result after {o.MaxOpenDuration}; the portal stopped waiting.";
             change = progress.Transition(db, request, ExportStatus.TimedOut, ExportProgress.TrackerActor, request.LastError, now);
-        }
-        else if (!budget.TryTake(now))
-        {
-            // Another pass or a user took the budget meanwhile: come back when there is room.
-            request.LeaseOwner = null;
-            request.LeaseUntil = null;
-            request.NextPollAt = budget.NextFreeAt(now);
-            change = null;
         }
         else
         {

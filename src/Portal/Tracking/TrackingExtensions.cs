@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Portal.Upstream;
 
 namespace Portal.Tracking;
 
@@ -10,7 +11,8 @@ public static class TrackingExtensions
     {
         var services = builder.Services;
         services.AddOptions<TrackerOptions>().BindConfiguration(TrackerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<PollBudget>();
+        // The budget of every upstream attempt; its size is the tracker's setting, the upstream client's gate takes from it.
+        services.AddSingleton<IUpstreamBudget, PollBudget>();
         services.AddSingleton<PreparationEstimator>();
         services.AddSingleton<ExportProgress>();
         services.AddSingleton<TrackerSignal>();
