@@ -165,6 +165,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
                     context.Request.Headers.ContainsKey(TestAuthentication.Header) ? TestAuthentication.SchemeName : null);
             var recorder = Upstream;
             services.AddHttpClient<DeviceStatusClient>().AddHttpMessageHandler(() => new UpstreamRecorder.Handler(recorder));
+            services.AddHttpClient(UpstreamTokenProvider.HttpClientName).AddHttpMessageHandler(() => new UpstreamRecorder.Handler(recorder));
         });
     }
 
