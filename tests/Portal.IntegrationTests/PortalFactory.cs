@@ -61,6 +61,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public Dictionary<string, string?> Settings { get; } = new()
     {
         ["Upstream:RetryDelay"] = "00:00:00.050",
+        ["Upstream:CircuitBreaker:BreakDuration"] = "00:00:01",
         ["Tracking:IdleInterval"] = "00:00:00.200",
         ["Tracking:MinInterval"] = "00:00:00.100",
         ["Tracking:DenseInterval"] = "00:00:00.200",

@@ -1,6 +1,7 @@
 extern alias simulator;
 
 using simulator::DeviceApi.Simulator;
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -136,7 +137,8 @@ public static class UpstreamExtensions
             OnOpened = args =>
             {
                 var until = time.GetUtcNow() + args.BreakDuration;
-                var reason = $"the circuit breaker opened: {settings.FailureRatio:P0} or more of the recent upstream calls failed, the last with {Failure(args.Outcome)}";
+                var reason = string.Create(CultureInfo.InvariantCulture,
+                    $"the circuit breaker opened: {settings.FailureRatio:P0} or more of the recent upstream calls failed, the last with {Failure(args.Outcome)}");
                 pause.PauseUntil(until, reason);
                 UpstreamBudgetHandler.LogPaused(logger, until, reason);
                 return ValueTask.CompletedTask;

@@ -150,7 +150,7 @@ public class ExportServiceTests
         var statistics = await exports.GetStatisticsAsync(EngineTestHost.Admin, DateTimeOffset.UtcNow.AddDays(-1), Cancellation);
         Assert.NotNull(statistics);
         Assert.Equal(1, statistics.OpenNow[ExportStatus.Submitted]);
-        Assert.Equal(1, statistics.Upstream.PollsLastMinute);
+        Assert.Equal(2, statistics.Upstream.PollsLastMinute); // the token request and the POST
     }
 
     [Fact]

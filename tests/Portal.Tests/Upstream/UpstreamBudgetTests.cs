@@ -183,6 +183,21 @@ public class UpstreamBudgetTests
         Assert.Null(engine.Health().PausedUntil);
     }
 
+    [Theory]
+    [InlineData("Upstream:CircuitBreaker:FailureRatio", "0", "CircuitBreaker:FailureRatio")]
+    [InlineData("Upstream:CircuitBreaker:MinimumThroughput", "1", "CircuitBreaker:MinimumThroughput")]
+    [InlineData("Upstream:CircuitBreaker:BreakDuration", "00:00:00.100", "CircuitBreaker:BreakDuration")]
+    [InlineData("Upstream:PauseWithoutRetryAfter", "00:00:00", "PauseWithoutRetryAfter")]
+    public async Task AWrongSettingIsRefusedWithItsName(string key, string value, string name)
+    {
+        await using var engine = await StartAsync(new StubUpstream(), new() { [key] = value });
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => engine.Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UpstreamOptions>>().Value);
+
+        Assert.Contains(name, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TheTrackerClaimsNothingWhileTheUpstreamIsPaused()
     {
