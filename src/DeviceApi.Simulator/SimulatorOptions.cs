@@ -147,6 +147,12 @@ public sealed class SimulatorFaultOptions : IValidatableObject
     /// <summary>When set, tokens stop working after this time although <c>expires_in</c> promises more.</summary>
     public TimeSpan? TokenExpiresEarlyAfter { get; set; }
 
+    /// <summary>
+    /// 429 and 503 answers give <c>Retry-After</c> as an HTTP date (rounded up to the second) instead of the
+    /// contract's integer seconds: a variant the standard allows and a client must survive.
+    /// </summary>
+    public bool RetryAfterAsHttpDate { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (QuotaWindow < TimeSpan.FromSeconds(1))

@@ -52,6 +52,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             ["Tracking:ErrorBackoff"] = "00:00:00.500",
             ["Tracking:ErrorBackoffCap"] = "00:00:01",
             ["Tracking:MaxOpenDuration"] = "00:00:16",
+            // An outage opens the circuit: a short break keeps the recovery within the scenario's wait.
+            ["Upstream:CircuitBreaker:BreakDuration"] = "00:00:01",
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
         })
         {

@@ -62,6 +62,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public Dictionary<string, string?> Settings { get; } = new()
     {
         ["Upstream:RetryDelay"] = "00:00:00.050",
+        ["Upstream:CircuitBreaker:BreakDuration"] = "00:00:01",
         ["Tracking:IdleInterval"] = "00:00:00.200",
         ["Tracking:MinInterval"] = "00:00:00.100",
         ["Tracking:DenseInterval"] = "00:00:00.200",
@@ -166,6 +167,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
                     context.Request.Headers.ContainsKey(TestAuthentication.Header) ? TestAuthentication.SchemeName : null);
             var recorder = Upstream;
             services.AddHttpClient<DeviceStatusClient>().AddHttpMessageHandler(() => new UpstreamRecorder.Handler(recorder));
+            services.AddHttpClient(UpstreamTokenProvider.HttpClientName).AddHttpMessageHandler(() => new UpstreamRecorder.Handler(recorder));
         });
     }
 

@@ -4,7 +4,10 @@ using System.Text;
 
 namespace Portal.IntegrationTests;
 
-/// <summary>Records each upstream attempt the portal's client makes (innermost handler), and can rewrite status answers.</summary>
+/// <summary>
+/// Records each upstream attempt the portal's clients make, token requests included (innermost handler: only what
+/// is sent), and can rewrite status answers.
+/// </summary>
 public sealed class UpstreamRecorder
 {
     public ConcurrentQueue<UpstreamCall> Calls { get; } = new();
@@ -12,9 +15,16 @@ public sealed class UpstreamRecorder
     /// <summary>When set, replaces the <c>status</c> of status answers that are not <c>Completed</c>.</summary>
     public string? ReplaceOpenStatusWith { get; set; }
 
-    public int Posts(HttpStatusCode? status = null) => Calls.Count(c => c.Method == "POST" && (status is null || c.Status == status));
+    public const string TokenPath = "/oauth2/token";
 
-    public sealed record UpstreamCall(string Method, string Path, DateTimeOffset SentAt, DateTimeOffset AnsweredAt, HttpStatusCode? Status, TimeSpan? RetryAfter);
+    /// <summary>The export submissions (token requests are POSTs too, and not counted here).</summary>
+    public int Posts(HttpStatusCode? status = null) =>
+        Calls.Count(c => c.Method == "POST" && !c.IsToken && (status is null || c.Status == status));
+
+    public sealed record UpstreamCall(string Method, string Path, DateTimeOffset SentAt, DateTimeOffset AnsweredAt, HttpStatusCode? Status, TimeSpan? RetryAfter)
+    {
+        public bool IsToken => Path.EndsWith(TokenPath, StringComparison.Ordinal);
+    }
 
     internal sealed class Handler(UpstreamRecorder recorder) : DelegatingHandler
     {

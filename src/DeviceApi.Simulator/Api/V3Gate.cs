@@ -7,7 +7,8 @@ namespace DeviceApi.Simulator.Api;
 
 /// <summary>
 /// What every <c>/v3</c> call passes before its handler, in this order: added latency, the bearer token (401),
-/// the client's quota (429) and the overload fault (503).
+/// the client's quota (429) and the overload fault (503). Their <c>Retry-After</c> is in seconds, or an HTTP date
+/// with the <see cref="SimulatorFaultOptions.RetryAfterAsHttpDate"/> fault.
 /// </summary>
 internal sealed class V3Gate(AccessTokens tokens, Quota quota, V3CallLog log, IOptionsMonitor<SimulatorOptions> options, TimeProvider time)
     : IEndpointFilter
@@ -56,18 +57,31 @@ internal sealed class V3Gate(AccessTokens tokens, Quota quota, V3CallLog log, IO
 
         if (!quota.TryTake(clientId, out var retryAfter))
         {
-            SetRetryAfter(context, retryAfter);
+            SetRefusalRetryAfter(context, retryAfter, faults.RetryAfterAsHttpDate);
             return Problems.Of(StatusCodes.Status429TooManyRequests, "Too Many Requests", "The client's request quota is used up.");
         }
 
         if (faults.ServiceUnavailableRate > 0 && Random.Shared.NextDouble() < faults.ServiceUnavailableRate)
         {
-            SetRetryAfter(context, faults.ServiceUnavailableRetryAfterSeconds);
+            SetRefusalRetryAfter(context, faults.ServiceUnavailableRetryAfterSeconds, faults.RetryAfterAsHttpDate);
             return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The service is overloaded; retry later.");
         }
 
         context.Items[ClientIdKey] = clientId;
         return await next(invocation);
+    }
+
+    private void SetRefusalRetryAfter(HttpContext context, int seconds, bool asHttpDate)
+    {
+        if (!asHttpDate)
+        {
+            SetRetryAfter(context, seconds);
+            return;
+        }
+        // An HTTP date has whole seconds: round up so a client that honours it never comes back early.
+        var at = time.GetUtcNow().AddSeconds(seconds);
+        var whole = new DateTimeOffset(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        context.Response.Headers[HeaderNames.RetryAfter] = (whole < at ? whole.AddSeconds(1) : whole).ToString("R", CultureInfo.InvariantCulture);
     }
 
     public static void SetRetryAfter(HttpContext context, int seconds) =>

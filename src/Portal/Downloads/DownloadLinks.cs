@@ -22,7 +22,6 @@ public sealed class DownloadLinks(
     DeviceStatusClient client,
     ExportProgress progress,
     ExportAccess access,
-    PollBudget budget,
     IExportOutbox outbox,
     TimeProvider time,
     IOptions<ExportsOptions> options) : IDownloadLinks
@@ -49,7 +48,6 @@ public sealed class DownloadLinks(
             var expired = false;
             if (file.UrlExpiresAt - now < options.Value.RenewLinksBefore)
             {
-                budget.Record(now);
                 var status = await client.GetStatusAsync(uuid, cancellationToken);
                 now = time.GetUtcNow();
                 switch (status)

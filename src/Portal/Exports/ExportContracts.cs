@@ -111,13 +111,18 @@ public sealed record FormatDurations(FileFormat Format, int Count, double P50Sec
 
 public sealed record FailureReasonCount(string Reason, int Count);
 
-/// <summary>How the upstream has been answering the tracker lately.</summary>
+/// <summary>
+/// How the upstream has been answering lately. <see cref="PollsLastMinute"/> counts every attempt sent (polls,
+/// submits, retries, token requests); <see cref="PausedUntil"/> is set while every upstream call is paused, with why.
+/// </summary>
 public sealed record UpstreamHealth(
     string? LastError,
     DateTimeOffset? LastErrorAt,
     double RecentErrorRate,
     int PollsLastMinute,
-    int PollBudgetPerMinute);
+    int PollBudgetPerMinute,
+    DateTimeOffset? PausedUntil = null,
+    string? PauseReason = null);
 
 /// <summary>
 /// A change of a request as pushed to open pages and hub clients, built from its event row (the outbox). Never

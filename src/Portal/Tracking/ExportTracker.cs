@@ -19,7 +19,8 @@ public sealed partial class ExportTracker(
     ExportProgress progress,
     UpstreamAnswers answers,
     PreparationEstimator estimator,
-    PollBudget budget,
+    IUpstreamBudget budget,
+    IUpstreamPause pause,
     IExportOutbox outbox,
     TrackerSignal signal,
     TrackerHeartbeat heartbeat,
@@ -85,7 +86,13 @@ public sealed partial class ExportTracker(
         var o = options.Value;
         var now = time.GetUtcNow();
         await ExpireBeyondRetentionAsync(now, cancellationToken);
-        // Only what can be worked on at once: a claimed row never waits for a free slot while its lease runs.
+        if (pause.Current(now) is { } paused)
+        {
+            // Every upstream call is refused until then: claiming rows now would only park them.
+            return paused.Until - now;
+        }
+        // Each attempt takes from the budget as it is sent; claim only as many requests as fit now and can be worked
+        // on at once, so a claimed row never waits for a free slot while its lease runs.
         var room = Math.Min(Math.Min(o.BatchSize, o.MaxParallelCalls), budget.Available(now));
         if (room == 0)
         {
@@ -234,11 +241,6 @@ public sealed partial class ExportTracker(
             // The lease might lapse before the call ends (this pass was slow) or the host is stopping: leave the row
             // to the next claim rather than risk two holders calling at once.
             Release(request, now);
-        }
-        else if (!budget.TryTake(now))
-        {
-            // Another pass or a user took the budget meanwhile: come back when there is room.
-            Release(request, budget.NextFreeAt(now));
         }
         else if (request.RequestUuid is null)
         {

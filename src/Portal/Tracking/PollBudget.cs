@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Options;
+using Portal.Upstream;
 
 namespace Portal.Tracking;
 
 /// <summary>
-/// The process-wide budget of upstream calls per minute (a sliding window): the tracker takes from it before
-/// every call, user-driven calls are recorded so the tracker leaves room for them.
+/// This process's budget of upstream calls per minute (a sliding window of <c>Tracking:PollBudgetPerMinute</c>).
+/// Every attempt takes from it as it is sent; the tracker claims only as many requests as fit.
 /// </summary>
-public sealed class PollBudget(IOptions<TrackerOptions> options)
+public sealed class PollBudget(IOptions<TrackerOptions> options) : IUpstreamBudget
 {
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
@@ -29,16 +30,6 @@ public sealed class PollBudget(IOptions<TrackerOptions> options)
         }
     }
 
-    /// <summary>A call that happens regardless of the budget (a user's submit or download).</summary>
-    public void Record(DateTimeOffset now)
-    {
-        lock (gate)
-        {
-            Trim(now);
-            calls.Enqueue(now);
-        }
-    }
-
     public int Available(DateTimeOffset now)
     {
         lock (gate)
@@ -57,7 +48,6 @@ public sealed class PollBudget(IOptions<TrackerOptions> options)
         }
     }
 
-    /// <summary>When the next call fits the budget.</summary>
     public DateTimeOffset NextFreeAt(DateTimeOffset now)
     {
         lock (gate)

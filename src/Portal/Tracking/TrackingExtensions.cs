@@ -15,7 +15,8 @@ public static class TrackingExtensions
                 (tracker, upstream) => tracker.LeaseDuration > upstream.Value.Timeout,
                 $"{TrackerOptions.SectionName}:{nameof(TrackerOptions.LeaseDuration)} must be longer than {UpstreamOptions.SectionName}:{nameof(UpstreamOptions.Timeout)}: a lease must outlive the longest upstream call with its retries.")
             .ValidateOnStart();
-        services.AddSingleton<PollBudget>();
+        // The budget of every upstream attempt; its size is the tracker's setting, the upstream client's gate takes from it.
+        services.AddSingleton<IUpstreamBudget, PollBudget>();
         services.AddSingleton<PreparationEstimator>();
         services.AddSingleton<UpstreamAnswers>();
         services.AddSingleton<TrackerHeartbeat>();

@@ -13,7 +13,7 @@ namespace Portal.Tracking;
 public sealed class UpstreamAnswers(
     ExportProgress progress,
     PreparationEstimator estimator,
-    PollBudget budget,
+    IUpstreamBudget budget,
     ExportMetrics metrics,
     IOptions<TrackerOptions> options)
 {

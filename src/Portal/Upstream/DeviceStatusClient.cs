@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Portal.Exports;
 
@@ -16,6 +17,7 @@ public sealed partial class DeviceStatusClient(
     HttpClient http,
     UpstreamEndpoint endpoint,
     UpstreamMonitor monitor,
+    IUpstreamPause pause,
     ExportMetrics metrics,
     TimeProvider time,
     ILogger<DeviceStatusClient> logger)
@@ -70,6 +72,12 @@ public sealed partial class DeviceStatusClient(
             }
             monitor.RecordError(error);
             return new SubmitResult.NotAccepted(error, retryAfter);
+        }
+        catch (Exception ex) when (NotSent(ex, cancellationToken) is { } retryAt)
+        {
+            // Held back before sending (pause, budget or open circuit): certainly not started upstream.
+            var wait = retryAt - time.GetUtcNow();
+            return new SubmitResult.NotAccepted(Describe(ex), wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
         }
         catch (Exception ex) when (IsTransient(ex, cancellationToken))
         {
@@ -132,6 +140,12 @@ public sealed partial class DeviceStatusClient(
 
             monitor.RecordSuccess();
             return new StatusResult.Found(ToStatus(requestUuid, answer), retryAfter);
+        }
+        catch (Exception ex) when (NotSent(ex, cancellationToken) is { } retryAt)
+        {
+            // Held back before sending (pause or budget): not an upstream error, and the row waits until then.
+            var wait = retryAt - time.GetUtcNow();
+            return new StatusResult.Transient(Describe(ex), wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
         }
         catch (Exception ex) when (IsTransient(ex, cancellationToken))
         {
@@ -215,7 +229,8 @@ public sealed partial class DeviceStatusClient(
     {
         var text = ex switch
         {
-            UpstreamAuthenticationException => ex.Message,
+            UpstreamAuthenticationException or UpstreamCallNotSentException => ex.Message,
+            BrokenCircuitException => "The upstream call was not sent: the circuit breaker is open.",
             TimeoutRejectedException or TaskCanceledException or TimeoutException => "The upstream did not answer in time.",
             HttpRequestException { HttpRequestError: var kind } => $"The upstream could not be reached ({kind}).",
             _ => $"The upstream call failed ({ex.GetType().Name}).",
@@ -227,7 +242,19 @@ public sealed partial class DeviceStatusClient(
     internal static bool IsTransient(Exception ex, CancellationToken cancellationToken) =>
         !cancellationToken.IsCancellationRequested
         && ex is HttpRequestException or TimeoutRejectedException or TaskCanceledException or TimeoutException or UpstreamAuthenticationException
-            or IOException;
+            or IOException or UpstreamCallNotSentException or BrokenCircuitException;
+
+    /// <summary>
+    /// When a call that never reached the upstream may be tried again: refused by the budget gate (paused or over
+    /// budget) or by the open circuit breaker. Null for any other failure.
+    /// </summary>
+    internal DateTimeOffset? NotSent(Exception ex, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? null : ex switch
+        {
+            UpstreamCallNotSentException notSent => notSent.RetryAt,
+            BrokenCircuitException => pause.Current(time.GetUtcNow())?.Until ?? time.GetUtcNow(),
+            _ => null,
+        };
 
     private static string RejectionReason(ProblemBody? problem, HttpStatusCode status)
     {

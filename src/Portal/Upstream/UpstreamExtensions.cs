@@ -1,6 +1,7 @@
 extern alias simulator;
 
 using simulator::DeviceApi.Simulator;
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -32,7 +33,9 @@ public static class UpstreamExtensions
         services.AddSingleton<UpstreamEndpoint>();
         services.AddSingleton<UpstreamTokenProvider>();
         services.AddSingleton<UpstreamMonitor>();
+        services.AddSingleton<IUpstreamPause, InMemoryUpstreamPause>();
         services.AddTransient<UpstreamAuthHandler>();
+        services.AddTransient<UpstreamBudgetHandler>();
 
         // Token calls have no side effect: any failure may be retried. The guard goes first (outermost), so a host
         // that is not the upstream's is refused once, not retried.
@@ -48,16 +51,20 @@ public static class UpstreamExtensions
                     Delay = options.RetryDelay,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
+                    ShouldHandle = args => ValueTask.FromResult(Retriable(args.Outcome)),
                 });
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
+        tokenClient.AddHttpMessageHandler<UpstreamBudgetHandler>();
 
-        // Resilience outside, token inside: every attempt carries a valid token.
+        // Resilience outside, token inside: every attempt carries a valid token. The budget gate is innermost, so
+        // each attempt (retries and the re-send after a 401 included) counts and is refused while paused.
         var client = services.AddHttpClient<DeviceStatusClient>();
         GuardUpstream(client);
         client.AddResilienceHandler("upstream", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<UpstreamOptions>>().Value;
+                var time = context.ServiceProvider.GetRequiredService<TimeProvider>();
                 pipeline.AddTimeout(options.Timeout);
                 var retry = new HttpRetryStrategyOptions
                 {
@@ -68,15 +75,17 @@ public static class UpstreamExtensions
                     ShouldRetryAfterHeader = true,
                     ShouldHandle = args => ValueTask.FromResult(
                         options.MaxGetRetries > 0
-                        && HttpClientResiliencePredicates.IsTransient(args.Outcome)
-                        && ShortRetryAfter(args.Outcome.Result, options.MaxInlineRetryAfter)),
+                        && Retriable(args.Outcome)
+                        && ShortRetryAfter(args.Outcome.Result, options.MaxInlineRetryAfter, time.GetUtcNow())),
                 };
                 // An accepted POST starts a paid job upstream: it is never repeated blindly.
                 retry.DisableForUnsafeHttpMethods();
                 pipeline.AddRetry(retry);
+                pipeline.AddCircuitBreaker(CircuitBreaker(options.CircuitBreaker, context.ServiceProvider));
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
         client.AddHttpMessageHandler<UpstreamAuthHandler>();
+        client.AddHttpMessageHandler<UpstreamBudgetHandler>();
 
         return builder;
     }
@@ -109,13 +118,52 @@ public static class UpstreamExtensions
         });
     }
 
-    private static bool ShortRetryAfter(HttpResponseMessage? response, TimeSpan max)
+    /// <summary>
+    /// Inside the retry the breaker counts every attempt, a POST's too; it only ever refuses calls, it never sends
+    /// one. Opening it pauses every upstream call (token requests included) for its break duration.
+    /// </summary>
+    private static HttpCircuitBreakerStrategyOptions CircuitBreaker(UpstreamCircuitBreakerOptions settings, IServiceProvider services)
+    {
+        var pause = services.GetRequiredService<IUpstreamPause>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var logger = services.GetRequiredService<ILogger<UpstreamBudgetHandler>>();
+        return new HttpCircuitBreakerStrategyOptions
+        {
+            FailureRatio = settings.FailureRatio,
+            MinimumThroughput = settings.MinimumThroughput,
+            SamplingDuration = settings.SamplingDuration,
+            BreakDuration = settings.BreakDuration,
+            ShouldHandle = args => ValueTask.FromResult(Retriable(args.Outcome)),
+            OnOpened = args =>
+            {
+                var until = time.GetUtcNow() + args.BreakDuration;
+                var reason = string.Create(CultureInfo.InvariantCulture,
+                    $"the circuit breaker opened: {settings.FailureRatio:P0} or more of the recent upstream calls failed, the last with {Failure(args.Outcome)}");
+                pause.PauseUntil(until, reason);
+                UpstreamBudgetHandler.LogPaused(logger, until, reason);
+                return ValueTask.CompletedTask;
+            },
+        };
+    }
+
+    /// <summary>A transient failure; a call the gate did not send is not one (waiting for room is the tracker's job).</summary>
+    private static bool Retriable(Outcome<HttpResponseMessage> outcome) =>
+        outcome.Exception is not UpstreamCallNotSentException && HttpClientResiliencePredicates.IsTransient(outcome);
+
+    private static string Failure(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Result: { } response } => $"{(int)response.StatusCode} {response.ReasonPhrase}",
+        { Exception: { } exception } => exception.GetType().Name,
+        _ => "no answer",
+    };
+
+    private static bool ShortRetryAfter(HttpResponseMessage? response, TimeSpan max, DateTimeOffset now)
     {
         if (response is null || response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable))
         {
             return true;
         }
-        var delta = response.Headers.RetryAfter?.Delta;
-        return delta is null || delta <= max;
+        var retryAt = UpstreamBudgetHandler.RetryAt(response, now);
+        return retryAt is null || retryAt - now <= max;
     }
 }

@@ -2,11 +2,15 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Portal.Upstream;
 
-/// <summary>Reachable means a token can be had (cached most of the time); a high recent error rate degrades.</summary>
+/// <summary>Reachable means a token can be had (cached most of the time); a pause or a high recent error rate degrades.</summary>
 internal sealed class UpstreamHealthCheck(UpstreamTokenProvider tokens, UpstreamMonitor monitor) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (monitor.Snapshot() is { PausedUntil: { } until } paused)
+        {
+            return HealthCheckResult.Degraded($"Upstream calls are paused until {until:O} ({paused.PauseReason}).");
+        }
         try
         {
             await tokens.GetTokenAsync(rejected: null, cancellationToken);

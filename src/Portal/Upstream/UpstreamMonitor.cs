@@ -1,11 +1,9 @@
-using Microsoft.Extensions.Options;
 using Portal.Exports;
-using Portal.Tracking;
 
 namespace Portal.Upstream;
 
 /// <summary>How the upstream has been answering lately: the admin dashboard's health panel and <c>/health</c>.</summary>
-public sealed class UpstreamMonitor(TimeProvider time, PollBudget budget, IOptions<TrackerOptions> trackerOptions)
+public sealed class UpstreamMonitor(TimeProvider time, IUpstreamBudget budget, IUpstreamPause pause)
 {
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
@@ -28,12 +26,15 @@ public sealed class UpstreamMonitor(TimeProvider time, PollBudget budget, IOptio
             Trim(now);
             var total = recent.Count;
             var errors = recent.Count(r => !r.Ok);
+            var paused = pause.Current(now);
             return new UpstreamHealth(
                 lastError,
                 lastErrorAt,
                 total == 0 ? 0 : (double)errors / total,
                 budget.UsedInLastMinute(now),
-                trackerOptions.Value.PollBudgetPerMinute);
+                budget.Limit,
+                paused?.Until,
+                paused?.Reason);
         }
     }
 

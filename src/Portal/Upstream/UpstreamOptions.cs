@@ -41,8 +41,29 @@ public sealed class UpstreamOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan MaxInlineRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long every upstream call pauses after a 429 that names no <c>Retry-After</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PauseWithoutRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The circuit breaker of the v3 calls, section <c>Upstream:CircuitBreaker</c>.</summary>
+    public UpstreamCircuitBreakerOptions CircuitBreaker { get; set; } = new();
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // Data annotations do not look into nested objects: the breaker's settings are checked here, with their full name.
+        var breakerResults = new List<ValidationResult>();
+        if (CircuitBreaker is null)
+        {
+            yield return new ValidationResult("Upstream:CircuitBreaker must not be empty.", [nameof(CircuitBreaker)]);
+        }
+        else if (!Validator.TryValidateObject(CircuitBreaker, new ValidationContext(CircuitBreaker), breakerResults, validateAllProperties: true))
+        {
+            foreach (var result in breakerResults)
+            {
+                var names = result.MemberNames.Select(n => $"{nameof(CircuitBreaker)}:{n}").ToArray();
+                yield return new ValidationResult($"Upstream:CircuitBreaker: {result.ErrorMessage}", names);
+            }
+        }
         if (BaseUrl.Length > 0 && !IsHttpUrl(BaseUrl))
         {
             yield return new ValidationResult("Upstream:BaseUrl must be an absolute http(s) URL or empty.", [nameof(BaseUrl)]);
@@ -59,4 +80,24 @@ public sealed class UpstreamOptions : IValidatableObject
 
     private static bool IsHttpUrl(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+}
+
+/// <summary>
+/// When the circuit opens: in a <see cref="SamplingDuration"/> with at least <see cref="MinimumThroughput"/> calls,
+/// at least <see cref="FailureRatio"/> of them failed (5xx, 408, 429, timeouts, network errors). Open, it pauses
+/// every upstream call for <see cref="BreakDuration"/>; then one probe decides whether it closes.
+/// </summary>
+public sealed class UpstreamCircuitBreakerOptions
+{
+    [Range(0.01, 1.0)]
+    public double FailureRatio { get; set; } = 0.5;
+
+    [Range(2, 10_000)]
+    public int MinimumThroughput { get; set; } = 10;
+
+    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 }

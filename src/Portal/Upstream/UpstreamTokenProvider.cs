@@ -44,6 +44,11 @@ public sealed partial class UpstreamTokenProvider(
                 ClientCredentialStyle = ClientCredentialStyle.PostBody,
             }, cancellationToken);
 
+            if (response.Exception is UpstreamCallNotSentException notSent)
+            {
+                // Not a verdict on the credentials: the call was held back (paused or over budget).
+                throw notSent;
+            }
             if (response.IsError || string.IsNullOrEmpty(response.AccessToken))
             {
                 var reason = response.ErrorType == ResponseErrorType.Exception

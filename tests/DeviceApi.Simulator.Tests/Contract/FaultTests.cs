@@ -190,5 +190,29 @@ public sealed class FaultTests
         Assert.Equal(0, options.Faults.NeverCompleteRate);
         Assert.Equal(0, options.Faults.LostRate);
         Assert.Null(options.Faults.TokenExpiresEarlyAfter);
+        Assert.False(options.Faults.RetryAfterAsHttpDate);
+    }
+
+    [Fact]
+    public async Task RetryAfterCanComeAsAnHttpDateRoundedUpToTheSecond()
+    {
+        var time = new FakeTimeProvider(Now);
+        await using var simulator = await TestSimulator.StartAsync(o =>
+        {
+            o.Faults.Quota = 1;
+            o.Faults.QuotaWindow = TimeSpan.FromMinutes(1);
+            o.Faults.RetryAfterAsHttpDate = true;
+        }, time);
+
+        var id = await simulator.SubmitAsync(TestSimulator.Day, TestSimulator.Day.AddMinutes(5));
+        time.Advance(TimeSpan.FromSeconds(20.3));
+        using var refused = await simulator.GetStatusResponseAsync(id);
+
+        // 40 s left in the quota window from 20.3 s: 60.3 s, rounded up.
+
+        Assert.Equal((HttpStatusCode)429, refused.StatusCode);
+        Assert.Null(refused.Headers.RetryAfter?.Delta);
+        Assert.Equal(Now.AddSeconds(61), refused.Headers.RetryAfter?.Date);
+        Assert.Matches(@"^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$", refused.Headers.GetValues("Retry-After").Single());
     }
 }

@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Exports;
+using Portal.Upstream;
 using static Portal.IntegrationTests.Exports.ExportFlowTests;
 
 namespace Portal.IntegrationTests.Exports;
@@ -52,6 +54,55 @@ public class UpstreamFailureTests
         var calls = portal.Upstream.Calls.ToList();
         Assert.Contains(calls, c => c.Status == HttpStatusCode.OK && c.RetryAfter == TimeSpan.FromSeconds(2));
         AssertRetryAfterHonoured(calls);
+    }
+
+    [Fact]
+    public async Task A429WithAnHttpDatePausesEveryUpstreamCallUntilThatDate()
+    {
+        // One /v3 call per window: the first poll after the submit is answered 429 with a date a few seconds ahead.
+        await using var portal = await PortalFactory.StartAsync(
+            options =>
+            {
+                options.Faults.Quota = 1;
+                options.Faults.QuotaWindow = TimeSpan.FromSeconds(6);
+                options.Faults.RetryAfterAsHttpDate = true;
+                options.MinimumPreparationTime = TimeSpan.FromSeconds(2);
+            },
+            new Dictionary<string, string?> { ["Upstream:MaxInlineRetryAfter"] = "00:00:00" });
+        var monitor = portal.Services.GetRequiredService<UpstreamMonitor>();
+        var first = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Csv, Cancellation));
+        var paused = await WaitForPauseAsync(monitor);
+
+        // While paused: another user's submit (a POST), a token request and the tracker's polls all stay home.
+        var second = Accepted(await portal.Exports().SubmitAsync(User("Bob"), Day(3), FileFormat.Csv, Cancellation));
+        var tokens = portal.Services.GetRequiredService<UpstreamTokenProvider>();
+        var cached = await tokens.GetTokenAsync(rejected: null, Cancellation);
+        await Assert.ThrowsAsync<UpstreamCallNotSentException>(() => tokens.GetTokenAsync(rejected: cached, Cancellation));
+        Assert.True(DateTimeOffset.UtcNow < paused.Until, "the calls above were made during the pause");
+        portal.Simulator.Reconfigure(o => o.Faults.Quota = 0);
+        await portal.WaitForStatusAsync(first, ExportStatus.Completed);
+        await portal.WaitForStatusAsync(second, ExportStatus.Completed);
+
+        var calls = portal.Upstream.Calls.ToList();
+        var throttled = calls.Where(c => c.Status == HttpStatusCode.TooManyRequests).MinBy(c => c.AnsweredAt)!;
+        Assert.Equal("the upstream answered 429 Too Many Requests", paused.Reason);
+        Assert.DoesNotContain(calls, c => c.SentAt > throttled.AnsweredAt && c.SentAt < paused.Until);
+        Assert.Contains(calls, c => c.SentAt >= paused.Until && c.Method == "POST" && !c.IsToken);
+        Assert.Equal(2, portal.Upstream.Posts(HttpStatusCode.Accepted));
+    }
+
+    private static async Task<(DateTimeOffset Until, string Reason)> WaitForPauseAsync(UpstreamMonitor monitor)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            if (monitor.Snapshot() is { PausedUntil: { } until, PauseReason: { } reason })
+            {
+                return (until, reason);
+            }
+            Assert.True(DateTime.UtcNow < deadline, "The upstream was not paused before the deadline.");
+            await Task.Delay(20, Cancellation);
+        }
     }
 
     /// <summary>No status request follows an answer carrying <c>Retry-After</c> sooner than it said.</summary>
@@ -143,7 +194,7 @@ public class UpstreamFailureTests
         var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Avro, Cancellation));
 
         await portal.WaitForStatusAsync(id, ExportStatus.Completed);
-        var calls = portal.Upstream.Calls.ToList();
+        var calls = portal.Upstream.Calls.Where(c => !c.IsToken).ToList();
         Assert.Contains(calls, c => c.Status == HttpStatusCode.Unauthorized);
         Assert.All(calls.Zip(calls.Skip(1)).Where(pair => pair.First.Status == HttpStatusCode.Unauthorized),
             pair => Assert.NotEqual(HttpStatusCode.Unauthorized, pair.Second.Status));

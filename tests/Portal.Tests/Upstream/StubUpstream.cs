@@ -35,12 +35,19 @@ public sealed class StubUpstream : HttpMessageHandler
 
     public int TokenLifetimeSeconds { get; set; } = 3600;
 
+    /// <summary>The clock <see cref="Sent"/> is read from.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>Every call that reached the upstream (token requests included), in order.</summary>
+    public ConcurrentQueue<(DateTimeOffset At, string Path)> Sent { get; } = new();
+
     public void EnqueuePost(Func<HttpRequestMessage, HttpResponseMessage> answer) => posts.Enqueue(answer);
 
     public void EnqueueGet(Func<HttpRequestMessage, HttpResponseMessage> answer) => gets.Enqueue(answer);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        Sent.Enqueue((Clock.GetUtcNow(), request.RequestUri!.AbsolutePath));
         if (request.RequestUri!.AbsolutePath.EndsWith("/oauth2/token", StringComparison.Ordinal))
         {
             var n = Interlocked.Increment(ref tokenRequests);

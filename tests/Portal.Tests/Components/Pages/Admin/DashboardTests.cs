@@ -43,6 +43,33 @@ public class DashboardTests : ExportTestContext
     }
 
     [Fact]
+    public void ShowsThePauseOfEveryUpstreamCallAndWhy()
+    {
+        var until = new DateTimeOffset(2026, 11, 28, 14, 3, 10, TimeSpan.Zero);
+        Service.Statistics = Figures() with
+        {
+            Upstream = new UpstreamHealth("Upstream answered 429 (Too Many Requests).", until.AddSeconds(-50), 0.1, 60, 60,
+                until, "the upstream answered 429 Too Many Requests"),
+        };
+
+        var page = RenderDashboard();
+
+        Assert.Equal(
+            "Upstream calls paused until 2026-11-28 14:03:10 (the upstream answered 429 Too Many Requests)",
+            page.Find("[data-testid=upstream-paused]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void ShowsNoPauseWhileCallsFlow()
+    {
+        Service.Statistics = Figures();
+
+        var page = RenderDashboard();
+
+        Assert.Empty(page.FindAll("[data-testid=upstream-paused]"));
+    }
+
+    [Fact]
     public void DrawsTheCharts()
     {
         Service.Statistics = Figures();
