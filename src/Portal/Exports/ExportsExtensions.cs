@@ -1,16 +1,11 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
-using Portal.Data;
 using Portal.Security;
-using Portal.Upstream;
 
 namespace Portal.Exports;
 
 public static class ExportsExtensions
 {
-    /// <summary>The export service with its limits (section <c>Exports</c>), metrics and health checks.</summary>
+    /// <summary>The export service with its limits (section <c>Exports</c>) and metrics.</summary>
     public static IHostApplicationBuilder AddExports(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -21,23 +16,6 @@ public static class ExportsExtensions
         services.AddSingleton<ExportMetrics>();
         services.TryAddSingleton<AuditLog>();
         services.AddScoped<IExportService, ExportService>();
-
-        services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database")
-            .AddCheck<UpstreamHealthCheck>("upstream", HealthStatus.Unhealthy);
-
-        var telemetry = services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ExportMetrics.MeterName));
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            telemetry.UseOtlpExporter();
-        }
         return builder;
-    }
-
-    /// <summary><c>/health</c>: database, tracker, upstream.</summary>
-    public static IEndpointRouteBuilder MapPortalHealth(this IEndpointRouteBuilder app)
-    {
-        app.MapHealthChecks("/health").AllowAnonymous();
-        return app;
     }
 }

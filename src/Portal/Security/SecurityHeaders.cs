@@ -39,6 +39,9 @@ internal static class SecurityHeaders
                 {
                     formAction.From(signInAuthority);
                 }
+                // report-uri for browsers without the Reporting API; report-to names the Reporting-Endpoints entry.
+                csp.AddReportUri().To(CspReportEndpoints.Path);
+                csp.AddReportTo(CspReportEndpoints.ReportingGroup);
                 if (!isDevelopment)
                 {
                     csp.AddUpgradeInsecureRequests();
