@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
@@ -15,7 +16,7 @@ public static class DownloadEndpoints
 
     private static readonly string[] CopiedResponseHeaders =
     [
-        HeaderNames.ContentType, HeaderNames.ContentLength, HeaderNames.ContentDisposition, HeaderNames.ContentRange,
+        HeaderNames.ContentType, HeaderNames.ContentLength, HeaderNames.ContentRange,
         HeaderNames.ETag, HeaderNames.AcceptRanges, HeaderNames.LastModified,
     ];
 
@@ -27,6 +28,7 @@ public static class DownloadEndpoints
             .BindConfiguration(DownloadOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<DownloadRedirects>();
         // A proxied file goes straight through to the browser and is never held, so the guard's size cap (there for
         // answers that are read into memory) does not apply; its time cap spans the whole transfer, so it is the
         // longest the guard allows. Security:Outbound:Downloads can still lower both.
@@ -74,6 +76,7 @@ public static class DownloadEndpoints
         [FromServices] IOptionsSnapshot<DownloadOptions> downloadOptions,
         [FromServices] IOptions<PortalAuthorizationOptions> authorizationOptions,
         [FromServices] IHttpClientFactory httpClients,
+        [FromServices] DownloadRedirects redirects,
         [FromServices] AuditLog audit,
         [FromServices] ILoggerFactory loggers)
     {
@@ -90,6 +93,17 @@ public static class DownloadEndpoints
         var options = downloadOptions.Value;
         if (options.Mode == DownloadMode.Redirect)
         {
+            if (redirects.Refusal(link.Url) is { } reason)
+            {
+                // Only where the URL points, never the URL: its query is a credential.
+                audit.DownloadRefused(user.Id, id, part, link.Url.GetLeftPart(UriPartial.Authority), reason);
+                context.Response.StatusCode = StatusCodes.Status502BadGateway;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync(
+                    "This file cannot be downloaded: the file host named by the export service is not one the portal may send you to. " +
+                    "The refusal has been recorded; please tell your administrator.", context.RequestAborted);
+                return;
+            }
             audit.Downloaded(user.Id, id, part);
             context.Response.Redirect(link.Url.AbsoluteUri);
             return;
@@ -97,6 +111,20 @@ public static class DownloadEndpoints
 
         var logger = loggers.CreateLogger(typeof(DownloadEndpoints).FullName!);
         await ProxyAsync(context, link, options, httpClients.CreateClient(HttpClientName), logger, () => audit.Downloaded(user.Id, id, part), id, part);
+    }
+
+    /// <summary>
+    /// <c>export-{first 8 hex digits of the id}-part-00000.csv</c>: the extension is kept only when it is one of the
+    /// portal's file formats, so a host cannot choose what the saved file opens with.
+    /// </summary>
+    internal static string DownloadFileName(Guid id, int part, string hostName)
+    {
+        var extension = Path.GetExtension(hostName).TrimStart('.').ToLowerInvariant();
+        if (!FileFormats.All.Any(f => f.Extension() == extension))
+        {
+            extension = "bin";
+        }
+        return string.Create(CultureInfo.InvariantCulture, $"export-{id.ToString("N")[..8]}-part-{part:D5}.{extension}");
     }
 
     private static async Task ProxyAsync(HttpContext context, DownloadLink link, DownloadOptions options, HttpClient client,
@@ -155,10 +183,14 @@ public static class DownloadEndpoints
                     context.Response.Headers[name] = values.ToArray();
                 }
             }
-            if (!context.Response.Headers.ContainsKey(HeaderNames.ContentDisposition) && status is 200 or 206)
+            // Whatever the file host says, the file is saved, never shown: a file that is really HTML or script must not
+            // run on the portal's origin. The name is the portal's own, not the host's.
+            context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment")
             {
-                context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileNameStar = link.FileName }.ToString();
-            }
+                FileName = DownloadFileName(id, part, link.FileName),
+            }.ToString();
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            context.Response.Headers.ContentSecurityPolicy = "sandbox";
 
             // Straight through: nothing may hold a whole file in memory.
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
