@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
+using Portal.Notifications;
 
 namespace Portal.Security;
 
@@ -188,6 +189,10 @@ public static class SecurityHostingExtensions
         {
             hub.MaximumReceiveMessageSize = security.HubMaximumReceiveMessageSize;
             hub.EnableDetailedErrors = isDevelopment;
-        });
+        })
+        // Circuits have their own revalidation (PortalAuthenticationStateProvider); the notification hub gets this one.
+        .AddHubOptions<ExportsHub>(hub => hub.AddFilter<HubSessions>());
+        builder.Services.AddSingleton<HubSessions>();
+        builder.Services.AddHostedService<HubSessionRevalidator>();
     }
 }
