@@ -3,6 +3,7 @@ using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
+using Portal.Hosting;
 using Portal.Security;
 using Portal.Tracking;
 using Portal.Upstream;
@@ -103,6 +104,7 @@ public sealed partial class ExportService(
                 CreatedAt = now,
                 UpdatedAt = now,
                 RerunOf = rerunOf,
+                TraceParent = PortalActivity.CurrentTraceParent(),
                 SubmitAttempts = 1,
                 NextPollAt = now,
                 // Keeps the tracker off the row while this call sends the POST: one job per request.
@@ -120,6 +122,7 @@ public sealed partial class ExportService(
             });
             await db.SaveChangesAsync(cancellationToken);
         }
+        System.Diagnostics.Activity.Current?.SetTag(PortalActivity.ExportIdTag, request.Id);
         await events.PublishAsync(ExportProgress.Changed(request, null, null, now), cancellationToken);
 
         // Not the caller's token: once sent, the answer must be stored whether or not the page is still there.

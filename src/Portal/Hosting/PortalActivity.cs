@@ -40,6 +40,16 @@ public static class PortalActivity
         return activity;
     }
 
+    /// <summary>
+    /// A span for what a person did on an open page, as the root of its own trace: the circuit's connection is a
+    /// long-lived request whose span would otherwise hold every action of the page.
+    /// </summary>
+    public static Activity? StartPageAction(string name)
+    {
+        Activity.Current = null;
+        return Source.StartActivity(name, ActivityKind.Internal);
+    }
+
     /// <summary>The W3C <c>traceparent</c> of the current span, to store with a request the tracker works on later.</summary>
     public static string? CurrentTraceParent() =>
         Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
