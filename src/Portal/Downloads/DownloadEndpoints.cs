@@ -16,7 +16,7 @@ public static class DownloadEndpoints
 
     private static readonly string[] CopiedResponseHeaders =
     [
-        HeaderNames.ContentType, HeaderNames.ContentLength, HeaderNames.ContentRange,
+        HeaderNames.ContentLength, HeaderNames.ContentRange,
         HeaderNames.ETag, HeaderNames.AcceptRanges, HeaderNames.LastModified,
     ];
 
@@ -63,6 +63,7 @@ public static class DownloadEndpoints
     {
         app.MapGet("/exports/{id:guid}/files/{part:int}", DownloadAsync)
             .RequireAuthorization()
+            .WithSecurityHeadersPolicy(SecurityHeaders.DownloadPolicy)
             .WithName("DownloadExportFile")
             .ExcludeFromDescription();
         return app;
@@ -119,13 +120,22 @@ public static class DownloadEndpoints
     /// </summary>
     internal static string DownloadFileName(Guid id, int part, string hostName)
     {
-        var extension = Path.GetExtension(hostName).TrimStart('.').ToLowerInvariant();
+        var extension = Path.GetExtension(hostName).ToLowerInvariant();
         if (!FileFormats.All.Any(f => f.Extension() == extension))
         {
-            extension = "bin";
+            extension = ".bin";
         }
-        return string.Create(CultureInfo.InvariantCulture, $"export-{id.ToString("N")[..8]}-part-{part:D5}.{extension}");
+        return string.Create(CultureInfo.InvariantCulture, $"export-{id.ToString("N")[..8]}-part-{part:D5}{extension}");
     }
+
+    /// <summary>The media type of a result file by its (portal-built) extension; never one a browser would render.</summary>
+    internal static string ContentTypeOf(string fileName) => Path.GetExtension(fileName) switch
+    {
+        ".csv" => "text/csv",
+        ".json" => "application/json",
+        ".txt" => "text/plain",
+        _ => "application/octet-stream",
+    };
 
     private static async Task ProxyAsync(HttpContext context, DownloadLink link, DownloadOptions options, HttpClient client,
         ILogger logger, Action downloaded, Guid id, int part)
@@ -185,12 +195,10 @@ public static class DownloadEndpoints
             }
             // Whatever the file host says, the file is saved, never shown: a file that is really HTML or script must not
             // run on the portal's origin. The name is the portal's own, not the host's.
-            context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment")
-            {
-                FileName = DownloadFileName(id, part, link.FileName),
-            }.ToString();
-            context.Response.Headers.XContentTypeOptions = "nosniff";
-            context.Response.Headers.ContentSecurityPolicy = "sandbox";
+            var fileName = DownloadFileName(id, part, link.FileName);
+            context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = fileName }.ToString();
+            context.Response.ContentType = ContentTypeOf(fileName);
+            // X-Content-Type-Options: nosniff and Content-Security-Policy: sandbox come with SecurityHeaders.DownloadPolicy.
 
             // Straight through: nothing may hold a whole file in memory.
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();

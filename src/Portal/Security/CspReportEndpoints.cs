@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Portal.Security;
@@ -30,6 +31,11 @@ public static partial class CspReportEndpoints
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = (context, _) =>
+            {
+                WithoutStatusCodePage(context.HttpContext);
+                return ValueTask.CompletedTask;
+            };
             limiter.AddPolicy(RateLimitPolicy, context =>
             {
                 var perMinute = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.CspReportsPerMinute;
@@ -52,6 +58,7 @@ public static partial class CspReportEndpoints
 
     private static async Task<IResult> ReceiveAsync(HttpContext context, CspViolationMetrics metrics, ILoggerFactory loggers)
     {
+        WithoutStatusCodePage(context);
         if (context.Request.ContentLength > MaxBodyBytes)
         {
             return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
@@ -101,6 +108,16 @@ public static partial class CspReportEndpoints
             }
         }
         return violations;
+    }
+
+    // The answer is for a browser's reporting machinery: re-executing it as the Not found page (a form POST) would
+    // only turn it into an antiforgery failure.
+    private static void WithoutStatusCodePage(HttpContext context)
+    {
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
+        {
+            statusCodePages.Enabled = false;
+        }
     }
 
     private static string? Text(JsonElement element, string name) =>

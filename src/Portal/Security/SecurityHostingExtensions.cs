@@ -90,6 +90,7 @@ public static class SecurityHostingExtensions
 
         AddConnectionLimits(builder, isDevelopment);
         CspReportEndpoints.AddCspReports(services);
+        services.AddSecurityHeaderPolicies(policies => policies.AddPolicy(SecurityHeaders.DownloadPolicy, SecurityHeaders.BuildDownload()));
         return builder;
     }
 
