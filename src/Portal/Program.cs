@@ -12,6 +12,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddDevelopmentSettings();
 builder.AddPortalShell();
+builder.AddPortalTelemetry();
+builder.AddPortalHealth();
 builder.AddPortalSecurity();
 builder.AddPortalData();
 builder.AddUpstream();
@@ -27,6 +29,7 @@ app.UsePortalShell();
 app.UsePortalSecurity();
 app.MapPortalShell();
 app.MapAccountEndpoints();
+app.MapCspReports();
 app.MapDownloads();
 app.MapEmbeddedUpstream();
 app.MapExportNotifications();

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 using simulator::DeviceApi.Simulator;
 
 namespace Portal.E2E;
@@ -24,6 +25,9 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>Every span the portal finished, as an OpenTelemetry exporter would receive it.</summary>
+    public FinishedSpans Spans { get; } = new();
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -59,6 +63,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         {
             builder.UseSetting(key, value);
         }
+        builder.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans)));
         builder.ConfigureServices(services => services.PostConfigure<SimulatorOptions>(options =>
         {
             lock (_changesLock)
@@ -140,6 +145,28 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
         catch (IOException)
         {
             // SQLite may still hold the file for a moment; the temp folder is cleaned by the OS eventually.
+        }
+    }
+}
+
+/// <summary>The in-memory exporter's collection, safe to read while the portal adds to it.</summary>
+public sealed class FinishedSpans : System.Collections.ObjectModel.Collection<System.Diagnostics.Activity>
+{
+    private readonly Lock _lock = new();
+
+    public IReadOnlyList<System.Diagnostics.Activity> Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. Items];
+        }
+    }
+
+    protected override void InsertItem(int index, System.Diagnostics.Activity item)
+    {
+        lock (_lock)
+        {
+            base.InsertItem(index, item);
         }
     }
 }

@@ -83,6 +83,12 @@ public sealed class ExportRequest
 
     public string? LastError { get; set; }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the span that created the request (a page's submit), so the tracker's later work
+    /// on it links back to that trace.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
     /// <summary>The request this one repeats.</summary>
     public Guid? RerunOf { get; set; }
 

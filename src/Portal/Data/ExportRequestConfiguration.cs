@@ -15,6 +15,7 @@ internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<Expo
         builder.Property(e => e.UpstreamStatus).HasMaxLength(64);
         builder.Property(e => e.LeaseOwner).HasMaxLength(100);
         builder.Property(e => e.LastError).HasMaxLength(1000);
+        builder.Property(e => e.TraceParent).HasMaxLength(55);
         builder.Property(e => e.Version).IsConcurrencyToken();
         builder.Property(e => e.LeaseToken).IsConcurrencyToken();
         builder.HasQueryFilter(e => e.DeletedAt == null);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
@@ -15,7 +16,7 @@ public static class DownloadEndpoints
 
     private static readonly string[] CopiedResponseHeaders =
     [
-        HeaderNames.ContentType, HeaderNames.ContentLength, HeaderNames.ContentDisposition, HeaderNames.ContentRange,
+        HeaderNames.ContentLength, HeaderNames.ContentRange,
         HeaderNames.ETag, HeaderNames.AcceptRanges, HeaderNames.LastModified,
     ];
 
@@ -28,6 +29,7 @@ public static class DownloadEndpoints
             .BindConfiguration(DownloadOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<DownloadRedirects>();
         // A proxied file goes straight through to the browser and is never held, so the guard's size cap (there for
         // answers that are read into memory) does not apply; its time cap spans the whole transfer, so it is the
         // longest the guard allows. Security:Outbound:Downloads can still lower both.
@@ -62,6 +64,7 @@ public static class DownloadEndpoints
     {
         app.MapGet("/exports/{id:guid}/files/{part:int}", DownloadAsync)
             .RequireAuthorization()
+            .WithSecurityHeadersPolicy(SecurityHeaders.DownloadPolicy)
             .WithName("DownloadExportFile")
             .ExcludeFromDescription();
         return app;
@@ -75,6 +78,7 @@ public static class DownloadEndpoints
         [FromServices] IOptionsSnapshot<DownloadOptions> downloadOptions,
         [FromServices] IOptions<PortalAuthorizationOptions> authorizationOptions,
         [FromServices] IHttpClientFactory httpClients,
+        [FromServices] DownloadRedirects redirects,
         [FromServices] AuditLog audit,
         [FromServices] ILoggerFactory loggers)
     {
@@ -91,6 +95,17 @@ public static class DownloadEndpoints
         var options = downloadOptions.Value;
         if (options.Mode == DownloadMode.Redirect)
         {
+            if (redirects.Refusal(link.Url) is { } reason)
+            {
+                // Only where the URL points, never the URL: its query is a credential.
+                audit.DownloadRefused(user.Id, id, part, link.Url.GetLeftPart(UriPartial.Authority), reason);
+                context.Response.StatusCode = StatusCodes.Status502BadGateway;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync(
+                    "This file cannot be downloaded: the file host named by the export service is not one the portal may send you to. " +
+                    "The refusal has been recorded; please tell your administrator.", context.RequestAborted);
+                return;
+            }
             audit.Downloaded(user.Id, id, part);
             context.Response.Redirect(link.Url.AbsoluteUri);
             return;
@@ -99,6 +114,29 @@ public static class DownloadEndpoints
         var logger = loggers.CreateLogger(typeof(DownloadEndpoints).FullName!);
         await ProxyAsync(context, link, options, httpClients.CreateClient(HttpClientName), logger, () => audit.Downloaded(user.Id, id, part), id, part);
     }
+
+    /// <summary>
+    /// <c>export-{first 8 hex digits of the id}-part-00000.csv</c>: the extension is kept only when it is one of the
+    /// portal's file formats, so a host cannot choose what the saved file opens with.
+    /// </summary>
+    internal static string DownloadFileName(Guid id, int part, string hostName)
+    {
+        var extension = Path.GetExtension(hostName).ToLowerInvariant();
+        if (!FileFormats.All.Any(f => f.Extension() == extension))
+        {
+            extension = ".bin";
+        }
+        return string.Create(CultureInfo.InvariantCulture, $"export-{id.ToString("N")[..8]}-part-{part:D5}{extension}");
+    }
+
+    /// <summary>The media type of a result file by its (portal-built) extension; never one a browser would render.</summary>
+    internal static string ContentTypeOf(string fileName) => Path.GetExtension(fileName) switch
+    {
+        ".csv" => "text/csv",
+        ".json" => "application/json",
+        ".txt" => "text/plain",
+        _ => "application/octet-stream",
+    };
 
     private static async Task ProxyAsync(HttpContext context, DownloadLink link, DownloadOptions options, HttpClient client,
         ILogger logger, Action downloaded, Guid id, int part)
@@ -156,10 +194,12 @@ public static class DownloadEndpoints
                     context.Response.Headers[name] = values.ToArray();
                 }
             }
-            if (!context.Response.Headers.ContainsKey(HeaderNames.ContentDisposition) && status is 200 or 206)
-            {
-                context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileNameStar = link.FileName }.ToString();
-            }
+            // Whatever the file host says, the file is saved, never shown: a file that is really HTML or script must not
+            // run on the portal's origin. The name is the portal's own, not the host's.
+            var fileName = DownloadFileName(id, part, link.FileName);
+            context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = fileName }.ToString();
+            context.Response.ContentType = ContentTypeOf(fileName);
+            // X-Content-Type-Options: nosniff and Content-Security-Policy: sandbox come with SecurityHeaders.DownloadPolicy.
 
             // Straight through: nothing may hold a whole file in memory.
             context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();

@@ -19,7 +19,7 @@ public sealed class DownloadOptions
     public DownloadMode Mode { get; set; } = DownloadMode.Redirect;
 
     /// <summary>
-    /// Hosts the portal may stream files from in <see cref="DownloadMode.Proxy"/> mode, in the outbound guard's notation
+    /// Hosts the portal may send browsers to (<see cref="DownloadMode.Redirect"/>) or stream files from (<see cref="DownloadMode.Proxy"/>), in the outbound guard's notation
     /// (<c>host</c>, <c>host:port</c>, a URL, <c>*.example.com</c>); any other host is refused. Empty means the
     /// upstream's own hosts.
     /// </summary>

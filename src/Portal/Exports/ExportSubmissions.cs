@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
+using Portal.Hosting;
 
 namespace Portal.Exports;
 
@@ -165,6 +166,8 @@ public sealed class ExportSubmissions(
                 UpdatedAt = now,
                 RerunOf = rerunOf,
                 NextPollAt = now,
+                // The tracker sends the POST later, in its own trace: its span links back to this one.
+                TraceParent = PortalActivity.CurrentTraceParent(),
             };
             db.ExportRequests.Add(request);
             db.ExportEvents.Add(new ExportEvent
@@ -179,6 +182,7 @@ public sealed class ExportSubmissions(
             });
             await db.SaveChangesAsync(cancellationToken);
         }
+        System.Diagnostics.Activity.Current?.SetTag(PortalActivity.ExportIdTag, request.Id);
         tracker.Wake();
         outbox.Wake();
         return new SubmitOutcome.Accepted(ExportQueries.Summarize(request));

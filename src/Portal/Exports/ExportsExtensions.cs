@@ -1,16 +1,11 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
-using Portal.Data;
 using Portal.Security;
-using Portal.Upstream;
 
 namespace Portal.Exports;
 
 public static class ExportsExtensions
 {
-    /// <summary>The export services with their limits (section <c>Exports</c>), metrics and health checks.</summary>
+    /// <summary>The export services with their limits (section <c>Exports</c>).</summary>
     public static IHostApplicationBuilder AddExports(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -29,22 +24,6 @@ public static class ExportsExtensions
         services.AddScoped<IExportNoticeInbox, ExportNoticeInbox>();
         services.AddScoped<IExportStatistics, ExportStatisticsQueries>();
 
-        services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database")
-            .AddCheck<UpstreamHealthCheck>("upstream", HealthStatus.Unhealthy);
-
-        var telemetry = services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ExportMetrics.MeterName));
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            telemetry.UseOtlpExporter();
-        }
         return builder;
-    }
-
-    /// <summary><c>/health</c>: database, tracker, upstream.</summary>
-    public static IEndpointRouteBuilder MapPortalHealth(this IEndpointRouteBuilder app)
-    {
-        app.MapHealthChecks("/health").AllowAnonymous();
-        return app;
     }
 }

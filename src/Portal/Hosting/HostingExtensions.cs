@@ -1,4 +1,7 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Portal.Components;
 
@@ -34,6 +37,22 @@ public static class HostingExtensions
     public static IHostApplicationBuilder AddPortalShell(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName);
+        builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, proxies) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Nothing is trusted by default, not even loopback: a proxy on the same machine is configured like any other.
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in proxies.Value.KnownProxies)
+            {
+                forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+            foreach (var network in proxies.Value.KnownNetworks)
+            {
+                forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         return builder;
@@ -41,6 +60,8 @@ public static class HostingExtensions
 
     public static WebApplication UsePortalShell(this WebApplication app)
     {
+        // First: scheme and client address decide links, cookies, redirects and the logs of everything after.
+        app.UseForwardedHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);

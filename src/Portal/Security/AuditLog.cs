@@ -88,6 +88,11 @@ public sealed partial class AuditLog
         Message = "Audit: {UserId} downloaded part {Part} of export {ExportId}")]
     public partial void Downloaded(string userId, Guid exportId, int part);
 
+    /// <summary>A download was refused because the file's address is not one the portal sends browsers to.</summary>
+    [LoggerMessage(EventId = 9007, EventName = "DownloadRefused", Level = LogLevel.Warning,
+        Message = "Audit: refused to send {UserId} to {Destination} for part {Part} of export {ExportId}: {Reason}")]
+    public partial void DownloadRefused(string userId, Guid exportId, int part, string destination, string reason);
+
     /// <summary>A signed-in session was ended because it expired or the user's rights changed.</summary>
     public void SessionRevoked(ClaimsPrincipal user, string reason)
     {

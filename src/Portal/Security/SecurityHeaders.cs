@@ -3,8 +3,22 @@ using Microsoft.AspNetCore.Builder;
 namespace Portal.Security;
 
 /// <summary>The response headers every page of the portal carries.</summary>
-internal static class SecurityHeaders
+public static class SecurityHeaders
 {
+    /// <summary>The policy of responses that carry a result file (<c>WithSecurityHeadersPolicy</c>).</summary>
+    public const string DownloadPolicy = "download";
+
+    /// <summary>
+    /// A result file is whatever the file host sent: never sniffed into something else, and even if a browser renders
+    /// it, it runs in a sandbox with no access to the portal's origin.
+    /// </summary>
+    internal static HeaderPolicyCollection BuildDownload() => new HeaderPolicyCollection()
+        .AddContentTypeOptionsNoSniff()
+        .AddReferrerPolicyNoReferrer()
+        .AddFrameOptionsDeny()
+        .RemoveServerHeader()
+        .AddContentSecurityPolicy(csp => csp.AddSandbox());
+
     /// <summary>
     /// Blazor Server and MudBlazor need: scripts from this origin only, plus the inline import map, which gets the
     /// request's nonce; inline styles (MudBlazor's theme is a <c>&lt;style&gt;</c> element and its components set
@@ -39,6 +53,9 @@ internal static class SecurityHeaders
                 {
                     formAction.From(signInAuthority);
                 }
+                // report-uri for browsers without the Reporting API; report-to names the Reporting-Endpoints entry.
+                csp.AddReportUri().To(CspReportEndpoints.Path);
+                csp.AddReportTo(CspReportEndpoints.ReportingGroup);
                 if (!isDevelopment)
                 {
                     csp.AddUpgradeInsecureRequests();

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
+using Portal.Notifications;
 
 namespace Portal.Security;
 
@@ -19,7 +20,7 @@ public static class SecurityHostingExtensions
     private static readonly string[] RequiredEntraKeys = ["TenantId", "Instance"];
 
     /// <summary>
-    /// Sign-in (Entra ID when <c>AzureAd:ClientId</c> is set, else the development sign-in outside Production),
+    /// Sign-in (Entra ID when <c>AzureAd:ClientId</c> is set, else the development sign-in, in Development only),
     /// the <c>Admin</c> policy and a fallback policy that requires a signed-in user everywhere that does not opt out
     /// with <c>[AllowAnonymous]</c>, revalidation of open pages, audit logging, and deliberate circuit and hub limits.
     /// </summary>
@@ -54,12 +55,13 @@ public static class SecurityHostingExtensions
             RequireEntraSettings(azureAd);
             authentication.AddMicrosoftIdentityWebApp(azureAd, OpenIdConnectDefaults.AuthenticationScheme, CookieAuthenticationDefaults.AuthenticationScheme);
         }
-        else if (builder.Environment.IsProduction())
+        else if (!isDevelopment)
         {
+            // Anyone may sign in as anyone, admins included, through the development sign-in: never on a shared host.
             throw new InvalidOperationException(
-                "Sign-in is not configured: Production requires Microsoft Entra ID. Set the 'AzureAd' section " +
+                $"Sign-in is not configured: {builder.Environment.EnvironmentName} requires Microsoft Entra ID. Set the 'AzureAd' section " +
                 "(Instance, TenantId, ClientId, ClientSecret or ClientCredentials, CallbackPath). The development " +
-                "sign-in is only available outside Production.");
+                "sign-in is only available in the Development environment.");
         }
         else
         {
@@ -87,6 +89,8 @@ public static class SecurityHostingExtensions
         services.AddScoped<AuthenticationStateProvider, PortalAuthenticationStateProvider>();
 
         AddConnectionLimits(builder, isDevelopment);
+        CspReportEndpoints.AddCspReports(services);
+        services.AddSecurityHeaderPolicies(policies => policies.AddPolicy(SecurityHeaders.DownloadPolicy, SecurityHeaders.BuildDownload()));
         return builder;
     }
 
@@ -99,8 +103,16 @@ public static class SecurityHostingExtensions
         ArgumentNullException.ThrowIfNull(app);
         var authority = IsEntraConfigured(app.Configuration) ? SignInOrigin(app.Configuration.GetSection(AzureAdSectionName)) : null;
         app.UseSecurityHeaders(SecurityHeaders.Build(app.Environment.IsDevelopment(), authority));
+        app.Use((context, next) =>
+        {
+            // The Reporting API wants an absolute address: this request's own origin (as the proxy saw it).
+            context.Response.Headers["Reporting-Endpoints"] =
+                $"{CspReportEndpoints.ReportingGroup}=\"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}{CspReportEndpoints.Path}\"";
+            return next(context);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         return app;
     }
@@ -178,6 +190,10 @@ public static class SecurityHostingExtensions
         {
             hub.MaximumReceiveMessageSize = security.HubMaximumReceiveMessageSize;
             hub.EnableDetailedErrors = isDevelopment;
-        });
+        })
+        // Circuits have their own revalidation (PortalAuthenticationStateProvider); the notification hub gets this one.
+        .AddHubOptions<ExportsHub>(hub => hub.AddFilter<HubSessions>());
+        builder.Services.AddSingleton<HubSessions>();
+        builder.Services.AddHostedService<HubSessionRevalidator>();
     }
 }

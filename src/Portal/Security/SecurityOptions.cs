@@ -34,7 +34,11 @@ public sealed class SecurityOptions
     [Range(1024, 1024 * 1024)]
     public long HubMaximumReceiveMessageSize { get; set; } = 8 * 1024;
 
-    /// <summary>The development sign-in, used only when <c>AzureAd</c> is not configured and never in Production.</summary>
+    /// <summary>Content-Security-Policy reports accepted per client address and minute; more are answered 429.</summary>
+    [Range(1, 10_000)]
+    public int CspReportsPerMinute { get; set; } = 30;
+
+    /// <summary>The development sign-in, used only in Development and only when <c>AzureAd</c> is not configured.</summary>
     public DevelopmentSignInOptions Development { get; set; } = new();
 }
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Exports;
+using Portal.Hosting;
 using Portal.Upstream;
 
 namespace Portal.Tracking;
@@ -83,6 +84,7 @@ public sealed partial class ExportTracker(
     /// <summary>One pass: claims what is due, polls it, and says how long to wait before the next pass.</summary>
     public async Task<TimeSpan> RunPassAsync(CancellationToken cancellationToken)
     {
+        using var pass = PortalActivity.Source.StartActivity("tracker.pass");
         var o = options.Value;
         var now = time.GetUtcNow();
         await ExpireBeyondRetentionAsync(now, cancellationToken);
@@ -221,6 +223,7 @@ public sealed partial class ExportTracker(
         {
             return;
         }
+        using var span = PortalActivity.StartForExport("tracker.request", claim.Id, request.TraceParent);
 
         var o = options.Value;
         var now = time.GetUtcNow();

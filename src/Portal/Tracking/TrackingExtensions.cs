@@ -24,7 +24,6 @@ public static class TrackingExtensions
         services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<TrackerOptions>>().Value.Enabled
             ? sp.GetRequiredService<ExportTracker>()
             : new DisabledTracker());
-        services.AddHealthChecks().AddCheck<TrackerHealthCheck>("tracker");
         return builder;
     }
 

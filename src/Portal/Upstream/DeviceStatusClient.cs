@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Portal.Exports;
+using Portal.Hosting;
 
 namespace Portal.Upstream;
 
@@ -35,6 +36,7 @@ public sealed partial class DeviceStatusClient(
     public async Task<SubmitResult> SubmitAsync(TimeRange range, FileFormat format, CancellationToken cancellationToken = default)
     {
         var body = new SubmitBody(new RangeBody(Rfc3339(range.From), Rfc3339(range.To)), format.UpstreamName());
+        using var span = PortalActivity.StartUpstreamCall("upstream.submit");
         var started = time.GetTimestamp();
         try
         {
@@ -110,6 +112,7 @@ public sealed partial class DeviceStatusClient(
 
     public async Task<StatusResult> GetStatusAsync(string requestUuid, CancellationToken cancellationToken = default)
     {
+        using var span = PortalActivity.StartUpstreamCall("upstream.status");
         var started = time.GetTimestamp();
         try
         {

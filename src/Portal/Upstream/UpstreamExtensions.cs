@@ -17,7 +17,7 @@ public static class UpstreamExtensions
     {
         var services = builder.Services;
         services.AddOptions<UpstreamOptions>().BindConfiguration(UpstreamOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{UpstreamOptions.SectionName}:{nameof(UpstreamOptions.BaseUrl)}"]))
+        if (EmbeddedSimulatorRule.HostsSimulator(builder))
         {
             // No vendor configured: host the simulator and sign in with its credentials unless others are given.
             builder.AddDeviceApiSimulator();

@@ -10,6 +10,12 @@ public sealed class UpstreamOptions : IValidatableObject
     /// <summary>The API root, e.g. <c>https://api.example/</c>; empty means the embedded simulator under <c>/upstream</c>.</summary>
     public string BaseUrl { get; set; } = "";
 
+    /// <summary>
+    /// Hosts the bundled simulator outside Development (a demo or test host); refused in Production. Development hosts
+    /// it whenever <see cref="BaseUrl"/> is empty.
+    /// </summary>
+    public bool UseSimulator { get; set; }
+
     /// <summary>Defaults to <c>{BaseUrl}/oauth2/token</c>.</summary>
     public string TokenUrl { get; set; } = "";
 

@@ -37,6 +37,12 @@ public sealed class FileHost : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = default!;
 
+    /// <summary>The media type the host claims for its files.</summary>
+    public string ContentType { get; set; } = "text/csv; charset=utf-8";
+
+    /// <summary>The disposition the host asks for; its own file name is appended.</summary>
+    public string Disposition { get; set; } = "attachment";
+
     public static async Task<FileHost> StartAsync(long length, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -64,9 +70,9 @@ public sealed class FileHost : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status206PartialContent;
             context.Response.Headers.ContentRange = new ContentRangeHeaderValue(from, to, Length).ToString();
         }
-        context.Response.ContentType = "text/csv; charset=utf-8";
+        context.Response.ContentType = ContentType;
         context.Response.ContentLength = to - from + 1;
-        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
+        context.Response.Headers.ContentDisposition = $"{Disposition}; filename=\"{name}\"";
         context.Response.Headers.ETag = ETag;
         context.Response.Headers.AcceptRanges = "bytes";
 

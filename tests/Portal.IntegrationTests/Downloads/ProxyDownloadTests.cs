@@ -96,13 +96,33 @@ public sealed class ProxyDownloadTests : IAsyncLifetime
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(100, response.Content.Headers.ContentLength);
         Assert.Equal($"bytes 1000-1099/{LargeFile}", response.Content.Headers.ContentRange?.ToString());
-        Assert.Equal("part-00000.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.Equal($"export-{_exportId:N}"[..15] + "-part-00000.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         Assert.Equal(FileHost.ETag, response.Headers.ETag?.ToString());
         Assert.Contains("bytes", response.Headers.AcceptRanges);
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
         var bytes = await response.Content.ReadAsByteArrayAsync(Cancellation);
         Assert.Equal(Enumerable.Range(1000, 100).Select(i => (byte)(i % 251)), bytes);
         Assert.Contains((await _portal.RowAsync(_exportId)).Events, e => e.Actor == Owner.Name && e.Detail == "Downloaded part-00000.csv.");
+    }
+
+    [Fact]
+    public async Task AFileTheHostCallsHtmlIsAnAttachmentWithTheSandboxPolicyAndNoSniffing()
+    {
+        _files.ContentType = "text/html; charset=utf-8";
+        _files.Disposition = "inline";
+        using var client = _portal.ClientFor(Owner);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Downloading.FilePath(_exportId));
+        request.Headers.Range = new RangeHeaderValue(0, 99);
+
+        using var response = await client.SendAsync(request, Cancellation);
+
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        var disposition = response.Content.Headers.ContentDisposition!;
+        Assert.Equal("attachment", disposition.DispositionType);
+        Assert.Equal($"export-{_exportId:N}"[..15] + "-part-00000.csv", disposition.FileName?.Trim('"'));
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("sandbox", response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -149,7 +169,7 @@ public sealed class ProxyDownloadTests : IAsyncLifetime
         using var response = await client.GetAsync(Downloading.FilePath(id), Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("part-00000.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.Equal($"export-{id:N}"[..15] + "-part-00000.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         var csv = await response.Content.ReadAsStringAsync(Cancellation);
         Assert.Equal(3 * 1440 + 1, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }

@@ -121,3 +121,52 @@ public class RedirectDownloadTests(LoggedPortalFactory portal) : IClassFixture<L
         Assert.Equal(HttpStatusCode.OK, file.StatusCode);
     }
 }
+
+/// <summary>The portal in Development whose only allowed file host is not the simulator's.</summary>
+public sealed class ForeignFileHostPortalFactory : LoggedPortalFactory
+{
+    public ForeignFileHostPortalFactory() => Settings["Downloads:AllowedHosts:0"] = "files.example.test";
+}
+
+/// <summary>Links that point somewhere the portal must not send a browser.</summary>
+public class RefusedRedirectTests(ForeignFileHostPortalFactory portal) : IClassFixture<ForeignFileHostPortalFactory>
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ARedirectToAHostThatIsNotAllowedIsRefusedAuditedAndExplained()
+    {
+        var owner = User("Ulla");
+        var id = await portal.CompletedExportAsync(owner);
+        var stored = Assert.Single((await portal.RowAsync(id)).Files);
+        using var client = portal.ClientFor(owner);
+
+        using var response = await client.GetAsync(Downloading.FilePath(id), Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        var message = await response.Content.ReadAsStringAsync(Cancellation);
+        Assert.Contains("This file cannot be downloaded", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(new Uri(stored.Url).Host, message, StringComparison.Ordinal);
+        Assert.Contains(portal.Logs.Entries, e => e.Contains($"Audit: refused to send {owner.Id} to {portal.Simulator.BaseAddress.GetLeftPart(UriPartial.Authority)} for part 0 of export {id}: the host is not in Downloads:AllowedHosts", StringComparison.Ordinal));
+        Assert.DoesNotContain(portal.Logs.Entries, e => e.Contains($"Audit: {owner.Id} downloaded", StringComparison.Ordinal));
+        Assert.DoesNotContain(portal.Logs.Entries, e => e.Contains(new Uri(stored.Url).Query.TrimStart('?'), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task OutsideDevelopmentAPlainHttpLinkIsRefusedEvenOnTheUpstreamsOwnHost()
+    {
+        await using var production = new Security.EntraPortalFactory();
+        await production.InitializeAsync();
+        var owner = User("Vera");
+        var id = await production.CompletedExportAsync(owner);
+        using var client = production.ClientFor(owner);
+
+        using var response = await client.GetAsync(Downloading.FilePath(id), Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        Assert.Contains(production.Logs.Entries, e => e.Contains($"Audit: refused to send {owner.Id}", StringComparison.Ordinal)
+            && e.Contains("the address uses http, not https", StringComparison.Ordinal));
+    }
+}

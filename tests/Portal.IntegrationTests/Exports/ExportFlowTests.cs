@@ -48,14 +48,14 @@ public class ExportFlowTests(PortalFactory portal) : IClassFixture<PortalFactory
     }
 
     [Fact]
-    public async Task TheHealthEndpointReportsDatabaseTrackerAndUpstream()
+    public async Task TheReadinessEndpointReportsDatabaseTrackerAndUpstream()
     {
         using var client = portal.CreateClient();
         var deadline = DateTime.UtcNow.AddSeconds(10);
         HttpResponseMessage response;
         while (true)
         {
-            response = await client.GetAsync("/health", Cancellation);
+            response = await client.GetAsync("/health/ready", Cancellation);
             if (response.StatusCode == HttpStatusCode.OK || DateTime.UtcNow > deadline)
             {
                 break;
@@ -65,7 +65,10 @@ public class ExportFlowTests(PortalFactory portal) : IClassFixture<PortalFactory
         }
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(Cancellation));
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancellation));
+        var checks = body.RootElement.GetProperty("checks");
+        Assert.Equal(["database", "tracker", "upstream"], checks.EnumerateObject().Select(c => c.Name).Order());
+        Assert.All(checks.EnumerateObject(), c => Assert.Equal("Healthy", c.Value.GetProperty("status").GetString()));
         response.Dispose();
     }
 }

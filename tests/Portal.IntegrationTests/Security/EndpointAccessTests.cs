@@ -18,7 +18,7 @@ public class EndpointAccessTests(PortalFactory factory) : IClassFixture<PortalFa
     /// <summary>The only routes anyone may use without signing in.</summary>
     private static readonly HashSet<string> PublicRoutes = new(StringComparer.OrdinalIgnoreCase)
     {
-        "/", "/Error", "/not-found", "/health",
+        "/", "/Error", "/not-found", "/health/live", "/health/ready", "/csp-reports",
         "/account/login", "/account/logout", "/account/dev-signin",
     };
 

@@ -21,20 +21,72 @@ public class ProductionWithoutEntraTests
         Assert.Contains("Production requires Microsoft Entra ID", messages, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void StagingWithoutEntraUsesTheDevelopmentSignIn()
+    [Theory]
+    [InlineData("Staging")]
+    [InlineData("Production")]
+    public void RefusesTheDevelopmentSignInOutsideDevelopment(string environment)
     {
-        using var factory = new PortalFactory().WithWebHostBuilder(builder => builder.UseEnvironment("Staging"));
+        using var factory = new PortalFactory().WithWebHostBuilder(builder => builder.UseEnvironment(environment));
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.Services);
+
+        var messages = string.Join(" | ", Chain(error).Select(e => e.Message));
+        Assert.Contains($"{environment} requires Microsoft Entra ID", messages, StringComparison.Ordinal);
+        Assert.Contains("only available in the Development environment", messages, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DevelopmentWithoutEntraOffersTheDevelopmentSignIn()
+    {
+        using var factory = new PortalFactory().WithWebHostBuilder(builder => builder.UseEnvironment("Development"));
 
         Assert.NotNull(factory.Services.GetService<Portal.Security.DevelopmentUserStore>());
     }
 
-    private static IEnumerable<Exception> Chain(Exception? error)
+    internal static IEnumerable<Exception> Chain(Exception? error)
     {
         for (; error is not null; error = error.InnerException)
         {
             yield return error;
         }
+    }
+}
+
+/// <summary>The embedded simulator outside Development, with Entra ID configured so sign-in is not what stops the start.</summary>
+public class EmbeddedSimulatorTests
+{
+    [Theory]
+    [InlineData("Staging")]
+    [InlineData("Production")]
+    public void AnEmptyBaseUrlStopsTheStartAndNamesTheSetting(string environment)
+    {
+        using var factory = new EntraPortalFactory().WithWebHostBuilder(builder => builder.UseEnvironment(environment));
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.Services);
+
+        var messages = string.Join(" | ", ProductionWithoutEntraTests.Chain(error).Select(e => e.Message));
+        Assert.Contains("Upstream:BaseUrl is empty", messages, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProductionRefusesTheSimulatorEvenWhenAskedFor()
+    {
+        using var factory = new EntraPortalFactory().WithWebHostBuilder(builder => builder.UseSetting("Upstream:UseSimulator", "true"));
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.Services);
+
+        var messages = string.Join(" | ", ProductionWithoutEntraTests.Chain(error).Select(e => e.Message));
+        Assert.Contains("Upstream:UseSimulator is true, but Production never hosts the simulator", messages, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StagingHostsTheSimulatorOnlyWhenAskedFor()
+    {
+        using var factory = new EntraPortalFactory().WithWebHostBuilder(builder => builder
+            .UseEnvironment("Staging")
+            .UseSetting("Upstream:UseSimulator", "true"));
+
+        Assert.True(factory.Services.GetRequiredService<Portal.Upstream.UpstreamEndpoint>().IsEmbedded);
     }
 }
 

@@ -1,5 +1,6 @@
 using Bunit;
 using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,15 +31,20 @@ public class ExportTestContext : PortalTestContext
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton(Options.Create(new PortalAuthorizationOptions { AdminRole = AdminRole }));
         Services.AddSingleton(Options.Create(NewExportOptions));
-        Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        Services.AddSingleton<ILoggerFactory>(Logs);
         Services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         Services.AddScoped<CurrentUser>();
         Services.AddScoped<UserTimeZone>();
         Services.AddScoped<ExportActions>();
         SignInAs(UserId, UserName);
+        // Pages are tested as they are once their circuit is up; a test of the prerendered page says so.
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     public FakeExportService Service { get; } = new();
+
+    /// <summary>What the components logged.</summary>
+    public RecordingLoggerFactory Logs { get; } = new();
 
     public FakeExportChangeFeed Changes { get; } = new();
 

@@ -38,6 +38,11 @@ public sealed partial class ExportGrid : IDisposable
     public bool AdminMode { get; set; }
 
     [Inject]
+    private ILoggerFactory Loggers { get; set; } = default!;
+
+    private ILogger Logger => Loggers.CreateLogger(PageErrors.LoggerCategory);
+
+    [Inject]
     private IExportQueries Exports { get; set; } = default!;
 
     [Inject]
@@ -147,7 +152,7 @@ public sealed partial class ExportGrid : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _error = "The exports could not be loaded. " + ex.Message;
+            _error = PageErrors.Report(Logger, ex, "The exports could not be loaded.");
             _loading = false;
         }
     }

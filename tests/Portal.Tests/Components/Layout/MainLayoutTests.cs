@@ -6,6 +6,8 @@ namespace Portal.Tests.Components.Layout;
 
 public class MainLayoutTests : PortalTestContext
 {
+    public MainLayoutTests() => SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+
     [Fact]
     public void ShowsTheEnvironmentBannerWhenConfigured()
     {

@@ -1,16 +1,18 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MudBlazor;
 using Portal.Components.Pages.Admin;
 using Portal.Components.Pages.Exports;
 using Portal.Components.Shared;
 using Portal.Exports;
+using Portal.Tests.Fakes;
 using TestContext = Xunit.TestContext;
 
 namespace Portal.Tests.Components.Shared;
 
-public class ExportGridTests : ExportTestContext
+public partial class ExportGridTests : ExportTestContext
 {
     private IRenderedComponent<ExportGrid> RenderGrid(bool admin = false)
     {
@@ -135,15 +137,24 @@ public class ExportGridTests : ExportTestContext
     }
 
     [Fact]
-    public void SaysWhenTheHistoryCannotBeLoaded()
+    public void SaysWhenTheHistoryCannotBeLoadedWithAReferenceToTheLogEntryButNotTheException()
     {
-        Service.ListFailure = new InvalidOperationException("database is locked");
+        Service.ListFailure = new InvalidOperationException("SQLite Error 5: 'database is locked' at /srv/portal/portal.db");
 
         var grid = RenderGrid();
 
-        Assert.Contains("database is locked", grid.Find("[data-testid=grid-error]").TextContent, StringComparison.Ordinal);
+        var error = grid.Find("[data-testid=grid-error]").TextContent;
+        Assert.Contains("The exports could not be loaded.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("database is locked", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("/srv/portal", error, StringComparison.Ordinal);
+        var reference = Reference().Match(error).Groups[1].Value;
+        Assert.Matches("^[0-9a-f]{12}$", reference);
+        Assert.Contains(Logs.Entries, e => e.Contains(reference, StringComparison.Ordinal) && e.Contains("database is locked", StringComparison.Ordinal));
         Assert.Empty(grid.FindAll("[data-testid=grid-empty]"));
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("the reference ([0-9a-f]+)")]
+    private static partial System.Text.RegularExpressions.Regex Reference();
 
     [Fact]
     public async Task AStatusChipChangesWhenThePublisherRaisesAChange()

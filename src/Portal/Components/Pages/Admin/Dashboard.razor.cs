@@ -20,6 +20,11 @@ public sealed partial class Dashboard
     private List<ChartSeries<double>> _failureSeries = [];
 
     [Inject]
+    private ILoggerFactory Loggers { get; set; } = default!;
+
+    private ILogger Logger => Loggers.CreateLogger(PageErrors.LoggerCategory);
+
+    [Inject]
     private IExportStatistics Statistics { get; set; } = default!;
 
     [Inject]
@@ -64,7 +69,7 @@ public sealed partial class Dashboard
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _error = "The figures could not be loaded. " + ex.Message;
+            _error = PageErrors.Report(Logger, ex, "The figures could not be loaded.");
         }
         finally
         {

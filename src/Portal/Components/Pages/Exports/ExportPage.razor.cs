@@ -22,6 +22,11 @@ public sealed partial class ExportPage : IDisposable
     public Guid Id { get; set; }
 
     [Inject]
+    private ILoggerFactory Loggers { get; set; } = default!;
+
+    private ILogger Logger => Loggers.CreateLogger(PageErrors.LoggerCategory);
+
+    [Inject]
     private IExportQueries Exports { get; set; } = default!;
 
     [Inject]
@@ -80,7 +85,7 @@ public sealed partial class ExportPage : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _error = "The export could not be loaded. " + ex.Message;
+            _error = PageErrors.Report(Logger, ex, "The export could not be loaded.");
         }
         finally
         {

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using Portal.Components.Shared;
 using Portal.Exports;
+using Portal.Hosting;
 
 namespace Portal.Components.Pages.Exports;
 
@@ -165,6 +166,7 @@ public sealed partial class NewExport : IDisposable
 
         _submitting = true;
         _submitError = null;
+        using var action = PortalActivity.StartPageAction("export.submit");
         try
         {
             var user = await CurrentUser.GetAsync();

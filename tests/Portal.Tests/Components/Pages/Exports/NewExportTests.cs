@@ -26,6 +26,21 @@ public class NewExportTests : ExportTestContext
     }
 
     [Fact]
+    public void BeforeTheCircuitIsUpTheFormWaitsAndSaysSo()
+    {
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        var page = RenderPage();
+
+        var submit = page.Find("button[data-testid=submit-export]");
+        Assert.True(submit.HasAttribute("disabled"), "a click before the circuit is up would be lost");
+        Assert.Contains("Connecting", submit.TextContent, StringComparison.Ordinal);
+        Assert.True(page.Find("[data-testid=preset-last-hour]").HasAttribute("disabled"));
+        Assert.True(page.Find("input[data-testid=range-from]").HasAttribute("disabled"));
+        Assert.True(page.Find("input[data-testid=format-CSV]").HasAttribute("disabled"));
+    }
+
+    [Fact]
     public void ShowsEachFormatWithItsDescription()
     {
         var page = RenderPage();

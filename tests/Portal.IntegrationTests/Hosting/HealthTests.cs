@@ -1,0 +1,68 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Portal.IntegrationTests.Hosting;
+
+public class HealthTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task WithoutTheDatabaseThePortalIsLiveButNotReady()
+    {
+        await using var portal = await PortalFactory.StartAsync();
+        using var client = portal.CreateClient();
+        await WaitForReadyAsync(client);
+
+        SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { portal.DatabasePath, portal.DatabasePath + "-wal", portal.DatabasePath + "-shm" })
+        {
+            File.Delete(file);
+        }
+        // A folder where the file was: SQLite can neither open nor recreate it.
+        Directory.CreateDirectory(portal.DatabasePath);
+
+        using var live = await client.GetAsync("/health/live", Cancellation);
+        using var ready = await client.GetAsync("/health/ready", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        using var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync(Cancellation));
+        Assert.Equal("NotReady", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Unhealthy", body.RootElement.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task AnUnreachableUpstreamIsReportedButLeavesThePortalReady()
+    {
+        // Nothing listens there, so the portal never gets a token.
+        await using var portal = await PortalFactory.StartAsync(settings: new Dictionary<string, string?> { ["Upstream:BaseUrl"] = "http://127.0.0.1:9/" });
+        using var client = portal.CreateClient();
+        await WaitForReadyAsync(client);
+
+        using var ready = await client.GetAsync("/health/ready", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        using var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync(Cancellation));
+        var checks = body.RootElement.GetProperty("checks");
+        Assert.Equal("Unhealthy", checks.GetProperty("upstream").GetProperty("status").GetString());
+        Assert.False(checks.GetProperty("upstream").GetProperty("required").GetBoolean());
+        Assert.Equal("Healthy", checks.GetProperty("database").GetProperty("status").GetString());
+    }
+
+    private static async Task WaitForReadyAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            using var response = await client.GetAsync("/health/ready", Cancellation);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "the portal became ready: " + await response.Content.ReadAsStringAsync(Cancellation));
+            await Task.Delay(100, Cancellation);
+        }
+    }
+}
