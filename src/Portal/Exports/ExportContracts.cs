@@ -72,6 +72,9 @@ public sealed record ExportQuery
 
     /// <summary>Admins only: list every user's requests, not just their own.</summary>
     public bool AllUsers { get; init; }
+
+    /// <summary>Only open requests past the 95th percentile of similar requests' preparation times.</summary>
+    public bool Slow { get; init; }
 }
 
 public sealed record PagedResult<T>(IReadOnlyList<T> Items, int TotalCount);
@@ -144,13 +147,19 @@ public sealed record FormatDurations(FileFormat Format, int Count, double P50Sec
 
 public sealed record FailureReasonCount(string Reason, int Count);
 
-/// <summary>How the upstream has been answering the tracker lately.</summary>
+/// <summary>
+/// How the upstream has been answering the tracker lately. <see cref="ConsecutiveFailures"/> counts failed calls
+/// since the last good answer; <see cref="LastRateLimitedAt"/> is the last 429.
+/// </summary>
 public sealed record UpstreamHealth(
     string? LastError,
     DateTimeOffset? LastErrorAt,
     double RecentErrorRate,
     int PollsLastMinute,
-    int PollBudgetPerMinute);
+    int PollBudgetPerMinute,
+    int ConsecutiveFailures = 0,
+    DateTimeOffset? LastSuccessAt = null,
+    DateTimeOffset? LastRateLimitedAt = null);
 
 /// <summary>A status change as published to open pages and hub clients. Never carries a URL.</summary>
 public sealed record ExportChanged(

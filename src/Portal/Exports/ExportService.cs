@@ -22,6 +22,7 @@ public sealed partial class ExportService(
     PollBudget budget,
     TrackerSignal trackerSignal,
     UpstreamMonitor monitor,
+    ReadyEstimates readyEstimates,
     AuditLog audit,
     TimeProvider time,
     IOptions<ExportsOptions> options,
@@ -221,6 +222,10 @@ public sealed partial class ExportService(
             requests = requests.Where(e => EF.Functions.Like(e.OwnerName, pattern, "\\")
                 || EF.Functions.Like(e.OwnerEmail ?? "", pattern, "\\")
                 || EF.Functions.Like(e.RequestUuid ?? "", pattern, "\\"));
+        }
+        if (query.Slow)
+        {
+            requests = await readyEstimates.OnlySlowAsync(requests, cancellationToken);
         }
 
         var total = await requests.CountAsync(cancellationToken);

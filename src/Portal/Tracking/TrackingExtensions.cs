@@ -12,6 +12,8 @@ public static class TrackingExtensions
         services.AddOptions<TrackerOptions>().BindConfiguration(TrackerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PollBudget>();
         services.AddSingleton<PreparationEstimator>();
+        services.AddSingleton<ReadyEstimates>();
+        services.AddSingleton<FileSizeEstimates>();
         services.AddSingleton<ExportProgress>();
         services.AddSingleton<TrackerSignal>();
         services.AddSingleton<TrackerHeartbeat>();

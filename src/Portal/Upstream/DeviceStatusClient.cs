@@ -62,7 +62,7 @@ public sealed partial class DeviceStatusClient(
             }
 
             var error = await DescribeAsync(response, cancellationToken);
-            return Transient(error, retryAfter, count: true);
+            return Transient(error, retryAfter, count: true, response.StatusCode);
         }
         catch (Exception ex) when (IsTransient(ex, cancellationToken))
         {
@@ -89,7 +89,7 @@ public sealed partial class DeviceStatusClient(
             if (!response.IsSuccessStatusCode)
             {
                 var error = await DescribeAsync(response, cancellationToken);
-                monitor.RecordError(error);
+                monitor.RecordError(error, response.StatusCode);
                 return new StatusResult.Transient(error, retryAfter);
             }
 
@@ -113,11 +113,11 @@ public sealed partial class DeviceStatusClient(
         }
     }
 
-    private SubmitResult.Transient Transient(string error, TimeSpan? retryAfter, bool count)
+    private SubmitResult.Transient Transient(string error, TimeSpan? retryAfter, bool count, HttpStatusCode? status = null)
     {
         if (count)
         {
-            monitor.RecordError(error);
+            monitor.RecordError(error, status);
         }
         return new SubmitResult.Transient(error, retryAfter);
     }

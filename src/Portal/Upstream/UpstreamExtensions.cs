@@ -32,6 +32,7 @@ public static class UpstreamExtensions
         services.AddSingleton<UpstreamEndpoint>();
         services.AddSingleton<UpstreamTokenProvider>();
         services.AddSingleton<UpstreamMonitor>();
+        services.AddSingleton<PlatformHealth>();
         services.AddTransient<UpstreamAuthHandler>();
 
         // Token calls have no side effect: any failure may be retried. The guard goes first (outermost), so a host

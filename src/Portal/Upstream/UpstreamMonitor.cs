@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Options;
 using Portal.Exports;
 using Portal.Tracking;
@@ -13,12 +14,18 @@ public sealed class UpstreamMonitor(TimeProvider time, PollBudget budget, IOptio
     private readonly Queue<(DateTimeOffset At, bool Ok)> recent = new();
     private string? lastError;
     private DateTimeOffset? lastErrorAt;
+    private DateTimeOffset? lastRateLimitedAt;
+    private int consecutiveFailures;
+
+    /// <summary>Raised after every recorded call, outside the lock, on the caller's thread.</summary>
+    public event Action? Recorded;
 
     public DateTimeOffset? LastSuccessAt { get; private set; }
 
-    public void RecordSuccess() => Record(ok: true, error: null);
+    public void RecordSuccess() => Record(ok: true, error: null, status: null);
 
-    public void RecordError(string error) => Record(ok: false, error);
+    /// <param name="status">The upstream's answer, when there was one (a 429 means it is rate-limiting the portal).</param>
+    public void RecordError(string error, HttpStatusCode? status = null) => Record(ok: false, error, status);
 
     public UpstreamHealth Snapshot()
     {
@@ -33,11 +40,14 @@ public sealed class UpstreamMonitor(TimeProvider time, PollBudget budget, IOptio
                 lastErrorAt,
                 total == 0 ? 0 : (double)errors / total,
                 budget.UsedInLastMinute(now),
-                trackerOptions.Value.PollBudgetPerMinute);
+                trackerOptions.Value.PollBudgetPerMinute,
+                consecutiveFailures,
+                LastSuccessAt,
+                lastRateLimitedAt);
         }
     }
 
-    private void Record(bool ok, string? error)
+    private void Record(bool ok, string? error, HttpStatusCode? status)
     {
         var now = time.GetUtcNow();
         lock (gate)
@@ -47,13 +57,20 @@ public sealed class UpstreamMonitor(TimeProvider time, PollBudget budget, IOptio
             if (ok)
             {
                 LastSuccessAt = now;
+                consecutiveFailures = 0;
             }
             else
             {
                 lastError = error;
                 lastErrorAt = now;
+                consecutiveFailures++;
+                if (status == HttpStatusCode.TooManyRequests)
+                {
+                    lastRateLimitedAt = now;
+                }
             }
         }
+        Recorded?.Invoke();
     }
 
     private void Trim(DateTimeOffset now)
