@@ -170,6 +170,15 @@ public class NewExportTests : ExportTestContext
     }
 
     [Fact]
+    public void SaysSoWhenNoFileSizeHasBeenMeasured()
+    {
+        var page = RenderPage();
+
+        Assert.Contains("no estimate yet", page.Find("[data-testid=size-estimates]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-testid=size-estimate]"));
+    }
+
+    [Fact]
     public async Task SubmitsTheRangeInUtcAndTheChosenFormatThenOpensTheRequest()
     {
         var page = RenderPage();
