@@ -1,9 +1,14 @@
 using Bunit;
 using Bunit.TestDoubles;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Portal.Hosting;
+using Portal.Tracking;
+using Portal.Upstream;
 
 namespace Portal.Tests;
 
@@ -20,6 +25,13 @@ public class PortalTestContext : BunitContext
             options.PopoverOptions.ThrowOnDuplicateProvider = false;
         });
         Services.AddSingleton(Options.Create(PortalOptions));
+        // The layout's health banner listens to the upstream monitor; tests record calls on it.
+        Services.TryAddSingleton(TimeProvider.System);
+        Services.TryAddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        Services.AddSingleton(Options.Create(new TrackerOptions()));
+        Services.AddSingleton<PollBudget>();
+        Services.AddSingleton<UpstreamMonitor>();
+        Services.AddSingleton<PlatformHealth>();
         Authorization = AddAuthorization();
     }
 

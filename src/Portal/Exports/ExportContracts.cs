@@ -72,6 +72,9 @@ public sealed record ExportQuery
 
     /// <summary>Admins only: list every user's requests, not just their own.</summary>
     public bool AllUsers { get; init; }
+
+    /// <summary>Only open requests past the 95th percentile of similar requests' preparation times.</summary>
+    public bool Slow { get; init; }
 }
 
 public sealed record PagedResult<T>(IReadOnlyList<T> Items, int TotalCount);
@@ -113,7 +116,9 @@ public sealed record FailureReasonCount(string Reason, int Count);
 
 /// <summary>
 /// How the upstream has been answering lately. <see cref="PollsLastMinute"/> counts every attempt sent (polls,
-/// submits, retries, token requests); <see cref="PausedUntil"/> is set while every upstream call is paused, with why.
+/// submits, retries, token requests); <see cref="PausedUntil"/> is set while every upstream call is paused, with why;
+/// <see cref="ConsecutiveFailures"/> counts failed calls since the last good answer; <see cref="LastRateLimitedAt"/>
+/// is the last 429.
 /// </summary>
 public sealed record UpstreamHealth(
     string? LastError,
@@ -122,7 +127,10 @@ public sealed record UpstreamHealth(
     int PollsLastMinute,
     int PollBudgetPerMinute,
     DateTimeOffset? PausedUntil = null,
-    string? PauseReason = null);
+    string? PauseReason = null,
+    int ConsecutiveFailures = 0,
+    DateTimeOffset? LastSuccessAt = null,
+    DateTimeOffset? LastRateLimitedAt = null);
 
 /// <summary>
 /// A change of a request as pushed to open pages and hub clients, built from its event row (the outbox). Never

@@ -12,7 +12,13 @@ public interface IExportQueries
     Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 }
 
-public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, ExportAccess access) : IExportQueries
+/// <summary>Open requests past the 95th percentile of similar requests' preparation times (the tracker learns them).</summary>
+public interface ISlowRequests
+{
+    Task<IQueryable<ExportRequest>> OnlySlowAsync(IQueryable<ExportRequest> requests, CancellationToken cancellationToken);
+}
+
+public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, ExportAccess access, ISlowRequests slowRequests) : IExportQueries
 {
     public async Task<PagedResult<ExportSummary>> ListAsync(ExportUser user, ExportQuery query, CancellationToken cancellationToken = default)
     {
@@ -47,6 +53,10 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
         if (query.CreatedTo is { } createdTo)
         {
             requests = requests.Where(e => e.CreatedAt < createdTo);
+        }
+        if (query.Slow)
+        {
+            requests = await slowRequests.OnlySlowAsync(requests, cancellationToken);
         }
         if (!string.IsNullOrWhiteSpace(query.Search))
         {

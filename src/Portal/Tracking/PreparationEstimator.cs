@@ -8,6 +8,12 @@ namespace Portal.Tracking;
 /// <summary>When, measured from submission, a request is likely to complete.</summary>
 public readonly record struct PreparationEstimate(TimeSpan Earliest, TimeSpan Typical, TimeSpan Latest);
 
+/// <summary>
+/// Preparation times of completed requests like one (same format, similar span): percentiles of what was measured,
+/// over <see cref="Samples"/> requests.
+/// </summary>
+public readonly record struct PreparationPercentiles(TimeSpan P5, TimeSpan P50, TimeSpan P95, int Samples);
+
 /// <summary>One completed request: format, size and how long the upstream took.</summary>
 public readonly record struct PreparationSample(FileFormat Format, long Minutes, TimeSpan Duration);
 
@@ -19,6 +25,8 @@ public sealed class PreparationEstimator(IDbContextFactory<PortalDbContext> dbFa
 {
     private const int MinSamples = 4;
     private const int Neighbours = 12;
+    private const int SimilarSamples = 40;
+    private const double SimilarSpanFactor = 4;
 
     private readonly Lock gate = new();
     private readonly LinkedList<PreparationSample> samples = new();
@@ -65,6 +73,45 @@ public sealed class PreparationEstimator(IDbContextFactory<PortalDbContext> dbFa
                 samples.RemoveLast();
             }
         }
+    }
+
+    public PreparationPercentiles? Similar(FileFormat format, long minutes)
+    {
+        PreparationSample[] copy;
+        lock (gate)
+        {
+            copy = [.. samples];
+        }
+        return Similar(copy, format, minutes);
+    }
+
+    /// <summary>
+    /// The 5th, 50th and 95th percentile of the measured durations of the requests most like this one: same format,
+    /// a span within a factor of <see cref="SimilarSpanFactor"/>, the closest in span (then the most recent) first.
+    /// Null while fewer than <see cref="MinSamples"/> such requests completed: no history is no estimate.
+    /// </summary>
+    public static PreparationPercentiles? Similar(IReadOnlyList<PreparationSample> history, FileFormat format, long minutes)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var size = Math.Log(Math.Max(minutes, 1));
+        var durations = history
+            .Where(s => s.Format == format)
+            .Select(s => (Sample: s, Distance: Math.Abs(Math.Log(Math.Max(s.Minutes, 1)) - size)))
+            .Where(s => s.Distance <= Math.Log(SimilarSpanFactor))
+            .OrderBy(s => s.Distance)
+            .Take(SimilarSamples)
+            .Select(s => Math.Max(s.Sample.Duration.TotalSeconds, 0))
+            .Order()
+            .ToArray();
+        if (durations.Length < MinSamples)
+        {
+            return null;
+        }
+        return new PreparationPercentiles(
+            TimeSpan.FromSeconds(Quantile(durations, 0.05)),
+            TimeSpan.FromSeconds(Quantile(durations, 0.5)),
+            TimeSpan.FromSeconds(Quantile(durations, 0.95)),
+            durations.Length);
     }
 
     public PreparationEstimate? Estimate(FileFormat format, long minutes)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Portal.Exports;
 using Portal.Upstream;
 
 namespace Portal.Tracking;
@@ -19,6 +20,9 @@ public static class TrackingExtensions
         services.AddSingleton<IUpstreamBudget, PollBudget>();
         services.AddSingleton<PreparationEstimator>();
         services.AddSingleton<UpstreamAnswers>();
+        services.AddSingleton<ReadyEstimates>();
+        services.AddSingleton<ISlowRequests>(sp => sp.GetRequiredService<ReadyEstimates>());
+        services.AddSingleton<FileSizeEstimates>();
         services.AddSingleton<TrackerHeartbeat>();
         services.AddSingleton<ExportTracker>();
         services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<TrackerOptions>>().Value.Enabled

@@ -72,7 +72,7 @@ public sealed partial class DeviceStatusClient(
                 // A 500, 502 or 504 may come from a gateway after the vendor took the job.
                 return Unknown(error);
             }
-            monitor.RecordError(error);
+            monitor.RecordError(error, response.StatusCode);
             return new SubmitResult.NotAccepted(error, retryAfter);
         }
         catch (Exception ex) when (NotSent(ex, cancellationToken) is { } retryAt)
@@ -129,7 +129,7 @@ public sealed partial class DeviceStatusClient(
             if (!response.IsSuccessStatusCode)
             {
                 var error = await DescribeAsync(response, cancellationToken);
-                monitor.RecordError(error);
+                monitor.RecordError(error, response.StatusCode);
                 return new StatusResult.Transient(error, retryAfter);
             }
 

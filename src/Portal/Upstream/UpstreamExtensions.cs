@@ -34,6 +34,7 @@ public static class UpstreamExtensions
         services.AddSingleton<UpstreamTokenProvider>();
         services.AddSingleton<UpstreamMonitor>();
         services.AddSingleton<IUpstreamPause, InMemoryUpstreamPause>();
+        services.AddSingleton<PlatformHealth>();
         services.AddTransient<UpstreamAuthHandler>();
         services.AddTransient<UpstreamBudgetHandler>();
 

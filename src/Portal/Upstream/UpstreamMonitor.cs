@@ -1,3 +1,4 @@
+using System.Net;
 using Portal.Exports;
 
 namespace Portal.Upstream;
@@ -11,12 +12,18 @@ public sealed class UpstreamMonitor(TimeProvider time, IUpstreamBudget budget, I
     private readonly Queue<(DateTimeOffset At, bool Ok)> recent = new();
     private string? lastError;
     private DateTimeOffset? lastErrorAt;
+    private DateTimeOffset? lastRateLimitedAt;
+    private int consecutiveFailures;
+
+    /// <summary>Raised after every recorded call, outside the lock, on the caller's thread.</summary>
+    public event Action? Recorded;
 
     public DateTimeOffset? LastSuccessAt { get; private set; }
 
-    public void RecordSuccess() => Record(ok: true, error: null);
+    public void RecordSuccess() => Record(ok: true, error: null, status: null);
 
-    public void RecordError(string error) => Record(ok: false, error);
+    /// <param name="status">The upstream's answer, when there was one (a 429 means it is rate-limiting the portal).</param>
+    public void RecordError(string error, HttpStatusCode? status = null) => Record(ok: false, error, status);
 
     public UpstreamHealth Snapshot()
     {
@@ -34,11 +41,14 @@ public sealed class UpstreamMonitor(TimeProvider time, IUpstreamBudget budget, I
                 budget.UsedInLastMinute(now),
                 budget.Limit,
                 paused?.Until,
-                paused?.Reason);
+                paused?.Reason,
+                consecutiveFailures,
+                LastSuccessAt,
+                lastRateLimitedAt);
         }
     }
 
-    private void Record(bool ok, string? error)
+    private void Record(bool ok, string? error, HttpStatusCode? status)
     {
         var now = time.GetUtcNow();
         lock (gate)
@@ -48,13 +58,20 @@ public sealed class UpstreamMonitor(TimeProvider time, IUpstreamBudget budget, I
             if (ok)
             {
                 LastSuccessAt = now;
+                consecutiveFailures = 0;
             }
             else
             {
                 lastError = error;
                 lastErrorAt = now;
+                consecutiveFailures++;
+                if (status == HttpStatusCode.TooManyRequests)
+                {
+                    lastRateLimitedAt = now;
+                }
             }
         }
+        Recorded?.Invoke();
     }
 
     private void Trim(DateTimeOffset now)

@@ -1,15 +1,19 @@
 using Bunit;
 using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Portal.Components.Pages.Exports;
 using Portal.Components.Shared;
+using Portal.Data;
 using Portal.Exports;
 using Portal.Security;
 using Portal.Tests.Fakes;
+using Portal.Tracking;
 
 namespace Portal.Tests.Components;
 
@@ -36,6 +40,9 @@ public class ExportTestContext : PortalTestContext
         Services.AddScoped<CurrentUser>();
         Services.AddScoped<UserTimeZone>();
         Services.AddScoped<ExportActions>();
+        Services.AddSingleton(Estimator);
+        Services.AddSingleton<ReadyEstimates>();
+        Services.AddSingleton(FileSizes);
         SignInAs(UserId, UserName);
         // Pages are tested as they are once their circuit is up; a test of the prerendered page says so.
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
@@ -51,6 +58,22 @@ public class ExportTestContext : PortalTestContext
     public ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
     public NewExportOptions NewExportOptions { get; } = new();
+
+    /// <summary>The learned preparation times, fed by <see cref="AddPreparationTimes"/>; never loaded from a database here.</summary>
+    public PreparationEstimator Estimator { get; } = new(
+        new PooledDbContextFactory<PortalDbContext>(new DbContextOptionsBuilder<PortalDbContext>().UseSqlite("Data Source=:memory:").Options),
+        Options.Create(new TrackerOptions()));
+
+    public FileSizeEstimates FileSizes { get; } = new();
+
+    /// <summary>Completed requests of one format and span, one per duration in seconds.</summary>
+    public void AddPreparationTimes(FileFormat format, long minutes, params int[] seconds)
+    {
+        foreach (var s in seconds)
+        {
+            Estimator.Add(new PreparationSample(format, minutes, TimeSpan.FromSeconds(s)));
+        }
+    }
 
     public void SignInAs(string id, string name, bool admin = false)
     {

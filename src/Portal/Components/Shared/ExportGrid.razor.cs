@@ -25,6 +25,7 @@ public sealed partial class ExportGrid : IDisposable
     private FileFormat? _format;
     private DateTime? _createdOn;
     private string? _owner;
+    private bool _slow;
     private bool _loading = true;
     private bool _filtersOpen;
     private string? _error;
@@ -61,9 +62,9 @@ public sealed partial class ExportGrid : IDisposable
     private TimeProvider Clock { get; set; } = default!;
 
     private bool HasFilters => !string.IsNullOrEmpty(_search) || _status is not null || _format is not null || _createdOn is not null
-        || !string.IsNullOrEmpty(_owner);
+        || !string.IsNullOrEmpty(_owner) || _slow;
 
-    private int FilterCount => new object?[] { _status, _format, _createdOn, string.IsNullOrEmpty(_owner) ? null : _owner }.Count(f => f is not null);
+    private int FilterCount => new object?[] { _status, _format, _createdOn, string.IsNullOrEmpty(_owner) ? null : _owner, _slow ? true : null }.Count(f => f is not null);
 
     private int PageCount => Math.Max(1, (_total + _pageSize - 1) / _pageSize);
 
@@ -110,6 +111,7 @@ public sealed partial class ExportGrid : IDisposable
             Search = string.IsNullOrWhiteSpace(_search) ? null : _search.Trim(),
             OwnerId = AdminMode && !string.IsNullOrWhiteSpace(_owner) ? _owner.Trim() : null,
             AllUsers = AdminMode,
+            Slow = AdminMode && _slow,
         };
     }
 
@@ -213,6 +215,12 @@ public sealed partial class ExportGrid : IDisposable
         return ReloadFromFirstPageAsync();
     }
 
+    private Task OnSlowChangedAsync(bool value)
+    {
+        _slow = value;
+        return ReloadFromFirstPageAsync();
+    }
+
     private Task FilterByOwnerAsync(string ownerId) => OnOwnerChangedAsync(ownerId);
 
     private Task ClearFiltersAsync()
@@ -222,6 +230,7 @@ public sealed partial class ExportGrid : IDisposable
         _format = null;
         _createdOn = null;
         _owner = null;
+        _slow = false;
         return ReloadFromFirstPageAsync();
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Portal.Components.Shared;
 using Portal.Exports;
 using Portal.Hosting;
+using Portal.Tracking;
 
 namespace Portal.Components.Pages.Exports;
 
@@ -37,6 +38,12 @@ public sealed partial class NewExport : IDisposable
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject]
+    private ReadyEstimates ReadyEstimates { get; set; } = default!;
+
+    [Inject]
+    private FileSizeEstimates FileSizes { get; set; } = default!;
 
     /// <summary>The range to submit, in UTC; null while the form has a problem.</summary>
     private TimeRange? Range { get; set; }
@@ -93,6 +100,14 @@ public sealed partial class NewExport : IDisposable
         _errors.Remove("format");
         return LookForReusableAsync();
     }
+
+    private string DurationText(TimeRange range) => ReadyEstimates.Usual(_format, range) is { } usual
+        ? $"Usually takes about {Formatting.Approximately(usual.P50)} ({Formatting.ApproximateRange(usual.P5, usual.P95)}), from {Formatting.Count(usual.Samples)} similar exports."
+        : "How long it takes: no estimate yet, no similar export has completed.";
+
+    private string SizeText(FileFormat format, long rows, long files) => FileSizes.Estimate(format, rows) is { } bytes
+        ? files == 1 ? $"about {Formatting.Bytes(bytes)}" : $"about {Formatting.Bytes(bytes)} in {Formatting.Count(files)} files"
+        : "no estimate yet";
 
     private void Validate()
     {

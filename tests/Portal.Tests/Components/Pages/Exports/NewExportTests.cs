@@ -154,6 +154,46 @@ public class NewExportTests : ExportTestContext
     }
 
     [Fact]
+    public void SaysHowLongSuchAnExportUsuallyTakesFromSimilarOnes()
+    {
+        // The default range is the last 24 hours, in CSV.
+        AddPreparationTimes(FileFormat.Csv, 1440, 40, 50, 50, 60, 70);
+        var page = RenderPage();
+
+        Assert.Equal("Usually takes about 50 s (40 s to 1 min 10 s), from 5 similar exports.",
+            page.Find("[data-testid=duration-estimate]").TextContent.Trim());
+
+        page.Find("input[data-testid=format-JSON]").Click();
+        Assert.Contains("no estimate yet", page.Find("[data-testid=duration-estimate]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShowsARoughSizePerFormatFromFilesEarlierExportsMeasured()
+    {
+        NewExportOptions.DeviceCount = 1000;
+        FileSizes.Add(new Portal.Tracking.FileSizeSample(FileFormat.Csv, 1_000_000, 80_000_000));
+        FileSizes.Add(new Portal.Tracking.FileSizeSample(FileFormat.Parquet, 1_000_000, 10_485_760));
+        var page = RenderPage();
+
+        var size = (string format) => page.Find($"[data-testid=size-estimate][data-format={format}]").TextContent;
+        // 1,440,000 rows in two files.
+        Assert.Contains("about 109.9 MB in 2 files", size("CSV"), StringComparison.Ordinal);
+        Assert.Contains("(chosen)", size("CSV"), StringComparison.Ordinal);
+        Assert.Contains("about 14.4 MB in 2 files", size("PARQUET"), StringComparison.Ordinal);
+        Assert.Contains("no estimate yet", size("ORC"), StringComparison.Ordinal);
+        Assert.Equal(6, page.FindAll("[data-testid=size-estimate]").Count);
+    }
+
+    [Fact]
+    public void SaysSoWhenNoFileSizeHasBeenMeasured()
+    {
+        var page = RenderPage();
+
+        Assert.Contains("no estimate yet", page.Find("[data-testid=size-estimates]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-testid=size-estimate]"));
+    }
+
+    [Fact]
     public async Task SubmitsTheRangeInUtcAndTheChosenFormatThenOpensTheRequest()
     {
         var page = RenderPage();
