@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using K4os.Compression.LZ4;
 
-namespace DeviceApi.Simulator.Formats.Orc;
+namespace DeviceStatus.Formats.Orc;
 
 /// <summary>
 /// Reads ORC files (format 0.11 and 0.12) as written by Apache ORC and by <see cref="OrcDeviceStatusWriter"/>:
