@@ -4,6 +4,7 @@ using Portal.Downloads;
 using Portal.Exports;
 using Portal.Hosting;
 using Portal.Notifications;
+using Portal.Previews;
 using Portal.Security;
 using Portal.Tracking;
 using Portal.Upstream;
@@ -20,6 +21,7 @@ builder.AddExportTracking();
 builder.AddExportNotifications();
 builder.AddExportPages();
 builder.AddDownloads();
+builder.AddFilePreviews();
 
 var app = builder.Build();
 
@@ -28,6 +30,7 @@ app.UsePortalSecurity();
 app.MapPortalShell();
 app.MapAccountEndpoints();
 app.MapDownloads();
+app.MapZipDownload();
 app.MapEmbeddedUpstream();
 app.MapExportNotifications();
 app.MapPortalHealth();
