@@ -55,7 +55,10 @@ public static partial class ZipDownloadEndpoints
         context.Response.ContentType = "application/zip";
         context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileNameStar = ZipName(files) }.ToString();
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await using var zip = await ZipArchive.CreateAsync(context.Response.Body, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, context.RequestAborted);
+        // Over the response's pipe rather than its stream: the archive still writes some headers synchronously, which the
+        // pipe takes into its buffer, while Kestrel's stream would refuse them.
+        await using var body = context.Response.BodyWriter.AsStream(leaveOpen: true);
+        await using var zip = await ZipArchive.CreateAsync(body, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, context.RequestAborted);
         foreach (var part in files.Files)
         {
             // Each part gets a link that is fresh when it starts, however long the parts before it took.
