@@ -317,6 +317,18 @@ public static class FilePreviewReader
 
             if (g == 0 && group.RowCount > 0)
             {
+                // The first row group's column chunks lie side by side: one ranged read for all of them, rather than
+                // one per page that Parquet.Net asks for.
+                var chunks = fields.Select(f => group.GetMetadata(f)?.MetaData).OfType<Parquet.Meta.ColumnMetaData>().ToList();
+                if (chunks.Count > 0)
+                {
+                    static long Start(Parquet.Meta.ColumnMetaData m) =>
+                        m.DictionaryPageOffset is { } dictionary && dictionary > 0 && dictionary < m.DataPageOffset ? dictionary : m.DataPageOffset;
+                    var start = chunks.Min(Start);
+                    var end = chunks.Max(m => Start(m) + m.TotalCompressedSize);
+                    await cache.EnsureAsync(start, (int)Math.Min(int.MaxValue, end - start), cancellationToken).ConfigureAwait(false);
+                }
+
                 rows = await ReadRowGroupAsync(group, fields, cancellationToken).ConfigureAwait(false);
             }
         }
