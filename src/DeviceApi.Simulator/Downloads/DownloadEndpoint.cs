@@ -40,7 +40,8 @@ internal static class DownloadEndpoint
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{file.Name}\"";
         if (HttpMethods.IsGet(context.Request.Method))
         {
-            context.Response.OnCompleted(() =>
+            // On starting, not on completion: by the time a client holds the answer, it is counted.
+            context.Response.OnStarting(() =>
             {
                 if (context.Response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status206PartialContent && context.Response.ContentLength is { } served)
                 {
