@@ -77,7 +77,7 @@ public sealed class PreviewBenchmark : IBenchmark
     private static async Task<DeviceStatus.Formats.Preview.FilePreview> PreviewAsync(IHost portal, ExportUser user, Guid id, CancellationToken cancellationToken)
     {
         using var scope = portal.Services.CreateScope();
-        var outcome = await scope.ServiceProvider.GetRequiredService<FilePreviewService>().PreviewAsync(user, id, 0, cancellationToken);
+        var outcome = await scope.ServiceProvider.GetRequiredService<IFilePreviewService>().PreviewAsync(user, id, 0, cancellationToken);
         return outcome is PreviewOutcome.Shown { Preview: { Rows.Count: 100 } preview }
             ? preview
             : throw new InvalidOperationException($"No preview: {outcome}");

@@ -21,6 +21,14 @@ public abstract record PreviewOutcome
     public sealed record NotFound : PreviewOutcome;
 }
 
+/// <summary>File previews and sizes, as the export page uses them.</summary>
+public interface IFilePreviewService
+{
+    Task<PreviewOutcome> PreviewAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyDictionary<int, long?>> SizesAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
+}
+
 /// <summary>
 /// Previews result files through ranged reads, authorized and audited like a download, and learns file sizes on the
 /// way (a ranged answer's total, or a <c>HEAD</c> when the page needs sizes before any preview).
@@ -30,7 +38,7 @@ public sealed partial class FilePreviewService(
     ResultFileHost host,
     IOptions<PreviewOptions> options,
     ILoggerFactory loggers,
-    ILogger<FilePreviewService> logger)
+    ILogger<FilePreviewService> logger) : IFilePreviewService
 {
     private readonly ILogger _audit = loggers.CreateLogger(AuditLog.Category);
 

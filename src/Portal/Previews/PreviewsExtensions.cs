@@ -8,7 +8,7 @@ public static class PreviewsExtensions
         builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ResultFileHost>();
         builder.Services.AddScoped<ResultFileLinks>();
-        builder.Services.AddScoped<FilePreviewService>();
+        builder.Services.AddScoped<IFilePreviewService, FilePreviewService>();
         return builder;
     }
 }

@@ -36,7 +36,7 @@ public sealed class PreviewTests : IAsyncLifetime
         return id;
     }
 
-    private FilePreviewService Previews() => _portal.Services.CreateScope().ServiceProvider.GetRequiredService<FilePreviewService>();
+    private IFilePreviewService Previews() => _portal.Services.CreateScope().ServiceProvider.GetRequiredService<IFilePreviewService>();
 
     [Theory]
     [InlineData(FileFormat.Orc)]
@@ -125,7 +125,7 @@ public sealed class PreviewTests : IAsyncLifetime
         var id = Accepted(await portal.Exports().SubmitAsync(Owner, Day(), FileFormat.Parquet, Cancellation));
         await portal.WaitForStatusAsync(id, ExportStatus.Completed);
 
-        var outcome = await portal.Services.CreateScope().ServiceProvider.GetRequiredService<FilePreviewService>().PreviewAsync(Owner, id, 0, Cancellation);
+        var outcome = await portal.Services.CreateScope().ServiceProvider.GetRequiredService<IFilePreviewService>().PreviewAsync(Owner, id, 0, Cancellation);
 
         var problem = Assert.IsType<PreviewOutcome.Problem>(outcome);
         Assert.True(problem.CapTooSmall);

@@ -19,10 +19,13 @@ public class ExportTestContext : PortalTestContext
     public const string UserName = "Ada User";
     public const string AdminRole = "Portal.Admin";
 
+    public FakeFilePreviewService Previews { get; } = new();
+
     public ExportTestContext()
     {
         Services.AddSingleton<IExportService>(Service);
         Services.AddSingleton<IExportEvents>(Events);
+        Services.AddSingleton<Portal.Previews.IFilePreviewService>(Previews);
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton(Options.Create(new PortalAuthorizationOptions { AdminRole = AdminRole }));
         Services.AddSingleton(Options.Create(NewExportOptions));

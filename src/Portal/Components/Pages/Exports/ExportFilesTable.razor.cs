@@ -18,7 +18,7 @@ public sealed partial class ExportFilesTable
     public ExportUser User { get; set; } = default!;
 
     [Inject]
-    private FilePreviewService Previews { get; set; } = default!;
+    private IFilePreviewService Previews { get; set; } = default!;
 
     [Inject]
     private TimeProvider Clock { get; set; } = default!;

@@ -30,7 +30,7 @@ public sealed partial class FilePreviewPanel : IDisposable
     public EventCallback<long> OnSize { get; set; }
 
     [Inject]
-    private FilePreviewService Previews { get; set; } = default!;
+    private IFilePreviewService Previews { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
     {
