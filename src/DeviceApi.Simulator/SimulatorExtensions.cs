@@ -27,6 +27,7 @@ public static class SimulatorExtensions
         builder.Services.AddSingleton<SigningKey>();
         builder.Services.AddSingleton<AccessTokens>();
         builder.Services.AddSingleton<UrlSigner>();
+        builder.Services.AddSingleton<DownloadMeter>();
         builder.Services.AddSingleton<Quota>();
         builder.Services.AddSingleton<ResultStorage>();
         builder.Services.AddSingleton<JobStore>();

@@ -4,6 +4,7 @@ using Portal.Downloads;
 using Portal.Exports;
 using Portal.Hosting;
 using Portal.Notifications;
+using Portal.Previews;
 using Portal.Security;
 using Portal.Tracking;
 using Portal.Upstream;
@@ -22,6 +23,7 @@ builder.AddExportTracking();
 builder.AddExportNotifications();
 builder.AddExportPages();
 builder.AddDownloads();
+builder.AddFilePreviews();
 
 var app = builder.Build();
 
@@ -31,6 +33,7 @@ app.MapPortalShell();
 app.MapAccountEndpoints();
 app.MapCspReports();
 app.MapDownloads();
+app.MapZipDownload();
 app.MapEmbeddedUpstream();
 app.MapExportNotifications();
 app.MapPortalHealth();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DeviceApi.Simulator.Data;
 using DeviceApi.Simulator.Formats;
+using DeviceStatus.Formats;
 
 namespace Portal.Benchmarks;
 

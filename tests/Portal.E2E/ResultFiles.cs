@@ -2,7 +2,7 @@ extern alias simulator;
 
 using CsvHelper;
 using Parquet;
-using simulator::DeviceApi.Simulator.Formats.Orc;
+using DeviceStatus.Formats.Orc;
 
 namespace Portal.E2E;
 

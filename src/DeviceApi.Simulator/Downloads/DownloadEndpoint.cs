@@ -14,7 +14,7 @@ namespace DeviceApi.Simulator.Downloads;
 internal static class DownloadEndpoint
 {
     public static IResult Handle(
-        HttpContext context, string requestUuid, string fileName, UrlSigner signer, JobStore jobs, TimeProvider time)
+        HttpContext context, string requestUuid, string fileName, UrlSigner signer, JobStore jobs, DownloadMeter meter, TimeProvider time)
     {
         var path = RawPath(context);
         var expires = context.Request.Query["expires"].ToString();
@@ -38,6 +38,20 @@ internal static class DownloadEndpoint
         }
 
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{file.Name}\"";
+        if (HttpMethods.IsGet(context.Request.Method))
+        {
+            // On starting, not on completion: by the time a client holds the answer, it is counted.
+            context.Response.OnStarting(() =>
+            {
+                if (context.Response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status206PartialContent && context.Response.ContentLength is { } served)
+                {
+                    meter.Served(served);
+                }
+
+                return Task.CompletedTask;
+            });
+        }
+
         var etag = new EntityTagHeaderValue($"\"{id:N}-{file.Index}-{file.Length}\"");
         return TypedResults.PhysicalFile(
             file.Path, job.Format.ContentType(), entityTag: etag, enableRangeProcessing: true);

@@ -116,6 +116,9 @@ public sealed class ExportFile
     public string Url { get; set; } = "";
 
     public DateTimeOffset UrlExpiresAt { get; set; }
+
+    /// <summary>The file's size, once the portal has learned it (a ranged answer, a <c>HEAD</c>, a proxied download).</summary>
+    public long? SizeBytes { get; set; }
 }
 
 /// <summary>

@@ -24,6 +24,8 @@ public class ExportTestContext : PortalTestContext
     public const string UserName = "Ada User";
     public const string AdminRole = "Portal.Admin";
 
+    public FakeFilePreviewService Previews { get; } = new();
+
     public ExportTestContext()
     {
         Services.AddSingleton<IExportSubmissions>(Service);
@@ -32,6 +34,7 @@ public class ExportTestContext : PortalTestContext
         Services.AddSingleton<IExportNoticeInbox>(Service);
         Services.AddSingleton<IExportStatistics>(Service);
         Services.AddSingleton<IExportChangeFeed>(Changes);
+        Services.AddSingleton<Portal.Previews.IFilePreviewService>(Previews);
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton(Options.Create(new PortalAuthorizationOptions { AdminRole = AdminRole }));
         Services.AddSingleton(Options.Create(NewExportOptions));

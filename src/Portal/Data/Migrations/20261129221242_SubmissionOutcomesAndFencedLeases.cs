@@ -42,6 +42,13 @@ namespace Portal.Data.Migrations
                 table: "ExportRequests",
                 type: "INTEGER",
                 nullable: true);
+
+            // Times are stored as UTC ticks since 0001-01-01: the dashboard's day and duration for the rows already there.
+            migrationBuilder.Sql("""
+                UPDATE "ExportRequests" SET "CreatedDay" = date("CreatedAt" / 10000000 - 62135596800, 'unixepoch');
+                UPDATE "ExportRequests" SET "SecondsToComplete" = max(0, ("CompletedAt" - "CreatedAt") / 10000000.0)
+                    WHERE "CompletedAt" IS NOT NULL AND "Status" IN ('Completed', 'Expired');
+                """);
         }
 
         /// <inheritdoc />

@@ -87,6 +87,9 @@ namespace Portal.Data.Migrations
                     b.Property<int>("Part")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("SizeBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Url")
                         .IsRequired()
                         .HasColumnType("TEXT");

@@ -1,4 +1,4 @@
-namespace DeviceApi.Simulator.Formats;
+namespace DeviceStatus.Formats;
 
 /// <summary>
 /// One row of a result file, in the contract's column order. <see cref="Timestamp"/> is UTC with microsecond

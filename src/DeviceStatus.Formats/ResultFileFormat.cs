@@ -1,4 +1,4 @@
-namespace DeviceApi.Simulator.Formats;
+namespace DeviceStatus.Formats;
 
 /// <summary>The six result file formats of the v3 API.</summary>
 public enum ResultFileFormat

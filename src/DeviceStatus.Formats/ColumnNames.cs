@@ -1,4 +1,4 @@
-namespace DeviceApi.Simulator.Formats;
+namespace DeviceStatus.Formats;
 
 /// <summary>The contract's column names, in file order.</summary>
 public static class ColumnNames

@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using K4os.Compression.LZ4;
 
-namespace DeviceApi.Simulator.Formats.Orc;
+namespace DeviceStatus.Formats.Orc;
 
 /// <summary>
 /// Reads ORC files (format 0.11 and 0.12) as written by Apache ORC and by <see cref="OrcDeviceStatusWriter"/>:
@@ -29,7 +29,11 @@ public sealed class OrcReader : IDisposable
     private readonly List<OrcColumnStatistics> _statistics = [];
     private readonly List<OrcStripeInfo> _stripes = [];
 
-    public OrcReader(Stream stream, bool leaveOpen = false)
+    /// <param name="readStripeFooters">
+    /// False leaves <see cref="OrcStripeInfo.WriterTimezone"/> and <see cref="OrcStripeInfo.ColumnEncodings"/> empty and
+    /// reads nothing but the file's tail on opening (a preview over ranged reads wants no more).
+    /// </param>
+    public OrcReader(Stream stream, bool leaveOpen = false, bool readStripeFooters = true)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanSeek)
@@ -87,7 +91,7 @@ public sealed class OrcReader : IDisposable
         var footerStart = fileLength - 1 - postscriptLength - (long)footerLength;
         var footerBytes = ReadAt(footerStart, (int)footerLength);
         var footer = Decompress(footerBytes, 0, footerBytes.Length);
-        _types = ParseFooter(footer);
+        _types = ParseFooter(footer, readStripeFooters);
         Schema = _types[0];
     }
 
@@ -132,6 +136,85 @@ public sealed class OrcReader : IDisposable
                 yield return row;
             }
         }
+    }
+
+    /// <summary>
+    /// The first rows of the first stripe (at most <paramref name="maxRows"/>), read from the first compression chunk of
+    /// each of its streams only: the stripe footer and those chunks are all this touches, however large the stripe.
+    /// A stream whose first rows do not fit its first chunk is reported as invalid data.
+    /// </summary>
+    public IReadOnlyList<object?[]> ReadFirstRows(int maxRows)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxRows);
+        if (_stripes.Count == 0 || maxRows == 0)
+        {
+            return [];
+        }
+
+        var info = _stripes[0];
+        var footerBytes = ReadAt(info.Offset + info.IndexLength + info.DataLength, (int)info.FooterLength);
+        var footer = ParseStripeFooter(Decompress(footerBytes, 0, footerBytes.Length));
+        var rowCount = (int)Math.Min(maxRows, info.RowCount);
+        // One chunk per stream holds the first rows of files written with ordinary block sizes; small blocks take more.
+        for (var chunks = 1; ; chunks *= 4)
+        {
+            var (data, locations, partial) = FirstChunks(info, footer, chunks);
+            try
+            {
+                using var context = new StripeContext(this, data, footer, rowCount, locations);
+                var fields = ReadStripeFields(context);
+                var rows = new List<object?[]>(rowCount);
+                for (var i = 0; i < rowCount; i++)
+                {
+                    var row = new object?[fields.Length];
+                    for (var f = 0; f < fields.Length; f++)
+                    {
+                        row[f] = fields[f].Get(i);
+                    }
+
+                    rows.Add(row);
+                }
+
+                return rows;
+            }
+            catch (InvalidDataException) when (partial)
+            {
+            }
+        }
+    }
+
+    /// <summary>The first <paramref name="chunks"/> compression chunks of every stream of a stripe, and whether any stream has more.</summary>
+    private (byte[] Data, Dictionary<(int Column, int Kind), (int Offset, int Length)> Locations, bool Partial) FirstChunks(
+        OrcStripeInfo info, StripeFooter footer, int chunks)
+    {
+        using var buffer = new ByteBuffer(64 * 1024);
+        var locations = new Dictionary<(int Column, int Kind), (int Offset, int Length)>();
+        var partial = false;
+        var offset = info.Offset;
+        foreach (var (kind, column, length) in footer.Streams)
+        {
+            long take;
+            if (Compression == OrcCompressionKind.None)
+            {
+                take = Math.Min(length, (long)chunks * CompressionBlockSize);
+            }
+            else
+            {
+                take = 0;
+                for (var chunk = 0; chunk < chunks && take + 3 <= length; chunk++)
+                {
+                    var header = ReadAt(offset + take, 3);
+                    take = Math.Min(length, take + 3 + ((header[0] | (header[1] << 8) | (header[2] << 16)) >> 1));
+                }
+            }
+
+            partial |= take < length;
+            locations[(column, kind)] = (buffer.Length, (int)take);
+            buffer.Add(ReadAt(offset, (int)take));
+            offset += length;
+        }
+
+        return (buffer.ToArray(), locations, partial);
     }
 
     /// <summary>All rows of a result file, its columns found by name.</summary>
@@ -186,7 +269,7 @@ public sealed class OrcReader : IDisposable
         }
     }
 
-    private List<OrcType> ParseFooter(byte[] footer)
+    private List<OrcType> ParseFooter(byte[] footer, bool readStripeFooters)
     {
         var rawTypes = new List<(OrcTypeKind Kind, List<ulong> Children, List<string> Names, int MaxLength, int Precision, int Scale)>();
         var rawStripes = new List<(long Offset, long Index, long Data, long Footer, long Rows)>();
@@ -241,6 +324,12 @@ public sealed class OrcReader : IDisposable
 
         foreach (var (offset, index, data, footerLength, rows) in rawStripes)
         {
+            if (!readStripeFooters)
+            {
+                _stripes.Add(new OrcStripeInfo(offset, index, data, footerLength, rows, null, []));
+                continue;
+            }
+
             var stripeFooterBytes = ReadAt(offset + index + data, (int)footerLength);
             var stripeFooter = ParseStripeFooter(Decompress(stripeFooterBytes, 0, stripeFooterBytes.Length));
             _stripes.Add(new OrcStripeInfo(offset, index, data, footerLength, rows, stripeFooter.Timezone, stripeFooter.Encodings.Select(e => e.Kind).ToList()));
@@ -986,6 +1075,19 @@ public sealed class OrcReader : IDisposable
         private readonly Dictionary<(int Column, int Kind), (int Offset, int Length)> _streams = [];
         private readonly List<ByteBuffer> _decompressed = [];
         private readonly List<Action> _returns = [];
+        private readonly bool _pooled = true;
+
+        /// <param name="data">The streams' bytes, not pooled, at <paramref name="locations"/>.</param>
+        public StripeContext(OrcReader reader, byte[] data, StripeFooter footer, int rowCount, Dictionary<(int Column, int Kind), (int Offset, int Length)> locations)
+        {
+            _reader = reader;
+            _stripe = data;
+            _footer = footer;
+            _pooled = false;
+            RowCount = rowCount;
+            _streams = locations;
+            WriterZone = footer.Timezone is null or "" or "UTC" or "GMT" or "Etc/UTC" ? null : TimeZoneInfo.FindSystemTimeZoneById(footer.Timezone);
+        }
 
         /// <param name="stripe">Rented from the shared pool; returned on <see cref="Dispose"/>.</param>
         public StripeContext(OrcReader reader, byte[] stripe, StripeFooter footer, int rowCount)
@@ -1064,7 +1166,10 @@ public sealed class OrcReader : IDisposable
 
             _decompressed.Clear();
             _returns.Clear();
-            ArrayPool<byte>.Shared.Return(_stripe);
+            if (_pooled)
+            {
+                ArrayPool<byte>.Shared.Return(_stripe);
+            }
         }
     }
 }

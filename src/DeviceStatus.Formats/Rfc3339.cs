@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace DeviceApi.Simulator.Formats;
+namespace DeviceStatus.Formats;
 
 /// <summary>
 /// RFC 3339 UTC timestamps as the contract writes them: a <c>Z</c> and only as many fractional digits as the

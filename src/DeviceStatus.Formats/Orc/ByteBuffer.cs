@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
-namespace DeviceApi.Simulator.Formats.Orc;
+namespace DeviceStatus.Formats.Orc;
 
 /// <summary>
 /// An append-only byte buffer that keeps its storage between stripes. Storage comes from the shared array pool

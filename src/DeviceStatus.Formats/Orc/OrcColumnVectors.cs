@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace DeviceApi.Simulator.Formats.Orc;
+namespace DeviceStatus.Formats.Orc;
 
 /// <summary>
 /// The decoded values of one column of one stripe, kept in typed arrays: a value is boxed only when a row is

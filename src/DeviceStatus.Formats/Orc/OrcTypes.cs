@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 
-namespace DeviceApi.Simulator.Formats.Orc;
+namespace DeviceStatus.Formats.Orc;
 
 /// <summary>Compression codecs of the ORC postscript, numbered as in the specification.</summary>
 public enum OrcCompressionKind

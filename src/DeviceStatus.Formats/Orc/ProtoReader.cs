@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace DeviceApi.Simulator.Formats.Orc;
+namespace DeviceStatus.Formats.Orc;
 
 /// <summary>Reads protobuf fields one at a time; unknown fields are skipped, as protobuf requires.</summary>
 internal ref struct ProtoReader(ReadOnlySpan<byte> data)

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace DeviceApi.Simulator.Formats.Orc;
+namespace DeviceStatus.Formats.Orc;
 
 /// <summary>A decompressed stream, <c>Data[Position..End]</c> still to read.</summary>
 internal sealed class StreamCursor(byte[] data, int start, int end)
@@ -404,4 +404,51 @@ internal sealed class BooleanRleReader(StreamCursor input)
         _bitsLeft--;
         return ((_current >> _bitsLeft) & 1) != 0;
     }
+}
+
+internal static class BitWidth
+{
+    public static int Of(ulong value) => 64 - System.Numerics.BitOperations.LeadingZeroCount(value);
+
+    /// <summary>The smallest width RLE v2 can express that holds <paramref name="bits"/> bits.</summary>
+    public static int ClosestFixed(int bits) => bits switch
+    {
+        <= 1 => 1,
+        <= 24 => bits,
+        <= 26 => 26,
+        <= 28 => 28,
+        <= 30 => 30,
+        <= 32 => 32,
+        <= 40 => 40,
+        <= 48 => 48,
+        <= 56 => 56,
+        _ => 64,
+    };
+
+    public static int Encode(int width) => width switch
+    {
+        <= 24 => width - 1,
+        26 => 24,
+        28 => 25,
+        30 => 26,
+        32 => 27,
+        40 => 28,
+        48 => 29,
+        56 => 30,
+        64 => 31,
+        _ => throw new ArgumentOutOfRangeException(nameof(width)),
+    };
+
+    public static int Decode(int code) => code switch
+    {
+        <= 23 => code + 1,
+        24 => 26,
+        25 => 28,
+        26 => 30,
+        27 => 32,
+        28 => 40,
+        29 => 48,
+        30 => 56,
+        _ => 64,
+    };
 }

@@ -1,0 +1,132 @@
+using DeviceApi.Simulator.Tests.Formats;
+using DeviceApi.Simulator.Tests.Orc;
+using DeviceStatus.Formats.Preview;
+
+namespace DeviceApi.Simulator.Tests.Preview;
+
+public sealed class FilePreviewReaderTests : IDisposable
+{
+    private const long Cap = 8 * 1024 * 1024;
+
+    private readonly ResultFileFixture _fixture = new();
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    public static TheoryData<ResultFileFormat> Formats => [.. ResultFileFormats.All];
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task PreviewHasTheFirstHundredRowsTypedAndFactsOverThem(ResultFileFormat format)
+    {
+        var (files, rows) = await _fixture.WriteAsync(format);
+        var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
+
+        var preview = await FilePreviewReader.ReadAsync(format, new MemoryRangeSource(bytes), Cap, Cancellation);
+
+        var expected = ResultFileFixture.Expected(rows, 0, 100).ToList();
+        Assert.Equal(expected, preview.Rows);
+        Assert.Equal(bytes.Length, preview.FileBytes);
+        Assert.Equal(PreviewColumn.All, preview.Facts.Select(f => f.Column));
+        var battery = preview.Facts.Single(f => f.Column.Name == ColumnNames.BatteryPct);
+        Assert.Equal(expected.Count(r => r.BatteryPct is null), battery.Nulls);
+        Assert.True(battery.Nulls > 0, "the first hundred rows hold an offline device");
+        Assert.Equal(PreviewColumn.Format(expected.Where(r => r.BatteryPct is not null).Min(r => r.BatteryPct)), battery.Min);
+        Assert.Equal(PreviewColumn.Format(expected.Where(r => r.BatteryPct is not null).Max(r => r.BatteryPct)), battery.Max);
+        Assert.Null(battery.Distinct);
+        var devices = preview.Facts.Single(f => f.Column.Name == ColumnNames.DeviceId);
+        Assert.Equal(7, devices.Distinct);
+        Assert.Equal(PreviewColumn.Format(expected[0].Timestamp), preview.Facts.Single(f => f.Column.Name == ColumnNames.Timestamp).Min);
+    }
+
+    [Theory]
+    [InlineData(ResultFileFormat.Parquet)]
+    [InlineData(ResultFileFormat.Orc)]
+    public async Task ParquetAndOrcAlsoGiveTheFooterStatisticsOfAllRows(ResultFileFormat format)
+    {
+        var (files, rows) = await _fixture.WriteAsync(format);
+        var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
+
+        var preview = await FilePreviewReader.ReadAsync(format, new MemoryRangeSource(bytes), Cap, Cancellation);
+
+        var all = ResultFileFixture.Expected(rows).ToList();
+        Assert.Equal(all.Count, preview.TotalRows);
+        var battery = preview.Facts.Single(f => f.Column.Name == ColumnNames.BatteryPct).File;
+        Assert.NotNull(battery);
+        Assert.Equal(all.Count(r => r.BatteryPct is null), battery.Nulls);
+        Assert.Equal(PreviewColumn.Format(all.Max(r => r.BatteryPct)), battery.Max);
+        var signal = preview.Facts.Single(f => f.Column.Name == ColumnNames.SignalDbm).File;
+        Assert.Equal(PreviewColumn.Format(all.Min(r => r.SignalDbm)), signal?.Min);
+        Assert.Equal(all.Max(r => r.DeviceId), preview.Facts.Single(f => f.Column.Name == ColumnNames.DeviceId).File?.Max);
+    }
+
+    [Theory]
+    [InlineData(ResultFileFormat.Parquet)]
+    [InlineData(ResultFileFormat.Orc)]
+    [InlineData(ResultFileFormat.Csv)]
+    [InlineData(ResultFileFormat.Avro)]
+    public async Task ALargerFileIsPreviewedFromAFractionOfItsBytes(ResultFileFormat format)
+    {
+        var (files, rows) = await _fixture.WriteAsync(format, TimeSpan.FromDays(31));
+        var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
+        var source = new MemoryRangeSource(bytes);
+
+        var preview = await FilePreviewReader.ReadAsync(format, source, Cap, Cancellation);
+
+        Assert.Equal(ResultFileFixture.Expected(rows, 0, 100), preview.Rows);
+        Assert.Equal(source.BytesRead, preview.BytesRead);
+        Assert.True(source.BytesRead * 2 < bytes.Length, $"read {source.BytesRead} of {bytes.Length} bytes");
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task ATruncatedFileGivesAClearMessage(ResultFileFormat format)
+    {
+        var (files, _) = await _fixture.WriteAsync(format, TimeSpan.FromMinutes(10));
+        var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
+        var truncated = bytes[..(bytes.Length * 2 / 3)];
+
+        var problem = await Assert.ThrowsAsync<PreviewProblemException>(
+            () => FilePreviewReader.ReadAsync(format, new MemoryRangeSource(truncated), Cap, Cancellation));
+
+        Assert.False(problem.CapTooSmall);
+        Assert.Contains($"cannot be read as {format.ApiName()}", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task ACapTooSmallForTheFirstRowsSaysSoAndReadsNoMore(ResultFileFormat format)
+    {
+        var (files, _) = await _fixture.WriteAsync(format);
+        var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
+        var source = new MemoryRangeSource(bytes);
+
+        var problem = await Assert.ThrowsAsync<PreviewProblemException>(
+            () => FilePreviewReader.ReadAsync(format, source, maxBytes: 300, Cancellation));
+
+        Assert.True(problem.CapTooSmall, problem.Message);
+        Assert.Contains("limit", problem.Message, StringComparison.Ordinal);
+        Assert.True(source.BytesRead <= 300, $"read {source.BytesRead} bytes");
+    }
+
+    [Theory]
+    [InlineData("TestOrcFile.test1.orc")]
+    [InlineData("TestOrcFile.testTimestamp.orc")]
+    [InlineData("TestOrcFile.testSnappy.orc")]
+    [InlineData("nulls-at-end-snappy.orc")]
+    [InlineData("orc-file-11-format.orc")]
+    [InlineData("TestVectorOrcFile.testLz4.orc")]
+    [InlineData("demo-12-zlib.orc")]
+    public void FirstRowsOfApacheOrcFilesFromTheFirstChunkOfEachStreamMatchAFullRead(string name)
+    {
+        using var full = OrcReader.Open(OrcTestData.File(name));
+        var expected = full.ReadRows().Take(100).ToList();
+        using var preview = OrcReader.Open(OrcTestData.File(name));
+
+        var first = preview.ReadFirstRows(100);
+
+        Assert.Equal(expected.Count, first.Count);
+        Assert.Equal(expected, first);
+    }
+
+    public void Dispose() => _fixture.Dispose();
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Portal.Testing;
+using Portal.Data;
+using Portal.Downloads;
+using Portal.Exports;
+using Portal.Notifications;
+using Portal.Previews;
+using Portal.Tracking;
+using Portal.Upstream;
+using DeviceApi.Simulator;
+using DeviceApi.Simulator.Downloads;
+
+namespace Portal.Benchmarks;
+
+/// <summary>
+/// For each format, a 1,000,000-row file (1,000 devices over 1,000 minutes) prepared by the simulator on a loopback
+/// port, then previewed through the portal's own service (scoped lookup, fresh link, ranged reads): the time to the
+/// first rows and the bytes read, as counted by the simulator. One untimed preview per format warms the code paths.
+/// Options: <c>--devices N --minutes N --format NAME</c>.
+/// </summary>
+public sealed class PreviewBenchmark : IBenchmark
+{
+    private static readonly DateTimeOffset From = new(2026, 11, 27, 0, 0, 0, TimeSpan.Zero);
+
+    public string Name => "preview";
+
+    public string Description => "time to the first rows and bytes read when previewing a 1,000,000-row file of each format";
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var options = new BenchmarkArguments(args);
+        var devices = options.Number("devices", 1_000);
+        var minutes = options.Number("minutes", 1_000);
+        var formats = options.Value("format") is { } one
+            ? [FileFormats.TryParseUpstreamName(one, out var parsed) ? parsed : throw new ArgumentException($"Unknown format '{one}'.")]
+            : FileFormats.All;
+
+        await using var simulator = await SimulatorServer.StartAsync(o =>
+        {
+            o.DeviceCount = devices;
+            o.QueueDelay = TimeSpan.FromMilliseconds(100);
+            o.MinimumPreparationTime = TimeSpan.FromMilliseconds(100);
+        }, cancellationToken: cancellationToken);
+        var directory = Directory.CreateTempSubdirectory("portal-benchmark-preview-").FullName;
+        using var portal = await StartPortalAsync(simulator, directory, cancellationToken);
+        var meter = simulator.Services.GetRequiredService<DownloadMeter>();
+        var user = new ExportUser("benchmark", "Benchmark", null, IsAdmin: false);
+        Console.WriteLine($"# preview: {devices} devices x {minutes} minutes = {(long)devices * minutes} rows per file");
+        try
+        {
+            foreach (var format in formats)
+            {
+                var id = await CompletedExportAsync(portal, user, format, minutes, cancellationToken);
+                await PreviewAsync(portal, user, id, cancellationToken);
+
+                var servedBefore = meter.BytesServed;
+                var watch = Stopwatch.StartNew();
+                var preview = await PreviewAsync(portal, user, id, cancellationToken);
+                watch.Stop();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"preview: format={format.UpstreamName()} first_rows_ms={watch.Elapsed.TotalMilliseconds:F0} bytes_read={meter.BytesServed - servedBefore} file_bytes={preview.FileBytes}"));
+            }
+
+            return 0;
+        }
+        finally
+        {
+            await portal.StopAsync(CancellationToken.None);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<DeviceStatus.Formats.Preview.FilePreview> PreviewAsync(IHost portal, ExportUser user, Guid id, CancellationToken cancellationToken)
+    {
+        using var scope = portal.Services.CreateScope();
+        var outcome = await scope.ServiceProvider.GetRequiredService<IFilePreviewService>().PreviewAsync(user, id, 0, cancellationToken);
+        return outcome is PreviewOutcome.Shown { Preview: { Rows.Count: 100 } preview }
+            ? preview
+            : throw new InvalidOperationException($"No preview: {outcome}");
+    }
+
+    private static async Task<Guid> CompletedExportAsync(IHost portal, ExportUser user, FileFormat format, int minutes, CancellationToken cancellationToken)
+    {
+        using var scope = portal.Services.CreateScope();
+        var exports = new ExportOperations(scope.ServiceProvider);
+        var outcome = await exports.SubmitAsync(user, new TimeRange(From, From.AddMinutes(minutes)), format, cancellationToken);
+        var id = outcome is SubmitOutcome.Accepted accepted ? accepted.Export.Id : throw new InvalidOperationException($"Submission refused: {outcome}");
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var details = await exports.GetAsync(user, id, cancellationToken);
+            if (details?.Summary.Status == ExportStatus.Completed)
+            {
+                return id;
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromMinutes(3) || details?.Summary.Status is ExportStatus.Failed or ExportStatus.TimedOut)
+            {
+                throw new InvalidOperationException($"Export {id} is {details?.Summary.Status} after {deadline.Elapsed}.");
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    private static async Task<IHost> StartPortalAsync(SimulatorServer simulator, string directory, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(directory, "portal.db")}",
+            ["Upstream:BaseUrl"] = simulator.BaseAddress.ToString(),
+            ["Upstream:ClientId"] = simulator.Options.ClientId,
+            ["Upstream:ClientSecret"] = simulator.Options.ClientSecret,
+            ["Tracking:PollBudgetPerMinute"] = "100000",
+            ["Tracking:MinInterval"] = "00:00:00.200",
+            ["Tracking:DenseInterval"] = "00:00:00.200",
+            ["Exports:MaxSubmissionsPerMinute"] = "10000",
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddMetrics();
+        builder.AddPortalData();
+        builder.AddUpstream();
+        builder.AddExports();
+        builder.AddExportTracking();
+        builder.AddExportNotifications();
+        builder.AddDownloads();
+        builder.AddFilePreviews();
+        var portal = builder.Build();
+        await portal.StartAsync(cancellationToken);
+        return portal;
+    }
+}
