@@ -29,7 +29,8 @@ public class PortalTestContext : BunitContext
         Services.TryAddSingleton(TimeProvider.System);
         Services.TryAddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         Services.AddSingleton(Options.Create(new TrackerOptions()));
-        Services.AddSingleton<PollBudget>();
+        Services.AddSingleton<IUpstreamBudget, PollBudget>();
+        Services.AddSingleton<IUpstreamPause, InMemoryUpstreamPause>();
         Services.AddSingleton<UpstreamMonitor>();
         Services.AddSingleton<PlatformHealth>();
         Authorization = AddAuthorization();

@@ -33,7 +33,8 @@ public class ExportQueriesTests
         var statistics = await exports.GetStatisticsAsync(EngineTestHost.Admin, DateTimeOffset.UtcNow.AddDays(-1), Cancellation);
         Assert.NotNull(statistics);
         Assert.Equal(1, statistics.OpenNow[ExportStatus.Submitted]);
-        Assert.Equal(1, statistics.Upstream.PollsLastMinute);
+        // The token request and the POST: every attempt counts against the budget.
+        Assert.Equal(2, statistics.Upstream.PollsLastMinute);
     }
 
     [Fact]

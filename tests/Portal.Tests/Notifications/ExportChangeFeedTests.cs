@@ -18,7 +18,9 @@ public class ExportChangeFeedTests
     private static async Task<Guid> SubmitAsync(EngineTestHost host)
     {
         var outcome = await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation);
-        return Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
+        var id = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
+        await host.TrackAsync();
+        return id;
     }
 
     [Fact]

@@ -11,6 +11,8 @@ public class UpstreamHealthBannerTests : PortalTestContext
 {
     private const string Text = "The device data platform is answering slowly. Your exports are safe; the portal keeps trying.";
 
+    public UpstreamHealthBannerTests() => SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+
     private UpstreamMonitor Monitor => Services.GetRequiredService<UpstreamMonitor>();
 
     private void FailRepeatedly()
