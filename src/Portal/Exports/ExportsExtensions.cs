@@ -10,7 +10,6 @@ public static class ExportsExtensions
     {
         var services = builder.Services;
         services.AddOptions<ExportsOptions>().BindConfiguration(ExportsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<PortalAuthorizationOptions>().BindConfiguration(PortalAuthorizationOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SubmissionGate>();
         services.AddSingleton<ExportMetrics>();

@@ -9,8 +9,8 @@ public static class NotificationExtensions
     {
         var services = builder.Services;
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        // SignalR itself (limits, the hub's session filter) is set up with the portal's security.
         services.AddSignalR();
-        services.AddAuthorization();
         services.AddSingleton<ExportChangeFeed>();
         services.AddSingleton<IExportChangeFeed>(sp => sp.GetRequiredService<ExportChangeFeed>());
         services.AddSingleton<InProcessFanOut>();
