@@ -203,7 +203,7 @@ public class UpstreamBudgetTests
     {
         var upstream = new StubUpstream();
         await using var engine = await StartAsync(upstream, []);
-        var outcome = await engine.Host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation);
+        var outcome = await engine.Host.Exports().SubmitAsync(EngineTestHost.Alice, Range, FileFormat.Csv, Cancellation);
         var id = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
         await engine.Host.UpdateAsync(id, e => e.NextPollAt = Start);
         engine.Host.Services.GetRequiredService<IUpstreamPause>().PauseUntil(Start.AddSeconds(40), "a test pause");
