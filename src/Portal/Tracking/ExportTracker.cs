@@ -11,8 +11,8 @@ namespace Portal.Tracking;
 /// Follows open export requests upstream, and is the one place that sends their POST. Each pass claims as many due
 /// rows as it can work on now with one atomic UPDATE (a lease with a fencing token), calls the upstream for each
 /// while the lease is certain to outlast the call, and writes every change (row, event, notice) in one transaction
-/// that only succeeds while the claim is still its own, then wakes the outbox that pushes it. The rows are the schedule: a restart or a second instance
-/// picks up exactly where they say.
+/// that only succeeds while the claim is still its own, then wakes the outbox that pushes it. The rows are the
+/// schedule: a restart or a second instance picks up exactly where they say.
 /// </summary>
 public sealed partial class ExportTracker(
     IDbContextFactory<PortalDbContext> dbFactory,
