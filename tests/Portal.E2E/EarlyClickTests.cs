@@ -43,7 +43,8 @@ public class EarlyClickTests(PortalServer portal)
                 await session.Page.GetByTestId($"format-{format}").ClickAsync();
             }
             await session.Page.GetByTestId("submit-export").ClickAsync();
-            await session.Page.WaitForURLAsync(Flows.ExportPageUrl(), new() { Timeout = 10_000 });
+            // The page moves on inside the circuit (no new document): the address is the signal, not a load event.
+            await session.Page.WaitForURLAsync(Flows.ExportPageUrl(), new() { Timeout = 10_000, WaitUntil = WaitUntilState.Commit });
             ids.Add(Guid.Parse(Flows.ExportPageUrl().Match(session.Page.Url).Groups["id"].Value));
         }
 

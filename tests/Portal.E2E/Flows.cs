@@ -12,7 +12,7 @@ public static partial class Flows
         await session.Page.GetByTestId("preset-last-hour").ClickAsync();
         await session.Page.GetByTestId($"format-{format}").ClickAsync();
         await session.Page.GetByTestId("submit-export").ClickAsync();
-        await session.Page.WaitForURLAsync(ExportPageUrl());
+        await session.Page.WaitForURLAsync(ExportPageUrl(), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(session.Page.GetByTestId("export-status")).ToBeVisibleAsync();
         return Guid.Parse(ExportPageUrl().Match(session.Page.Url).Groups["id"].Value);
     }
