@@ -71,7 +71,9 @@ public class EarlyClickTests(PortalServer portal)
         {
             spans = portal.Spans.Snapshot();
             var submitted = spans.Where(s => s.OperationName == "export.submit").Select(ExportId).ToHashSet();
-            if (ids.All(id => submitted.Contains(id)) || DateTime.UtcNow > deadline)
+            // The tracker sends each POST after the page moved on: wait for the last one too.
+            var posted = spans.Where(s => s.OperationName == "upstream.submit").Select(ExportId).ToHashSet();
+            if (ids.All(id => submitted.Contains(id) && posted.Contains(id)) || DateTime.UtcNow > deadline)
             {
                 break;
             }
