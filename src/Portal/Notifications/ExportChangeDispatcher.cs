@@ -9,12 +9,15 @@ namespace Portal.Notifications;
 /// <summary>
 /// Pushes the event rows (the outbox) in id order: reads the unpublished ones, hands them to the fan-out, then
 /// marks them published. A crash between the two pushes them again on the next start: delivery is at least once,
-/// and receivers drop what they have seen by its version. Woken by writers; also looks on its own every
+/// and receivers drop what they have seen by its version. The durable channels (<see cref="IDeliveryPlanner"/>)
+/// plan their deliveries in the transaction that marks the rows, which commits only if every row was still
+/// unpublished: they plan each change exactly once. Woken by writers; also looks on its own every
 /// <see cref="NotificationOptions.DispatchInterval"/> for rows another instance wrote.
 /// </summary>
 public sealed partial class ExportChangeDispatcher(
     IDbContextFactory<PortalDbContext> dbFactory,
     IExportChangeFanOut fanOut,
+    IEnumerable<IDeliveryPlanner> planners,
     TimeProvider time,
     IOptions<NotificationOptions> options,
     ILogger<ExportChangeDispatcher> logger) : BackgroundService, IExportOutbox
@@ -39,16 +42,35 @@ public sealed partial class ExportChangeDispatcher(
             }
             await fanOut.PublishAsync(changes, cancellationToken);
 
-            var ids = changes.Select(c => c.EventId).ToList();
-            var now = time.GetUtcNow();
-            await db.ExportEvents.Where(e => ids.Contains(e.Id))
-                .ExecuteUpdateAsync(s => s.SetProperty(e => e.PublishedAt, now), CancellationToken.None);
+            await MarkPublishedAsync(db, changes);
             return changes.Count;
         }
         finally
         {
             dispatching.Release();
         }
+    }
+
+    /// <summary>
+    /// Plans the durable deliveries and marks the rows published, all or nothing. Once pushed, the batch is marked
+    /// even if the caller gives up meanwhile; another instance that marked a row first makes this one roll back.
+    /// </summary>
+    private async Task MarkPublishedAsync(PortalDbContext db, IReadOnlyList<ExportChanged> changes)
+    {
+        var ids = changes.Select(c => c.EventId).ToList();
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        var marked = await db.ExportEvents.Where(e => ids.Contains(e.Id) && e.PublishedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.PublishedAt, time.GetUtcNow()), CancellationToken.None);
+        if (marked != ids.Count)
+        {
+            return;
+        }
+        foreach (var planner in planners)
+        {
+            await planner.PlanAsync(db, changes, CancellationToken.None);
+        }
+        await db.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
