@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Portal.Exports;
+using Portal.Notifications.Email;
 
 namespace Portal.Data;
 
@@ -13,6 +14,10 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<ExportEvent> ExportEvents => Set<ExportEvent>();
 
     public DbSet<ExportNoticeEntry> ExportNotices => Set<ExportNoticeEntry>();
+
+    public DbSet<UserSettings> UserSettings => Set<UserSettings>();
+
+    public DbSet<EmailMessage> EmailMessages => Set<EmailMessage>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

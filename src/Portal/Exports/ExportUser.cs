@@ -20,7 +20,7 @@ public sealed record ExportUser(string Id, string Name, string? Email, bool IsAd
             ?? principal.FindFirstValue(ClaimTypes.NameIdentifier)
             ?? throw new InvalidOperationException("The signed-in user has neither an oid nor a name identifier claim.");
         var name = principal.FindFirstValue("name") ?? principal.Identity?.Name ?? id;
-        var email = principal.FindFirstValue(ClaimTypes.Email) ?? principal.FindFirstValue("preferred_username");
+        var email = principal.FindFirstValue(ClaimTypes.Email) ?? principal.FindFirstValue("email") ?? principal.FindFirstValue("preferred_username");
         return new ExportUser(id, name, email, principal.IsInRole(adminRole));
     }
 }
