@@ -7,6 +7,7 @@ using Portal.Data;
 using Portal.Downloads;
 using Portal.Exports;
 using Portal.Notifications;
+using Portal.Notifications.Email;
 using Portal.Tests.Upstream;
 using Portal.Tracking;
 using Portal.Testing;
@@ -70,6 +71,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         builder.AddExports();
         builder.AddExportTracking();
         builder.AddExportNotifications();
+        builder.AddEmailNotifications();
         builder.AddDownloads();
         builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => upstream));
         services?.Invoke(builder.Services);

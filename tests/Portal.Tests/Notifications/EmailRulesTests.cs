@@ -1,0 +1,130 @@
+using System.ComponentModel.DataAnnotations;
+using MailKit.Security;
+using Portal.Data;
+using Portal.Exports;
+using Portal.Notifications.Email;
+
+namespace Portal.Tests.Notifications;
+
+public class EmailRulesTests
+{
+    [Theory]
+    [InlineData(ExportEmails.Off, 0, false)]
+    [InlineData(ExportEmails.Off, 600, false)]
+    [InlineData(ExportEmails.WhenSlow, 30, false)]
+    [InlineData(ExportEmails.WhenSlow, 119, false)]
+    [InlineData(ExportEmails.WhenSlow, 120, true)]
+    [InlineData(ExportEmails.WhenSlow, 3600, true)]
+    [InlineData(ExportEmails.Always, 1, true)]
+    public void AnOwnExportIsMailedAsTheExportsSettingSays(ExportEmails setting, int openSeconds, bool expected)
+    {
+        Assert.Equal(expected, EmailDecision.Wants(setting, forSchedules: true, isScheduledRun: false, TimeSpan.FromSeconds(openSeconds)));
+    }
+
+    [Theory]
+    [InlineData(ExportEmails.Off, true, true)]
+    [InlineData(ExportEmails.Always, false, false)]
+    [InlineData(ExportEmails.WhenSlow, true, true)]
+    public void AScheduledRunIsMailedAsTheSchedulesSettingSaysHoweverQuickItWas(ExportEmails exports, bool schedules, bool expected)
+    {
+        Assert.Equal(expected, EmailDecision.Wants(exports, schedules, isScheduledRun: true, TimeSpan.FromSeconds(5)));
+    }
+
+    [Theory]
+    [InlineData(ExportStatus.InProgress, ExportStatus.Completed, false, true)]
+    [InlineData(ExportStatus.InProgress, ExportStatus.Failed, false, true)]
+    [InlineData(ExportStatus.Submitted, ExportStatus.TimedOut, false, true)]
+    [InlineData(ExportStatus.Queued, ExportStatus.Unconfirmed, false, true)]
+    [InlineData(ExportStatus.Completed, ExportStatus.Completed, false, false)]
+    [InlineData(ExportStatus.InProgress, ExportStatus.Cancelled, false, false)]
+    [InlineData(ExportStatus.Completed, ExportStatus.Expired, false, false)]
+    [InlineData(ExportStatus.Submitted, ExportStatus.InProgress, false, false)]
+    [InlineData(ExportStatus.InProgress, ExportStatus.Completed, true, false)]
+    public void OnlyAChangeIntoAnOutcomeOfALiveRequestEndsAnExport(ExportStatus from, ExportStatus to, bool deleted, bool expected)
+    {
+        var change = new ExportChanged(Guid.NewGuid(), "alice", from, to, DateTimeOffset.UnixEpoch, null, null, 0, Deleted: deleted);
+        Assert.Equal(expected, EmailDecision.EndsExport(change));
+    }
+
+    [Fact]
+    public void ACompletedExportsEmailSaysWhatWasExportedAndLinksOnlyToItsPage()
+    {
+        var request = Request(ExportStatus.Completed);
+        request.RowCount = 288000;
+        request.Files.Add(new ExportFile { Part = 0, Name = "part-00000.csv", Url = "https://files.test/results/x/part-00000.csv?X-Amz-Signature=abc&token=secret" });
+
+        var email = ExportEmail.Compose(request, ExportStatus.Completed, "https://portal.example.test/", isScheduledRun: false);
+
+        Assert.Equal("Your CSV export is ready", email.Subject);
+        Assert.Equal($"https://portal.example.test/exports/{request.Id}", email.Link);
+        Assert.Contains("device statuses from 2026-11-27 00:00 to 2026-11-28 00:00 UTC as CSV is ready: 288,000 rows in 1 file.", email.Body, StringComparison.Ordinal);
+        Assert.Contains($"Open it in the portal: https://portal.example.test/exports/{request.Id}", email.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("files.test", email.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", email.Body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(ExportStatus.Failed, "Your CSV export failed", "failed: The time range has no data.")]
+    [InlineData(ExportStatus.TimedOut, "Your CSV export took too long", "the portal stopped waiting")]
+    [InlineData(ExportStatus.Unconfirmed, "Your CSV export needs a decision", "did not confirm it")]
+    public void EachOutcomeIsSaidInPlainWords(ExportStatus outcome, string subject, string words)
+    {
+        var request = Request(outcome);
+        request.LastError = "The time range has no data";
+
+        var email = ExportEmail.Compose(request, outcome, "https://portal.example.test", isScheduledRun: false);
+
+        Assert.Equal(subject, email.Subject);
+        Assert.Contains(words, email.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RetriesWaitLongerEachTimeUpToTheCap()
+    {
+        var options = new EmailOptions { RetryDelay = TimeSpan.FromSeconds(30), RetryDelayCap = TimeSpan.FromMinutes(5) };
+
+        Assert.Equal(
+            [TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(240), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5)],
+            Enumerable.Range(1, 6).Select(attempt => EmailSender.RetryDelay(attempt, options)));
+    }
+
+    [Theory]
+    [InlineData(EmailSecurity.None, SecureSocketOptions.None, 25)]
+    [InlineData(EmailSecurity.StartTls, SecureSocketOptions.StartTls, 587)]
+    [InlineData(EmailSecurity.SslOnConnect, SecureSocketOptions.SslOnConnect, 465)]
+    public void EachSecurityModeConnectsAsItSaysOnItsUsualPort(EmailSecurity security, SecureSocketOptions expected, int port)
+    {
+        Assert.Equal(expected, EmailSender.SocketOptionsFor(security));
+        Assert.Equal(port, new EmailOptions { Security = security }.EffectivePort);
+    }
+
+    [Fact]
+    public void AHostWithoutSenderOrPortalUrlIsRefusedWithTheSettingsToFix()
+    {
+        var errors = Validate(new EmailOptions { Host = "smtp.example.test", From = "not an address", UserName = "mailer" });
+
+        Assert.Contains(errors, e => e.Contains("Notifications:Email:From", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Notifications:Email:PortalUrl is required", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("UserName and Password go together", StringComparison.Ordinal));
+        Assert.Empty(Validate(new EmailOptions()));
+        Assert.Empty(Validate(new EmailOptions { Host = "smtp.example.test", From = "Exports <exports@example.test>", PortalUrl = "https://portal.example.test" }));
+    }
+
+    private static List<string> Validate(EmailOptions options)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        return [.. results.Select(r => r.ErrorMessage ?? "")];
+    }
+
+    private static ExportRequest Request(ExportStatus status) => new()
+    {
+        Id = Guid.NewGuid(),
+        OwnerId = "alice",
+        OwnerName = "Alice",
+        Format = FileFormat.Csv,
+        Status = status,
+        RangeFrom = new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero),
+        RangeTo = new DateTimeOffset(2026, 11, 28, 0, 0, 0, TimeSpan.Zero),
+    };
+}
