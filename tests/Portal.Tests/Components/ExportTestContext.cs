@@ -26,6 +26,14 @@ public class ExportTestContext : PortalTestContext
 
     public FakeFilePreviewService Previews { get; } = new();
 
+    public FakeEmailQueries Emails { get; } = new();
+
+    /// <summary>The email settings (no mail server unless a test sets one).</summary>
+    public Portal.Notifications.Email.EmailOptions EmailOptions { get; } = new();
+
+    /// <summary>The settings store, for a test of the settings page to set before it renders.</summary>
+    public Portal.Notifications.Email.UserSettingsStore? UserSettings { get; set; }
+
     public ExportTestContext()
     {
         Services.AddSingleton<IExportSubmissions>(Service);
@@ -35,6 +43,10 @@ public class ExportTestContext : PortalTestContext
         Services.AddSingleton<IExportStatistics>(Service);
         Services.AddSingleton<IExportChangeFeed>(Changes);
         Services.AddSingleton<Portal.Previews.IFilePreviewService>(Previews);
+        Services.AddSingleton<Portal.Notifications.Email.IEmailQueries>(Emails);
+        Services.AddSingleton(Options.Create(EmailOptions));
+        Services.AddSingleton(_ => UserSettings ?? throw new InvalidOperationException("This test did not set UserSettings."));
+        Services.AddSingleton<Microsoft.Extensions.Hosting.IHostEnvironment>(new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = "Development" });
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton(Options.Create(new PortalAuthorizationOptions { AdminRole = AdminRole }));
         Services.AddSingleton(Options.Create(NewExportOptions));

@@ -43,6 +43,31 @@ public class DashboardTests : ExportTestContext
     }
 
     [Fact]
+    public void ShowsEmailsSentAndFailedInTheLast24Hours()
+    {
+        Service.Statistics = Figures();
+        Emails.Health = new Portal.Notifications.Email.EmailHealth(Sends: true, Sent: 14, Failed: 2, Retrying: 1, Kept: 0);
+
+        var page = RenderDashboard();
+
+        Assert.Equal("14", page.Find("[data-testid=emails-sent]").TextContent.Trim());
+        Assert.Equal("2", page.Find("[data-testid=emails-failed]").TextContent.Trim());
+        Assert.Equal("1", page.Find("[data-testid=emails-retrying]").TextContent.Trim());
+        Assert.Empty(page.FindAll("[data-testid=email-health] [data-testid=email-not-configured]"));
+        Assert.Equal(Clock.GetUtcNow().AddDays(-1), Emails.AskedSince);
+    }
+
+    [Fact]
+    public void SaysWhenNoMailServerIsConfigured()
+    {
+        Service.Statistics = Figures();
+
+        var page = RenderDashboard();
+
+        Assert.Contains("sends no email", page.Find("[data-testid=email-health] [data-testid=email-not-configured]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ShowsThePauseOfEveryUpstreamCallAndWhy()
     {
         var until = new DateTimeOffset(2026, 11, 28, 14, 3, 10, TimeSpan.Zero);
