@@ -20,6 +20,7 @@ public class EmailTests(PortalServer server)
         await Expect(everyExport).ToBeCheckedAsync();
         await user.Page.GetByTestId("save-settings").ClickAsync();
         await Expect(user.Page.GetByTestId("settings-saved")).ToBeVisibleAsync();
+        await user.AssertAccessibleAsync();
 
         var id = await user.SubmitLastHourAsync();
         await user.ExpectStatusAsync("Completed");
