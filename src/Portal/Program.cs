@@ -8,6 +8,7 @@ using Portal.Previews;
 using Portal.Security;
 using Portal.Tracking;
 using Portal.Upstream;
+using Portal.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -24,6 +25,7 @@ builder.AddExportNotifications();
 builder.AddExportPages();
 builder.AddDownloads();
 builder.AddFilePreviews();
+builder.AddWebhooks();
 
 var app = builder.Build();
 
@@ -37,6 +39,7 @@ app.MapZipDownload();
 app.MapEmbeddedUpstream();
 app.MapExportNotifications();
 app.MapPortalHealth();
+app.MapGroup("/api/v1").RequireAuthorization().MapWebhookApi();
 
 app.Run();
 
