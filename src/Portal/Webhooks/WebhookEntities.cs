@@ -109,6 +109,7 @@ internal sealed class WebhookEndpointConfiguration : IEntityTypeConfiguration<We
 {
     public void Configure(EntityTypeBuilder<WebhookEndpoint> builder)
     {
+        builder.ToTable("WebhookEndpoints");
         builder.Ignore(e => e.EventList);
         builder.Property(e => e.OwnerId).HasMaxLength(200);
         builder.Property(e => e.Url).HasMaxLength(WebhookRules.MaxUrlLength);
@@ -125,6 +126,7 @@ internal sealed class WebhookDeliveryConfiguration : IEntityTypeConfiguration<We
 {
     public void Configure(EntityTypeBuilder<WebhookDelivery> builder)
     {
+        builder.ToTable("WebhookDeliveries");
         builder.Property(d => d.MessageId).HasMaxLength(100);
         builder.Property(d => d.EventType).HasMaxLength(50);
         builder.Property(d => d.State).HasConversion<string>().HasMaxLength(16);
@@ -141,6 +143,7 @@ internal sealed class WebhookAttemptConfiguration : IEntityTypeConfiguration<Web
 {
     public void Configure(EntityTypeBuilder<WebhookAttempt> builder)
     {
+        builder.ToTable("WebhookAttempts");
         builder.Property(a => a.EventType).HasMaxLength(50);
         builder.Property(a => a.MessageId).HasMaxLength(100);
         builder.Property(a => a.Error).HasMaxLength(500);
