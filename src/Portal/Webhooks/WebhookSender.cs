@@ -112,8 +112,10 @@ public sealed partial class WebhookSender(
         }
         else
         {
+            // The last retry falls at the end of the window, so a receiver down all along has failed for all of it.
+            var giveUpAt = delivery.FirstAttemptAt.Value + Settings.RetryFor;
             var next = now + RetryDelay(delivery.Attempts);
-            delivery.NextAttemptAt = next - delivery.FirstAttemptAt.Value <= Settings.RetryFor ? next : null;
+            delivery.NextAttemptAt = now >= giveUpAt ? null : next < giveUpAt ? next : giveUpAt;
             delivery.State = delivery.NextAttemptAt is null ? WebhookDeliveryState.Failed : WebhookDeliveryState.Pending;
             endpoint.FailingSince ??= sentAt;
             disable = now - endpoint.FailingSince.Value >= Settings.DisableAfter;

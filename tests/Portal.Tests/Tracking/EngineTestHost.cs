@@ -11,6 +11,7 @@ using Portal.Tests.Upstream;
 using Portal.Tracking;
 using Portal.Testing;
 using Portal.Upstream;
+using Portal.Webhooks;
 
 namespace Portal.Tests.Tracking;
 
@@ -71,6 +72,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         builder.AddExportTracking();
         builder.AddExportNotifications();
         builder.AddDownloads();
+        builder.AddWebhooks();
         builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => upstream));
         services?.Invoke(builder.Services);
         var host = builder.Build();
