@@ -61,5 +61,11 @@ public enum WebhookTestOutcome
     Queued,
 }
 
+/// <summary>What the admins' dashboard reads about webhooks.</summary>
+public interface IWebhookHealth
+{
+    Task<WebhookHealth> GetHealthAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>Delivery health for the admins' dashboard: the last 24 hours.</summary>
 public sealed record WebhookHealth(int ActiveEndpoints, int FailingEndpoints, int DisabledEndpoints, int DeliveredLastDay, int FailedAttemptsLastDay, int GivenUpLastDay);

@@ -20,6 +20,7 @@ public static class WebhookExtensions
         services.AddSingleton<WebhookAddressGuard>();
         services.AddSingleton<WebhookSenderSignal>();
         services.AddSingleton<WebhookService>();
+        services.AddSingleton<IWebhookHealth>(sp => sp.GetRequiredService<WebhookService>());
         services.AddSingleton<WebhookApi.UserReader>();
         services.AddSingleton<IDeliveryPlanner, WebhookPlanner>();
         services.AddSingleton<WebhookSender>();

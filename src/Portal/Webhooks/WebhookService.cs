@@ -16,7 +16,7 @@ public sealed class WebhookService(
     WebhookSenderSignal signal,
     AuditLog audit,
     TimeProvider time,
-    IOptions<WebhookOptions> options)
+    IOptions<WebhookOptions> options) : IWebhookHealth
 {
     private const int LogSize = 50;
 

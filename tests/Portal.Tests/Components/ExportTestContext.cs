@@ -26,6 +26,8 @@ public class ExportTestContext : PortalTestContext
 
     public FakeFilePreviewService Previews { get; } = new();
 
+    public FakeWebhookHealth WebhookHealth { get; } = new();
+
     public ExportTestContext()
     {
         Services.AddSingleton<IExportSubmissions>(Service);
@@ -33,6 +35,7 @@ public class ExportTestContext : PortalTestContext
         Services.AddSingleton<IExportCommands>(Service);
         Services.AddSingleton<IExportNoticeInbox>(Service);
         Services.AddSingleton<IExportStatistics>(Service);
+        Services.AddSingleton<Portal.Webhooks.IWebhookHealth>(WebhookHealth);
         Services.AddSingleton<IExportChangeFeed>(Changes);
         Services.AddSingleton<Portal.Previews.IFilePreviewService>(Previews);
         Services.AddSingleton<TimeProvider>(Clock);
