@@ -9,6 +9,7 @@ using Portal.Previews;
 using Portal.Security;
 using Portal.Tracking;
 using Portal.Upstream;
+using Portal.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -26,6 +27,7 @@ builder.AddEmailNotifications();
 builder.AddExportPages();
 builder.AddDownloads();
 builder.AddFilePreviews();
+builder.AddWebhooks();
 
 var app = builder.Build();
 
@@ -39,6 +41,7 @@ app.MapZipDownload();
 app.MapEmbeddedUpstream();
 app.MapExportNotifications();
 app.MapPortalHealth();
+app.MapGroup("/api/v1").RequireAuthorization().MapWebhookApi();
 
 app.Run();
 

@@ -59,6 +59,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             // An outage opens the circuit: a short break keeps the recovery within the scenario's wait.
             ["Upstream:CircuitBreaker:BreakDuration"] = "00:00:01",
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
+            // The tests' webhook receivers listen on loopback, which only Development allows.
+            ["Webhooks:AllowPrivateNetworks"] = "true",
         })
         {
             builder.UseSetting(key, value);

@@ -71,6 +71,10 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["Tracking:ErrorBackoffCap"] = "00:00:01",
         ["Tracking:PollBudgetPerMinute"] = "6000",
         ["Exports:MaxSubmissionsPerMinute"] = "100",
+        ["Webhooks:AllowPrivateNetworks"] = "true",
+        ["Webhooks:PollInterval"] = "00:00:00.050",
+        ["Webhooks:RetryDelay"] = "00:00:00.050",
+        ["Webhooks:MaxRetryDelay"] = "00:00:00.200",
     };
 
     /// <summary>A portal of its own (and, unless given one, its own simulator) for a test that changes settings.</summary>

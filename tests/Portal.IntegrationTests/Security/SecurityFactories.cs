@@ -56,6 +56,7 @@ public sealed class EntraPortalFactory : PortalFactory
         builder.UseSetting("AzureAd:ClientId", ClientId);
         builder.UseSetting("AzureAd:ClientSecret", ClientSecret);
         builder.UseSetting("AzureAd:CallbackPath", "/signin-oidc");
+        builder.UseSetting("Webhooks:AllowPrivateNetworks", "false");
         builder.ConfigureLogging(logging => logging
             .AddProvider(Logs)
             .AddFilter<LogCapture>(null, LogLevel.Trace));

@@ -33,6 +33,7 @@ public class ExportTestContext : PortalTestContext
 
     /// <summary>The settings store, for a test of the settings page to set before it renders.</summary>
     public Portal.Notifications.Email.UserSettingsStore? UserSettings { get; set; }
+    public FakeWebhookHealth WebhookHealth { get; } = new();
 
     public ExportTestContext()
     {
@@ -41,6 +42,7 @@ public class ExportTestContext : PortalTestContext
         Services.AddSingleton<IExportCommands>(Service);
         Services.AddSingleton<IExportNoticeInbox>(Service);
         Services.AddSingleton<IExportStatistics>(Service);
+        Services.AddSingleton<Portal.Webhooks.IWebhookHealth>(WebhookHealth);
         Services.AddSingleton<IExportChangeFeed>(Changes);
         Services.AddSingleton<Portal.Previews.IFilePreviewService>(Previews);
         Services.AddSingleton<Portal.Notifications.Email.IEmailQueries>(Emails);

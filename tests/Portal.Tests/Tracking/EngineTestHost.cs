@@ -12,6 +12,7 @@ using Portal.Tests.Upstream;
 using Portal.Tracking;
 using Portal.Testing;
 using Portal.Upstream;
+using Portal.Webhooks;
 
 namespace Portal.Tests.Tracking;
 
@@ -73,6 +74,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         builder.AddExportNotifications();
         builder.AddEmailNotifications();
         builder.AddDownloads();
+        builder.AddWebhooks();
         builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => upstream));
         services?.Invoke(builder.Services);
         var host = builder.Build();

@@ -1,0 +1,206 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using Portal.Components.Shared;
+using Portal.Webhooks;
+
+namespace Portal.Components.Pages.Webhooks;
+
+public sealed partial class WebhooksPage : IDisposable
+{
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
+
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly HashSet<string> _events = ["export.completed", "export.failed"];
+    private string? _url;
+    private string? _urlError;
+    private string? _eventsError;
+    private (string Url, string Value)? _secret;
+    private List<WebhookEndpointDetails>? _endpoints;
+    private bool _loading = true;
+    private bool _busy;
+    private string? _error;
+
+    [Inject]
+    private WebhookService Webhooks { get; set; } = default!;
+
+    [Inject]
+    private CurrentUser CurrentUser { get; set; } = default!;
+
+    [Inject]
+    private UserTimeZone TimeZone { get; set; } = default!;
+
+    [Inject]
+    private TimeProvider Clock { get; set; } = default!;
+
+    [Inject]
+    private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject]
+    private IDialogService Dialogs { get; set; } = default!;
+
+    [Inject]
+    private ILoggerFactory Loggers { get; set; } = default!;
+
+    private ILogger Logger => Loggers.CreateLogger(PageErrors.LoggerCategory);
+
+    protected override Task OnInitializedAsync() => LoadAsync();
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+        if (await TimeZone.ResolveAsync())
+        {
+            StateHasChanged();
+        }
+        _ = RefreshWhileWaitingAsync();
+    }
+
+    /// <summary>While a delivery waits, the log is read again each second, so an attempt shows up without a reload.</summary>
+    private async Task RefreshWhileWaitingAsync()
+    {
+        using var timer = new PeriodicTimer(RefreshInterval, Clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_disposed.Token))
+            {
+                if (_endpoints?.Any(e => e.Deliveries.Any(d => d.State == WebhookDeliveryState.Pending)) == true)
+                {
+                    await InvokeAsync(LoadAsync);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            await DispatchExceptionAsync(ex);
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        _loading = true;
+        try
+        {
+            var user = await CurrentUser.GetAsync();
+            var list = await Webhooks.ListAsync(user, _disposed.Token);
+            var details = new List<WebhookEndpointDetails>(list.Count);
+            foreach (var endpoint in list)
+            {
+                if (await Webhooks.GetAsync(user, endpoint.Id, _disposed.Token) is { } one)
+                {
+                    details.Add(one);
+                }
+            }
+            _endpoints = details;
+            _error = null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _error = PageErrors.Report(Logger, ex, "Your webhooks could not be loaded.");
+        }
+        finally
+        {
+            _loading = false;
+        }
+        StateHasChanged();
+    }
+
+    private void Toggle(string type, bool on)
+    {
+        if (on)
+        {
+            _events.Add(type);
+        }
+        else
+        {
+            _events.Remove(type);
+        }
+    }
+
+    private async Task RegisterAsync()
+    {
+        _busy = true;
+        _urlError = null;
+        _eventsError = null;
+        try
+        {
+            var outcome = await Webhooks.RegisterAsync(await CurrentUser.GetAsync(), _url, [.. _events], _disposed.Token);
+            switch (outcome)
+            {
+                case WebhookRegistration.Created created:
+                    _secret = (created.Endpoint.Url, created.Secret);
+                    _url = null;
+                    await LoadAsync();
+                    break;
+                case WebhookRegistration.Invalid invalid:
+                    _urlError = invalid.Errors.TryGetValue("url", out var url) ? string.Join(" ", url) : null;
+                    _eventsError = invalid.Errors.TryGetValue("events", out var events) ? string.Join(" ", events) : null;
+                    break;
+            }
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private async Task SendTestAsync(WebhookEndpointInfo endpoint)
+    {
+        var outcome = await Webhooks.SendTestAsync(await CurrentUser.GetAsync(), endpoint.Id, _disposed.Token);
+        switch (outcome)
+        {
+            case WebhookTestOutcome.Queued:
+                Snackbar.Add("A test event is on its way.", Severity.Info);
+                break;
+            case WebhookTestOutcome.Disabled:
+                Snackbar.Add("The endpoint is disabled: register it again once the receiver works.", Severity.Warning);
+                break;
+            default:
+                Snackbar.Add("That webhook is no longer there.", Severity.Warning);
+                break;
+        }
+        await LoadAsync();
+    }
+
+    private async Task RotateAsync(WebhookEndpointInfo endpoint)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            "Rotate the signing secret?",
+            "A new secret signs from now on. The current one keeps signing beside it for a while, so your receiver can switch without losing an event.",
+            yesText: "Rotate", cancelText: "Keep it");
+        if (confirmed != true)
+        {
+            return;
+        }
+        if (await Webhooks.RotateSecretAsync(await CurrentUser.GetAsync(), endpoint.Id, _disposed.Token) is { } secret)
+        {
+            _secret = (endpoint.Url, secret);
+        }
+        await LoadAsync();
+    }
+
+    private async Task DeleteAsync(WebhookEndpointInfo endpoint)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            "Delete this webhook?",
+            $"Nothing more is sent to {endpoint.Url}, and its delivery log is deleted.",
+            yesText: "Delete", cancelText: "Keep it");
+        if (confirmed != true)
+        {
+            return;
+        }
+        await Webhooks.DeleteAsync(await CurrentUser.GetAsync(), endpoint.Id, _disposed.Token);
+        await LoadAsync();
+    }
+
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        _disposed.Dispose();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Portal.Exports;
+using Portal.Security;
+
+namespace Portal.Webhooks;
+
+/// <summary>The body of <c>POST /webhooks</c>.</summary>
+public sealed record WebhookRegistrationRequest(string? Url, IReadOnlyList<string>? Events);
+
+/// <summary>A new secret, shown once: at registration and after a rotation.</summary>
+public sealed record WebhookSecretResponse(Guid Id, string Secret, string? Url = null, IReadOnlyList<string>? Events = null, DateTimeOffset? PreviousSecretValidUntil = null);
+
+public static class WebhookApi
+{
+    /// <summary>
+    /// <c>/webhooks</c> under <paramref name="api"/> (the <c>/api/v1</c> group): register, list, read with the delivery
+    /// log, delete, send a test event, rotate the secret. Another user's webhook is 404.
+    /// </summary>
+    public static IEndpointRouteBuilder MapWebhookApi(this IEndpointRouteBuilder api)
+    {
+        var webhooks = api.MapGroup("/webhooks");
+        webhooks.MapPost("/", RegisterAsync);
+        webhooks.MapGet("/", async (ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
+            TypedResults.Ok(await service.ListAsync(users.Read(principal), ct)));
+        webhooks.MapGet("/{id:guid}", async Task<Results<Ok<WebhookEndpointDetails>, ProblemHttpResult>> (Guid id, ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
+            await service.GetAsync(users.Read(principal), id, ct) is { } details ? TypedResults.Ok(details) : NotFound(id));
+        webhooks.MapDelete("/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
+            await service.DeleteAsync(users.Read(principal), id, ct) ? TypedResults.NoContent() : NotFound(id));
+        webhooks.MapPost("/{id:guid}/test", async Task<Results<Accepted, ProblemHttpResult>> (Guid id, ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
+            await service.SendTestAsync(users.Read(principal), id, ct) switch
+            {
+                WebhookTestOutcome.Queued => TypedResults.Accepted($"{id}"),
+                WebhookTestOutcome.Disabled => TypedResults.Problem(
+                    title: "The webhook is disabled",
+                    detail: "Its deliveries failed for too long. Fix the receiver, then register it again.",
+                    statusCode: StatusCodes.Status409Conflict),
+                _ => NotFound(id),
+            });
+        webhooks.MapPost("/{id:guid}/rotate-secret", async Task<Results<Ok<WebhookSecretResponse>, ProblemHttpResult>> (Guid id, ClaimsPrincipal principal, UserReader users, WebhookService service, IOptions<WebhookOptions> options, TimeProvider time, CancellationToken ct) =>
+            await service.RotateSecretAsync(users.Read(principal), id, ct) is { } secret
+                ? TypedResults.Ok(new WebhookSecretResponse(id, secret, PreviousSecretValidUntil: time.GetUtcNow() + options.Value.SecretOverlap))
+                : NotFound(id));
+        return api;
+    }
+
+    private static async Task<Results<Created<WebhookSecretResponse>, ValidationProblem>> RegisterAsync(
+        WebhookRegistrationRequest? body, ClaimsPrincipal principal, UserReader users, WebhookService service, HttpRequest request, CancellationToken ct)
+    {
+        var outcome = await service.RegisterAsync(users.Read(principal), body?.Url, body?.Events, ct);
+        return outcome switch
+        {
+            WebhookRegistration.Created created => TypedResults.Created(
+                $"{request.PathBase}{request.Path.Value?.TrimEnd('/')}/{created.Endpoint.Id}",
+                new WebhookSecretResponse(created.Endpoint.Id, created.Secret, created.Endpoint.Url, created.Endpoint.Events)),
+            WebhookRegistration.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The webhook was not registered"),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+
+    private static ProblemHttpResult NotFound(Guid id) =>
+        TypedResults.Problem(title: "Webhook not found", detail: $"There is no webhook {id} of yours.", statusCode: StatusCodes.Status404NotFound);
+
+    /// <summary>The signed-in caller as the services scope it.</summary>
+    public sealed class UserReader(IOptions<PortalAuthorizationOptions> authorization)
+    {
+        public ExportUser Read(ClaimsPrincipal principal) => ExportUser.FromPrincipal(principal, authorization.Value.AdminRole);
+    }
+}

@@ -1,0 +1,71 @@
+namespace Portal.Webhooks;
+
+public static class WebhookRules
+{
+    public const int MaxUrlLength = 2000;
+}
+
+/// <summary>An endpoint as its owner sees it; never its secret, which is shown once when made.</summary>
+public sealed record WebhookEndpointInfo(
+    Guid Id,
+    string Url,
+    IReadOnlyList<string> Events,
+    DateTimeOffset CreatedAt,
+    bool Active,
+    DateTimeOffset? DisabledAt,
+    string? DisabledReason,
+    DateTimeOffset? FailingSince,
+    DateTimeOffset? PreviousSecretUntil);
+
+/// <summary>One delivery: an event for the endpoint, its state and when it is tried next.</summary>
+public sealed record WebhookDeliveryInfo(
+    long Id,
+    string MessageId,
+    string EventType,
+    Guid? ExportId,
+    WebhookDeliveryState State,
+    int Attempts,
+    DateTimeOffset CreatedAt,
+    int? LastStatusCode,
+    string? LastError,
+    DateTimeOffset? NextAttemptAt);
+
+/// <summary>One entry of the delivery log: one POST and its answer.</summary>
+public sealed record WebhookLogEntry(
+    long Id,
+    DateTimeOffset At,
+    string EventType,
+    string MessageId,
+    int? StatusCode,
+    int DurationMs,
+    string? Error,
+    DateTimeOffset? NextAttemptAt);
+
+public sealed record WebhookEndpointDetails(WebhookEndpointInfo Endpoint, IReadOnlyList<WebhookDeliveryInfo> Deliveries, IReadOnlyList<WebhookLogEntry> Log);
+
+public abstract record WebhookRegistration
+{
+    private WebhookRegistration() { }
+
+    /// <summary>Registered; <see cref="Secret"/> is shown this once.</summary>
+    public sealed record Created(WebhookEndpointInfo Endpoint, string Secret) : WebhookRegistration;
+
+    /// <summary>Nothing stored; field name (<c>url</c>, <c>events</c>) to messages.</summary>
+    public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors) : WebhookRegistration;
+}
+
+public enum WebhookTestOutcome
+{
+    NotFound,
+    Disabled,
+    Queued,
+}
+
+/// <summary>What the admins' dashboard reads about webhooks.</summary>
+public interface IWebhookHealth
+{
+    Task<WebhookHealth> GetHealthAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Delivery health for the admins' dashboard: the last 24 hours.</summary>
+public sealed record WebhookHealth(int ActiveEndpoints, int FailingEndpoints, int DisabledEndpoints, int DeliveredLastDay, int FailedAttemptsLastDay, int GivenUpLastDay);

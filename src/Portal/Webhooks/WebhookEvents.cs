@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Portal.Data;
+using Portal.Exports;
+
+namespace Portal.Webhooks;
+
+/// <summary>The event types receivers subscribe to, one per status an export reaches, and the test event.</summary>
+public static class WebhookEventTypes
+{
+    public const string Test = "webhook.test";
+
+    public static string For(ExportStatus status) => status switch
+    {
+        ExportStatus.Queued => "export.queued",
+        ExportStatus.Unconfirmed => "export.unconfirmed",
+        ExportStatus.Submitted => "export.submitted",
+        ExportStatus.InProgress => "export.in_progress",
+        ExportStatus.Completed => "export.completed",
+        ExportStatus.Failed => "export.failed",
+        ExportStatus.TimedOut => "export.timed_out",
+        ExportStatus.Cancelled => "export.cancelled",
+        ExportStatus.Expired => "export.expired",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
+    };
+
+    /// <summary>Every type an endpoint may subscribe to, in the order an export meets them.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Enum.GetValues<ExportStatus>().OrderBy(Order).Select(For)];
+
+    private static int Order(ExportStatus status) => status switch
+    {
+        ExportStatus.Queued => 0,
+        ExportStatus.Submitted => 1,
+        ExportStatus.InProgress => 2,
+        ExportStatus.Completed => 3,
+        _ => 4 + (int)status,
+    };
+}
+
+/// <summary>The JSON body of an event, fixed when the delivery is planned.</summary>
+public sealed record WebhookEvent(string Type, DateTimeOffset Timestamp, object Data)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
+
+/// <summary>
+/// What a pipeline needs about the export: never a download URL (links are handed out fresh by the portal, to its
+/// owner) and nothing secret.
+/// </summary>
+public sealed record WebhookExportData(
+    Guid Id,
+    ExportStatus Status,
+    ExportStatus? PreviousStatus,
+    string Format,
+    WebhookRange Range,
+    long? RowCount,
+    int FileCount,
+    int Version,
+    WebhookLinks Links)
+{
+    // Integrator: after merging the schedules branch, add `Guid? ScheduleId` here and fill it from
+    // ExportRequest.ScheduleId in WebhookExportData.From.
+
+    public static WebhookExportData From(ExportRequest row, ExportChanged change, Uri? portalBaseUrl)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(change);
+        return new(
+            row.Id,
+            change.Status,
+            change.Previous,
+            row.Format.UpstreamName(),
+            new WebhookRange(row.RangeFrom, row.RangeTo),
+            change.RowCount,
+            change.FileCount,
+            change.Version,
+            new WebhookLinks(Link(portalBaseUrl, $"exports/{row.Id}"), Link(portalBaseUrl, $"api/v1/exports/{row.Id}")));
+    }
+
+    private static string Link(Uri? baseUrl, string path) =>
+        baseUrl is null ? "/" + path : new Uri(baseUrl, path).ToString();
+}
+
+public sealed record WebhookRange(DateTimeOffset From, DateTimeOffset To);
+
+/// <summary>The export's page for people and its API resource for scripts.</summary>
+public sealed record WebhookLinks(string Page, string Api);
+
+public sealed record WebhookTestData(Guid EndpointId, string Message);

@@ -1,0 +1,70 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Data;
+using Portal.Exports;
+using Portal.Notifications;
+
+namespace Portal.Webhooks;
+
+/// <summary>
+/// Adds one delivery per change and active endpoint of its owner that subscribed to its type, inside the dispatcher's
+/// transaction: each change is planned once. The body and the message id are fixed here, so every retry sends the
+/// same bytes under the same <c>webhook-id</c>.
+/// </summary>
+public sealed class WebhookPlanner(TimeProvider time, IOptions<WebhookOptions> options, WebhookSenderSignal signal) : IDeliveryPlanner
+{
+    public async Task PlanAsync(PortalDbContext db, IReadOnlyList<ExportChanged> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(changes);
+        // A deletion or a note on the timeline (a download) is not a change of status.
+        var statusChanges = changes.Where(c => !c.Deleted && c.Previous != c.Status).ToList();
+        if (statusChanges.Count == 0)
+        {
+            return;
+        }
+        var owners = statusChanges.Select(c => c.OwnerId).Distinct().ToList();
+        var endpoints = await db.Set<WebhookEndpoint>().AsNoTracking()
+            .Where(e => owners.Contains(e.OwnerId) && e.DisabledAt == null)
+            .ToListAsync(cancellationToken);
+        if (endpoints.Count == 0)
+        {
+            return;
+        }
+        var exportIds = statusChanges.Select(c => c.ExportId).Distinct().ToList();
+        var exports = await db.ExportRequests.IgnoreQueryFilters().AsNoTracking()
+            .Where(e => exportIds.Contains(e.Id))
+            .ToDictionaryAsync(e => e.Id, cancellationToken);
+        var now = time.GetUtcNow();
+        var planned = 0;
+        foreach (var change in statusChanges)
+        {
+            if (!exports.TryGetValue(change.ExportId, out var export))
+            {
+                continue;
+            }
+            var type = WebhookEventTypes.For(change.Status);
+            var body = new WebhookEvent(type, change.At, WebhookExportData.From(export, change, options.Value.PortalBaseUrl)).ToJson();
+            foreach (var endpoint in endpoints.Where(e => e.OwnerId == change.OwnerId && e.EventList.Contains(type)))
+            {
+                db.Set<WebhookDelivery>().Add(new WebhookDelivery
+                {
+                    EndpointId = endpoint.Id,
+                    MessageId = $"msg_{change.EventId}_{endpoint.Id:N}",
+                    EventType = type,
+                    ExportId = change.ExportId,
+                    Body = body,
+                    CreatedAt = now,
+                    State = WebhookDeliveryState.Pending,
+                    NextAttemptAt = now,
+                });
+                planned++;
+            }
+        }
+        if (planned > 0)
+        {
+            // The rows commit with the dispatcher's transaction; a sender woken before that finds them on its next look.
+            signal.Wake();
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Data;
+using Portal.Exports;
+using Portal.Security;
+
+namespace Portal.Webhooks;
+
+/// <summary>
+/// A user's webhook endpoints. Every call is scoped to the owner, admins included (an endpoint holds its owner's
+/// secret): another user's endpoint is "not found", and the attempt is audited.
+/// </summary>
+public sealed class WebhookService(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    WebhookAddressGuard guard,
+    WebhookSenderSignal signal,
+    AuditLog audit,
+    TimeProvider time,
+    IOptions<WebhookOptions> options) : IWebhookHealth
+{
+    private const int LogSize = 50;
+
+    public async Task<WebhookRegistration> RegisterAsync(ExportUser user, string? url, IReadOnlyCollection<string>? events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var errors = new Dictionary<string, string[]>();
+        if (await guard.CheckAsync(url, cancellationToken) is { } urlError)
+        {
+            errors["url"] = [urlError];
+        }
+        var wanted = (events ?? []).Select(e => e?.Trim() ?? "").Distinct(StringComparer.Ordinal).ToList();
+        var unknown = wanted.Where(e => !WebhookEventTypes.All.Contains(e)).ToList();
+        if (wanted.Count == 0)
+        {
+            errors["events"] = [$"Choose at least one event: {string.Join(", ", WebhookEventTypes.All)}."];
+        }
+        else if (unknown.Count > 0)
+        {
+            errors["events"] = [$"Unknown event {string.Join(", ", unknown)}; known events are {string.Join(", ", WebhookEventTypes.All)}."];
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (await db.Set<WebhookEndpoint>().CountAsync(e => e.OwnerId == user.Id, cancellationToken) >= options.Value.MaxEndpointsPerUser)
+        {
+            errors["url"] = [.. errors.GetValueOrDefault("url") ?? [], $"You have {options.Value.MaxEndpointsPerUser} webhooks already; delete one first."];
+        }
+        if (errors.Count > 0)
+        {
+            return new WebhookRegistration.Invalid(errors);
+        }
+        var endpoint = new WebhookEndpoint
+        {
+            Id = Guid.CreateVersion7(),
+            OwnerId = user.Id,
+            Url = url!.Trim(),
+            Events = string.Join(' ', WebhookEventTypes.All.Where(wanted.Contains)),
+            Secret = WebhookSigning.NewSecret(),
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.Set<WebhookEndpoint>().Add(endpoint);
+        await db.SaveChangesAsync(cancellationToken);
+        return new WebhookRegistration.Created(Info(endpoint), endpoint.Secret);
+    }
+
+    public async Task<IReadOnlyList<WebhookEndpointInfo>> ListAsync(ExportUser user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var endpoints = await db.Set<WebhookEndpoint>().AsNoTracking().Where(e => e.OwnerId == user.Id).ToListAsync(cancellationToken);
+        return [.. endpoints.OrderBy(e => e.CreatedAt).Select(Info)];
+    }
+
+    public async Task<WebhookEndpointDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var endpoint = await FindAsync(db, user, id, "read webhook", cancellationToken);
+        if (endpoint is null)
+        {
+            return null;
+        }
+        var deliveries = await db.Set<WebhookDelivery>().AsNoTracking()
+            .Where(d => d.EndpointId == id)
+            .OrderByDescending(d => d.Id)
+            .Take(LogSize)
+            .Select(d => new WebhookDeliveryInfo(d.Id, d.MessageId, d.EventType, d.ExportId, d.State, d.Attempts, d.CreatedAt, d.LastStatusCode, d.LastError, d.NextAttemptAt))
+            .ToListAsync(cancellationToken);
+        var log = await db.Set<WebhookAttempt>().AsNoTracking()
+            .Where(a => a.EndpointId == id)
+            .OrderByDescending(a => a.Id)
+            .Take(LogSize)
+            .Select(a => new WebhookLogEntry(a.Id, a.At, a.EventType, a.MessageId, a.StatusCode, a.DurationMs, a.Error, a.NextAttemptAt))
+            .ToListAsync(cancellationToken);
+        return new WebhookEndpointDetails(Info(endpoint), deliveries, log);
+    }
+
+    public async Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var endpoint = await FindAsync(db, user, id, "delete webhook", cancellationToken);
+        if (endpoint is null)
+        {
+            return false;
+        }
+        db.Remove(endpoint);
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Queues a <c>webhook.test</c> event for the endpoint, sent and retried like any other.</summary>
+    public async Task<WebhookTestOutcome> SendTestAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var endpoint = await FindAsync(db, user, id, "test webhook", cancellationToken);
+        if (endpoint is null)
+        {
+            return WebhookTestOutcome.NotFound;
+        }
+        if (endpoint.DisabledAt is not null)
+        {
+            return WebhookTestOutcome.Disabled;
+        }
+        var now = time.GetUtcNow();
+        var body = new WebhookEvent(WebhookEventTypes.Test, now,
+            new WebhookTestData(endpoint.Id, "A test event from the Device Status Export Portal.")).ToJson();
+        db.Set<WebhookDelivery>().Add(new WebhookDelivery
+        {
+            EndpointId = endpoint.Id,
+            MessageId = $"msg_test_{Guid.CreateVersion7():N}",
+            EventType = WebhookEventTypes.Test,
+            Body = body,
+            CreatedAt = now,
+            State = WebhookDeliveryState.Pending,
+            NextAttemptAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        signal.Wake();
+        return WebhookTestOutcome.Queued;
+    }
+
+    /// <summary>
+    /// A new secret; the old one keeps signing beside it for <see cref="WebhookOptions.SecretOverlap"/>, so receivers
+    /// can switch without losing an event. Null when not found.
+    /// </summary>
+    public async Task<string?> RotateSecretAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var endpoint = await FindAsync(db, user, id, "rotate the secret of webhook", cancellationToken);
+        if (endpoint is null)
+        {
+            return null;
+        }
+        endpoint.PreviousSecret = endpoint.Secret;
+        endpoint.PreviousSecretUntil = time.GetUtcNow() + options.Value.SecretOverlap;
+        endpoint.Secret = WebhookSigning.NewSecret();
+        await db.SaveChangesAsync(cancellationToken);
+        return endpoint.Secret;
+    }
+
+    /// <summary>For the admins' dashboard: no endpoint's address or owner, only counts.</summary>
+    public async Task<WebhookHealth> GetHealthAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var since = time.GetUtcNow() - TimeSpan.FromDays(1);
+        var endpoints = db.Set<WebhookEndpoint>();
+        var attempts = db.Set<WebhookAttempt>();
+        return new WebhookHealth(
+            await endpoints.CountAsync(e => e.DisabledAt == null, cancellationToken),
+            await endpoints.CountAsync(e => e.DisabledAt == null && e.FailingSince != null, cancellationToken),
+            await endpoints.CountAsync(e => e.DisabledAt != null, cancellationToken),
+            await attempts.CountAsync(a => a.At >= since && a.Error == null, cancellationToken),
+            await attempts.CountAsync(a => a.At >= since && a.Error != null, cancellationToken),
+            await attempts.CountAsync(a => a.At >= since && a.Error != null && a.NextAttemptAt == null, cancellationToken));
+    }
+
+    private async Task<WebhookEndpoint?> FindAsync(PortalDbContext db, ExportUser user, Guid id, string operation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var endpoint = await db.Set<WebhookEndpoint>().SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+        if (endpoint is not null && endpoint.OwnerId != user.Id)
+        {
+            audit.AccessDenied(user.Id, $"{operation} {id}");
+            return null;
+        }
+        return endpoint;
+    }
+
+    private static WebhookEndpointInfo Info(WebhookEndpoint e) =>
+        new(e.Id, e.Url, e.EventList, e.CreatedAt, e.DisabledAt is null, e.DisabledAt, e.DisabledReason, e.FailingSince, e.PreviousSecretUntil);
+}
