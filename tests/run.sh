@@ -28,10 +28,12 @@ as_postgres() {
 }
 
 engines=$(mktemp -d)
-pg_data="$engines/postgres"
+chmod 755 "$engines"
+pg_dir="$engines/postgres"
+pg_started=""
 redis_pid=""
 stop_engines() {
-  if [ -f "$pg_data/postmaster.pid" ]; then as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate stop >/dev/null 2>&1 || true; fi
+  if [ -n "$pg_started" ]; then as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true; fi
   if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
   $sudo rm -rf "$engines"
 }
@@ -39,13 +41,14 @@ trap stop_engines EXIT
 
 # PostgreSQL: a cluster in a temporary folder owned by postgres, on loopback only, its socket in that folder; durability
 # settings off, since the data lives only as long as this run.
-$sudo chown postgres "$engines"
+$sudo install -d -o postgres -m 700 "$pg_dir"
 pg_port=$(free_port)
 pg_password="portal-tests-$RANDOM$RANDOM"
-echo "$pg_password" | as_postgres tee "$engines/pwfile" >/dev/null
-as_postgres "$pg_bin/initdb" -D "$pg_data" -U portal --pwfile="$engines/pwfile" -A scram-sha-256 --no-locale -E UTF8 >/dev/null
-as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$engines/postgres.log" -w -o \
-  "-p $pg_port -k $engines -c listen_addresses=127.0.0.1 -c max_connections=500 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+echo "$pg_password" | as_postgres tee "$pg_dir/pwfile" >/dev/null
+as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -U portal --pwfile="$pg_dir/pwfile" -A scram-sha-256 --no-locale -E UTF8 >/dev/null
+pg_started=1
+as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -o \
+  "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=500 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
   start >/dev/null
 export PORTAL_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=portal;Password=$pg_password"
 

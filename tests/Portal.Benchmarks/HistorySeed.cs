@@ -289,6 +289,13 @@ internal static class HistorySeed
                 await writer.CompleteAsync(cancellationToken);
             }
         }
+        // Unlike SQLite, PostgreSQL's autovacuum analyses and vacuums a table that grew by itself; a history built up
+        // over months has been, so do it once here (the visibility map lets the counts read the index alone).
+        await using (var vacuum = new NpgsqlCommand("""VACUUM ANALYZE "ExportRequests", "ExportEvents", "ExportFiles" """, connection))
+        {
+            vacuum.CommandTimeout = 600;
+            await vacuum.ExecuteNonQueryAsync(cancellationToken);
+        }
         return new Counts(count, events, files);
     }
 
