@@ -14,10 +14,20 @@ namespace Portal.Tests.Data;
 public sealed class PostgreSqlTests : IDisposable
 {
     private readonly string database = $"portal_pg_{Guid.NewGuid():N}";
+    private Dictionary<string, string?>? created;
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    public void Dispose() => TestDatabases.DropPostgreSqlDatabase(database);
+    /// <summary>This test's own database, created on first use.</summary>
+    private Dictionary<string, string?> PostgreSql => created ??= TestDatabases.PostgreSqlSettings(database);
+
+    public void Dispose()
+    {
+        if (created is not null)
+        {
+            TestDatabases.DropPostgreSqlDatabase(database);
+        }
+    }
 
     [Fact]
     public void AnUnknownProviderStopsTheStartNamingTheSetting()
@@ -38,7 +48,7 @@ public sealed class PostgreSqlTests : IDisposable
     [Fact]
     public async Task ThreeInstancesStartingTogetherApplyTheMigrationsOnce()
     {
-        var settings = TestDatabases.PostgreSqlSettings(database);
+        var settings = PostgreSql;
         var hosts = Enumerable.Range(0, 3).Select(_ => DataHost(settings)).ToList();
         try
         {
@@ -66,7 +76,7 @@ public sealed class PostgreSqlTests : IDisposable
     [Fact]
     public async Task TimesAreStoredAsTimestamptzInUtcAndIdsAsUuid()
     {
-        await using var host = await EngineTestHost.StartAsync(settings: TestDatabases.PostgreSqlSettings(database));
+        await using var host = await EngineTestHost.StartAsync(settings: PostgreSql);
         var from = new DateTimeOffset(2026, 11, 2, 1, 0, 0, TimeSpan.FromHours(2));
         var outcome = await host.Exports().SubmitAsync(EngineTestHost.Alice, new TimeRange(from, from.AddHours(6)), FileFormat.Csv, Cancellation);
         var id = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
@@ -86,7 +96,7 @@ public sealed class PostgreSqlTests : IDisposable
     [Fact]
     public async Task AClaimSkipsARowAnotherInstanceHoldsInsteadOfWaitingForIt()
     {
-        var settings = new Dictionary<string, string?>(TestDatabases.PostgreSqlSettings(database))
+        var settings = new Dictionary<string, string?>(PostgreSql)
         {
             ["Tracking:MinInterval"] = "00:00:00.010",
             ["Tracking:DenseInterval"] = "00:00:00.010",
