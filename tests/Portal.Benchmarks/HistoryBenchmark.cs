@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Portal.Data;
 using Portal.Exports;
 using Portal.Security;
+using Portal.Testing;
 
 namespace Portal.Benchmarks;
 
@@ -21,7 +22,10 @@ namespace Portal.Benchmarks;
 /// the whole HTTP response of the prerendered <c>/exports</c> and <c>/admin/exports</c> pages on Kestrel, signed in
 /// through the development sign-in. The admin page reads no filter or sort from its address, so its page time is
 /// that of its default first page (everyone's requests, newest first), whose query is measured as well.
-/// Options: <c>--users 1000 --per-user 100 --iterations 300 --page-iterations 100 --keep</c> (keeps the database to study).
+/// Options: <c>--requests 100000 --users 1000 --provider Sqlite|PostgreSQL [--connection NPGSQL] --iterations 300
+/// --page-iterations 100 --keep</c> (keeps the database to study); <c>--per-user</c> instead of <c>--requests</c> as before.
+/// PostgreSQL uses a fresh database on <c>PORTAL_TEST_POSTGRES</c> unless given <c>--connection</c>, and is seeded with
+/// binary COPY.
 /// </summary>
 public sealed partial class HistoryBenchmark : IBenchmark
 {
@@ -32,28 +36,36 @@ public sealed partial class HistoryBenchmark : IBenchmark
 
     public string Name => "history";
 
-    public string Description => "first page of My exports and of the admin grid over 100,000 requests: query and page time";
+    public string Description => "first page of My exports and of the admin grid over 100,000 requests (--requests, --provider): query and page time";
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var options = new BenchmarkArguments(args);
         var users = options.Number("users", 1_000);
-        var perUser = options.Number("per-user", 100);
+        var perUser = options.Number("per-user", Math.Max(1, options.Number("requests", 100_000) / users));
+        var provider = Enum.Parse<DatabaseProvider>(options.Value("provider") ?? "Sqlite", ignoreCase: true);
+        if (options.Value("connection") is { } connection)
+        {
+            Environment.SetEnvironmentVariable(TestDatabases.PostgresVariable, connection);
+        }
         var iterations = options.Number("iterations", 300);
         var pageIterations = options.Number("page-iterations", 100);
         var keep = args.Contains("--keep");
 
         var directory = Directory.CreateTempSubdirectory("portal-benchmark-history-").FullName;
+        var databaseName = $"portal_history_{Guid.NewGuid():N}";
         try
         {
-            await using var portal = new HistoryPortal(Path.Combine(directory, "portal.db"));
+            await using var portal = new HistoryPortal(provider == DatabaseProvider.PostgreSQL
+                ? TestDatabases.PostgreSqlSettings(databaseName)
+                : new() { ["Database:Provider"] = "Sqlite", ["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(directory, "portal.db")}" });
             portal.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
             portal.StartServer();
 
             var watch = Stopwatch.StartNew();
             var seeded = await HistorySeed.FillAsync(portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>(), users, perUser, cancellationToken);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"# history: {seeded.Requests} requests of {users} users, {seeded.Events} events, {seeded.Files} files, filled in {watch.Elapsed.TotalSeconds:F1} s"));
+                $"# history: {provider}, {seeded.Requests} requests of {users} users, {seeded.Events} events, {seeded.Files} files, filled in {watch.Elapsed.TotalSeconds:F1} s"));
 
             var measuredUser = HistorySeed.OwnerName(0);
             using var scope = portal.Services.CreateScope();
@@ -103,10 +115,14 @@ public sealed partial class HistoryBenchmark : IBenchmark
             SqliteConnection.ClearAllPools();
             if (keep)
             {
-                Console.WriteLine($"# database kept in {directory}");
+                Console.WriteLine($"# database kept in {(provider == DatabaseProvider.PostgreSQL ? databaseName : directory)}");
             }
             else
             {
+                if (provider == DatabaseProvider.PostgreSQL)
+                {
+                    TestDatabases.DropPostgreSqlDatabase(databaseName);
+                }
                 DeleteDirectory(directory);
             }
         }
@@ -210,12 +226,20 @@ public sealed partial class HistoryBenchmark : IBenchmark
     /// nothing competes with the pages. Any type of the portal's assembly names its entry point; <c>Program</c>
     /// itself is ambiguous here, as the simulator has one too.
     /// </summary>
-    internal sealed class HistoryPortal(string databasePath) : WebApplicationFactory<PortalDbContext>
+    internal sealed class HistoryPortal(Dictionary<string, string?> database) : WebApplicationFactory<PortalDbContext>
     {
+        public HistoryPortal(string databasePath)
+            : this(new Dictionary<string, string?> { ["ConnectionStrings:Portal"] = $"Data Source={databasePath}" })
+        {
+        }
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Development");
-            builder.UseSetting("ConnectionStrings:Portal", $"Data Source={databasePath}");
+            foreach (var (key, value) in database)
+            {
+                builder.UseSetting(key, value);
+            }
             builder.UseSetting("Tracking:Enabled", "false");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
         }

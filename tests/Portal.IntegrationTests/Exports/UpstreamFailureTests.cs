@@ -133,7 +133,8 @@ public class UpstreamFailureTests
 
         var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Parquet, Cancellation));
         Assert.Equal(ExportStatus.Queued, (await portal.RowAsync(id)).Status);
-        await portal.WaitForAsync(id, row => row.SubmitAttempts >= 2);
+        // The attempt is stored before it is sent: wait for the second answer, not the second attempt.
+        await portal.WaitForAsync(id, _ => portal.Upstream.Posts(HttpStatusCode.ServiceUnavailable) >= 2);
         portal.Simulator.Reconfigure(options => options.Faults.ServiceUnavailableRate = 0);
 
         await portal.WaitForStatusAsync(id, ExportStatus.Completed);
