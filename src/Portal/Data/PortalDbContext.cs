@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Portal.Exports;
+using Portal.Schedules;
 
 namespace Portal.Data;
 
@@ -13,6 +14,12 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<ExportEvent> ExportEvents => Set<ExportEvent>();
 
     public DbSet<ExportNoticeEntry> ExportNotices => Set<ExportNoticeEntry>();
+
+    public DbSet<Schedule> Schedules => Set<Schedule>();
+
+    public DbSet<ScheduleRun> ScheduleRuns => Set<ScheduleRun>();
+
+    public DbSet<ScheduleHistoryEntry> ScheduleHistory => Set<ScheduleHistoryEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
