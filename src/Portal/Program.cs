@@ -5,6 +5,7 @@ using Portal.Exports;
 using Portal.Hosting;
 using Portal.Notifications;
 using Portal.Previews;
+using Portal.Schedules;
 using Portal.Security;
 using Portal.Tracking;
 using Portal.Upstream;
@@ -24,6 +25,7 @@ builder.AddExportNotifications();
 builder.AddExportPages();
 builder.AddDownloads();
 builder.AddFilePreviews();
+builder.AddSchedules();
 
 var app = builder.Build();
 
@@ -37,6 +39,8 @@ app.MapZipDownload();
 app.MapEmbeddedUpstream();
 app.MapExportNotifications();
 app.MapPortalHealth();
+// Moves onto the API's route group (token authentication) once it exists.
+app.MapGroup("/api/v1/schedules").RequireAuthorization().MapScheduleApi();
 
 app.Run();
 
