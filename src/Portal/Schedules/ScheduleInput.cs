@@ -69,7 +69,10 @@ public sealed record ScheduleInput
     }
 }
 
-/// <summary>A checked input: the cron expression, the zone and the errors per field (empty when valid).</summary>
+/// <summary>
+/// A checked input: the cron expression, the zone and the errors per field (empty when valid). The expression and the
+/// zone are set whenever they are valid themselves, so the next runs can be shown while another field is wrong.
+/// </summary>
 public sealed record ScheduleDefinition(string Cron, CronExpression? Expression, TimeZoneInfo? Zone, IReadOnlyDictionary<string, string[]> Errors)
 {
     public bool IsValid => Errors.Count == 0;
@@ -119,7 +122,7 @@ public sealed record ScheduleDefinition(string Cron, CronExpression? Expression,
         {
             errors["cron"] = ["This cron expression never runs."];
         }
-        return new ScheduleDefinition(cron ?? "", errors.Count == 0 ? expression : null, zone, errors);
+        return new ScheduleDefinition(cron ?? "", expression, zone, errors);
     }
 
     private static string? BuildCron(ScheduleInput input, Dictionary<string, string[]> errors)

@@ -28,7 +28,7 @@ public interface IScheduleService
     /// <summary>False when not found. The runs' exports stay in the history.</summary>
     Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
-    /// <summary>The next <paramref name="count"/> runs of <paramref name="input"/> from now, or its errors.</summary>
+    /// <summary>The next <paramref name="count"/> runs of <paramref name="input"/> from now (when its recurrence and zone are valid), and its errors.</summary>
     (IReadOnlyList<DateTimeOffset> Runs, IReadOnlyDictionary<string, string[]> Errors) Preview(ScheduleInput input, int count = 3);
 }
 
@@ -179,8 +179,8 @@ public sealed class ScheduleService(
     {
         var now = time.GetUtcNow();
         var definition = ScheduleDefinition.Check(input, exportsOptions.Value, now);
-        return definition.IsValid
-            ? (ScheduleClock.NextRuns(definition.Expression!, definition.Zone!, now, count), definition.Errors)
+        return definition is { Expression: { } cron, Zone: { } zone }
+            ? (ScheduleClock.NextRuns(cron, zone, now, count), definition.Errors)
             : ([], definition.Errors);
     }
 
