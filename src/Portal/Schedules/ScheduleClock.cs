@@ -63,7 +63,9 @@ public static class ScheduleClock
         }
         var count = 0;
         DateTimeOffset? latest = null;
-        foreach (var occurrence in cron.GetOccurrences(firstDue, now, zone, fromInclusive: true, toInclusive: true))
+        // From just before the first due slot, not inclusive of it: a slot in the hour the clocks skip is found only
+        // when the search starts before the jump.
+        foreach (var occurrence in cron.GetOccurrences(firstDue.AddTicks(-1), now, zone, fromInclusive: false, toInclusive: true))
         {
             count++;
             latest = occurrence;

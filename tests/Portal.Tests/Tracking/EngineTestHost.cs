@@ -7,6 +7,7 @@ using Portal.Data;
 using Portal.Downloads;
 using Portal.Exports;
 using Portal.Notifications;
+using Portal.Schedules;
 using Portal.Tests.Upstream;
 using Portal.Tracking;
 using Portal.Testing;
@@ -16,7 +17,7 @@ namespace Portal.Tests.Tracking;
 
 /// <summary>
 /// The engine's services (data, client, service, tracker, outbox dispatcher and change feed) over a temporary SQLite file and a
-/// <see cref="StubUpstream"/>; the tracker and the dispatcher are not started, tests drive them.
+/// <see cref="StubUpstream"/>; the tracker, the dispatcher and the scheduler are not started, tests drive them.
 /// </summary>
 public sealed class EngineTestHost : IAsyncDisposable
 {
@@ -53,6 +54,7 @@ public sealed class EngineTestHost : IAsyncDisposable
             ["Upstream:ClientSecret"] = "secret",
             ["Upstream:RetryDelay"] = "00:00:00.010",
             ["Tracking:Enabled"] = "false",
+            ["Schedules:Enabled"] = "false",
             ["Tracking:MinInterval"] = "00:00:00.010",
         });
         if (settings is not null)
@@ -71,6 +73,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         builder.AddExportTracking();
         builder.AddExportNotifications();
         builder.AddDownloads();
+        builder.AddSchedules();
         builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => upstream));
         services?.Invoke(builder.Services);
         var host = builder.Build();
