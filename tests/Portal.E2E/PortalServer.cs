@@ -59,6 +59,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             // An outage opens the circuit: a short break keeps the recovery within the scenario's wait.
             ["Upstream:CircuitBreaker:BreakDuration"] = "00:00:01",
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
+            // An every-minute schedule's run is created within a second of its minute.
+            ["Schedules:CheckInterval"] = "00:00:01",
         })
         {
             builder.UseSetting(key, value);

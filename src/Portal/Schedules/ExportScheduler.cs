@@ -166,6 +166,10 @@ public sealed partial class ExportScheduler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Portal.Notifications;
 
 namespace Portal.Schedules;
@@ -11,16 +10,9 @@ public static class SchedulesExtensions
         var services = builder.Services;
         services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ExportScheduler>();
-        services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<ScheduleOptions>>().Value.Enabled
-            ? sp.GetRequiredService<ExportScheduler>()
-            : new DisabledScheduler());
+        services.AddHostedService(sp => sp.GetRequiredService<ExportScheduler>());
         services.AddSingleton<IDeliveryPlanner, ScheduleFailures>();
         services.AddScoped<IScheduleService, ScheduleService>();
         return builder;
-    }
-
-    private sealed class DisabledScheduler : BackgroundService
-    {
-        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
     }
 }
