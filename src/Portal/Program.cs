@@ -6,6 +6,7 @@ using Portal.Hosting;
 using Portal.Notifications;
 using Portal.Notifications.Email;
 using Portal.Previews;
+using Portal.Schedules;
 using Portal.Security;
 using Portal.Tracking;
 using Portal.Upstream;
@@ -28,6 +29,7 @@ builder.AddExportPages();
 builder.AddDownloads();
 builder.AddFilePreviews();
 builder.AddWebhooks();
+builder.AddSchedules();
 
 var app = builder.Build();
 
@@ -42,6 +44,8 @@ app.MapEmbeddedUpstream();
 app.MapExportNotifications();
 app.MapPortalHealth();
 app.MapGroup("/api/v1").RequireAuthorization().MapWebhookApi();
+// Moves onto the API's route group (token authentication) once it exists.
+app.MapGroup("/api/v1/schedules").RequireAuthorization().MapScheduleApi();
 
 app.Run();
 

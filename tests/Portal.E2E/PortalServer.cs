@@ -61,6 +61,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
             // The tests' webhook receivers listen on loopback, which only Development allows.
             ["Webhooks:AllowPrivateNetworks"] = "true",
+            // An every-minute schedule's run is created within a second of its minute.
+            ["Schedules:CheckInterval"] = "00:00:01",
         })
         {
             builder.UseSetting(key, value);

@@ -92,6 +92,9 @@ public sealed class ExportRequest
     /// <summary>The request this one repeats.</summary>
     public Guid? RerunOf { get; set; }
 
+    /// <summary>The schedule whose run created this request.</summary>
+    public Guid? ScheduleId { get; set; }
+
     /// <summary>Bumped on every write, so the tracker and a user never overwrite each other.</summary>
     public int Version { get; set; }
 

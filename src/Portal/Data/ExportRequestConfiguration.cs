@@ -31,6 +31,7 @@ internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<Expo
         builder.HasMany(e => e.Files).WithOne().HasForeignKey(f => f.ExportId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(e => e.Events).WithOne().HasForeignKey(v => v.ExportId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<ExportRequest>().WithMany().HasForeignKey(e => e.RerunOf).OnDelete(DeleteBehavior.SetNull);
+        builder.HasOne<Schedules.Schedule>().WithMany().HasForeignKey(e => e.ScheduleId).OnDelete(DeleteBehavior.SetNull);
     }
 }
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Portal.Exports;
 using Portal.Notifications.Email;
+using Portal.Schedules;
 
 namespace Portal.Data;
 
@@ -31,6 +32,11 @@ public class PortalDbContext : DbContext
     public DbSet<UserSettings> UserSettings => Set<UserSettings>();
 
     public DbSet<EmailMessage> EmailMessages => Set<EmailMessage>();
+    public DbSet<Schedule> Schedules => Set<Schedule>();
+
+    public DbSet<ScheduleRun> ScheduleRuns => Set<ScheduleRun>();
+
+    public DbSet<ScheduleHistoryEntry> ScheduleHistory => Set<ScheduleHistoryEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -130,7 +130,7 @@ public sealed class ExportSubmissions(
             var recentStart = now - o.DuplicateWindow;
             var duplicate = await db.ExportRequests
                 .Where(e => e.OwnerId == user.Id && e.CreatedAt >= recentStart && e.RangeFrom == range.From && e.RangeTo == range.To
-                    && e.Format == format && e.RerunOf == rerunOf && e.Status != ExportStatus.Failed && e.Status != ExportStatus.Cancelled)
+                    && e.Format == format && e.RerunOf == rerunOf && e.ScheduleId == null && e.Status != ExportStatus.Failed && e.Status != ExportStatus.Cancelled)
                 .OrderByDescending(e => e.CreatedAt)
                 .Select(ExportQueries.ToSummary)
                 .FirstOrDefaultAsync(cancellationToken);
@@ -141,7 +141,7 @@ public sealed class ExportSubmissions(
 
             var minuteAgo = now - TimeSpan.FromMinutes(1);
             var lastMinute = await db.ExportRequests
-                .Where(e => e.OwnerId == user.Id && e.CreatedAt > minuteAgo)
+                .Where(e => e.OwnerId == user.Id && e.CreatedAt > minuteAgo && e.ScheduleId == null)
                 .OrderBy(e => e.CreatedAt)
                 .Select(e => e.CreatedAt)
                 .ToListAsync(cancellationToken);
@@ -151,40 +151,70 @@ public sealed class ExportSubmissions(
                 return new SubmitOutcome.Throttled(retryAfter > TimeSpan.Zero ? retryAfter : TimeSpan.FromSeconds(1));
             }
 
-            request = new ExportRequest
-            {
-                Id = Guid.CreateVersion7(now),
-                OwnerId = user.Id,
-                OwnerName = user.Name,
-                OwnerEmail = user.Email,
-                RangeFrom = range.From,
-                RangeTo = range.To,
-                Format = format,
-                Status = ExportStatus.Queued,
-                CreatedAt = now,
-                CreatedDay = DateOnly.FromDateTime(now.UtcDateTime),
-                UpdatedAt = now,
-                RerunOf = rerunOf,
-                NextPollAt = now,
-                // The tracker sends the POST later, in its own trace: its span links back to this one.
-                TraceParent = PortalActivity.CurrentTraceParent(),
-            };
-            db.ExportRequests.Add(request);
-            db.ExportEvents.Add(new ExportEvent
-            {
-                ExportId = request.Id,
-                OwnerId = request.OwnerId,
-                Version = request.Version,
-                At = now,
-                To = ExportStatus.Queued,
-                Actor = user.Name,
-                Detail = rerunOf is null ? "Requested." : $"Requested again (re-run of {rerunOf}).",
-            });
+            request = AddQueued(db, user, range, format, user.Name, rerunOf is null ? "Requested." : $"Requested again (re-run of {rerunOf}).", now);
+            request.RerunOf = rerunOf;
             await db.SaveChangesAsync(cancellationToken);
         }
         System.Diagnostics.Activity.Current?.SetTag(PortalActivity.ExportIdTag, request.Id);
         tracker.Wake();
         outbox.Wake();
         return new SubmitOutcome.Accepted(ExportQueries.Summarize(request));
+    }
+
+    /// <summary>
+    /// Adds a schedule's run as a <c>Queued</c> request with its timeline entry to <paramref name="db"/> without saving,
+    /// so the scheduler stores it in the transaction that records the run; the caller wakes the tracker and the outbox
+    /// after committing. Validated like any submission. A scheduled run does not count against
+    /// <see cref="ExportsOptions.MaxSubmissionsPerMinute"/>, which guards against clicks: a schedule runs at most once a minute.
+    /// </summary>
+    public static SubmitOutcome AddScheduled(
+        PortalDbContext db, ExportUser owner, TimeRange range, FileFormat format, Guid scheduleId, string detail, DateTimeOffset now, ExportsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(owner);
+        var errors = ExportValidation.Validate(range, format, now, options);
+        if (errors.Count > 0)
+        {
+            return new SubmitOutcome.Invalid(errors);
+        }
+        var request = AddQueued(db, owner, range, format, ScheduledActor, detail, now);
+        request.ScheduleId = scheduleId;
+        return new SubmitOutcome.Accepted(ExportQueries.Summarize(request));
+    }
+
+    /// <summary>Who requested a scheduled run, on its timeline.</summary>
+    public const string ScheduledActor = "scheduler";
+
+    private static ExportRequest AddQueued(PortalDbContext db, ExportUser owner, TimeRange range, FileFormat format, string actor, string detail, DateTimeOffset now)
+    {
+        var request = new ExportRequest
+        {
+            Id = Guid.CreateVersion7(now),
+            OwnerId = owner.Id,
+            OwnerName = owner.Name,
+            OwnerEmail = owner.Email,
+            RangeFrom = range.From,
+            RangeTo = range.To,
+            Format = format,
+            Status = ExportStatus.Queued,
+            CreatedAt = now,
+            CreatedDay = DateOnly.FromDateTime(now.UtcDateTime),
+            UpdatedAt = now,
+            NextPollAt = now,
+            // The tracker sends the POST later, in its own trace: its span links back to this one.
+            TraceParent = PortalActivity.CurrentTraceParent(),
+        };
+        db.ExportRequests.Add(request);
+        db.ExportEvents.Add(new ExportEvent
+        {
+            ExportId = request.Id,
+            OwnerId = request.OwnerId,
+            Version = request.Version,
+            At = now,
+            To = ExportStatus.Queued,
+            Actor = actor,
+            Detail = detail,
+        });
+        return request;
     }
 }

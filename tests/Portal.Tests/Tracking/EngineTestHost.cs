@@ -8,6 +8,7 @@ using Portal.Downloads;
 using Portal.Exports;
 using Portal.Notifications;
 using Portal.Notifications.Email;
+using Portal.Schedules;
 using Portal.Tests.Upstream;
 using Portal.Tracking;
 using Portal.Testing;
@@ -19,7 +20,7 @@ namespace Portal.Tests.Tracking;
 /// <summary>
 /// The engine's services (data, client, service, tracker, outbox dispatcher and change feed) over a temporary database
 /// (a SQLite file, or a PostgreSQL database with <see cref="TestDatabases.IsPostgreSql"/>) and a
-/// <see cref="StubUpstream"/>; the tracker and the dispatcher are not started, tests drive them.
+/// <see cref="StubUpstream"/>; the tracker, the dispatcher and the scheduler are not started, tests drive them.
 /// </summary>
 public sealed class EngineTestHost : IAsyncDisposable
 {
@@ -59,6 +60,7 @@ public sealed class EngineTestHost : IAsyncDisposable
             ["Upstream:ClientSecret"] = "secret",
             ["Upstream:RetryDelay"] = "00:00:00.010",
             ["Tracking:Enabled"] = "false",
+            ["Schedules:Enabled"] = "false",
             ["Tracking:MinInterval"] = "00:00:00.010",
         });
         if (settings is not null)
@@ -79,6 +81,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         builder.AddEmailNotifications();
         builder.AddDownloads();
         builder.AddWebhooks();
+        builder.AddSchedules();
         builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => upstream));
         services?.Invoke(builder.Services);
         var host = builder.Build();

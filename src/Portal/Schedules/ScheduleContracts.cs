@@ -1,0 +1,55 @@
+using Portal.Exports;
+
+namespace Portal.Schedules;
+
+/// <summary>One schedule as lists and the API show it.</summary>
+public sealed record ScheduleSummary(
+    Guid Id,
+    string OwnerId,
+    string OwnerName,
+    string Name,
+    FileFormat Format,
+    ScheduleRangeKind RangeKind,
+    int? RangeHours,
+    RecurrenceKind Recurrence,
+    string Cron,
+    string TimeZoneId,
+    DateTimeOffset? NextRunAt,
+    DateTimeOffset? LastRunAt,
+    DateTimeOffset? PausedAt,
+    string? PauseReason,
+    int ConsecutiveFailures,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public bool IsPaused => PausedAt is not null;
+
+    public string RecurrenceText => ScheduleClock.DescribeRecurrence(Recurrence, Cron);
+
+    public string RangeText => ScheduleClock.DescribeRange(RangeKind, RangeHours);
+}
+
+/// <summary>A run of a schedule and where its export stands.</summary>
+public sealed record ScheduleRunInfo(DateTimeOffset OccurrenceAt, DateTimeOffset CreatedAt, Guid? ExportId, ExportStatus? Status, ScheduleRunOutcome? Outcome, string? Error);
+
+public sealed record ScheduleHistoryInfo(DateTimeOffset At, string Actor, string Text);
+
+/// <summary>Everything a schedule's page shows: the latest runs and history first.</summary>
+public sealed record ScheduleDetails(ScheduleSummary Summary, IReadOnlyList<ScheduleRunInfo> Runs, IReadOnlyList<ScheduleHistoryInfo> History);
+
+/// <summary>The answer to saving, pausing or resuming a schedule.</summary>
+public abstract record ScheduleOutcome
+{
+    private ScheduleOutcome() { }
+
+    public sealed record Saved(ScheduleSummary Schedule) : ScheduleOutcome;
+
+    /// <summary>Nothing saved; field name (camel case, as in <see cref="ScheduleInput"/>) to messages.</summary>
+    public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors) : ScheduleOutcome;
+
+    /// <summary>No such schedule, or not the user's.</summary>
+    public sealed record NotFound : ScheduleOutcome;
+
+    /// <summary>Someone (or the scheduler) changed it meanwhile; reload and try again.</summary>
+    public sealed record Conflict : ScheduleOutcome;
+}
