@@ -14,6 +14,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
 
     public DbSet<ExportNoticeEntry> ExportNotices => Set<ExportNoticeEntry>();
 
+    public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // SQLite cannot compare or order DateTimeOffset; UTC ticks sort and compare as integers.
