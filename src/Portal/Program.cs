@@ -1,3 +1,4 @@
+using Portal.Api;
 using Portal.Components.Shared;
 using Portal.Data;
 using Portal.Downloads;
@@ -24,6 +25,7 @@ builder.AddExportNotifications();
 builder.AddExportPages();
 builder.AddDownloads();
 builder.AddFilePreviews();
+builder.AddPortalApi();
 
 var app = builder.Build();
 
@@ -37,6 +39,9 @@ app.MapZipDownload();
 app.MapEmbeddedUpstream();
 app.MapExportNotifications();
 app.MapPortalHealth();
+
+var api = app.MapPortalApi();
+api.MapExportApi();
 
 app.Run();
 
