@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Api;
 using Portal.Data;
 using Portal.IntegrationTests.Security;
-using Portal.Security;
 using static Portal.IntegrationTests.Api.ApiCalls;
 using static Portal.IntegrationTests.Exports.ExportFlowTests;
 
@@ -22,12 +21,12 @@ public class AccessTokenTests(LoggedPortalFactory portal) : IClassFixture<Logged
         var user = User("Rev");
         var token = await portal.TokenForAsync(user);
         using var client = portal.ApiClient(token);
-        using var before = await client.GetAsync(Exports, Cancellation);
+        using var before = await client.GetAsync(ExportsPath, Cancellation);
         var tokens = portal.Services.GetRequiredService<AccessTokens>();
         var id = Assert.Single(await tokens.ListAsync(user, cancellationToken: Cancellation)).Id;
 
         Assert.True(await tokens.RevokeAsync(user, id, Cancellation));
-        using var after = await client.GetAsync(Exports, Cancellation);
+        using var after = await client.GetAsync(ExportsPath, Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         var problem = await ProblemAsync(after, 401);
@@ -65,9 +64,9 @@ public class AccessTokenTests(LoggedPortalFactory portal) : IClassFixture<Logged
         // The test sign-in stands in for the session cookie: the pages accept it, the API must not.
         using var signedIn = Downloads.Downloading.ClientFor(portal, User("Cookie"));
 
-        using var a = await unknown.GetAsync(Exports, Cancellation);
-        using var b = await none.GetAsync(Exports, Cancellation);
-        using var c = await signedIn.GetAsync(Exports, Cancellation);
+        using var a = await unknown.GetAsync(ExportsPath, Cancellation);
+        using var b = await none.GetAsync(ExportsPath, Cancellation);
+        using var c = await signedIn.GetAsync(ExportsPath, Cancellation);
         using var page = await signedIn.GetAsync("/exports", Cancellation);
 
         await ProblemAsync(a, 401);
@@ -85,7 +84,7 @@ public class AccessTokenTests(LoggedPortalFactory portal) : IClassFixture<Logged
         var tokens = portal.Services.GetRequiredService<AccessTokens>();
         Assert.Null(Assert.Single(await tokens.ListAsync(user, cancellationToken: Cancellation)).LastUsedAt);
 
-        using var response = await client.GetAsync(Exports, Cancellation);
+        using var response = await client.GetAsync(ExportsPath, Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.NotNull(Assert.Single(await tokens.ListAsync(user, cancellationToken: Cancellation)).LastUsedAt);
@@ -128,7 +127,7 @@ public class AccessTokenTests(LoggedPortalFactory portal) : IClassFixture<Logged
         var schemes = portal.Services.GetRequiredService<IAuthenticationSchemeProvider>();
         using var client = portal.ApiClient("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl");
 
-        using var response = await client.GetAsync(Exports, Cancellation);
+        using var response = await client.GetAsync(ExportsPath, Cancellation);
 
         Assert.Null(await schemes.GetSchemeAsync(ApiExtensions.EntraBearerScheme));
         Assert.NotNull(await schemes.GetSchemeAsync(AccessTokenAuthenticationHandler.SchemeName));

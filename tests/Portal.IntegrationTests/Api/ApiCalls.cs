@@ -13,7 +13,7 @@ namespace Portal.IntegrationTests.Api;
 /// <summary>Tokens and calls of the API as a script makes them: a bearer token and the vendor's JSON.</summary>
 internal static class ApiCalls
 {
-    public const string Exports = "/api/v1/exports";
+    public const string ExportsPath = "/api/v1/exports";
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -48,7 +48,7 @@ internal static class ApiCalls
 
     public static async Task<HttpResponseMessage> CreateAsync(this HttpClient client, TimeRange range, string format = "CSV", string? idempotencyKey = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Exports) { Content = JsonContent.Create(Body(range, format)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, ExportsPath) { Content = JsonContent.Create(Body(range, format)) };
         if (idempotencyKey is not null)
         {
             request.Headers.Add("Idempotency-Key", idempotencyKey);
@@ -76,7 +76,7 @@ internal static class ApiCalls
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            using var response = await client.GetAsync($"{Exports}/{id}", Cancellation);
+            using var response = await client.GetAsync($"{ExportsPath}/{id}", Cancellation);
             var export = await JsonAsync(response);
             if (export.GetProperty("status").GetString() == status)
             {

@@ -16,8 +16,8 @@ public class ExportApiSettingsTests
         using var client = await portal.ApiClientForAsync(User("Cass"));
         var id = await client.CreatedIdAsync(Day(2));
 
-        using var cancel = await client.PostAsync($"{Exports}/{id}/cancel", null, Cancellation);
-        using var again = await client.PostAsync($"{Exports}/{id}/cancel", null, Cancellation);
+        using var cancel = await client.PostAsync($"{ExportsPath}/{id}/cancel", null, Cancellation);
+        using var again = await client.PostAsync($"{ExportsPath}/{id}/cancel", null, Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         Assert.Equal("Cancelled", (await JsonAsync(cancel)).GetProperty("status").GetString());

@@ -94,10 +94,10 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
         var other = User("Bert");
         using var otherClient = await portal.ApiClientForAsync(other);
 
-        using var read = await otherClient.GetAsync($"{Exports}/{id}", Cancellation);
-        using var cancel = await otherClient.PostAsync($"{Exports}/{id}/cancel", null, Cancellation);
-        using var download = await otherClient.GetAsync($"{Exports}/{id}/files/0", Cancellation);
-        using var list = await otherClient.GetAsync(Exports, Cancellation);
+        using var read = await otherClient.GetAsync($"{ExportsPath}/{id}", Cancellation);
+        using var cancel = await otherClient.PostAsync($"{ExportsPath}/{id}/cancel", null, Cancellation);
+        using var download = await otherClient.GetAsync($"{ExportsPath}/{id}/files/0", Cancellation);
+        using var list = await otherClient.GetAsync(ExportsPath, Cancellation);
 
         await ProblemAsync(read, 404);
         await ProblemAsync(cancel, 404);
@@ -115,7 +115,7 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
         var id = await ownerClient.CreatedIdAsync(Day(2));
         using var adminClient = await portal.ApiClientForAsync(User("Alma", admin: true));
 
-        using var read = await adminClient.GetAsync($"{Exports}/{id}", Cancellation);
+        using var read = await adminClient.GetAsync($"{ExportsPath}/{id}", Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Equal("cleo-oid", (await JsonAsync(read)).GetProperty("owner_id").GetString());
@@ -165,8 +165,8 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
         var json = await client.CreatedIdAsync(Day(6), "JSON");
         await client.CreatedIdAsync(Day(7), "CSV");
 
-        var byFormat = await JsonAsync(await client.GetAsync($"{Exports}?fileformat=json", Cancellation));
-        var first = await JsonAsync(await client.GetAsync($"{Exports}?page_size=2&sort=range_from&order=asc", Cancellation));
+        var byFormat = await JsonAsync(await client.GetAsync($"{ExportsPath}?fileformat=json", Cancellation));
+        var first = await JsonAsync(await client.GetAsync($"{ExportsPath}?page_size=2&sort=range_from&order=asc", Cancellation));
         var second = await JsonAsync(await client.GetAsync(first.GetProperty("links").GetProperty("next").GetString(), Cancellation));
 
         Assert.Equal(json, Assert.Single(byFormat.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
@@ -183,10 +183,10 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
     {
         using var client = await portal.ApiClientForAsync(User("Bea"));
 
-        using var badTimes = await client.PostAsync(Exports, JsonContent(
+        using var badTimes = await client.PostAsync(ExportsPath, JsonContent(
             """{"timerange":{"from":"yesterday","to":"2026-11-28T00:00:00Z"},"fileformat":"XLSX"}"""), Cancellation);
-        using var notJson = await client.PostAsync(Exports, JsonContent("{\"timerange\":"), Cancellation);
-        using var badPaging = await client.GetAsync($"{Exports}?page_size=0&status=Lost", Cancellation);
+        using var notJson = await client.PostAsync(ExportsPath, JsonContent("{\"timerange\":"), Cancellation);
+        using var badPaging = await client.GetAsync($"{ExportsPath}?page_size=0&status=Lost", Cancellation);
         using var backwards = await client.CreateAsync(new Portal.Exports.TimeRange(Day(2).To, Day(2).From));
 
         var fields = (await ProblemAsync(badTimes, 400)).GetProperty("errors");
