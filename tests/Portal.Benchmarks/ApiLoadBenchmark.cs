@@ -144,7 +144,7 @@ public sealed class ApiLoadBenchmark : IBenchmark
         return elapsed;
     }
 
-    private static double Percentile(IReadOnlyList<double> sorted, double q)
+    private static double Percentile(List<double> sorted, double q)
     {
         var position = q * (sorted.Count - 1);
         var lower = (int)Math.Floor(position);
