@@ -1,3 +1,4 @@
+using Portal.Api;
 using Portal.Components.Shared;
 using Portal.Data;
 using Portal.Downloads;
@@ -30,6 +31,7 @@ builder.AddDownloads();
 builder.AddFilePreviews();
 builder.AddWebhooks();
 builder.AddSchedules();
+builder.AddPortalApi();
 
 var app = builder.Build();
 
@@ -43,9 +45,11 @@ app.MapZipDownload();
 app.MapEmbeddedUpstream();
 app.MapExportNotifications();
 app.MapPortalHealth();
-app.MapGroup("/api/v1").RequireAuthorization().MapWebhookApi();
-// Moves onto the API's route group (token authentication) once it exists.
-app.MapGroup("/api/v1/schedules").RequireAuthorization().MapScheduleApi();
+
+var api = app.MapPortalApi();
+api.MapExportApi();
+api.MapScheduleApi();
+api.MapWebhookApi();
 
 app.Run();
 

@@ -69,6 +69,12 @@ public sealed class ExportRequest
     /// </summary>
     public DateTimeOffset? SubmitSentAt { get; set; }
 
+    /// <summary>
+    /// The <c>Idempotency-Key</c> a script sent with its create, unique per owner: a retry with the same key gets this
+    /// request back instead of a second one, on any instance and after a restart.
+    /// </summary>
+    public string? IdempotencyKey { get; set; }
+
     /// <summary>When the owner or an admin deleted it. Deleted rows are hidden from every query but keep their record.</summary>
     public DateTimeOffset? DeletedAt { get; set; }
 

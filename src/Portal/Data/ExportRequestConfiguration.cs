@@ -27,6 +27,9 @@ internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<Expo
         builder.HasIndex(e => new { e.Status, e.CreatedAt });
         builder.HasIndex(e => new { e.Status, e.OwnerName });
         builder.HasIndex(e => e.RequestUuid);
+        builder.Property(e => e.IdempotencyKey).HasMaxLength(200);
+        // Rows without a key hold NULL, which both SQLite and PostgreSQL leave out of uniqueness.
+        builder.HasIndex(e => new { e.OwnerId, e.IdempotencyKey }).IsUnique();
 
         builder.HasMany(e => e.Files).WithOne().HasForeignKey(f => f.ExportId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(e => e.Events).WithOne().HasForeignKey(v => v.ExportId).OnDelete(DeleteBehavior.Cascade);

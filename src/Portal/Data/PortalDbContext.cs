@@ -37,6 +37,7 @@ public class PortalDbContext : DbContext
     public DbSet<ScheduleRun> ScheduleRuns => Set<ScheduleRun>();
 
     public DbSet<ScheduleHistoryEntry> ScheduleHistory => Set<ScheduleHistoryEntry>();
+    public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -70,7 +70,7 @@ public static class DownloadEndpoints
         return app;
     }
 
-    private static async Task DownloadAsync(
+    internal static async Task DownloadAsync(
         Guid id,
         int part,
         HttpContext context,

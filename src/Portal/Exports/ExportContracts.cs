@@ -85,13 +85,20 @@ public abstract record SubmitOutcome
     private SubmitOutcome() { }
 
     /// <summary>Stored; the tracker sends it upstream (or it was a double click of a request already stored).</summary>
-    public sealed record Accepted(ExportSummary Export) : SubmitOutcome;
+    public sealed record Accepted(ExportSummary Export) : SubmitOutcome
+    {
+        /// <summary>True when this is an export stored earlier (a double click, or a repeat of an idempotency key).</summary>
+        public bool Repeated { get; init; }
+    }
 
     /// <summary>Nothing stored; field name to messages (<c>timerange</c>, <c>timerange.from</c>, <c>fileformat</c>, ...).</summary>
     public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors) : SubmitOutcome;
 
     /// <summary>Nothing stored: the user submits too often.</summary>
     public sealed record Throttled(TimeSpan RetryAfter) : SubmitOutcome;
+
+    /// <summary>Nothing stored: the idempotency key already belongs to <paramref name="Existing"/>, a different request.</summary>
+    public sealed record KeyReused(ExportSummary Existing) : SubmitOutcome;
 }
 
 /// <summary>A download URL valid now; a secret, never logged.</summary>

@@ -11,6 +11,14 @@ public interface IExportSubmissions
     /// <summary>Stores the request as <c>Queued</c> and wakes the tracker, which sends it upstream.</summary>
     Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A script's submission, under the same rules and limits as a page's but without merging a repeat within the
+    /// double-click window: a script that means one export sends an <paramref name="idempotencyKey"/>. A repeat of a key
+    /// returns the export stored with it (<see cref="SubmitOutcome.Accepted.Repeated"/>); the key with another range or
+    /// format is <see cref="SubmitOutcome.KeyReused"/>.
+    /// </summary>
+    Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default);
+
     /// <summary>Submits the same parameters again, linked to the original; null when the original is not found.</summary>
     Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
@@ -39,7 +47,10 @@ public sealed class ExportSubmissions(
     IOptions<ExportsOptions> options) : IExportSubmissions
 {
     public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
-        SubmitAsync(user, range, format, rerunOf: null, cancellationToken);
+        SubmitAsync(user, range, format, rerunOf: null, idempotencyKey: null, mergeRepeats: true, cancellationToken);
+
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, rerunOf: null, idempotencyKey, mergeRepeats: false, cancellationToken);
 
     public async Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {
@@ -54,7 +65,7 @@ public sealed class ExportSubmissions(
             return null;
         }
         access.Acted(user, original.OwnerId, "Rerun", id);
-        return await SubmitAsync(user, new TimeRange(original.RangeFrom, original.RangeTo), original.Format, id, cancellationToken);
+        return await SubmitAsync(user, new TimeRange(original.RangeFrom, original.RangeTo), original.Format, id, idempotencyKey: null, mergeRepeats: true, cancellationToken);
     }
 
     public async Task<bool> SubmitAgainAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
@@ -112,11 +123,17 @@ public sealed class ExportSubmissions(
             .FirstOrDefaultAsync(cancellationToken);
     }
 
-    private async Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, Guid? rerunOf, CancellationToken cancellationToken)
+    private async Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, Guid? rerunOf,
+        string? idempotencyKey, bool mergeRepeats, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         var o = options.Value;
         var now = time.GetUtcNow();
+        if (idempotencyKey is not null && await RepeatOfKeyAsync(user, range, format, idempotencyKey, cancellationToken) is { } repeat)
+        {
+            // Before validation and limits: the first answer stands, even once its range would no longer be accepted.
+            return repeat;
+        }
         var errors = ExportValidation.Validate(range, format, now, o);
         if (errors.Count > 0)
         {
@@ -128,7 +145,7 @@ public sealed class ExportSubmissions(
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var recentStart = now - o.DuplicateWindow;
-            var duplicate = await db.ExportRequests
+            var duplicate = !mergeRepeats ? null : await db.ExportRequests
                 .Where(e => e.OwnerId == user.Id && e.CreatedAt >= recentStart && e.RangeFrom == range.From && e.RangeTo == range.To
                     && e.Format == format && e.RerunOf == rerunOf && e.ScheduleId == null && e.Status != ExportStatus.Failed && e.Status != ExportStatus.Cancelled)
                 .OrderByDescending(e => e.CreatedAt)
@@ -136,7 +153,7 @@ public sealed class ExportSubmissions(
                 .FirstOrDefaultAsync(cancellationToken);
             if (duplicate is not null)
             {
-                return new SubmitOutcome.Accepted(duplicate);
+                return new SubmitOutcome.Accepted(duplicate) { Repeated = true };
             }
 
             var minuteAgo = now - TimeSpan.FromMinutes(1);
@@ -153,7 +170,17 @@ public sealed class ExportSubmissions(
 
             request = AddQueued(db, user, range, format, user.Name, rerunOf is null ? "Requested." : $"Requested again (re-run of {rerunOf}).", now);
             request.RerunOf = rerunOf;
-            await db.SaveChangesAsync(cancellationToken);
+            request.IdempotencyKey = idempotencyKey;
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException) when (idempotencyKey is not null)
+            {
+                // The key's unique index: another instance stored the same key first. Its answer is this one's.
+                return await RepeatOfKeyAsync(user, range, format, idempotencyKey, cancellationToken) ?? throw new InvalidOperationException(
+                    "Storing an export request with an idempotency key failed, and no request holds that key.");
+            }
         }
         System.Diagnostics.Activity.Current?.SetTag(PortalActivity.ExportIdTag, request.Id);
         tracker.Wake();
@@ -216,5 +243,22 @@ public sealed class ExportSubmissions(
             Detail = detail,
         });
         return request;
+    }
+
+    private async Task<SubmitOutcome?> RepeatOfKeyAsync(ExportUser user, TimeRange range, FileFormat format, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // Deleted requests keep their key: a retry must not start a second export because the first was deleted meanwhile.
+        var stored = await db.ExportRequests.IgnoreQueryFilters()
+            .Where(e => e.OwnerId == user.Id && e.IdempotencyKey == idempotencyKey)
+            .Select(ExportQueries.ToSummary)
+            .SingleOrDefaultAsync(cancellationToken);
+        if (stored is null)
+        {
+            return null;
+        }
+        return stored.Range == range && stored.Format == format
+            ? new SubmitOutcome.Accepted(stored) { Repeated = true }
+            : new SubmitOutcome.KeyReused(stored);
     }
 }

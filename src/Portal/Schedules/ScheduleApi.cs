@@ -12,16 +12,17 @@ namespace Portal.Schedules;
 /// </summary>
 public static class ScheduleApi
 {
-    /// <summary>Maps the schedule endpoints on <paramref name="api"/>, the schedules' route group.</summary>
+    /// <summary>Maps <c>/schedules</c> on <paramref name="api"/>, the API's route group.</summary>
     public static IEndpointRouteBuilder MapScheduleApi(this IEndpointRouteBuilder api)
     {
-        api.MapGet("", ListAsync);
-        api.MapGet("/{id:guid}", GetAsync);
-        api.MapPost("", CreateAsync);
-        api.MapPut("/{id:guid}", UpdateAsync);
-        api.MapPost("/{id:guid}/pause", PauseAsync);
-        api.MapPost("/{id:guid}/resume", ResumeAsync);
-        api.MapDelete("/{id:guid}", DeleteAsync);
+        var schedules = api.MapGroup("/schedules").WithTags("Schedules");
+        schedules.MapGet("", ListAsync);
+        schedules.MapGet("/{id:guid}", GetAsync);
+        schedules.MapPost("", CreateAsync);
+        schedules.MapPut("/{id:guid}", UpdateAsync);
+        schedules.MapPost("/{id:guid}/pause", PauseAsync);
+        schedules.MapPost("/{id:guid}/resume", ResumeAsync);
+        schedules.MapDelete("/{id:guid}", DeleteAsync);
         return api;
     }
 

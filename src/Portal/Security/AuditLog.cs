@@ -93,6 +93,24 @@ public sealed partial class AuditLog
         Message = "Audit: refused to send {UserId} to {Destination} for part {Part} of export {ExportId}: {Reason}")]
     public partial void DownloadRefused(string userId, Guid exportId, int part, string destination, string reason);
 
+    /// <summary>A personal access token was created; never the token itself, only its recognisable prefix.</summary>
+    [LoggerMessage(EventId = 9008, EventName = "AccessTokenCreated", Level = LogLevel.Information,
+        Message = "Audit: {UserId} created access token {TokenId} ({Prefix}…) expiring {ExpiresAt:u}")]
+    public partial void AccessTokenCreated(string userId, Guid tokenId, string prefix, DateTimeOffset expiresAt);
+
+    /// <summary>A personal access token was revoked by its owner or by an admin.</summary>
+    [LoggerMessage(EventId = 9009, EventName = "AccessTokenRevoked", Level = LogLevel.Information,
+        Message = "Audit: {UserId} revoked access token {TokenId} of {OwnerId}")]
+    public partial void AccessTokenRevoked(string userId, Guid tokenId, string ownerId);
+
+    /// <summary>
+    /// A request to the API carried a personal access token that was refused: unknown (<paramref name="ownerId"/> empty),
+    /// expired or revoked.
+    /// </summary>
+    [LoggerMessage(EventId = 9010, EventName = "AccessTokenDenied", Level = LogLevel.Warning,
+        Message = "Audit: an API request with access token {Prefix}… of {OwnerId} was refused: {Reason}")]
+    public partial void AccessTokenDenied(string prefix, string ownerId, string reason);
+
     /// <summary>A signed-in session was ended because it expired or the user's rights changed.</summary>
     public void SessionRevoked(ClaimsPrincipal user, string reason)
     {

@@ -20,7 +20,7 @@ public static class WebhookApi
     /// </summary>
     public static IEndpointRouteBuilder MapWebhookApi(this IEndpointRouteBuilder api)
     {
-        var webhooks = api.MapGroup("/webhooks");
+        var webhooks = api.MapGroup("/webhooks").WithTags("Webhooks");
         webhooks.MapPost("/", RegisterAsync);
         webhooks.MapGet("/", async (ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
             TypedResults.Ok(await service.ListAsync(users.Read(principal), ct)));

@@ -62,11 +62,9 @@ public sealed record WebhookExportData(
     long? RowCount,
     int FileCount,
     int Version,
+    Guid? ScheduleId,
     WebhookLinks Links)
 {
-    // Integrator: after merging the schedules branch, add `Guid? ScheduleId` here and fill it from
-    // ExportRequest.ScheduleId in WebhookExportData.From.
-
     public static WebhookExportData From(ExportRequest row, ExportChanged change, Uri? portalBaseUrl)
     {
         ArgumentNullException.ThrowIfNull(row);
@@ -80,6 +78,7 @@ public sealed record WebhookExportData(
             change.RowCount,
             change.FileCount,
             change.Version,
+            row.ScheduleId,
             new WebhookLinks(Link(portalBaseUrl, $"exports/{row.Id}"), Link(portalBaseUrl, $"api/v1/exports/{row.Id}")));
     }
 

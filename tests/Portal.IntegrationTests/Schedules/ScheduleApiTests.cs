@@ -4,18 +4,15 @@ using System.Text.Json;
 using Portal.Exports;
 using Portal.IntegrationTests.Exports;
 
+using Portal.IntegrationTests.Api;
+
 namespace Portal.IntegrationTests.Schedules;
 
 public class ScheduleApiTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    private HttpClient ClientFor(ExportUser user)
-    {
-        var client = portal.CreateClient();
-        client.DefaultRequestHeaders.Add(TestAuthentication.Header, TestAuthentication.For(user));
-        return client;
-    }
+    private Task<HttpClient> ClientForAsync(ExportUser user) => portal.ApiClientForAsync(user);
 
     private static object Nightly(string name) => new
     {
@@ -28,7 +25,7 @@ public class ScheduleApiTests(PortalFactory portal) : IClassFixture<PortalFactor
     [Fact]
     public async Task AScriptCreatesListsReadsEditsPausesResumesAndDeletesItsSchedule()
     {
-        using var client = ClientFor(ExportFlowTests.User("ApiCarol"));
+        using var client = await ClientForAsync(ExportFlowTests.User("ApiCarol"));
 
         using var created = await client.PostAsJsonAsync("/api/v1/schedules", Nightly("nightly parquet"), Cancellation);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -66,9 +63,9 @@ public class ScheduleApiTests(PortalFactory portal) : IClassFixture<PortalFactor
     [Fact]
     public async Task AnotherUsersScheduleIsNotFoundWhileAnAdminSeesAndPausesIt()
     {
-        using var owner = ClientFor(ExportFlowTests.User("ApiDora"));
-        using var other = ClientFor(ExportFlowTests.User("ApiEve"));
-        using var admin = ClientFor(ExportFlowTests.User("ApiAdmin", admin: true));
+        using var owner = await ClientForAsync(ExportFlowTests.User("ApiDora"));
+        using var other = await ClientForAsync(ExportFlowTests.User("ApiEve"));
+        using var admin = await ClientForAsync(ExportFlowTests.User("ApiAdmin", admin: true));
         using var created = await owner.PostAsJsonAsync("/api/v1/schedules", Nightly("dora's"), Cancellation);
         var id = (await JsonAsync(created)).GetProperty("id").GetGuid();
 
@@ -97,7 +94,7 @@ public class ScheduleApiTests(PortalFactory portal) : IClassFixture<PortalFactor
     [Fact]
     public async Task BadInputIsAProblemThatNamesEachFieldToFix()
     {
-        using var client = ClientFor(ExportFlowTests.User("ApiFrank"));
+        using var client = await ClientForAsync(ExportFlowTests.User("ApiFrank"));
 
         using var response = await client.PostAsJsonAsync("/api/v1/schedules",
             new { name = "", format = "XLSX", recurrence = "cron", cron = "every day", timeZone = "Europe/Berlin" }, Cancellation);

@@ -20,6 +20,8 @@ public class EndpointAccessTests(PortalFactory factory) : IClassFixture<PortalFa
     {
         "/", "/Error", "/not-found", "/health/live", "/health/ready", "/csp-reports",
         "/account/login", "/account/logout", "/account/dev-signin",
+        // The API's description and reference page: no data, read before a script has a token.
+        "/openapi/{documentName}.json", "/api/docs/{documentName?}",
     };
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;

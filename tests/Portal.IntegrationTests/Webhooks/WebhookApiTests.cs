@@ -12,6 +12,8 @@ using Portal.Testing;
 using Portal.Webhooks;
 using static Portal.IntegrationTests.Exports.ExportFlowTests;
 
+using Portal.IntegrationTests.Api;
+
 namespace Portal.IntegrationTests.Webhooks;
 
 /// <summary>Webhooks over the API, delivered to a real receiver on a loopback port (allowed in Development).</summary>
@@ -26,7 +28,7 @@ public class WebhookApiTests(PortalFactory portal) : IClassFixture<PortalFactory
     {
         await using var receiver = await WebhookReceiver.StartAsync(failFirst: 3);
         var owner = User("Wanda Webhook");
-        using var client = portal.ClientFor(owner);
+        using var client = await portal.ApiClientForAsync(owner);
         var (webhookId, secret) = await RegisterAsync(client, receiver.Url, "export.completed");
 
         var exportId = await portal.CompletedExportAsync(owner);
@@ -61,8 +63,8 @@ public class WebhookApiTests(PortalFactory portal) : IClassFixture<PortalFactory
     public async Task AnotherUsersWebhookIsNotFoundForListReadDeleteTestAndRotate()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        using var owner = portal.ClientFor(User("Otto Owner"));
-        using var other = portal.ClientFor(User("Ingrid Intruder"));
+        using var owner = await portal.ApiClientForAsync(User("Otto Owner"));
+        using var other = await portal.ApiClientForAsync(User("Ingrid Intruder"));
         var (id, _) = await RegisterAsync(owner, receiver.Url, "export.completed");
 
         var list = await other.GetFromJsonAsync<JsonElement>("/api/v1/webhooks", Cancellation);
@@ -88,7 +90,7 @@ public class WebhookApiTests(PortalFactory portal) : IClassFixture<PortalFactory
     public async Task ARotatedSecretAndTheOldOneBothVerifyDuringTheOverlap()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        using var client = portal.ClientFor(User("Rita Rotate"));
+        using var client = await portal.ApiClientForAsync(User("Rita Rotate"));
         var (id, oldSecret) = await RegisterAsync(client, receiver.Url, "export.completed");
 
         var rotated = await client.PostAsync($"/api/v1/webhooks/{id}/rotate-secret", null, Cancellation);
@@ -107,7 +109,7 @@ public class WebhookApiTests(PortalFactory portal) : IClassFixture<PortalFactory
     [Fact]
     public async Task RegistrationSaysWhatToFixForABadUrlOrUnknownEvents()
     {
-        using var client = portal.ClientFor(User("Vera Validate"));
+        using var client = await portal.ApiClientForAsync(User("Vera Validate"));
 
         var response = await client.PostAsJsonAsync("/api/v1/webhooks", new { url = "ftp://example.com/x", events = UnknownEvents }, Cancellation);
 
@@ -160,7 +162,7 @@ public class WebhookGuardTests(EntraPortalFactory portal) : IClassFixture<EntraP
     [InlineData("http://hooks.example.com/hook")]
     public async Task RegistrationRefusesInternalAddressesAndPlainHttp(string url)
     {
-        using var client = ClientFor(User("Greta Guard"));
+        using var client = await ClientForAsync(User("Greta Guard"));
 
         var response = await client.PostAsJsonAsync("/api/v1/webhooks", new { url, events = CompletedOnly }, Cancellation);
 
@@ -184,7 +186,7 @@ public class WebhookGuardTests(EntraPortalFactory portal) : IClassFixture<EntraP
             var port = ((IPEndPoint)listener.LocalEndpoint).Port;
             var owner = User("Rolf Rebind");
             var id = await InsertEndpointAsync(owner, $"https://{address}:{port}/hook");
-            using var client = ClientFor(owner);
+            using var client = await ClientForAsync(owner);
 
             Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/v1/webhooks/{id}/test", null, Cancellation)).StatusCode);
 
@@ -242,10 +244,5 @@ public class WebhookGuardTests(EntraPortalFactory portal) : IClassFixture<EntraP
         }
     }
 
-    private HttpClient ClientFor(ExportUser user)
-    {
-        var client = portal.CreateHttpsClient();
-        client.DefaultRequestHeaders.Add(TestAuthentication.Header, TestAuthentication.For(user));
-        return client;
-    }
+    private Task<HttpClient> ClientForAsync(ExportUser user) => portal.ApiClientForAsync(user);
 }

@@ -46,6 +46,9 @@ public sealed class FakeExportService : IExportSubmissions, IExportQueries, IExp
         return Task.FromResult(outcome);
     }
 
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, cancellationToken);
+
     public Task<ExportSummary?> FindReusableAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
         Task.FromResult(Reusable is { } r && r.Range == range && r.Format == format ? r : null);
 

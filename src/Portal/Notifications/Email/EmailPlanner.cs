@@ -49,8 +49,7 @@ public sealed partial class EmailPlanner(
                 continue;
             }
             var owner = preferences.GetValueOrDefault(change.OwnerId) ?? new UserSettings { UserId = change.OwnerId };
-            // INTEGRATION (branch schedules): pass `request.ScheduleId is not null` once ExportRequest.ScheduleId exists.
-            var isScheduledRun = false;
+            var isScheduledRun = request.ScheduleId is not null;
             if (!EmailDecision.Wants(owner.ExportEmails, owner.ScheduleEmails, isScheduledRun, change.At - request.CreatedAt))
             {
                 continue;

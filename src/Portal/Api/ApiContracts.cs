@@ -1,0 +1,86 @@
+using System.Text.Json.Serialization;
+
+namespace Portal.Api;
+
+// The API's JSON, snake_case like the vendor's: a script written for the vendor's POST carries over.
+
+/// <summary>A create: the vendor's body. <c>fileformat</c> defaults to CSV, as upstream.</summary>
+public sealed record CreateExportBody(
+    [property: JsonPropertyName("timerange")] TimeRangeBody? Timerange,
+    [property: JsonPropertyName("fileformat")] string? Fileformat);
+
+/// <summary>RFC 3339 instants, any offset; the range is half-open, <c>[from, to)</c>.</summary>
+public sealed record TimeRangeBody(
+    [property: JsonPropertyName("from")] string? From,
+    [property: JsonPropertyName("to")] string? To);
+
+/// <summary>Addresses to follow from an export, absolute.</summary>
+public sealed record ExportLinks(
+    [property: JsonPropertyName("self")] string Self,
+    [property: JsonPropertyName("cancel")] string Cancel,
+    [property: JsonPropertyName("page")] string Page);
+
+/// <summary>
+/// One export. <c>status</c> is the vendor's word where there is one (<c>Submitted</c>, <c>In Progress</c>,
+/// <c>Completed</c>) or the portal's (<c>Queued</c>, <c>Unconfirmed</c>, <c>Failed</c>, <c>TimedOut</c>,
+/// <c>Cancelled</c>, <c>Expired</c>).
+/// </summary>
+public sealed record ExportResource(
+    [property: JsonPropertyName("id")] Guid Id,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("fileformat")] string FileFormat,
+    [property: JsonPropertyName("timerange")] TimeRangeBody TimeRange,
+    [property: JsonPropertyName("owner_id")] string OwnerId,
+    [property: JsonPropertyName("owner_name")] string OwnerName,
+    [property: JsonPropertyName("created_at")] string CreatedAt,
+    [property: JsonPropertyName("updated_at")] string UpdatedAt,
+    [property: JsonPropertyName("completed_at")] string? CompletedAt,
+    [property: JsonPropertyName("row_count")] long? RowCount,
+    [property: JsonPropertyName("file_count")] int FileCount,
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("links")] ExportLinks Links);
+
+/// <summary>One export with its files and timeline.</summary>
+public sealed record ExportDetailsResource(
+    [property: JsonPropertyName("id")] Guid Id,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("fileformat")] string FileFormat,
+    [property: JsonPropertyName("timerange")] TimeRangeBody TimeRange,
+    [property: JsonPropertyName("owner_id")] string OwnerId,
+    [property: JsonPropertyName("owner_name")] string OwnerName,
+    [property: JsonPropertyName("created_at")] string CreatedAt,
+    [property: JsonPropertyName("updated_at")] string UpdatedAt,
+    [property: JsonPropertyName("completed_at")] string? CompletedAt,
+    [property: JsonPropertyName("row_count")] long? RowCount,
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("request_uuid")] string? RequestUuid,
+    [property: JsonPropertyName("files")] IReadOnlyList<ExportFileResource> Files,
+    [property: JsonPropertyName("timeline")] IReadOnlyList<TimelineEntryResource> Timeline,
+    [property: JsonPropertyName("links")] ExportLinks Links);
+
+/// <summary>A result file; <c>url</c> is the portal's download address (send the token; it redirects or streams).</summary>
+public sealed record ExportFileResource(
+    [property: JsonPropertyName("part")] int Part,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("row_count")] long? RowCount,
+    [property: JsonPropertyName("url")] string Url);
+
+/// <summary>A status change (<c>from</c> null for the first) or a note such as a download (<c>from</c> equals <c>to</c>).</summary>
+public sealed record TimelineEntryResource(
+    [property: JsonPropertyName("at")] string At,
+    [property: JsonPropertyName("from")] string? From,
+    [property: JsonPropertyName("to")] string To,
+    [property: JsonPropertyName("actor")] string Actor,
+    [property: JsonPropertyName("detail")] string? Detail);
+
+public sealed record PageLinks(
+    [property: JsonPropertyName("next")] string? Next,
+    [property: JsonPropertyName("prev")] string? Prev);
+
+/// <summary>A page of exports; <c>page</c> counts from 1.</summary>
+public sealed record ExportPage(
+    [property: JsonPropertyName("items")] IReadOnlyList<ExportResource> Items,
+    [property: JsonPropertyName("total")] int Total,
+    [property: JsonPropertyName("page")] int Page,
+    [property: JsonPropertyName("page_size")] int PageSize,
+    [property: JsonPropertyName("links")] PageLinks Links);

@@ -1,0 +1,360 @@
+using System.Globalization;
+using System.Text.Json;
+using DeviceStatus.Formats;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Portal.Downloads;
+using Portal.Exports;
+using Portal.Security;
+
+namespace Portal.Api;
+
+/// <summary>
+/// <c>/api/v1/exports</c>: create, list, get, cancel and download, each a thin translation to the services the pages
+/// use (<see cref="IExportSubmissions"/>, <see cref="IExportQueries"/>, <see cref="IExportCommands"/>, the download
+/// endpoint), so the owner-or-admin rules, limits and audit entries are theirs.
+/// </summary>
+public static class ExportApi
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    public const int MaxIdempotencyKeyLength = 200;
+
+    public const int MaxPageSize = 100;
+
+    private static readonly string FileFormatNames = string.Join(", ", FileFormats.All.Select(f => f.UpstreamName()));
+
+    public static RouteGroupBuilder MapExportApi(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var exports = api.MapGroup("/exports").WithTags("Exports");
+        exports.MapPost("", CreateAsync)
+            .WithName("CreateExport")
+            .WithSummary("Request an export")
+            .WithDescription("The vendor's body: {\"timerange\":{\"from\":\"2026-11-27T00:00:00Z\",\"to\":\"2026-11-28T00:00:00Z\"},\"fileformat\":\"PARQUET\"}. " +
+                "With an Idempotency-Key header, a retry of the same create answers 200 with the export stored the first time; the same key with " +
+                "another body is 422. Without one, every call is a new export. 429 (with Retry-After) past Exports:MaxSubmissionsPerMinute.")
+            .Accepts<CreateExportBody>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        exports.MapGet("", ListAsync)
+            .WithName("ListExports")
+            .WithSummary("List exports, newest first, a page at a time")
+            .WithDescription("Filters as in the grid: status, fileformat, created_from, created_to (RFC 3339), search; sort (created_at, updated_at, status, " +
+                "fileformat, range_from, owner) and order (asc, desc); page (from 1) and page_size (1-100). Admins: all_users=true or owner_id.")
+            .ProducesValidationProblem();
+        exports.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetExport")
+            .WithSummary("One export: status, files and timeline")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        exports.MapPost("/{id:guid}/cancel", CancelAsync)
+            .WithName("CancelExport")
+            .WithSummary("Stop tracking an open export")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        exports.MapGet("/{id:guid}/files/{part:int}", DownloadEndpoints.DownloadAsync)
+            .WithName("DownloadExportFileFromApi")
+            .WithSummary("A result file")
+            .WithDescription("A redirect (302) to a fresh pre-signed link, or the file itself, as Downloads:Mode says; follow redirects (curl -L).")
+            .WithSecurityHeadersPolicy(SecurityHeaders.DownloadPolicy)
+            .Produces(StatusCodes.Status302Found)
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    private static async Task<Results<Created<ExportResource>, Ok<ExportResource>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpContext context,
+        [FromServices] IExportSubmissions submissions,
+        [FromServices] IOptions<PortalAuthorizationOptions> authorization)
+    {
+        var key = context.Request.Headers[IdempotencyKeyHeader].ToString();
+        if (key.Length > MaxIdempotencyKeyLength || key.Any(char.IsControl))
+        {
+            return ApiProblems.Invalid(new Dictionary<string, string[]>
+            {
+                [IdempotencyKeyHeader] = [$"Use at most {MaxIdempotencyKeyLength} printable characters, e.g. a UUID."],
+            });
+        }
+        if (!context.Request.HasJsonContentType())
+        {
+            return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Send the body as JSON with 'Content-Type: application/json'.");
+        }
+        CreateExportBody? body;
+        try
+        {
+            body = await context.Request.ReadFromJsonAsync<CreateExportBody>(context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid request",
+                "The body is not JSON of the form {\"timerange\":{\"from\":\"2026-11-27T00:00:00Z\",\"to\":\"2026-11-28T00:00:00Z\"},\"fileformat\":\"CSV\"}.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var from = ParseInstant(body?.Timerange?.From, "timerange.from", errors);
+        var to = ParseInstant(body?.Timerange?.To, "timerange.to", errors);
+        if (body?.Timerange is null)
+        {
+            errors.Clear();
+            errors["timerange"] = ["Give the time range: {\"from\": ..., \"to\": ...} in RFC 3339."];
+        }
+        var format = FileFormat.Csv;
+        if (body?.Fileformat is { } name && !FileFormats.TryParseUpstreamName(name, out format))
+        {
+            errors["fileformat"] = [$"'{name}' is not a file format; use one of {FileFormatNames}."];
+        }
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Invalid(errors);
+        }
+
+        var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
+        var outcome = await submissions.SubmitWithKeyAsync(user, new TimeRange(from!.Value, to!.Value), format, key.Length > 0 ? key : null, context.RequestAborted);
+        var links = new ApiLinks(context.Request);
+        switch (outcome)
+        {
+            case SubmitOutcome.Accepted { Repeated: true } repeat:
+                return TypedResults.Ok(ToResource(repeat.Export, links));
+            case SubmitOutcome.Accepted accepted:
+                return TypedResults.Created(links.Export(accepted.Export.Id), ToResource(accepted.Export, links));
+            case SubmitOutcome.Invalid invalid:
+                return ApiProblems.Invalid(invalid.Errors.ToDictionary());
+            case SubmitOutcome.Throttled throttled:
+                var seconds = (int)Math.Ceiling(throttled.RetryAfter.TotalSeconds);
+                context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many exports",
+                    $"You have requested the most exports allowed per minute; try again in {seconds} s.");
+            case SubmitOutcome.KeyReused reused:
+                return ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused",
+                    $"The {IdempotencyKeyHeader} '{key}' was used for export {reused.Existing.Id} with another time range or file format. " +
+                    "Use a new key for a different export.");
+            default:
+                throw new InvalidOperationException($"Unexpected submission outcome {outcome}.");
+        }
+    }
+
+    private static async Task<Results<Ok<ExportPage>, ValidationProblem>> ListAsync(
+        HttpContext context,
+        [FromServices] IExportQueries queries,
+        [FromServices] IOptions<PortalAuthorizationOptions> authorization,
+        [FromQuery] string? status,
+        [FromQuery] string? fileformat,
+        [FromQuery(Name = "created_from")] string? createdFrom,
+        [FromQuery(Name = "created_to")] string? createdTo,
+        [FromQuery] string? search,
+        [FromQuery] string? sort,
+        [FromQuery] string? order,
+        [FromQuery] string? page,
+        [FromQuery(Name = "page_size")] string? pageSize,
+        [FromQuery(Name = "all_users")] string? allUsers,
+        [FromQuery(Name = "owner_id")] string? ownerId)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var query = new ExportQuery
+        {
+            Status = status is null ? null : ParseStatus(status, errors),
+            Format = fileformat is null ? null : ParseFormat(fileformat, errors),
+            CreatedFrom = createdFrom is null ? null : ParseInstant(createdFrom, "created_from", errors),
+            CreatedTo = createdTo is null ? null : ParseInstant(createdTo, "created_to", errors),
+            Search = search,
+            SortBy = ParseSort(sort, errors),
+            Descending = order is null || order.Equals("desc", StringComparison.OrdinalIgnoreCase) || !Check(order.Equals("asc", StringComparison.OrdinalIgnoreCase),
+                "order", "Use asc or desc.", errors),
+            Page = ParseInt(page, "page", 1, int.MaxValue, 1, errors) - 1,
+            PageSize = ParseInt(pageSize, "page_size", 1, MaxPageSize, 25, errors),
+            AllUsers = allUsers is not null && (allUsers.Equals("true", StringComparison.OrdinalIgnoreCase) || !Check(allUsers.Equals("false", StringComparison.OrdinalIgnoreCase),
+                "all_users", "Use true or false.", errors)),
+            OwnerId = string.IsNullOrWhiteSpace(ownerId) ? null : ownerId,
+        };
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Invalid(errors);
+        }
+
+        var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
+        var result = await queries.ListAsync(user, query, context.RequestAborted);
+        var links = new ApiLinks(context.Request);
+        var pageNumber = query.Page + 1;
+        var hasNext = (long)pageNumber * query.PageSize < result.TotalCount;
+        return TypedResults.Ok(new ExportPage(
+            [.. result.Items.Select(e => ToResource(e, links))],
+            result.TotalCount,
+            pageNumber,
+            query.PageSize,
+            new PageLinks(hasNext ? links.WithPage(context.Request, pageNumber + 1) : null, pageNumber > 1 ? links.WithPage(context.Request, pageNumber - 1) : null)));
+    }
+
+    private static async Task<Results<Ok<ExportDetailsResource>, ProblemHttpResult>> GetAsync(
+        Guid id,
+        HttpContext context,
+        [FromServices] IExportQueries queries,
+        [FromServices] IOptions<PortalAuthorizationOptions> authorization)
+    {
+        var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
+        var details = await queries.GetAsync(user, id, context.RequestAborted);
+        return details is null ? ApiProblems.NotFound(id) : TypedResults.Ok(ToResource(details, new ApiLinks(context.Request)));
+    }
+
+    private static async Task<Results<Ok<ExportResource>, ProblemHttpResult>> CancelAsync(
+        Guid id,
+        HttpContext context,
+        [FromServices] IExportCommands commands,
+        [FromServices] IExportQueries queries,
+        [FromServices] IOptions<PortalAuthorizationOptions> authorization)
+    {
+        var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
+        var cancelled = await commands.CancelAsync(user, id, context.RequestAborted);
+        var details = await queries.GetAsync(user, id, context.RequestAborted);
+        if (details is null)
+        {
+            return ApiProblems.NotFound(id);
+        }
+        if (!cancelled)
+        {
+            return ApiProblems.Problem(StatusCodes.Status409Conflict, "Not open",
+                $"Export {id} has already ended ({StatusName(details.Summary.Status)}); only an open export can be cancelled.");
+        }
+        return TypedResults.Ok(ToResource(details.Summary, new ApiLinks(context.Request)));
+    }
+
+    /// <summary>The vendor's word where there is one (<c>In Progress</c>), else the portal's status name.</summary>
+    public static string StatusName(ExportStatus status) => status == ExportStatus.InProgress ? "In Progress" : status.ToString();
+
+    private static ExportResource ToResource(ExportSummary e, ApiLinks links) => new(
+        e.Id,
+        StatusName(e.Status),
+        e.Format.UpstreamName(),
+        new TimeRangeBody(Rfc3339.Format(e.Range.From), Rfc3339.Format(e.Range.To)),
+        e.OwnerId,
+        e.OwnerName,
+        Rfc3339.Format(e.CreatedAt),
+        Rfc3339.Format(e.UpdatedAt),
+        e.CompletedAt is { } completed ? Rfc3339.Format(completed) : null,
+        e.RowCount,
+        e.FileCount,
+        e.LastError,
+        links.For(e.Id));
+
+    private static ExportDetailsResource ToResource(ExportDetails d, ApiLinks links)
+    {
+        var e = d.Summary;
+        return new(
+            e.Id,
+            StatusName(e.Status),
+            e.Format.UpstreamName(),
+            new TimeRangeBody(Rfc3339.Format(e.Range.From), Rfc3339.Format(e.Range.To)),
+            e.OwnerId,
+            e.OwnerName,
+            Rfc3339.Format(e.CreatedAt),
+            Rfc3339.Format(e.UpdatedAt),
+            e.CompletedAt is { } completed ? Rfc3339.Format(completed) : null,
+            e.RowCount,
+            e.LastError,
+            d.RequestUuid,
+            // Files are offered only while they can be downloaded.
+            e.Status == ExportStatus.Completed ? [.. d.Files.Select(f => new ExportFileResource(f.Part, f.Name, f.RowCount, links.File(e.Id, f.Part)))] : [],
+            [.. d.Timeline.Select(t => new TimelineEntryResource(Rfc3339.Format(t.At), t.From is { } from ? StatusName(from) : null, StatusName(t.To), t.Actor, t.Detail))],
+            links.For(e.Id));
+    }
+
+    /// <summary>RFC 3339 with an offset (<c>Z</c> or <c>+01:00</c>); null and an entry in <paramref name="errors"/> otherwise.</summary>
+    private static DateTimeOffset? ParseInstant(string? value, string field, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors[field] = ["Required: an RFC 3339 time such as 2026-11-27T00:00:00Z."];
+            return null;
+        }
+        var hasOffset = value.EndsWith('Z') || value.EndsWith('z') || (value.Length > 6 && value[^6] is '+' or '-' && value[^3] == ':');
+        if (value.Length < 20 || value[10] is not ('T' or 't') || !hasOffset
+            || !DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
+        {
+            errors[field] = [$"'{value}' is not an RFC 3339 time with an offset, such as 2026-11-27T00:00:00Z."];
+            return null;
+        }
+        return instant.ToUniversalTime();
+    }
+
+    private static ExportStatus? ParseStatus(string value, Dictionary<string, string[]> errors)
+    {
+        if (Enum.TryParse<ExportStatus>(value.Replace(" ", "", StringComparison.Ordinal), ignoreCase: true, out var status) && Enum.IsDefined(status))
+        {
+            return status;
+        }
+        errors["status"] = [$"'{value}' is not a status; use one of {string.Join(", ", Enum.GetValues<ExportStatus>().Select(StatusName))}."];
+        return null;
+    }
+
+    private static FileFormat? ParseFormat(string value, Dictionary<string, string[]> errors)
+    {
+        if (FileFormats.TryParseUpstreamName(value, out var format))
+        {
+            return format;
+        }
+        errors["fileformat"] = [$"'{value}' is not a file format; use one of {FileFormatNames}."];
+        return null;
+    }
+
+    private static ExportSort ParseSort(string? value, Dictionary<string, string[]> errors)
+    {
+        switch (value?.ToLowerInvariant())
+        {
+            case null or "created_at": return ExportSort.CreatedAt;
+            case "updated_at": return ExportSort.UpdatedAt;
+            case "status": return ExportSort.Status;
+            case "fileformat": return ExportSort.Format;
+            case "range_from": return ExportSort.RangeFrom;
+            case "owner": return ExportSort.Owner;
+            default:
+                errors["sort"] = ["Use created_at, updated_at, status, fileformat, range_from or owner."];
+                return ExportSort.CreatedAt;
+        }
+    }
+
+    private static int ParseInt(string? value, string field, int min, int max, int fallback, Dictionary<string, string[]> errors)
+    {
+        if (value is null)
+        {
+            return fallback;
+        }
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
+        {
+            return number;
+        }
+        errors[field] = [$"Use a whole number from {min} to {max}."];
+        return fallback;
+    }
+
+    private static bool Check(bool valid, string field, string message, Dictionary<string, string[]> errors)
+    {
+        if (!valid)
+        {
+            errors[field] = [message];
+        }
+        return valid;
+    }
+}
+
+/// <summary>Absolute addresses on this request's origin (as the proxy saw it), so a script can follow them as they are.</summary>
+internal readonly struct ApiLinks(HttpRequest request)
+{
+    private readonly string root = $"{request.Scheme}://{request.Host}{request.PathBase}";
+
+    public string Export(Guid id) => $"{root}{ApiExtensions.RoutePrefix}/exports/{id}";
+
+    public string File(Guid id, int part) => string.Create(CultureInfo.InvariantCulture, $"{Export(id)}/files/{part}");
+
+    public ExportLinks For(Guid id) => new(Export(id), $"{Export(id)}/cancel", $"{root}/exports/{id}");
+
+    public string WithPage(HttpRequest current, int page)
+    {
+        var query = current.Query.Where(q => q.Key != "page").Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value.ToString())}")
+            .Append(string.Create(CultureInfo.InvariantCulture, $"page={page}"));
+        return $"{root}{current.Path}?{string.Join('&', query)}";
+    }
+}
