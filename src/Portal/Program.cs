@@ -3,6 +3,7 @@ using Portal.Data;
 using Portal.Downloads;
 using Portal.Exports;
 using Portal.Hosting;
+using Portal.Hosting.ScaleOut;
 using Portal.Notifications;
 using Portal.Previews;
 using Portal.Security;
@@ -24,6 +25,7 @@ builder.AddExportNotifications();
 builder.AddExportPages();
 builder.AddDownloads();
 builder.AddFilePreviews();
+builder.AddPortalScaleOut();
 
 var app = builder.Build();
 
