@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Portal.Data;
 using Portal.Downloads;
 using Portal.Exports;
+using Portal.Hosting.ScaleOut;
 using Portal.Notifications;
 using Portal.Tests.Upstream;
 using Portal.Tracking;
@@ -71,6 +72,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         builder.AddExportTracking();
         builder.AddExportNotifications();
         builder.AddDownloads();
+        builder.AddPortalScaleOut();
         builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => upstream));
         services?.Invoke(builder.Services);
         var host = builder.Build();
