@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Portal.Exports;
 using Portal.Notifications;
+using Portal.Security;
 using Portal.Upstream;
 using StackExchange.Redis;
 
@@ -18,8 +19,8 @@ public static class ScaleOutExtensions
     /// its budget, pause, submission gate, tracker wake-up and fan-out in process. With it every instance shares
     /// them: the budget and the pause of upstream calls, the per-user submission gate (so the per-minute limit and
     /// the duplicate check hold across instances), the trackers' wake-up, the changes for open pages, the SignalR
-    /// backplane for hub clients, and the Data Protection key ring (cookies and antiforgery tokens of one instance
-    /// are read by every other). Call after the features it replaces are added.
+    /// backplane for hub clients, the Data Protection key ring (cookies and antiforgery tokens of one instance
+    /// are read by every other) and the development sign-in's users. Call after the features it replaces are added.
     /// </summary>
     public static IHostApplicationBuilder AddPortalScaleOut(this IHostApplicationBuilder builder)
     {
@@ -43,6 +44,8 @@ public static class ScaleOutExtensions
         services.AddHostedService<RedisTrackerSignal>();
         services.Replace(ServiceDescriptor.Singleton<IExportChangeFanOut, RedisFanOut>());
         services.AddHostedService<RedisChangeListener>();
+        // Read only by the development sign-in (Development only).
+        services.AddSingleton<IDevelopmentUserDirectory, RedisDevelopmentUserDirectory>();
 
         // The prefix is read here, before options exist: the backplane and the key ring are configured at registration.
         var prefix = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.KeyPrefix ?? new RedisOptions().KeyPrefix;
