@@ -1,18 +1,63 @@
 #!/usr/bin/env bash
 # Runs every test of the portal on a fresh machine with the .NET 10 SDK:
-# installs what NuGet does not bring, runs `dotnet test Portal.sln`, and ends with one line
-# `N passed, N failed, N skipped` summed over all test projects.
+# installs what NuGet does not bring (Debian's chromium, postgresql and redis-server), starts a throw-away
+# PostgreSQL and Redis on free loopback ports, runs `dotnet test Portal.sln` (SQLite), then the tests that touch
+# the database again on PostgreSQL, stops both servers, and ends with one line `N passed, N failed, N skipped`
+# summed over all test runs.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "Installing Debian's chromium for the browser tests..."
-  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+pg_bin=/usr/lib/postgresql/15/bin
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -x "$pg_bin/initdb" ] || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian's ${missing[*]} for the tests..."
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# The package starts a cluster of its own on 5432 on some machines; the tests use only their own.
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+}
+
+engines=$(mktemp -d)
+pg_data="$engines/postgres"
+redis_pid=""
+stop_engines() {
+  if [ -f "$pg_data/postmaster.pid" ]; then as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate stop >/dev/null 2>&1 || true; fi
+  if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
+  $sudo rm -rf "$engines"
+}
+trap stop_engines EXIT
+
+# PostgreSQL: a cluster in a temporary folder owned by postgres, on loopback only, its socket in that folder; durability
+# settings off, since the data lives only as long as this run.
+$sudo chown postgres "$engines"
+pg_port=$(free_port)
+pg_password="portal-tests-$RANDOM$RANDOM"
+echo "$pg_password" | as_postgres tee "$engines/pwfile" >/dev/null
+as_postgres "$pg_bin/initdb" -D "$pg_data" -U portal --pwfile="$engines/pwfile" -A scram-sha-256 --no-locale -E UTF8 >/dev/null
+as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$engines/postgres.log" -w -o \
+  "-p $pg_port -k $engines -c listen_addresses=127.0.0.1 -c max_connections=500 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  start >/dev/null
+export PORTAL_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=portal;Password=$pg_password"
+
+# Redis: no persistence, loopback only.
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$engines/redis.log" 2>&1 &
+redis_pid=$!
+export PORTAL_TEST_REDIS="127.0.0.1:$redis_port"
+for _ in $(seq 1 50); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then break; fi
+  sleep 0.1
+done
 
 dotnet tool restore >/dev/null
 
@@ -20,7 +65,14 @@ results="$root/TestResults"
 rm -rf "$results"
 
 status=0
-dotnet test Portal.sln --logger trx --results-directory "$results" "$@" || status=$?
+PORTAL_TEST_PROVIDER=Sqlite dotnet test Portal.sln --logger trx --results-directory "$results" "$@" || status=$?
+
+# The tests that touch the database, again on PostgreSQL (each fixture creates and drops its own database).
+for project in Portal.Tests Portal.IntegrationTests; do
+  PORTAL_TEST_PROVIDER=PostgreSQL dotnet test "tests/$project" --no-build --logger "trx;LogFileName=$project.PostgreSQL.trx" \
+    --results-directory "$results" "$@" \
+    || status=$?
+done
 
 passed=0 failed=0 skipped=0
 shopt -s nullglob

@@ -21,13 +21,15 @@ using simulator::DeviceApi.Simulator;
 namespace Portal.IntegrationTests;
 
 /// <summary>
-/// The portal on the test server, in Development, over a temporary SQLite file, its upstream a simulator on a
+/// The portal on the test server, in Development, over a temporary database (a SQLite file, or a PostgreSQL database
+/// with <see cref="TestDatabases.IsPostgreSql"/>), its upstream a simulator on a
 /// loopback port (real HTTP), fast tracker settings and a header-based test sign-in
 /// (<see cref="TestAuthentication.Header"/>).
 /// </summary>
 public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly bool ownsSimulator;
+    private readonly bool ownsDatabase;
     private readonly string directory;
 
     public PortalFactory()
@@ -41,6 +43,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         Simulator = simulator!;
         directory = Path.Combine(Path.GetTempPath(), "portal-integration", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
+        ownsDatabase = databasePath is null;
         DatabasePath = databasePath ?? Path.Combine(directory, "portal.db");
         if (settings is not null)
         {
@@ -54,6 +57,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The upstream; unset for a portal that is never initialised as a fixture, which embeds its own.</summary>
     public SimulatorServer Simulator { get; private set; }
 
+    /// <summary>The SQLite file, or on PostgreSQL what names the database (<see cref="TestDatabases.Settings"/>).</summary>
     public string DatabasePath { get; }
 
     /// <summary>Every upstream call the portal's client makes, shared by portals started on one recorder.</summary>
@@ -144,7 +148,10 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={DatabasePath}");
+        foreach (var (key, value) in TestDatabases.Settings(DatabasePath))
+        {
+            builder.UseSetting(key, value);
+        }
         if (Simulator is not null)
         {
             builder.UseSetting("Upstream:BaseUrl", Simulator.BaseAddress.ToString());
@@ -179,6 +186,10 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
             await Simulator.DisposeAsync();
         }
         SqliteConnection.ClearAllPools();
+        if (ownsDatabase)
+        {
+            TestDatabases.Drop(DatabasePath);
+        }
         try
         {
             Directory.Delete(directory, recursive: true);

@@ -62,9 +62,14 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
         {
             var pattern = "%" + query.Search.Trim().Replace("\\", "\\\\", StringComparison.Ordinal)
                 .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
-            requests = requests.Where(e => EF.Functions.Like(e.OwnerName, pattern, "\\")
-                || EF.Functions.Like(e.OwnerEmail ?? "", pattern, "\\")
-                || EF.Functions.Like(e.RequestUuid ?? "", pattern, "\\"));
+            // SQLite's LIKE ignores case; PostgreSQL's does not, its ILIKE does.
+            requests = db.Database.IsNpgsql()
+                ? requests.Where(e => EF.Functions.ILike(e.OwnerName, pattern, "\\")
+                    || EF.Functions.ILike(e.OwnerEmail ?? "", pattern, "\\")
+                    || EF.Functions.ILike(e.RequestUuid ?? "", pattern, "\\"))
+                : requests.Where(e => EF.Functions.Like(e.OwnerName, pattern, "\\")
+                    || EF.Functions.Like(e.OwnerEmail ?? "", pattern, "\\")
+                    || EF.Functions.Like(e.RequestUuid ?? "", pattern, "\\"));
         }
 
         var total = await requests.CountAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Portal.Testing;
 
 namespace Portal.IntegrationTests.Hosting;
 
@@ -15,13 +16,20 @@ public class HealthTests
         using var client = portal.CreateClient();
         await WaitForReadyAsync(client);
 
-        SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { portal.DatabasePath, portal.DatabasePath + "-wal", portal.DatabasePath + "-shm" })
+        if (TestDatabases.IsPostgreSql)
         {
-            File.Delete(file);
+            TestDatabases.Drop(portal.DatabasePath);
         }
-        // A folder where the file was: SQLite can neither open nor recreate it.
-        Directory.CreateDirectory(portal.DatabasePath);
+        else
+        {
+            SqliteConnection.ClearAllPools();
+            foreach (var file in new[] { portal.DatabasePath, portal.DatabasePath + "-wal", portal.DatabasePath + "-shm" })
+            {
+                File.Delete(file);
+            }
+            // A folder where the file was: SQLite can neither open nor recreate it.
+            Directory.CreateDirectory(portal.DatabasePath);
+        }
 
         using var live = await client.GetAsync("/health/live", Cancellation);
         using var ready = await client.GetAsync("/health/ready", Cancellation);

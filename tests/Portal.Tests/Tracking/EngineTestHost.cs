@@ -16,18 +16,21 @@ using Portal.Upstream;
 namespace Portal.Tests.Tracking;
 
 /// <summary>
-/// The engine's services (data, client, service, tracker, outbox dispatcher and change feed) over a temporary SQLite file and a
+/// The engine's services (data, client, service, tracker, outbox dispatcher and change feed) over a temporary database
+/// (a SQLite file, or a PostgreSQL database with <see cref="TestDatabases.IsPostgreSql"/>) and a
 /// <see cref="StubUpstream"/>; the tracker and the dispatcher are not started, tests drive them.
 /// </summary>
 public sealed class EngineTestHost : IAsyncDisposable
 {
     private readonly string directory;
+    private readonly string? ownDatabase;
 
-    private EngineTestHost(IHost host, string directory, StubUpstream upstream)
+    private EngineTestHost(IHost host, string directory, StubUpstream upstream, string? ownDatabase)
     {
         Host = host;
         this.directory = directory;
         Upstream = upstream;
+        this.ownDatabase = ownDatabase;
     }
 
     public IHost Host { get; }
@@ -47,9 +50,10 @@ public sealed class EngineTestHost : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), "portal-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory });
+        var ownDatabase = databaseFile is null ? Path.Combine(directory, "portal.db") : null;
+        builder.Configuration.AddInMemoryCollection(TestDatabases.Settings(databaseFile ?? ownDatabase!));
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Portal"] = $"Data Source={databaseFile ?? Path.Combine(directory, "portal.db")}",
             ["Upstream:BaseUrl"] = StubUpstream.BaseAddress.ToString(),
             ["Upstream:ClientSecret"] = "secret",
             ["Upstream:RetryDelay"] = "00:00:00.010",
@@ -81,7 +85,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         {
             await db.Database.MigrateAsync();
         }
-        return new EngineTestHost(host, directory, upstream);
+        return new EngineTestHost(host, directory, upstream, ownDatabase);
     }
 
     public ExportOperations Exports() => new(Services.CreateScope().ServiceProvider);
@@ -151,6 +155,10 @@ public sealed class EngineTestHost : IAsyncDisposable
     {
         Host.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (ownDatabase is not null)
+        {
+            TestDatabases.Drop(ownDatabase);
+        }
         await Task.Yield();
         try
         {
