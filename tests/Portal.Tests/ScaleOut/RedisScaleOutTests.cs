@@ -9,6 +9,7 @@ using Portal.Data;
 using Portal.Exports;
 using Portal.Hosting.ScaleOut;
 using Portal.Notifications;
+using Portal.Testing;
 using Portal.Tests.Tracking;
 using Portal.Tests.Upstream;
 using Portal.Upstream;
@@ -38,7 +39,12 @@ public sealed class RedisScaleOutTests : IAsyncLifetime
         {
             await host.DisposeAsync();
         }
-        File.Delete(databaseFile);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestDatabases.Drop(databaseFile);
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(databaseFile)!, Path.GetFileName(databaseFile) + "*"))
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>An instance on the shared database and Redis, with its Redis listeners started (the host itself is not).</summary>
