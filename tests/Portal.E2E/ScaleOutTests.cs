@@ -33,7 +33,7 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
 {
     private const int Requests = 300;
     private const int Budget = 1000;
-    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan IdleInterval = TimeSpan.FromMilliseconds(500);
 
@@ -84,7 +84,7 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
         var b = PortalProcess.Start("B", settings, tracking: true);
         var c = PortalProcess.Start("C", settings, tracking: false);
         instances.AddRange([a, b, c]);
-        await Task.WhenAll(instances.Select(i => i.WaitUntilReadyAsync(TimeSpan.FromSeconds(120))));
+        await Task.WhenAll(instances.Select(i => i.WaitUntilReadyAsync(TimeSpan.FromSeconds(240))));
         submitter = StartSubmitter(settings);
 
         // Alice signs in on A; the cookie A issued opens her exports on B, and her hub client connects to C.
@@ -210,8 +210,8 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
             ["Upstream:BaseUrl"] = simulator.BaseAddress.ToString(),
             ["Upstream:ClientId"] = "portal",
             ["Upstream:ClientSecret"] = "portal-secret",
-            ["Upstream:Timeout"] = "00:00:03",
-            ["Upstream:AttemptTimeout"] = "00:00:02",
+            ["Upstream:Timeout"] = "00:00:08",
+            ["Upstream:AttemptTimeout"] = "00:00:06",
             ["Tracking:LeaseDuration"] = LeaseDuration.ToString(),
             ["Tracking:PollBudgetPerMinute"] = Budget.ToString(CultureInfo.InvariantCulture),
             ["Tracking:MaxParallelCalls"] = "8",
