@@ -135,10 +135,13 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
                 takenOverAt.TryAdd(lease.Id, now);
             }
             return takenOverAt.Count == heldByB.Count;
-        }, LeaseDuration + TimeSpan.FromSeconds(10), "B's requests were taken over");
+        }, LeaseDuration + TimeSpan.FromSeconds(30), "B's requests were taken over");
+        // One lease period, and a few seconds for the next pass of a tracker on a loaded machine.
+        var slowestTakeOver = takenOverAt.Values.Max() - killedAt;
+        TestContext.Current.SendDiagnosticMessage($"scale-out: B held {heldByB.Count} leases when killed; all taken over within {slowestTakeOver.TotalSeconds:0.0} s (lease {LeaseDuration.TotalSeconds:0} s)");
         foreach (var (id, at) in takenOverAt)
         {
-            Assert.True(at - killedAt <= LeaseDuration + IdleInterval + TimeSpan.FromSeconds(2),
+            Assert.True(at - killedAt <= LeaseDuration + TimeSpan.FromSeconds(5),
                 $"{id} was taken over {(at - killedAt).TotalSeconds:0.0} s after B was killed");
         }
 
