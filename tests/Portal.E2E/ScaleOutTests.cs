@@ -80,11 +80,15 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
         SetDefaultExpectTimeout(30_000);
         var settings = SharedSettings();
         // C serves pages and hub clients only: whatever it shows was processed by another instance.
+        // A migrates the new database first: on a loaded machine, instances waiting for the migration lock can
+        // outlast the database command timeout.
         var a = PortalProcess.Start("A", settings, tracking: true);
+        instances.Add(a);
+        await a.WaitUntilReadyAsync(TimeSpan.FromSeconds(240));
         var b = PortalProcess.Start("B", settings, tracking: true);
         var c = PortalProcess.Start("C", settings, tracking: false);
-        instances.AddRange([a, b, c]);
-        await Task.WhenAll(instances.Select(i => i.WaitUntilReadyAsync(TimeSpan.FromSeconds(240))));
+        instances.AddRange([b, c]);
+        await Task.WhenAll(b.WaitUntilReadyAsync(TimeSpan.FromSeconds(240)), c.WaitUntilReadyAsync(TimeSpan.FromSeconds(240)));
         submitter = StartSubmitter(settings);
 
         // Alice signs in on A; the cookie A issued opens her exports on B, and her hub client connects to C.
