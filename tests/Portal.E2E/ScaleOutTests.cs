@@ -177,7 +177,8 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
         // interval, and no minute holding more calls than the one budget of all instances.
         var calls = simulator.Services.GetRequiredService<V3CallLog>().Calls.ToList();
         var posts = calls.Count(call => call.Method == "POST");
-        Assert.InRange(posts, Requests - unconfirmed.Count, Requests);
+        // The 300 and the one submitted on C's page; an unconfirmed POST may not have reached the simulator.
+        Assert.InRange(posts, Requests - unconfirmed.Count + 1, Requests + 1);
         foreach (var polls in calls.Where(call => call.Method == "GET").GroupBy(call => call.RequestUuid))
         {
             var ordered = polls.OrderBy(call => call.StartedAt).ToList();
