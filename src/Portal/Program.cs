@@ -4,6 +4,7 @@ using Portal.Data;
 using Portal.Downloads;
 using Portal.Exports;
 using Portal.Hosting;
+using Portal.Hosting.ScaleOut;
 using Portal.Notifications;
 using Portal.Notifications.Email;
 using Portal.Previews;
@@ -32,6 +33,7 @@ builder.AddFilePreviews();
 builder.AddWebhooks();
 builder.AddSchedules();
 builder.AddPortalApi();
+builder.AddPortalScaleOut();
 
 var app = builder.Build();
 

@@ -40,7 +40,7 @@ public sealed class ExportSubmissions(
     IDbContextFactory<PortalDbContext> dbFactory,
     ExportProgress progress,
     ExportAccess access,
-    SubmissionGate gate,
+    ISubmissionGate gate,
     TrackerSignal tracker,
     IExportOutbox outbox,
     TimeProvider time,

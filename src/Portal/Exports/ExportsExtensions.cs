@@ -11,7 +11,7 @@ public static class ExportsExtensions
         var services = builder.Services;
         services.AddOptions<ExportsOptions>().BindConfiguration(ExportsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<SubmissionGate>();
+        services.AddSingleton<ISubmissionGate, SubmissionGate>();
         services.AddSingleton<ExportMetrics>();
         services.TryAddSingleton<AuditLog>();
         services.AddSingleton<ExportProgress>();

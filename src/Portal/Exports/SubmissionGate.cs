@@ -2,8 +2,17 @@ using System.Collections.Concurrent;
 
 namespace Portal.Exports;
 
-/// <summary>One submission at a time per user, so a double click is seen as one.</summary>
-public sealed class SubmissionGate
+/// <summary>
+/// One submission at a time per user, so a double click is seen as one and the per-minute limit and the duplicate
+/// check (read from the rows) hold. With several instances a lock in Redis takes the place of this process's.
+/// </summary>
+public interface ISubmissionGate
+{
+    Task<IDisposable> EnterAsync(string userId, CancellationToken cancellationToken);
+}
+
+/// <summary>This process's gate: enough for one instance.</summary>
+public sealed class SubmissionGate : ISubmissionGate
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
 

@@ -10,7 +10,7 @@ namespace Portal.Hosting;
 public static class HealthExtensions
 {
     /// <summary>Checks whose failure makes the portal unready: it cannot serve a page or follow a request without them.</summary>
-    private const string ReadyTag = "ready";
+    internal const string ReadyTag = "ready";
 
     public static IHostApplicationBuilder AddPortalHealth(this IHostApplicationBuilder builder)
     {

@@ -36,6 +36,16 @@ public sealed partial class InProcessFanOut(
         {
             feed.Deliver(change);
         }
+        await QueueForHubAsync(changes, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues <paramref name="changes"/> for the hub's clients only. With the Redis backplane one send reaches the
+    /// clients of every instance, so only the instance that dispatched a change sends it.
+    /// </summary>
+    public async Task QueueForHubAsync(IReadOnlyList<ExportChanged> changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
         foreach (var change in changes)
         {
             await hubQueue.Writer.WriteAsync(change, cancellationToken);

@@ -26,10 +26,13 @@ public sealed class DevelopmentUserStore
 
     private readonly ConcurrentDictionary<string, DevelopmentUser> _users = new(StringComparer.Ordinal);
     private readonly IOptionsMonitor<SecurityOptions> _options;
+    private readonly IDevelopmentUserDirectory? _shared;
 
-    public DevelopmentUserStore(IOptionsMonitor<SecurityOptions> options)
+    /// <param name="shared">With several instances, where every instance keeps the users (else this process).</param>
+    public DevelopmentUserStore(IOptionsMonitor<SecurityOptions> options, IDevelopmentUserDirectory? shared = null)
     {
         _options = options;
+        _shared = shared;
     }
 
     /// <summary>The demo users the sign-in page offers.</summary>
@@ -56,15 +59,29 @@ public sealed class DevelopmentUserStore
         var id = IdFor(trimmed);
         var email = DemoUsers.FirstOrDefault(u => u.Id == id)?.Email ?? $"{id[4..]}@example.test";
         var user = new DevelopmentUser(id, trimmed, email, isAdmin);
+        if (_shared is not null)
+        {
+            _shared.Save(user);
+            return user;
+        }
         _users[id] = user;
         return user;
     }
 
-    public DevelopmentUser? Find(string id) => _users.GetValueOrDefault(id);
+    public DevelopmentUser? Find(string id) => _shared is not null ? _shared.Find(id) : _users.GetValueOrDefault(id);
 
     /// <summary>Grants or withdraws the admin role; open pages of the user notice at their next revalidation.</summary>
     public bool SetAdmin(string id, bool isAdmin)
     {
+        if (_shared is not null)
+        {
+            if (_shared.Find(id) is not { } known)
+            {
+                return false;
+            }
+            _shared.Save(known with { IsAdmin = isAdmin });
+            return true;
+        }
         while (_users.TryGetValue(id, out var user))
         {
             if (_users.TryUpdate(id, user with { IsAdmin = isAdmin }, user))
@@ -76,7 +93,7 @@ public sealed class DevelopmentUserStore
     }
 
     /// <summary>Removes the user; their sessions end at the next request or revalidation.</summary>
-    public bool Remove(string id) => _users.TryRemove(id, out _);
+    public bool Remove(string id) => _shared is not null ? _shared.Remove(id) : _users.TryRemove(id, out _);
 
     public static ClaimsPrincipal CreatePrincipal(DevelopmentUser user, string adminRole)
     {
@@ -125,4 +142,14 @@ public sealed class DevelopmentUserStore
         }
         return id.ToString().TrimEnd('-');
     }
+}
+
+/// <summary>Where the development sign-in keeps its users when several instances must all know them.</summary>
+public interface IDevelopmentUserDirectory
+{
+    DevelopmentUser? Find(string id);
+
+    void Save(DevelopmentUser user);
+
+    bool Remove(string id);
 }

@@ -36,8 +36,8 @@ public sealed partial class ExportTracker(
 {
     private static readonly ExportStatus[] Tracked = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress];
 
-    /// <summary>Tells this instance's leases apart from another's.</summary>
-    public string InstanceId { get; } = $"{Guid.NewGuid():N}@{Environment.MachineName}" is var id && id.Length > 100 ? id[..100] : id;
+    /// <summary>Tells this instance's leases apart from another's; ends with the host and process that hold them.</summary>
+    public string InstanceId { get; } = $"{Guid.NewGuid():N}@{Environment.MachineName}:{Environment.ProcessId}" is var id && id.Length > 100 ? id[..100] : id;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Portal.Data;
 using Portal.Downloads;
 using Portal.Exports;
+using Portal.Hosting.ScaleOut;
 using Portal.Notifications;
 using Portal.Notifications.Email;
 using Portal.Schedules;
@@ -82,6 +83,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         builder.AddDownloads();
         builder.AddWebhooks();
         builder.AddSchedules();
+        builder.AddPortalScaleOut();
         builder.Services.ConfigureHttpClientDefaults(client => client.ConfigurePrimaryHttpMessageHandler(() => upstream));
         services?.Invoke(builder.Services);
         var host = builder.Build();

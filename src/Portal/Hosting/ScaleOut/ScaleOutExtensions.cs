@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Portal.Exports;
+using Portal.Notifications;
+using Portal.Security;
+using Portal.Upstream;
+using StackExchange.Redis;
+
+namespace Portal.Hosting.ScaleOut;
+
+public static class ScaleOutExtensions
+{
+    /// <summary>Every instance of one portal names itself this way, so each can read what another protected.</summary>
+    public const string DataProtectionApplicationName = "DeviceStatusExportPortal";
+
+    /// <summary>
+    /// What Redis turns on, in one place. Without <c>ConnectionStrings:Redis</c> nothing changes: one instance, with
+    /// its budget, pause, submission gate, tracker wake-up and fan-out in process. With it every instance shares
+    /// them: the budget and the pause of upstream calls, the per-user submission gate (so the per-minute limit and
+    /// the duplicate check hold across instances), the trackers' wake-up, the changes for open pages, the SignalR
+    /// backplane for hub clients, the Data Protection key ring (cookies and antiforgery tokens of one instance
+    /// are read by every other) and the development sign-in's users. Call after the features it replaces are added.
+    /// </summary>
+    public static IHostApplicationBuilder AddPortalScaleOut(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var connectionString = builder.Configuration.GetConnectionString(RedisOptions.ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return builder;
+        }
+
+        var services = builder.Services;
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        var redis = new RedisConnection(connectionString);
+        services.AddSingleton(_ => redis);
+        services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthExtensions.ReadyTag]);
+
+        services.Replace(ServiceDescriptor.Singleton<IUpstreamBudget, RedisUpstreamBudget>());
+        services.Replace(ServiceDescriptor.Singleton<IUpstreamPause, RedisUpstreamPause>());
+        services.Replace(ServiceDescriptor.Singleton<ISubmissionGate, RedisSubmissionGate>());
+        services.AddSingleton<ITrackerSignalRelay, RedisTrackerSignal.Relay>();
+        services.AddHostedService<RedisTrackerSignal>();
+        services.Replace(ServiceDescriptor.Singleton<IExportChangeFanOut, RedisFanOut>());
+        services.AddHostedService<RedisChangeListener>();
+        // Read only by the development sign-in (Development only).
+        services.AddSingleton<IDevelopmentUserDirectory, RedisDevelopmentUserDirectory>();
+
+        // The prefix is read here, before options exist: the backplane and the key ring are configured at registration.
+        var prefix = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.KeyPrefix ?? new RedisOptions().KeyPrefix;
+        services.AddSignalR().AddStackExchangeRedis(connectionString, backplane =>
+        {
+            backplane.Configuration = RedisConnection.Parse(connectionString);
+            backplane.Configuration.ChannelPrefix = RedisChannel.Literal($"{prefix}:signalr");
+        });
+        services.AddDataProtection()
+            .SetApplicationName(DataProtectionApplicationName)
+            .PersistKeysToStackExchangeRedis(() => redis.Database, $"{prefix}:data-protection-keys");
+        return builder;
+    }
+}
