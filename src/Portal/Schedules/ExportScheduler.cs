@@ -29,7 +29,8 @@ public sealed partial class ExportScheduler(
     /// <summary>A run this much later than its slot was missed, not just picked up at the next check.</summary>
     private static readonly TimeSpan Late = TimeSpan.FromMinutes(1);
 
-    private readonly TrackerSignal wake = new();
+    // This instance only: a schedule saved on another instance is seen at the next check.
+    private readonly TrackerSignal wake = new([]);
 
     /// <summary>A schedule was saved: look now rather than at the next interval.</summary>
     public void Wake() => wake.Wake();
