@@ -141,7 +141,7 @@ public sealed class ExportSubmissions(
         }
 
         ExportRequest request;
-        using (await gate.EnterAsync(user.Id, cancellationToken))
+        await using (await gate.EnterAsync(user.Id, cancellationToken))
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var recentStart = now - o.DuplicateWindow;

@@ -8,7 +8,8 @@ namespace Portal.Exports;
 /// </summary>
 public interface ISubmissionGate
 {
-    Task<IDisposable> EnterAsync(string userId, CancellationToken cancellationToken);
+    /// <summary>Waits for the user's gate; disposing the result (asynchronously: a shared gate is released over the network) opens it.</summary>
+    Task<IAsyncDisposable> EnterAsync(string userId, CancellationToken cancellationToken);
 }
 
 /// <summary>This process's gate: enough for one instance.</summary>
@@ -16,23 +17,24 @@ public sealed class SubmissionGate : ISubmissionGate
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.Ordinal);
 
-    public async Task<IDisposable> EnterAsync(string userId, CancellationToken cancellationToken)
+    public async Task<IAsyncDisposable> EnterAsync(string userId, CancellationToken cancellationToken)
     {
         var semaphore = gates.GetOrAdd(userId, _ => new SemaphoreSlim(1, 1));
         await semaphore.WaitAsync(cancellationToken);
         return new Release(semaphore);
     }
 
-    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
+    private sealed class Release(SemaphoreSlim semaphore) : IAsyncDisposable
     {
         private int released;
 
-        public void Dispose()
+        public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref released, 1) == 0)
             {
                 semaphore.Release();
             }
+            return ValueTask.CompletedTask;
         }
     }
 }

@@ -22,13 +22,23 @@ public class HealthTests
         }
         else
         {
-            SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { portal.DatabasePath, portal.DatabasePath + "-wal", portal.DatabasePath + "-shm" })
+            // A folder where the file was: SQLite can neither open nor recreate it. The portal's background services
+            // keep reading, so one of them may recreate the file between the delete and the folder: try again.
+            for (var attempt = 1; !Directory.Exists(portal.DatabasePath); attempt++)
             {
-                File.Delete(file);
+                SqliteConnection.ClearAllPools();
+                foreach (var file in new[] { portal.DatabasePath, portal.DatabasePath + "-wal", portal.DatabasePath + "-shm" })
+                {
+                    File.Delete(file);
+                }
+                try
+                {
+                    Directory.CreateDirectory(portal.DatabasePath);
+                }
+                catch (IOException) when (attempt < 20)
+                {
+                }
             }
-            // A folder where the file was: SQLite can neither open nor recreate it.
-            Directory.CreateDirectory(portal.DatabasePath);
         }
 
         using var live = await client.GetAsync("/health/live", Cancellation);

@@ -153,12 +153,12 @@ public sealed class RedisScaleOutTests : IAsyncLifetime
             waiting.CancelAfter(TimeSpan.FromMilliseconds(300));
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b.EnterAsync(EngineTestHost.Alice.Id, waiting.Token));
         }
-        using (await b.EnterAsync(EngineTestHost.Bob.Id, Cancellation))
+        await using (await b.EnterAsync(EngineTestHost.Bob.Id, Cancellation))
         {
             // Another user's gate is free meanwhile.
         }
-        held.Dispose();
-        using var entered = await b.EnterAsync(EngineTestHost.Alice.Id, Cancellation).WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+        await held.DisposeAsync();
+        await using var entered = await b.EnterAsync(EngineTestHost.Alice.Id, Cancellation).WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
     }
 
     [Fact]

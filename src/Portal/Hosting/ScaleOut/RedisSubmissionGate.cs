@@ -14,7 +14,7 @@ public sealed class RedisSubmissionGate(RedisConnection redis, IOptions<RedisOpt
     /// <summary>Far longer than a submission takes; past it the user is told to try again.</summary>
     public static readonly TimeSpan WaitAtMost = TimeSpan.FromSeconds(30);
 
-    public async Task<IDisposable> EnterAsync(string userId, CancellationToken cancellationToken)
+    public async Task<IAsyncDisposable> EnterAsync(string userId, CancellationToken cancellationToken)
     {
         var gate = new RedisDistributedLock(options.Value.Key($"submissions:{userId}"), redis.Database);
         return await gate.TryAcquireAsync(WaitAtMost, cancellationToken)
