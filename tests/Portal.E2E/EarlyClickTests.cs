@@ -44,7 +44,8 @@ public class EarlyClickTests(PortalServer portal)
             }
             await session.Page.GetByTestId("submit-export").ClickAsync();
             // The page moves on inside the circuit (no new document): the address is the signal, not a load event.
-            await session.Page.WaitForURLAsync(Flows.ExportPageUrl(), new() { Timeout = 10_000, WaitUntil = WaitUntilState.Commit });
+            // Generous: on a loaded machine the first submit may wait for the circuit; a lost click still fails here.
+            await session.Page.WaitForURLAsync(Flows.ExportPageUrl(), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
             ids.Add(Guid.Parse(Flows.ExportPageUrl().Match(session.Page.Url).Groups["id"].Value));
         }
 
