@@ -23,7 +23,7 @@ public class EmailTests(PortalServer server)
         await user.AssertAccessibleAsync();
 
         var id = await user.SubmitLastHourAsync();
-        await user.ExpectStatusAsync("Completed");
+        await user.ExpectStatusAsync("Completed", 60_000);
 
         await user.GoToAsync("dev/mail");
         var message = user.Page.GetByTestId("dev-mail-message").Filter(new() { HasText = id.ToString() });

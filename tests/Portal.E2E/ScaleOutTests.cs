@@ -204,14 +204,17 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
         TestContext.Current.SendDiagnosticMessage($"scale-out: {calls.Count} v3 calls, {posts} POSTs, busiest minute {busiestMinute} of a budget of {Budget}");
         Assert.True(busiestMinute <= Budget, $"{busiestMinute} upstream calls in one minute, more than the shared budget of {Budget}");
 
-        // C's hub client heard Alice's changes, processed by A and B, each once and in order.
+        // C's hub client heard Alice's changes, processed by A and B.
         var alice = users[0].Id;
         var heard = heardOnC.ToList();
         Assert.All(heard, h => Assert.Equal(alice, h.OwnerId));
-        foreach (var export in heard.GroupBy(h => h.ExportId))
+        // Instances send to the hub from their own queues, so versions may arrive out of order; a client keeps the
+        // highest it has seen (the payload carries it), and for a completed export that is the completion.
+        foreach (var export in heard.GroupBy(h => h.ExportId).Where(g => g.Any(h => h.Status == ExportStatus.Completed)))
         {
             var versions = export.Select(h => h.Version).ToList();
-            Assert.True(versions.Zip(versions.Skip(1)).All(p => p.Second > p.First), $"{export.Key} was heard in the versions {string.Join(", ", versions)}");
+            Assert.True(export.Where(h => h.Status == ExportStatus.Completed).Max(h => h.Version) == versions.Max(),
+                $"{export.Key} was heard in the versions {string.Join(", ", versions)}, a later one than its completion");
         }
         // Those completed after B died were dispatched by A or C. A change whose hub send B had taken on when it died
         // reaches hub clients only when they ask for it (ChangesSince on reconnect), so earlier ones are not required.
