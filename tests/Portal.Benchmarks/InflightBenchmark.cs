@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Exports;
 using Portal.Notifications;
@@ -25,9 +26,11 @@ namespace Portal.Benchmarks;
 /// seeding stay in this one). After a warm-up it measures, over a steady window, the tracker process's CPU time as a
 /// share of one core, the p95 of the claim statement and the polls per minute. The vendor's budget
 /// (<c>Tracking:PollBudgetPerMinute</c>, <c>--budget</c>, default 300 as in production) caps the polls: with 10,000
-/// open requests each is polled about every 10,000 / budget minutes.
+/// open requests each is polled about every 10,000 / budget minutes. Several instances share one budget and one
+/// pause, as they do through Redis. The warm-up (a minute by default) lets tiered compilation finish, so the window
+/// shows what a long-running tracker costs.
 /// Options: <c>--requests 10000 --provider Sqlite|PostgreSQL [--connection NPGSQL] --instances 1 --budget 300
-/// --warmup 20 --seconds 60</c>; PostgreSQL uses <c>PORTAL_TEST_POSTGRES</c> unless given <c>--connection</c>.
+/// --warmup 60 --seconds 120</c>; PostgreSQL uses <c>PORTAL_TEST_POSTGRES</c> unless given <c>--connection</c>.
 /// </summary>
 public sealed class InflightBenchmark : IBenchmark
 {
@@ -41,8 +44,8 @@ public sealed class InflightBenchmark : IBenchmark
         var requests = options.Number("requests", 10_000);
         var instances = Math.Max(1, options.Number("instances", 1));
         var budget = options.Number("budget", 300);
-        var warmup = options.Number("warmup", 20);
-        var seconds = options.Number("seconds", 60);
+        var warmup = options.Number("warmup", 60);
+        var seconds = options.Number("seconds", 120);
         var provider = Enum.Parse<DatabaseProvider>(options.Value("provider") ?? "Sqlite", ignoreCase: true);
 
         await using var simulator = await SimulatorServer.StartAsync(o =>
@@ -76,7 +79,7 @@ public sealed class InflightBenchmark : IBenchmark
             var uuids = await SubmitToSimulatorAsync(simulator, requests, cancellationToken);
             await SeedAsync(database, uuids, cancellationToken);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"# inflight: {requests} open requests on {provider}, seeded in {watch.Elapsed.TotalSeconds:F1} s; {instances} tracker instance(s), budget {budget}/min each, warm-up {warmup} s, window {seconds} s"));
+                $"# inflight: {requests} open requests on {provider}, seeded in {watch.Elapsed.TotalSeconds:F1} s; {instances} tracker instance(s) sharing a budget of {budget}/min, warm-up {warmup} s, window {seconds} s"));
 
             var childArgs = new List<string>
             {
@@ -220,6 +223,8 @@ public sealed class InflightTrackerHost : IBenchmark
             ["Upstream:ClientSecret"] = options.Value("client-secret"),
             ["Tracking:PollBudgetPerMinute"] = options.Value("budget"),
         };
+        var budget = new PollBudget(Options.Create(new TrackerOptions { PollBudgetPerMinute = options.Number("budget", 300) }));
+        var pause = new InMemoryUpstreamPause();
         var hosts = new List<IHost>();
         for (var i = 0; i < instances; i++)
         {
@@ -232,6 +237,8 @@ public sealed class InflightTrackerHost : IBenchmark
             builder.AddExports();
             builder.AddExportTracking();
             builder.AddExportNotifications();
+            builder.Services.AddSingleton<IUpstreamBudget>(budget);
+            builder.Services.AddSingleton<IUpstreamPause>(pause);
             builder.Services.ConfigureDbContext<PortalDbContext>(o => o.AddInterceptors(claims));
             builder.Services.ConfigureDbContext<PostgreSqlPortalDbContext>(o => o.AddInterceptors(claims));
             hosts.Add(builder.Build());
@@ -239,12 +246,12 @@ public sealed class InflightTrackerHost : IBenchmark
         await Task.WhenAll(hosts.Select(h => h.StartAsync(cancellationToken)));
         var factory = hosts[0].Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
 
-        await Task.Delay(TimeSpan.FromSeconds(options.Number("warmup", 20)), cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(options.Number("warmup", 60)), cancellationToken);
         claims.Reset();
         var polls = await PollsAsync(factory, cancellationToken);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(options.Number("seconds", 60)), cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(options.Number("seconds", 120)), cancellationToken);
         var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         var elapsed = wall.Elapsed;
         var polled = await PollsAsync(factory, cancellationToken) - polls;

@@ -66,7 +66,7 @@ public sealed class ExportStatisticsQueries(IDbContextFactory<PortalDbContext> d
             durations,
             [.. failures.OrderByDescending(f => f.Count).ThenBy(f => f.Reason, StringComparer.Ordinal)],
             open.ToDictionary(o => o.Status, o => o.Count),
-            monitor.Snapshot());
+            await monitor.SnapshotAsync(cancellationToken));
     }
 
     /// <summary>The quantile by linear interpolation between the two nearest ranks, reading only those two values.</summary>

@@ -30,7 +30,7 @@ public sealed class ResultFileHost(IHttpClientFactory httpClients, IUpstreamBudg
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
-        if (!budget.TryTake(time.GetUtcNow()))
+        if (!await budget.TryTakeAsync(time.GetUtcNow(), cancellationToken))
         {
             throw new PreviewProblemException("The portal has used its calls to the device platform for this minute; try again in a moment.");
         }

@@ -35,6 +35,9 @@ public sealed partial class ExportTracker(
     ILogger<ExportTracker> logger) : BackgroundService
 {
     private static readonly ExportStatus[] Tracked = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress];
+    private static readonly ExportStatus[] Polled = [ExportStatus.Submitted, ExportStatus.InProgress];
+
+    private DateTimeOffset nextExpiryLook = DateTimeOffset.MinValue;
 
     /// <summary>Tells this instance's leases apart from another's; ends with the host and process that hold them.</summary>
     public string InstanceId { get; } = $"{Guid.NewGuid():N}@{Environment.MachineName}:{Environment.ProcessId}" is var id && id.Length > 100 ? id[..100] : id;
@@ -87,27 +90,33 @@ public sealed partial class ExportTracker(
         using var pass = PortalActivity.Source.StartActivity("tracker.pass");
         var o = options.Value;
         var now = time.GetUtcNow();
-        await ExpireBeyondRetentionAsync(now, cancellationToken);
-        if (pause.Current(now) is { } paused)
+        if (now >= nextExpiryLook)
+        {
+            await ExpireBeyondRetentionAsync(now, cancellationToken);
+            nextExpiryLook = now + o.IdleInterval;
+        }
+        if (await pause.CurrentAsync(now, cancellationToken) is { } paused)
         {
             // Every upstream call is refused until then: claiming rows now would only park them.
             return paused.Until - now;
         }
-        // Each attempt takes from the budget as it is sent; claim only as many requests as fit now and can be worked
-        // on at once, so a claimed row never waits for a free slot while its lease runs.
-        var room = Math.Min(Math.Min(o.BatchSize, o.MaxParallelCalls), budget.Available(now));
+        // Each attempt takes from the budget as it is sent; claim only as many requests as fit now, at the budget's
+        // even pace, and can be worked on at once, so a claimed row never waits for a free slot while its lease runs.
+        var use = await budget.ReadAsync(now, cancellationToken);
+        var room = Math.Min(Math.Min(o.BatchSize, o.MaxParallelCalls), use.PacedRoom);
         if (room == 0)
         {
-            return Clamp(budget.NextFreeAt(now) - now, o.IdleInterval);
+            return Clamp(use.NextPacedAt(now) - now, o.IdleInterval);
         }
 
         var claimed = await ClaimAsync(room, now, cancellationToken);
         if (claimed.Count > 0)
         {
+            var quotaLeft = (double)use.Available / Math.Max(1, use.Limit);
             await Parallel.ForEachAsync(
                 claimed,
                 new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelCalls, CancellationToken = cancellationToken },
-                async (claim, ct) => await ProcessSafelyAsync(claim, ct));
+                async (claim, ct) => await ProcessSafelyAsync(claim, quotaLeft, ct));
         }
 
         if (claimed.Count == room)
@@ -155,28 +164,27 @@ public sealed partial class ExportTracker(
         outbox.Wake();
     }
 
+    /// <summary>
+    /// Claims up to <paramref name="max"/> due requests, those waiting for their POST first: a new export must not
+    /// wait behind the polls of thousands of open ones when the budget cannot poll them all on time.
+    /// </summary>
     private async Task<IReadOnlyList<Claim>> ClaimAsync(int max, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var until = now + options.Value.LeaseDuration;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (db.Database.IsNpgsql())
         {
-            return await ClaimOnPostgreSqlAsync(db, max, now, until, cancellationToken);
+            var toSubmit = await ClaimOnPostgreSqlAsync(db, [ExportStatus.Queued], max, now, until, cancellationToken);
+            return toSubmit.Count == max
+                ? toSubmit
+                : [.. toSubmit, .. await ClaimOnPostgreSqlAsync(db, Polled, max - toSubmit.Count, now, until, cancellationToken)];
         }
-        var due = db.ExportRequests
-            .Where(e => Tracked.Contains(e.Status) && e.NextPollAt <= now && (e.LeaseUntil == null || e.LeaseUntil < now))
-            .OrderBy(e => e.NextPollAt)
-            .Select(e => e.Id)
-            .Take(max);
 
-        // One statement: SQLite runs it under its write lock, so two instances never claim the same row. Raising the
-        // token fences off a former holder whose lease lapsed: its writes are conditional on the token it had.
-        var count = await db.ExportRequests
-            .Where(e => due.Contains(e.Id))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(e => e.LeaseOwner, InstanceId)
-                .SetProperty(e => e.LeaseUntil, until)
-                .SetProperty(e => e.LeaseToken, e => e.LeaseToken + 1), cancellationToken);
+        var count = await ClaimOnSqliteAsync(db, [ExportStatus.Queued], max, now, until, cancellationToken);
+        if (count < max)
+        {
+            count += await ClaimOnSqliteAsync(db, Polled, max - count, now, until, cancellationToken);
+        }
         if (count == 0)
         {
             return [];
@@ -188,18 +196,38 @@ public sealed partial class ExportTracker(
     }
 
     /// <summary>
+    /// One statement: SQLite runs it under its write lock, so two instances never claim the same row. Raising the
+    /// token fences off a former holder whose lease lapsed: its writes are conditional on the token it had.
+    /// </summary>
+    private Task<int> ClaimOnSqliteAsync(
+        PortalDbContext db, ExportStatus[] statuses, int max, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var due = db.ExportRequests
+            .Where(e => statuses.Contains(e.Status) && e.NextPollAt <= now && (e.LeaseUntil == null || e.LeaseUntil < now))
+            .OrderBy(e => e.NextPollAt)
+            .Select(e => e.Id)
+            .Take(max);
+        return db.ExportRequests
+            .Where(e => due.Contains(e.Id))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.LeaseOwner, InstanceId)
+                .SetProperty(e => e.LeaseUntil, until)
+                .SetProperty(e => e.LeaseToken, e => e.LeaseToken + 1), cancellationToken);
+    }
+
+    /// <summary>
     /// One statement as well: rows another instance is claiming right now are skipped rather than waited for, and the
     /// re-check of the lease after the wait means a row is never claimed twice. The token is raised as on SQLite.
     /// </summary>
     private async Task<IReadOnlyList<Claim>> ClaimOnPostgreSqlAsync(
-        PortalDbContext db, int max, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+        PortalDbContext db, ExportStatus[] statuses, int max, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        var tracked = Tracked.Select(s => s.ToString()).ToArray();
+        var names = statuses.Select(s => s.ToString()).ToArray();
         var rows = await db.Database.SqlQuery<ClaimedRow>($"""
             UPDATE "ExportRequests" SET "LeaseOwner" = {InstanceId}, "LeaseUntil" = {until}, "LeaseToken" = "LeaseToken" + 1
             WHERE "Id" IN (
                 SELECT "Id" FROM "ExportRequests"
-                WHERE "Status" = ANY({tracked}) AND "DeletedAt" IS NULL AND "NextPollAt" <= {now}
+                WHERE "Status" = ANY({names}) AND "DeletedAt" IS NULL AND "NextPollAt" <= {now}
                     AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
                 ORDER BY "NextPollAt"
                 LIMIT {max}
@@ -211,11 +239,11 @@ public sealed partial class ExportTracker(
 
     private sealed record ClaimedRow(Guid Id, long LeaseToken);
 
-    private async Task ProcessSafelyAsync(Claim claim, CancellationToken cancellationToken)
+    private async Task ProcessSafelyAsync(Claim claim, double quotaLeft, CancellationToken cancellationToken)
     {
         try
         {
-            await ProcessAsync(claim, cancellationToken);
+            await ProcessAsync(claim, quotaLeft, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -243,7 +271,7 @@ public sealed partial class ExportTracker(
         }
     }
 
-    private async Task ProcessAsync(Claim claim, CancellationToken cancellationToken)
+    private async Task ProcessAsync(Claim claim, double quotaLeft, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var request = await db.ExportRequests.Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == claim.Id, cancellationToken);
@@ -275,7 +303,7 @@ public sealed partial class ExportTracker(
         }
         else if (request.RequestUuid is null)
         {
-            await SubmitAsync(db, request, claim, jitter);
+            await SubmitAsync(db, request, claim, jitter, quotaLeft);
             return;
         }
         else
@@ -285,7 +313,7 @@ public sealed partial class ExportTracker(
             request.Polls++;
             metrics.Poll();
             var status = await client.GetStatusAsync(request.RequestUuid, cancellationToken);
-            answers.ApplyStatus(db, request, status, time.GetUtcNow(), jitter);
+            answers.ApplyStatus(db, request, status, time.GetUtcNow(), jitter, quotaLeft);
         }
 
         if (await TrySaveAsync(db, claim))
@@ -299,7 +327,7 @@ public sealed partial class ExportTracker(
     /// gets stored leaves a trace; once sent, neither the host stopping nor the page going away cancels the POST or
     /// the saving of its answer (the upstream client's timeout and the host's shutdown timeout bound it).
     /// </summary>
-    private async Task SubmitAsync(PortalDbContext db, ExportRequest request, Claim claim, double jitter)
+    private async Task SubmitAsync(PortalDbContext db, ExportRequest request, Claim claim, double jitter, double quotaLeft)
     {
         request.SubmitAttempts++;
         request.SubmitSentAt = time.GetUtcNow();
@@ -313,7 +341,7 @@ public sealed partial class ExportTracker(
         var client = scope.ServiceProvider.GetRequiredService<DeviceStatusClient>();
         var result = await client.SubmitAsync(request.Range, request.Format, CancellationToken.None);
 
-        answers.ApplySubmit(db, request, result, time.GetUtcNow(), jitter);
+        answers.ApplySubmit(db, request, result, time.GetUtcNow(), jitter, quotaLeft);
         if (await TrySaveAsync(db, claim))
         {
             outbox.Wake();

@@ -9,61 +9,40 @@ namespace Portal.Tracking;
 /// </summary>
 public sealed class PollBudget(IOptions<TrackerOptions> options) : IUpstreamBudget
 {
-    public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
-
     private readonly Lock gate = new();
     private readonly Queue<DateTimeOffset> calls = new();
 
     public int Limit => options.Value.PollBudgetPerMinute;
 
-    public bool TryTake(DateTimeOffset now)
+    public ValueTask<bool> TryTakeAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         lock (gate)
         {
             Trim(now);
             if (calls.Count >= Limit)
             {
-                return false;
+                return ValueTask.FromResult(false);
             }
             calls.Enqueue(now);
-            return true;
+            return ValueTask.FromResult(true);
         }
     }
 
-    public int Available(DateTimeOffset now)
+    public ValueTask<UpstreamBudgetUse> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         lock (gate)
         {
             Trim(now);
-            return Math.Max(0, Limit - calls.Count);
-        }
-    }
-
-    public int UsedInLastMinute(DateTimeOffset now)
-    {
-        lock (gate)
-        {
-            Trim(now);
-            return calls.Count;
-        }
-    }
-
-    public DateTimeOffset NextFreeAt(DateTimeOffset now)
-    {
-        lock (gate)
-        {
-            Trim(now);
-            if (calls.Count < Limit)
-            {
-                return now;
-            }
-            return calls.ElementAt(calls.Count - Limit) + Window;
+            var lately = now - UpstreamBudgetUse.PaceWindow;
+            var usedLately = calls.Count(at => at > lately);
+            var nextFreeAt = calls.Count < Limit ? now : calls.ElementAt(calls.Count - Limit) + UpstreamBudgetUse.Window;
+            return ValueTask.FromResult(new UpstreamBudgetUse(Limit, calls.Count, usedLately, nextFreeAt));
         }
     }
 
     private void Trim(DateTimeOffset now)
     {
-        while (calls.Count > 0 && calls.Peek() + Window <= now)
+        while (calls.Count > 0 && calls.Peek() + UpstreamBudgetUse.Window <= now)
         {
             calls.Dequeue();
         }

@@ -13,7 +13,6 @@ namespace Portal.Tracking;
 public sealed class UpstreamAnswers(
     ExportProgress progress,
     PreparationEstimator estimator,
-    IUpstreamBudget budget,
     ExportMetrics metrics,
     IOptions<TrackerOptions> options)
 {
@@ -23,7 +22,8 @@ public sealed class UpstreamAnswers(
     /// <summary>The timeline entry that ends a run of failed upstream calls.</summary>
     public const string RecoveredDetail = "The upstream answers again.";
 
-    public void ApplySubmit(PortalDbContext db, ExportRequest request, SubmitResult result, DateTimeOffset now, double jitter)
+    /// <param name="quotaLeft">The share of the upstream budget left when the call was made (0 to 1).</param>
+    public void ApplySubmit(PortalDbContext db, ExportRequest request, SubmitResult result, DateTimeOffset now, double jitter, double quotaLeft)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.LeaseOwner = null;
@@ -38,7 +38,7 @@ public sealed class UpstreamAnswers(
                 request.ConsecutiveErrors = 0;
                 request.LastError = null;
                 progress.Transition(db, request, ExportStatus.Submitted, ExportProgress.UpstreamActor, $"Accepted upstream as {accepted.RequestUuid}.", now);
-                request.NextPollAt = NextPoll(request, now, retryAfter: null, jitter);
+                request.NextPollAt = NextPoll(request, now, retryAfter: null, jitter, quotaLeft);
                 return;
 
             case SubmitResult.Rejected rejected:
@@ -57,7 +57,7 @@ public sealed class UpstreamAnswers(
                         ExportProgress.Truncate($"The upstream did not accept the export after {request.SubmitAttempts} attempts. Last error: {notAccepted.Error}"), now);
                     return;
                 }
-                request.NextPollAt = NextPoll(request, now, notAccepted.RetryAfter, jitter);
+                request.NextPollAt = NextPoll(request, now, notAccepted.RetryAfter, jitter, quotaLeft);
                 return;
 
             case SubmitResult.Unknown unknown:
@@ -85,7 +85,7 @@ public sealed class UpstreamAnswers(
     }
 
     /// <summary>Applies a status answer to a tracked request.</summary>
-    public void ApplyStatus(PortalDbContext db, ExportRequest request, StatusResult result, DateTimeOffset now, double jitter)
+    public void ApplyStatus(PortalDbContext db, ExportRequest request, StatusResult result, DateTimeOffset now, double jitter, double quotaLeft)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.LeaseOwner = null;
@@ -120,7 +120,7 @@ public sealed class UpstreamAnswers(
                 request.UpstreamStatus = ExportProgress.Truncate(status.RawStatus, 64);
                 if (request.Status.IsTracked())
                 {
-                    request.NextPollAt = NextPoll(request, now, found.RetryAfter, jitter);
+                    request.NextPollAt = NextPoll(request, now, found.RetryAfter, jitter, quotaLeft);
                 }
                 return;
 
@@ -131,7 +131,7 @@ public sealed class UpstreamAnswers(
 
             case StatusResult.Transient transient:
                 RecordTrouble(db, request, transient.Error, now);
-                request.NextPollAt = NextPoll(request, now, transient.RetryAfter, jitter);
+                request.NextPollAt = NextPoll(request, now, transient.RetryAfter, jitter, quotaLeft);
                 return;
 
             default:
@@ -159,12 +159,11 @@ public sealed class UpstreamAnswers(
         }
     }
 
-    public DateTimeOffset NextPoll(ExportRequest request, DateTimeOffset now, TimeSpan? retryAfter, double jitter)
+    public DateTimeOffset NextPoll(ExportRequest request, DateTimeOffset now, TimeSpan? retryAfter, double jitter, double quotaLeft)
     {
         ArgumentNullException.ThrowIfNull(request);
         var o = options.Value;
         var expected = request.RequestUuid is null ? null : estimator.Estimate(request.Format, request.Range.Minutes);
-        var quotaLeft = (double)budget.Available(now) / Math.Max(1, budget.Limit);
         return PollingPolicy.NextPollAt(
             new PollContext(now, request.SubmittedAt ?? request.CreatedAt, expected, request.ConsecutiveErrors, retryAfter, quotaLeft, jitter), o);
     }

@@ -75,10 +75,10 @@ public sealed partial class DeviceStatusClient(
             monitor.RecordError(error, response.StatusCode);
             return new SubmitResult.NotAccepted(error, retryAfter);
         }
-        catch (Exception ex) when (NotSent(ex, cancellationToken) is { } retryAt)
+        catch (Exception ex) when (IsHeldBack(ex, cancellationToken))
         {
             // Held back before sending (pause, budget or open circuit): certainly not started upstream.
-            var wait = retryAt - time.GetUtcNow();
+            var wait = await RetryAtAsync(ex) - time.GetUtcNow();
             return new SubmitResult.NotAccepted(Describe(ex), wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
         }
         catch (Exception ex) when (IsTransient(ex, cancellationToken))
@@ -144,10 +144,10 @@ public sealed partial class DeviceStatusClient(
             monitor.RecordSuccess();
             return new StatusResult.Found(ToStatus(requestUuid, answer), retryAfter);
         }
-        catch (Exception ex) when (NotSent(ex, cancellationToken) is { } retryAt)
+        catch (Exception ex) when (IsHeldBack(ex, cancellationToken))
         {
             // Held back before sending (pause or budget): not an upstream error, and the row waits until then.
-            var wait = retryAt - time.GetUtcNow();
+            var wait = await RetryAtAsync(ex) - time.GetUtcNow();
             return new StatusResult.Transient(Describe(ex), wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
         }
         catch (Exception ex) when (IsTransient(ex, cancellationToken))
@@ -247,17 +247,14 @@ public sealed partial class DeviceStatusClient(
         && ex is HttpRequestException or TimeoutRejectedException or TaskCanceledException or TimeoutException or UpstreamAuthenticationException
             or IOException or UpstreamCallNotSentException or BrokenCircuitException;
 
-    /// <summary>
-    /// When a call that never reached the upstream may be tried again: refused by the budget gate (paused or over
-    /// budget) or by the open circuit breaker. Null for any other failure.
-    /// </summary>
-    internal DateTimeOffset? NotSent(Exception ex, CancellationToken cancellationToken) =>
-        cancellationToken.IsCancellationRequested ? null : ex switch
-        {
-            UpstreamCallNotSentException notSent => notSent.RetryAt,
-            BrokenCircuitException => pause.Current(time.GetUtcNow())?.Until ?? time.GetUtcNow(),
-            _ => null,
-        };
+    /// <summary>A call that never reached the upstream: refused by the budget gate (paused or over budget) or by the open circuit breaker.</summary>
+    internal static bool IsHeldBack(Exception ex, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested && ex is UpstreamCallNotSentException or BrokenCircuitException;
+
+    /// <summary>When a call that was held back may be tried again.</summary>
+    private async Task<DateTimeOffset> RetryAtAsync(Exception heldBack) => heldBack is UpstreamCallNotSentException notSent
+        ? notSent.RetryAt
+        : (await pause.CurrentAsync(time.GetUtcNow()))?.Until ?? time.GetUtcNow();
 
     private static string RejectionReason(ProblemBody? problem, HttpStatusCode status)
     {

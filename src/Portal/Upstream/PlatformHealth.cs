@@ -21,6 +21,7 @@ public sealed partial class PlatformHealth : IDisposable
     private readonly TimeProvider time;
     private readonly ILogger<PlatformHealth> logger;
     private readonly Lock gate = new();
+    private readonly SemaphoreSlim evaluating = new(1, 1);
     private readonly ITimer timer;
     private Func<bool, Task>[] handlers = [];
     private bool struggling;
@@ -30,13 +31,9 @@ public sealed partial class PlatformHealth : IDisposable
         this.monitor = monitor;
         this.time = time;
         this.logger = logger;
-        struggling = IsStruggling(monitor.Snapshot(), time.GetUtcNow());
         timer = time.CreateTimer(_ => Evaluate(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        if (struggling)
-        {
-            timer.Change(Recheck, Recheck);
-        }
         monitor.Recorded += Evaluate;
+        Evaluate();
     }
 
     public bool IsStrugglingNow
@@ -73,26 +70,40 @@ public sealed partial class PlatformHealth : IDisposable
         return new Subscription(this, handler);
     }
 
-    private void Evaluate()
+    // Not awaited: a recorded upstream call must not wait for the shared pause to be read (in-memory, it is at once).
+    private void Evaluate() => _ = EvaluateAsync();
+
+    private async Task EvaluateAsync()
     {
-        bool now;
-        Func<bool, Task>[] notify;
-        lock (gate)
+        // One look at a time: of two calls recorded at once, the later look decides.
+        await evaluating.WaitAsync();
+        try
         {
-            // Read inside the lock: of two calls recorded at once, the later look decides.
-            now = IsStruggling(monitor.Snapshot(), time.GetUtcNow());
-            if (now == struggling)
+            var now = IsStruggling(await monitor.SnapshotAsync(), time.GetUtcNow());
+            Func<bool, Task>[] notify;
+            lock (gate)
             {
-                return;
+                if (now == struggling)
+                {
+                    return;
+                }
+                struggling = now;
+                timer.Change(now ? Recheck : Timeout.InfiniteTimeSpan, now ? Recheck : Timeout.InfiniteTimeSpan);
+                notify = handlers;
             }
-            struggling = now;
-            timer.Change(now ? Recheck : Timeout.InfiniteTimeSpan, now ? Recheck : Timeout.InfiniteTimeSpan);
-            notify = handlers;
+            LogFlipped(logger, now);
+            foreach (var handler in notify)
+            {
+                _ = NotifyAsync(handler, now);
+            }
         }
-        LogFlipped(logger, now);
-        foreach (var handler in notify)
+        catch (Exception ex)
         {
-            _ = NotifyAsync(handler, now);
+            LogEvaluationFailed(logger, ex);
+        }
+        finally
+        {
+            evaluating.Release();
         }
     }
 
@@ -138,6 +149,9 @@ public sealed partial class PlatformHealth : IDisposable
 
     [LoggerMessage(LogLevel.Information, "The device data platform is struggling: {Struggling}")]
     private static partial void LogFlipped(ILogger logger, bool struggling);
+
+    [LoggerMessage(LogLevel.Warning, "Looking at the platform's health failed; the next recorded call looks again")]
+    private static partial void LogEvaluationFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(LogLevel.Warning, "A subscriber failed to handle a change of the platform's health")]
     private static partial void LogSubscriberFailed(ILogger logger, Exception ex);

@@ -3,34 +3,57 @@ namespace Portal.Upstream;
 /// <summary>
 /// The per-minute budget of upstream calls (the vendor's quota is per client id). Every attempt takes from it
 /// before it is sent (<see cref="UpstreamBudgetHandler"/>): polls, submits, retries, token requests and the
-/// calls that refresh download links. A shared implementation can replace the in-memory one for several instances.
+/// calls that refresh download links. The in-memory one serves one instance; with Redis all instances share one.
+/// Both ask nothing of a thread while they wait: a shared one answers over the network.
 /// </summary>
 public interface IUpstreamBudget
 {
     int Limit { get; }
 
     /// <summary>Takes one call from the budget; false when the last minute already holds <see cref="Limit"/> calls.</summary>
-    bool TryTake(DateTimeOffset now);
+    ValueTask<bool> TryTakeAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    int Available(DateTimeOffset now);
+    /// <summary>How much of the budget the last minute and the last <see cref="UpstreamBudgetUse.PaceWindow"/> used.</summary>
+    ValueTask<UpstreamBudgetUse> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+}
 
-    int UsedInLastMinute(DateTimeOffset now);
+/// <summary>The budget at one moment, and what a steady spender (the tracker) may take of it now.</summary>
+/// <param name="UsedLately">Calls in the last <see cref="PaceWindow"/>.</param>
+/// <param name="NextFreeAt">When the next call fits the minute: now unless the minute is full.</param>
+public sealed record UpstreamBudgetUse(int Limit, int UsedInLastMinute, int UsedLately, DateTimeOffset NextFreeAt)
+{
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
-    /// <summary>When the next call fits the budget.</summary>
-    DateTimeOffset NextFreeAt(DateTimeOffset now);
+    /// <summary>The span over which the tracker spreads its calls evenly.</summary>
+    public static readonly TimeSpan PaceWindow = TimeSpan.FromSeconds(5);
+
+    public int Available => Math.Max(0, Limit - UsedInLastMinute);
+
+    /// <summary>The budget's share of one <see cref="PaceWindow"/>.</summary>
+    public int PaceLimit => (int)Math.Ceiling(Limit * (PaceWindow / Window));
+
+    /// <summary>
+    /// Calls the tracker may make now: what the minute leaves, and no more than the pace's share, so the budget is
+    /// spent evenly rather than at the start of each minute, and a new export's POST or a user's download link
+    /// finds room within seconds.
+    /// </summary>
+    public int PacedRoom => Math.Max(0, Math.Min(Available, PaceLimit - UsedLately));
+
+    /// <summary>When to look again for paced room: the next free place in the minute, or one even step.</summary>
+    public DateTimeOffset NextPacedAt(DateTimeOffset now) => Available == 0 ? NextFreeAt : now + (PaceWindow / PaceLimit);
 }
 
 /// <summary>
 /// A pause of every upstream call: set by a 429 (until its <c>Retry-After</c>) or by the circuit breaker opening
-/// (for its break duration). A shared implementation can replace the in-memory one for several instances.
+/// (for its break duration). The in-memory one serves one instance; with Redis all instances share one.
 /// </summary>
 public interface IUpstreamPause
 {
     /// <summary>The pause in force at <paramref name="now"/>, or null.</summary>
-    UpstreamPauseState? Current(DateTimeOffset now);
+    ValueTask<UpstreamPauseState?> CurrentAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Pauses every call until <paramref name="until"/>; a pause that already lasts longer is kept.</summary>
-    void PauseUntil(DateTimeOffset until, string reason);
+    ValueTask PauseUntilAsync(DateTimeOffset until, string reason);
 }
 
 public sealed record UpstreamPauseState(DateTimeOffset Until, string Reason);
@@ -41,15 +64,15 @@ public sealed class InMemoryUpstreamPause : IUpstreamPause
     private readonly Lock gate = new();
     private UpstreamPauseState? state;
 
-    public UpstreamPauseState? Current(DateTimeOffset now)
+    public ValueTask<UpstreamPauseState?> CurrentAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         lock (gate)
         {
-            return state is { } paused && now < paused.Until ? paused : null;
+            return ValueTask.FromResult<UpstreamPauseState?>(state is { } paused && now < paused.Until ? paused : null);
         }
     }
 
-    public void PauseUntil(DateTimeOffset until, string reason)
+    public ValueTask PauseUntilAsync(DateTimeOffset until, string reason)
     {
         lock (gate)
         {
@@ -58,6 +81,7 @@ public sealed class InMemoryUpstreamPause : IUpstreamPause
                 state = new UpstreamPauseState(until, reason);
             }
         }
+        return ValueTask.CompletedTask;
     }
 }
 

@@ -20,13 +20,13 @@ internal sealed partial class UpstreamBudgetHandler(
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (pause.Current(now) is { } paused)
+        if (await pause.CurrentAsync(now, cancellationToken) is { } paused)
         {
             throw new UpstreamCallNotSentException($"upstream calls are paused until {paused.Until:O} ({paused.Reason}).", paused.Until);
         }
-        if (!budget.TryTake(now))
+        if (!await budget.TryTakeAsync(now, cancellationToken))
         {
-            var free = budget.NextFreeAt(now);
+            var free = (await budget.ReadAsync(now, cancellationToken)).NextFreeAt;
             throw new UpstreamCallNotSentException($"the budget of {budget.Limit} upstream calls per minute is used up until {free:O}.", free);
         }
 
@@ -35,7 +35,7 @@ internal sealed partial class UpstreamBudgetHandler(
         {
             now = time.GetUtcNow();
             var until = RetryAt(response, now) ?? now + options.Value.PauseWithoutRetryAfter;
-            pause.PauseUntil(until, TooManyRequests);
+            await pause.PauseUntilAsync(until, TooManyRequests);
             LogPaused(logger, until, TooManyRequests);
         }
         return response;

@@ -135,14 +135,13 @@ public static class UpstreamExtensions
             SamplingDuration = settings.SamplingDuration,
             BreakDuration = settings.BreakDuration,
             ShouldHandle = args => ValueTask.FromResult(Retriable(args.Outcome)),
-            OnOpened = args =>
+            OnOpened = async args =>
             {
                 var until = time.GetUtcNow() + args.BreakDuration;
                 var reason = string.Create(CultureInfo.InvariantCulture,
                     $"the circuit breaker opened: {settings.FailureRatio:P0} or more of the recent upstream calls failed, the last with {Failure(args.Outcome)}");
-                pause.PauseUntil(until, reason);
+                await pause.PauseUntilAsync(until, reason);
                 UpstreamBudgetHandler.LogPaused(logger, until, reason);
-                return ValueTask.CompletedTask;
             },
         };
     }

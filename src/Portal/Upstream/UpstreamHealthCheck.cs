@@ -7,7 +7,7 @@ internal sealed class UpstreamHealthCheck(UpstreamTokenProvider tokens, Upstream
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (monitor.Snapshot() is { PausedUntil: { } until } paused)
+        if (await monitor.SnapshotAsync(cancellationToken) is { PausedUntil: { } until } paused)
         {
             return HealthCheckResult.Degraded($"Upstream calls are paused until {until:O} ({paused.PauseReason}).");
         }
@@ -19,7 +19,7 @@ internal sealed class UpstreamHealthCheck(UpstreamTokenProvider tokens, Upstream
         {
             return HealthCheckResult.Unhealthy("The upstream cannot be reached: " + ex.Message);
         }
-        var health = monitor.Snapshot();
+        var health = await monitor.SnapshotAsync(cancellationToken);
         return health.RecentErrorRate > 0.5
             ? HealthCheckResult.Degraded($"{health.RecentErrorRate:P0} of recent upstream calls failed; last: {health.LastError}")
             : HealthCheckResult.Healthy();

@@ -25,20 +25,22 @@ public sealed class UpstreamMonitor(TimeProvider time, IUpstreamBudget budget, I
     /// <param name="status">The upstream's answer, when there was one (a 429 means it is rate-limiting the portal).</param>
     public void RecordError(string error, HttpStatusCode? status = null) => Record(ok: false, error, status);
 
-    public UpstreamHealth Snapshot()
+    /// <summary>What this instance saw, with the budget and the pause (shared by every instance when Redis is set).</summary>
+    public async Task<UpstreamHealth> SnapshotAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
+        var paused = await pause.CurrentAsync(now, cancellationToken);
+        var used = (await budget.ReadAsync(now, cancellationToken)).UsedInLastMinute;
         lock (gate)
         {
             Trim(now);
             var total = recent.Count;
             var errors = recent.Count(r => !r.Ok);
-            var paused = pause.Current(now);
             return new UpstreamHealth(
                 lastError,
                 lastErrorAt,
                 total == 0 ? 0 : (double)errors / total,
-                budget.UsedInLastMinute(now),
+                used,
                 budget.Limit,
                 paused?.Until,
                 paused?.Reason,

@@ -96,7 +96,7 @@ public class UpstreamFailureTests
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
-            if (monitor.Snapshot() is { PausedUntil: { } until, PauseReason: { } reason })
+            if (await monitor.SnapshotAsync() is { PausedUntil: { } until, PauseReason: { } reason })
             {
                 return (until, reason);
             }

@@ -68,22 +68,33 @@ public sealed class RedisScaleOutTests : IAsyncLifetime
         var b = (await InstanceAsync(settings, time)).Services.GetRequiredService<IUpstreamBudget>();
         Assert.IsType<RedisUpstreamBudget>(a);
 
-        var takenByA = Enumerable.Range(0, 12).Count(_ => a.TryTake(time.GetUtcNow()));
+        var takenByA = await TakeAsync(a, 12);
         time.Advance(TimeSpan.FromSeconds(10));
-        var takenByB = Enumerable.Range(0, 12).Count(_ => b.TryTake(time.GetUtcNow()));
-        var availableToA = a.Available(time.GetUtcNow());
-        var nextFreeForB = b.NextFreeAt(time.GetUtcNow());
+        var takenByB = await TakeAsync(b, 12);
+        var seenByA = await a.ReadAsync(time.GetUtcNow(), Cancellation);
+        var seenByB = await b.ReadAsync(time.GetUtcNow(), Cancellation);
 
-        Assert.Equal((12, 8, 0), (takenByA, takenByB, availableToA));
-        Assert.Equal(Start.AddMinutes(1), nextFreeForB);
-        Assert.Equal(20, a.UsedInLastMinute(time.GetUtcNow()));
+        Assert.Equal((12, 8, 0), (takenByA, takenByB, seenByA.Available));
+        Assert.Equal(Start.AddMinutes(1), seenByB.NextFreeAt);
+        Assert.Equal(20, seenByA.UsedInLastMinute);
+        Assert.Equal(8, seenByA.UsedLately);
 
         // A minute after A's calls their twelve places are free again: both instances race for them at once.
         time.Advance(TimeSpan.FromSeconds(50));
-        var racing = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => Task.Run(() => (i % 2 == 0 ? a : b).TryTake(time.GetUtcNow()), Cancellation)));
+        var racing = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => Task.Run(async () => await (i % 2 == 0 ? a : b).TryTakeAsync(time.GetUtcNow(), Cancellation), Cancellation)));
         var raced = racing.Count(taken => taken);
         Assert.InRange(raced, 1, 12);
-        Assert.True(b.UsedInLastMinute(time.GetUtcNow()) <= 20, "the window never holds more than the budget");
+        Assert.True((await b.ReadAsync(time.GetUtcNow(), Cancellation)).UsedInLastMinute <= 20, "the window never holds more than the budget");
+
+        async Task<int> TakeAsync(IUpstreamBudget budget, int calls)
+        {
+            var taken = 0;
+            for (var i = 0; i < calls; i++)
+            {
+                taken += await budget.TryTakeAsync(time.GetUtcNow(), Cancellation) ? 1 : 0;
+            }
+            return taken;
+        }
     }
 
     [Fact]
@@ -105,7 +116,7 @@ public sealed class RedisScaleOutTests : IAsyncLifetime
         DeviceStatusClient Client(EngineTestHost host) => host.Services.CreateScope().ServiceProvider.GetRequiredService<DeviceStatusClient>();
 
         await Client(a).GetStatusAsync("a", Cancellation);
-        var pausedOnB = b.Services.GetRequiredService<IUpstreamPause>().Current(time.GetUtcNow());
+        var pausedOnB = await b.Services.GetRequiredService<IUpstreamPause>().CurrentAsync(time.GetUtcNow(), Cancellation);
         var refusedOnB = await Client(b).GetStatusAsync("b", Cancellation);
         var sentByBWhilePaused = upstreamB.Sent.Count;
         time.Advance(TimeSpan.FromSeconds(91));

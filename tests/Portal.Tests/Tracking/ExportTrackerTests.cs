@@ -122,6 +122,66 @@ public class ExportTrackerTests
     }
 
     [Fact]
+    public async Task ANewExportIsSubmittedBeforeOverduePollsOfOthers()
+    {
+        var upstream = new StubUpstream();
+        await using var host = await EngineTestHost.StartAsync(upstream, new Dictionary<string, string?> { ["Tracking:MaxParallelCalls"] = "2" });
+        var open = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            open.Add(await SubmitAsync(host));
+        }
+        foreach (var id in open)
+        {
+            // Far behind: the budget could not poll them on time.
+            await host.UpdateAsync(id, e => e.NextPollAt = DateTimeOffset.UtcNow.AddMinutes(-30));
+        }
+        var outcome = await host.Exports().SubmitAsync(EngineTestHost.Bob, EngineTestHost.Day(), FileFormat.Csv, Cancellation);
+        var fresh = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
+        var (postsBefore, getsBefore) = (upstream.Posts, upstream.Gets);
+
+        await host.TrackAsync();
+
+        Assert.Equal(ExportStatus.Submitted, (await host.RowAsync(fresh)).Status);
+        Assert.Equal((1, 1), (upstream.Posts - postsBefore, upstream.Gets - getsBefore));
+    }
+
+    [Fact]
+    public async Task TheTrackerSpreadsItsCallsEvenlyOverTheMinute()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var upstream = new StubUpstream { Clock = time };
+        // 60 calls a minute: five per five seconds, however many requests are due and could be called at once.
+        await using var host = await EngineTestHost.StartAsync(upstream, new Dictionary<string, string?>
+        {
+            ["Tracking:PollBudgetPerMinute"] = "60",
+            ["Tracking:MaxParallelCalls"] = "64",
+            ["Exports:MaxSubmissionsPerMinute"] = "100",
+            ["Upstream:RetryDelay"] = "00:00:00",
+        }, time);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 12; i++)
+        {
+            var outcome = await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(i + 2), FileFormat.Csv, Cancellation);
+            ids.Add(Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id);
+        }
+        var tracker = host.NewTracker();
+
+        var firstWait = await tracker.RunPassAsync(Cancellation);
+        var sentFirst = upstream.Posts;
+        var secondWait = await tracker.RunPassAsync(Cancellation);
+        var sentBeforeTheStep = upstream.Posts;
+        time.Advance(TimeSpan.FromSeconds(5));
+        await tracker.RunPassAsync(Cancellation);
+
+        Assert.Equal(5, sentFirst);
+        Assert.Equal(TimeSpan.Zero, firstWait);
+        Assert.Equal(TimeSpan.FromSeconds(1), secondWait);
+        Assert.Equal(5, sentBeforeTheStep);
+        Assert.Equal(10, upstream.Posts);
+    }
+
+    [Fact]
     public async Task ARequestOpenLongerThanTheMaximumTimesOut()
     {
         await using var host = await EngineTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Tracking:MaxOpenDuration"] = "00:10:00" });

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Exports;
 using Portal.Tracking;
+using Portal.Upstream;
 
 namespace Portal.Tests.Tracking;
 
@@ -117,7 +118,7 @@ public class PollingPolicyTests
     }
 
     [Fact]
-    public void TheGlobalBudgetIsNeverExceededHoweverManyRequestsAreOpen()
+    public async Task TheGlobalBudgetIsNeverExceededHoweverManyRequestsAreOpen()
     {
         var budget = new PollBudget(Microsoft.Extensions.Options.Options.Create(Options));
         var start = time.GetUtcNow();
@@ -134,14 +135,14 @@ public class PollingPolicyTests
                 {
                     continue;
                 }
-                if (!budget.TryTake(now))
+                if (!await budget.TryTakeAsync(now, TestContext.Current.CancellationToken))
                 {
-                    due[i] = budget.NextFreeAt(now);
+                    due[i] = (await budget.ReadAsync(now, TestContext.Current.CancellationToken)).NextFreeAt;
                     continue;
                 }
                 calls.Add(now);
                 var context = new PollContext(now, start, null, random.Next(0, 3), random.Next(2) == 0 ? TimeSpan.FromSeconds(random.Next(1, 30)) : null,
-                    (double)budget.Available(now) / budget.Limit, random.NextDouble());
+                    (double)(await budget.ReadAsync(now, TestContext.Current.CancellationToken)).Available / budget.Limit, random.NextDouble());
                 due[i] = PollingPolicy.NextPollAt(context, Options);
             }
             time.Advance(TimeSpan.FromMilliseconds(250));
@@ -150,7 +151,7 @@ public class PollingPolicyTests
         Assert.True(calls.Count > Options.PollBudgetPerMinute * 5, "the simulation kept the budget busy");
         for (var i = 0; i < calls.Count; i++)
         {
-            var inWindow = calls.Skip(i).TakeWhile(c => c < calls[i] + PollBudget.Window).Count();
+            var inWindow = calls.Skip(i).TakeWhile(c => c < calls[i] + UpstreamBudgetUse.Window).Count();
             Assert.True(inWindow <= Options.PollBudgetPerMinute, $"{inWindow} calls in the minute from {calls[i]:O}");
         }
     }

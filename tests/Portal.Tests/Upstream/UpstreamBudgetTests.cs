@@ -24,7 +24,7 @@ public class UpstreamBudgetTests
 
         public IUpstreamBudget Budget => Host.Services.GetRequiredService<IUpstreamBudget>();
 
-        public UpstreamHealth Health() => Host.Services.GetRequiredService<UpstreamMonitor>().Snapshot();
+        public Task<UpstreamHealth> HealthAsync() => Host.Services.GetRequiredService<UpstreamMonitor>().SnapshotAsync(Cancellation);
 
         public Task<string> RequestTokenAsync() =>
             Host.Services.GetRequiredService<UpstreamTokenProvider>().GetTokenAsync(rejected: "token-1", Cancellation);
@@ -57,7 +57,7 @@ public class UpstreamBudgetTests
         await using var engine = await StartAsync(upstream, new() { ["Tracking:PollBudgetPerMinute"] = "4", ["Upstream:MaxGetRetries"] = "2" });
 
         var first = await engine.Client().GetStatusAsync("a", Cancellation);
-        var usedByFirst = engine.Budget.UsedInLastMinute(engine.Time.GetUtcNow());
+        var usedByFirst = (await engine.Budget.ReadAsync(engine.Time.GetUtcNow(), Cancellation)).UsedInLastMinute;
         var second = await engine.Client().GetStatusAsync("b", Cancellation);
         var getsBeforeTheMinuteEnds = upstream.Gets;
         engine.Time.Advance(TimeSpan.FromMinutes(1));
@@ -118,7 +118,7 @@ public class UpstreamBudgetTests
         var otherGet = await engine.Client().GetStatusAsync("b", Cancellation);
         var post = await engine.Client().SubmitAsync(Range, FileFormat.Csv, Cancellation);
         var token = await Assert.ThrowsAsync<UpstreamCallNotSentException>(engine.RequestTokenAsync);
-        var health = engine.Health();
+        var health = await engine.HealthAsync();
         var sentDuringPause = upstream.Sent.Count;
         engine.Time.Advance(TimeSpan.FromSeconds(90));
         var resumed = await engine.Client().GetStatusAsync("c", Cancellation);
@@ -132,7 +132,7 @@ public class UpstreamBudgetTests
         Assert.Equal(until, health.PausedUntil);
         Assert.Equal("the upstream answered 429 Too Many Requests", health.PauseReason);
         Assert.IsType<StatusResult.Found>(resumed);
-        Assert.Null(engine.Health().PausedUntil);
+        Assert.Null((await engine.HealthAsync()).PausedUntil);
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public class UpstreamBudgetTests
 
         await engine.Client().GetStatusAsync("a", Cancellation);
 
-        Assert.Equal(Start.AddSeconds(45), engine.Health().PausedUntil);
+        Assert.Equal(Start.AddSeconds(45), (await engine.HealthAsync()).PausedUntil);
     }
 
     [Fact]
@@ -164,7 +164,7 @@ public class UpstreamBudgetTests
 
         await engine.Client().GetStatusAsync("a", Cancellation);
         await engine.Client().GetStatusAsync("b", Cancellation);
-        var health = engine.Health();
+        var health = await engine.HealthAsync();
         var whileOpen = await engine.Client().GetStatusAsync("c", Cancellation);
         var post = await engine.Client().SubmitAsync(Range, FileFormat.Csv, Cancellation);
         await Assert.ThrowsAsync<UpstreamCallNotSentException>(engine.RequestTokenAsync);
@@ -180,7 +180,7 @@ public class UpstreamBudgetTests
         Assert.Equal(3, sentWhileOpen); // the first token request and the two failed GETs
         Assert.Equal(0, upstream.Posts);
         Assert.IsType<StatusResult.Found>(probe);
-        Assert.Null(engine.Health().PausedUntil);
+        Assert.Null((await engine.HealthAsync()).PausedUntil);
     }
 
     [Theory]
@@ -206,7 +206,7 @@ public class UpstreamBudgetTests
         var outcome = await engine.Host.Exports().SubmitAsync(EngineTestHost.Alice, Range, FileFormat.Csv, Cancellation);
         var id = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
         await engine.Host.UpdateAsync(id, e => e.NextPollAt = Start);
-        engine.Host.Services.GetRequiredService<IUpstreamPause>().PauseUntil(Start.AddSeconds(40), "a test pause");
+        await engine.Host.Services.GetRequiredService<IUpstreamPause>().PauseUntilAsync(Start.AddSeconds(40), "a test pause");
 
         var wait = await engine.Host.NewTracker().RunPassAsync(Cancellation);
 

@@ -25,7 +25,7 @@ public sealed partial class RedisUpstreamBudget(
 
     public int Limit => trackerOptions.Value.PollBudgetPerMinute;
 
-    public bool TryTake(DateTimeOffset now)
+    public async ValueTask<bool> TryTakeAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var at = now.ToUnixTimeMilliseconds();
         RedisValue member = $"{at}:{Guid.NewGuid():N}";
@@ -36,13 +36,13 @@ public sealed partial class RedisUpstreamBudget(
             _ = transaction.SortedSetAddAsync(key, member, at);
             var counted = transaction.SortedSetLengthAsync(key, WindowStart(now), double.PositiveInfinity, Exclude.Start);
             // A clean-up only: the window is what the scores say.
-            _ = transaction.KeyExpireAsync(key, PollBudget.Window + PollBudget.Window);
-            transaction.Execute();
-            if (counted.Result <= Limit)
+            _ = transaction.KeyExpireAsync(key, UpstreamBudgetUse.Window + UpstreamBudgetUse.Window);
+            await transaction.ExecuteAsync();
+            if (await counted <= Limit)
             {
                 return true;
             }
-            redis.Database.SortedSetRemove(key, member);
+            await redis.Database.SortedSetRemoveAsync(key, member);
             return false;
         }
         catch (RedisException ex)
@@ -52,45 +52,33 @@ public sealed partial class RedisUpstreamBudget(
         }
     }
 
-    public int Available(DateTimeOffset now) => (int)Math.Max(0, Limit - Count(now, whenUnreachable: Limit));
-
-    public int UsedInLastMinute(DateTimeOffset now) => (int)Math.Min(int.MaxValue, Count(now, whenUnreachable: Limit));
-
-    public DateTimeOffset NextFreeAt(DateTimeOffset now)
+    public async ValueTask<UpstreamBudgetUse> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         try
         {
-            var used = redis.Database.SortedSetLength(key, WindowStart(now), double.PositiveInfinity, Exclude.Start);
-            if (used < Limit)
+            // Both counts go out together (the connection pipelines them).
+            var minute = redis.Database.SortedSetLengthAsync(key, WindowStart(now), double.PositiveInfinity, Exclude.Start);
+            var lately = redis.Database.SortedSetLengthAsync(key, (now - UpstreamBudgetUse.PaceWindow).ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start);
+            var used = await minute;
+            var usedLately = await lately;
+            var nextFreeAt = now;
+            if (used >= Limit)
             {
-                return now;
+                var oldest = await redis.Database.SortedSetRangeByScoreWithScoresAsync(key, WindowStart(now), double.PositiveInfinity, Exclude.Start,
+                    skip: used - Limit, take: 1);
+                nextFreeAt = oldest.Length == 0 ? now : DateTimeOffset.FromUnixTimeMilliseconds((long)oldest[0].Score) + UpstreamBudgetUse.Window;
             }
-            var oldest = redis.Database.SortedSetRangeByScoreWithScores(key, WindowStart(now), double.PositiveInfinity, Exclude.Start,
-                skip: used - Limit, take: 1);
-            return oldest.Length == 0 ? now : DateTimeOffset.FromUnixTimeMilliseconds((long)oldest[0].Score) + PollBudget.Window;
+            return new UpstreamBudgetUse(Limit, (int)Math.Min(used, int.MaxValue), (int)Math.Min(usedLately, int.MaxValue), nextFreeAt);
         }
         catch (RedisException ex)
         {
             LogUnreachable(logger, ex);
-            return now + RetryWhenUnreachable;
-        }
-    }
-
-    private long Count(DateTimeOffset now, int whenUnreachable)
-    {
-        try
-        {
-            return redis.Database.SortedSetLength(key, WindowStart(now), double.PositiveInfinity, Exclude.Start);
-        }
-        catch (RedisException ex)
-        {
-            LogUnreachable(logger, ex);
-            return whenUnreachable;
+            return new UpstreamBudgetUse(Limit, Limit, Limit, now + RetryWhenUnreachable);
         }
     }
 
     // A call at exactly a minute ago has left the window, as in PollBudget.
-    private static double WindowStart(DateTimeOffset now) => (now - PollBudget.Window).ToUnixTimeMilliseconds();
+    private static double WindowStart(DateTimeOffset now) => (now - UpstreamBudgetUse.Window).ToUnixTimeMilliseconds();
 
     [LoggerMessage(LogLevel.Warning, "The shared upstream budget in Redis cannot be read; no upstream call is sent until it can")]
     private static partial void LogUnreachable(ILogger logger, Exception ex);

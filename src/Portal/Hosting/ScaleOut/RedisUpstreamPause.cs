@@ -18,11 +18,11 @@ public sealed partial class RedisUpstreamPause(
 
     private readonly RedisKey key = options.Value.Key("upstream:pause");
 
-    public UpstreamPauseState? Current(DateTimeOffset now)
+    public async ValueTask<UpstreamPauseState?> CurrentAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         try
         {
-            var latest = redis.Database.SortedSetRangeByScoreWithScores(key, now.ToUnixTimeMilliseconds(), double.PositiveInfinity,
+            var latest = await redis.Database.SortedSetRangeByScoreWithScoresAsync(key, now.ToUnixTimeMilliseconds(), double.PositiveInfinity,
                 Exclude.Start, Order.Descending, take: 1);
             return latest.Length == 0
                 ? null
@@ -35,7 +35,7 @@ public sealed partial class RedisUpstreamPause(
         }
     }
 
-    public void PauseUntil(DateTimeOffset until, string reason)
+    public async ValueTask PauseUntilAsync(DateTimeOffset until, string reason)
     {
         try
         {
@@ -44,7 +44,7 @@ public sealed partial class RedisUpstreamPause(
             // Ended pauses are history: drop those that ended an hour before this one.
             _ = transaction.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, (until - TimeSpan.FromHours(1)).ToUnixTimeMilliseconds());
             _ = transaction.KeyExpireAsync(key, TimeSpan.FromDays(1));
-            transaction.Execute();
+            await transaction.ExecuteAsync();
         }
         catch (RedisException ex)
         {
