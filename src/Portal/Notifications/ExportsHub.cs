@@ -11,7 +11,7 @@ namespace Portal.Notifications;
 
 /// <summary>
 /// Status changes for clients that are not a circuit: each connection hears its user's requests, an admin's
-/// hears everyone's (<see cref="ExportChangedMethod"/>). A client that reconnects asks for what it missed with
+/// hears everyone's (<see cref="ExportChangedMethod"/>, sent by <see cref="ExportsHubRelay"/>). A client that reconnects asks for what it missed with
 /// <see cref="ChangesSince"/>, from the last <see cref="ExportChanged.EventId"/> it saw, and drops a change whose
 /// <see cref="ExportChanged.Version"/> of the request it has already seen.
 /// </summary>
@@ -24,18 +24,6 @@ public sealed class ExportsHub(IOptions<PortalAuthorizationOptions> authorizatio
 
     /// <summary>The most changes one <see cref="ChangesSince"/> returns; ask again from the last one for more.</summary>
     public const int MaxChangesSince = ExportChangeReader.MaxBatch;
-
-    internal const string AdminsGroup = "admins";
-
-    // An admin's connections are in the admins group only, so an admin's own change arrives once.
-    internal static string UserGroup(string userId) => "user:" + userId;
-
-    public override async Task OnConnectedAsync()
-    {
-        var user = CurrentUser();
-        await Groups.AddToGroupAsync(Context.ConnectionId, user.IsAdmin ? AdminsGroup : UserGroup(user.Id));
-        await base.OnConnectedAsync();
-    }
 
     /// <summary>The caller's changes (an admin's: everyone's) after event <paramref name="afterEventId"/>, oldest first, at most <see cref="MaxChangesSince"/>.</summary>
     public async Task<IReadOnlyList<ExportChanged>> ChangesSince(long afterEventId)

@@ -1,4 +1,5 @@
 using Portal.Exports;
+using Portal.Security;
 
 namespace Portal.Notifications;
 
@@ -13,9 +14,9 @@ public static class NotificationExtensions
         services.AddSignalR();
         services.AddSingleton<ExportChangeFeed>();
         services.AddSingleton<IExportChangeFeed>(sp => sp.GetRequiredService<ExportChangeFeed>());
-        services.AddSingleton<InProcessFanOut>();
-        services.AddSingleton<IExportChangeFanOut>(sp => sp.GetRequiredService<InProcessFanOut>());
-        services.AddHostedService(sp => sp.GetRequiredService<InProcessFanOut>());
+        services.AddSingleton<IExportChangeFanOut, InProcessFanOut>();
+        services.AddSingleton<HubSessions>();
+        services.AddHostedService<ExportsHubRelay>();
         services.AddSingleton<ExportChangeDispatcher>();
         services.AddSingleton<IExportOutbox>(sp => sp.GetRequiredService<ExportChangeDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<ExportChangeDispatcher>());

@@ -6,8 +6,9 @@ using Portal.Notifications;
 namespace Portal.Security;
 
 /// <summary>
-/// Keeps track of the open hub connections and their users, for <see cref="HubSessionRevalidator"/>: a connection
-/// authenticates once, when it opens, and would otherwise outlive the session and the rights it began with.
+/// Keeps track of this instance's open hub connections and their users: <see cref="Notifications.ExportsHubRelay"/>
+/// sends changes to them, and <see cref="HubSessionRevalidator"/> re-checks them (a connection authenticates once, when
+/// it opens, and would otherwise outlive the session and the rights it began with).
 /// </summary>
 public sealed class HubSessions : IHubFilter
 {
@@ -15,14 +16,14 @@ public sealed class HubSessions : IHubFilter
 
     public int Count => _connections.Count;
 
-    internal IReadOnlyCollection<Connection> Open => [.. _connections.Values];
+    public IReadOnlyCollection<Connection> Open => [.. _connections.Values];
 
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         await next(context);
-        _connections[context.Context.ConnectionId] = new Connection(context.Context, context.Hub.Groups);
+        _connections[context.Context.ConnectionId] = new Connection(context.Context);
     }
 
     public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
@@ -35,13 +36,13 @@ public sealed class HubSessions : IHubFilter
 
     internal void Forget(string connectionId) => _connections.TryRemove(connectionId, out _);
 
-    internal sealed record Connection(HubCallerContext Context, IGroupManager Groups);
+    public sealed record Connection(HubCallerContext Context);
 }
 
 /// <summary>
 /// Every <see cref="SecurityOptions.RevalidationInterval"/>, the same check open pages make, for each hub connection:
-/// a connection whose session expired or was revoked, or whose admin role was withdrawn, first leaves the admins
-/// group (so it hears nothing more of other users) and is then closed; the client signs in again to reconnect.
+/// a connection whose session expired or was revoked, or whose admin role was withdrawn, is first forgotten (so the
+/// relay sends it no further change) and then closed; the client signs in again to reconnect.
 /// </summary>
 public sealed partial class HubSessionRevalidator(
     HubSessions sessions,
@@ -83,8 +84,7 @@ public sealed partial class HubSessionRevalidator(
             {
                 audit.SessionRevoked(user, problem + " (hub connection)");
             }
-            // Leaving the group first: closing takes a moment, and a former admin must not hear another change.
-            await connection.Groups.RemoveFromGroupAsync(connection.Context.ConnectionId, ExportsHub.AdminsGroup);
+            // Forgotten first: closing takes a moment, and a former admin must not hear another change.
             sessions.Forget(connection.Context.ConnectionId);
             connection.Context.Abort();
             closed++;

@@ -193,7 +193,6 @@ public static class SecurityHostingExtensions
         })
         // Circuits have their own revalidation (PortalAuthenticationStateProvider); the notification hub gets this one.
         .AddHubOptions<ExportsHub>(hub => hub.AddFilter<HubSessions>());
-        builder.Services.AddSingleton<HubSessions>();
         builder.Services.AddHostedService<HubSessionRevalidator>();
     }
 }

@@ -8,16 +8,11 @@ namespace Portal.Hosting.ScaleOut;
 
 /// <summary>
 /// The fan-out of several instances: each dispatched batch is published on one Redis channel, in order, and every
-/// instance (this one included) hands what it hears to its own open pages (<see cref="RedisChangeListener"/>),
-/// which drop repeats by version. Hub clients are sent to by one instance only, the SignalR backplane carries the
-/// send to the clients of every instance: two dispatchers may push the same rows, so each change goes to the hub
-/// from the dispatcher that first raises its request's version in Redis (like a page, the hub skips a version it
-/// has passed).
+/// instance (this one included) hands what it hears to its own feed (<see cref="RedisChangeListener"/>), whose
+/// subscribers, its open pages and its hub connections (<see cref="ExportsHubRelay"/>), drop repeats by version.
 /// </summary>
-public sealed class RedisFanOut(RedisConnection redis, IOptions<RedisOptions> options, InProcessFanOut local) : IExportChangeFanOut
+public sealed class RedisFanOut(RedisConnection redis, IOptions<RedisOptions> options) : IExportChangeFanOut
 {
-    private static readonly TimeSpan VersionMemory = TimeSpan.FromDays(1);
-
     public static RedisChannel Channel(RedisOptions options) => RedisChannel.Literal(options.Key("export-changes"));
 
     public async Task PublishAsync(IReadOnlyList<ExportChanged> changes, CancellationToken cancellationToken)
@@ -25,23 +20,6 @@ public sealed class RedisFanOut(RedisConnection redis, IOptions<RedisOptions> op
         ArgumentNullException.ThrowIfNull(changes);
         // Throws while Redis is unreachable: the rows stay unpublished and the dispatcher tries again.
         await redis.Subscriber.PublishAsync(Channel(options.Value), JsonSerializer.SerializeToUtf8Bytes(changes));
-        await local.QueueForHubAsync(await ClaimForHubAsync(changes), cancellationToken);
-    }
-
-    /// <summary>The changes whose version this instance raised first ("GT CH": one winner per version).</summary>
-    private async Task<IReadOnlyList<ExportChanged>> ClaimForHubAsync(IReadOnlyList<ExportChanged> changes)
-    {
-        var batch = redis.Database.CreateBatch();
-        var claims = changes.Select(change =>
-        {
-            var key = options.Value.Key($"hub-version:{change.ExportId:N}");
-            var claim = batch.SortedSetUpdateAsync(key, "v", change.Version, SortedSetWhen.GreaterThan);
-            _ = batch.KeyExpireAsync(key, VersionMemory);
-            return claim;
-        }).ToList();
-        batch.Execute();
-        var won = await Task.WhenAll(claims);
-        return [.. changes.Where((_, i) => won[i])];
     }
 }
 
