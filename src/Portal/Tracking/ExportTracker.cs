@@ -310,9 +310,12 @@ public sealed partial class ExportTracker(
         {
             await using var scope = scopeFactory.CreateAsyncScope();
             var client = scope.ServiceProvider.GetRequiredService<DeviceStatusClient>();
-            request.Polls++;
-            metrics.Poll();
             var status = await client.GetStatusAsync(request.RequestUuid, cancellationToken);
+            if (status is not StatusResult.NotSent)
+            {
+                request.Polls++;
+                metrics.Poll();
+            }
             answers.ApplyStatus(db, request, status, time.GetUtcNow(), jitter, quotaLeft);
         }
 

@@ -64,6 +64,13 @@ public sealed class UpstreamAnswers(
                 Unconfirm(db, request, unknown.Error, now);
                 return;
 
+            case SubmitResult.NotSent notSent:
+                // The POST never left the portal: it was no attempt, and nothing went wrong upstream.
+                request.SubmitSentAt = null;
+                request.SubmitAttempts--;
+                request.NextPollAt = now + notSent.RetryAfter;
+                return;
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(result));
         }
@@ -132,6 +139,10 @@ public sealed class UpstreamAnswers(
             case StatusResult.Transient transient:
                 RecordTrouble(db, request, transient.Error, now);
                 request.NextPollAt = NextPoll(request, now, transient.RetryAfter, jitter, quotaLeft);
+                return;
+
+            case StatusResult.NotSent notSent:
+                request.NextPollAt = now + notSent.RetryAfter;
                 return;
 
             default:

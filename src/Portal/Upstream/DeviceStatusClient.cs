@@ -79,7 +79,7 @@ public sealed partial class DeviceStatusClient(
         {
             // Held back before sending (pause, budget or open circuit): certainly not started upstream.
             var wait = await RetryAtAsync(ex) - time.GetUtcNow();
-            return new SubmitResult.NotAccepted(Describe(ex), wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+            return new SubmitResult.NotSent(Describe(ex), wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
         }
         catch (Exception ex) when (IsTransient(ex, cancellationToken))
         {
@@ -148,7 +148,7 @@ public sealed partial class DeviceStatusClient(
         {
             // Held back before sending (pause or budget): not an upstream error, and the row waits until then.
             var wait = await RetryAtAsync(ex) - time.GetUtcNow();
-            return new StatusResult.Transient(Describe(ex), wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+            return new StatusResult.NotSent(Describe(ex), wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
         }
         catch (Exception ex) when (IsTransient(ex, cancellationToken))
         {
@@ -333,6 +333,9 @@ public abstract record SubmitResult
     /// </summary>
     public sealed record NotAccepted(string Error, TimeSpan? RetryAfter) : SubmitResult;
 
+    /// <summary>Held back by the portal's own gate (budget, pause, open circuit) before it was sent: not an attempt.</summary>
+    public sealed record NotSent(string Reason, TimeSpan RetryAfter) : SubmitResult;
+
     /// <summary>
     /// Sent, but the outcome is unknown (no answer in time, connection closed before the answer, 500/502/504, an
     /// answer that cannot be read): the upstream may have started a job. Never sent again without a person.
@@ -350,4 +353,7 @@ public abstract record StatusResult
     public sealed record NotFound : StatusResult;
 
     public sealed record Transient(string Error, TimeSpan? RetryAfter) : StatusResult;
+
+    /// <summary>Held back by the portal's own gate (budget, pause, open circuit): nothing was asked, nothing went wrong.</summary>
+    public sealed record NotSent(string Reason, TimeSpan RetryAfter) : StatusResult;
 }

@@ -125,8 +125,8 @@ public sealed class RedisScaleOutTests : IAsyncLifetime
         Assert.NotNull(pausedOnB);
         Assert.Equal(until, pausedOnB.Until);
         Assert.Contains("429", pausedOnB.Reason, StringComparison.Ordinal);
-        var refused = Assert.IsType<StatusResult.Transient>(refusedOnB);
-        Assert.Contains("not sent", refused.Error, StringComparison.Ordinal);
+        var refused = Assert.IsType<StatusResult.NotSent>(refusedOnB);
+        Assert.Contains("not sent", refused.Reason, StringComparison.Ordinal);
         Assert.Equal(0, sentByBWhilePaused);
         Assert.IsType<StatusResult.Found>(afterThePause);
     }

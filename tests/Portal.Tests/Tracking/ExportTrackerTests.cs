@@ -6,6 +6,7 @@ using Portal.Data;
 using Portal.Exports;
 using Portal.Tests.Upstream;
 using Portal.Tracking;
+using Portal.Upstream;
 
 namespace Portal.Tests.Tracking;
 
@@ -179,6 +180,49 @@ public class ExportTrackerTests
         Assert.Equal(TimeSpan.FromSeconds(1), secondWait);
         Assert.Equal(5, sentBeforeTheStep);
         Assert.Equal(10, upstream.Posts);
+    }
+
+    [Fact]
+    public async Task ACallTheBudgetHoldsBackIsNeitherAnAttemptNorAnError()
+    {
+        // Another instance took the last places between this tracker's look at the budget and its call.
+        var refusing = new RefusingBudget();
+        await using var host = await EngineTestHost.StartAsync(services: s => s.AddSingleton<IUpstreamBudget>(refusing));
+        var outcome = await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation);
+        var id = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
+        var eventsBefore = await EventCountAsync(host, id);
+
+        await host.TrackAsync();
+        var queued = await host.RowAsync(id);
+        await host.UpdateAsync(id, e => { e.Status = ExportStatus.Submitted; e.RequestUuid = "held-back"; e.NextPollAt = DateTimeOffset.UtcNow.AddSeconds(-1); });
+        await host.TrackAsync();
+        var polled = await host.RowAsync(id);
+
+        Assert.Equal((0, 0), (host.Upstream.Posts, host.Upstream.Gets));
+        Assert.Equal((ExportStatus.Queued, 0, 0, (string?)null, (DateTimeOffset?)null), (queued.Status, queued.SubmitAttempts, queued.ConsecutiveErrors, queued.LastError, queued.SubmitSentAt));
+        Assert.InRange(queued.NextPollAt!.Value - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(20), RefusingBudget.FreeIn);
+        Assert.Equal((0, 0, (string?)null), (polled.Polls, polled.ConsecutiveErrors, polled.LastError));
+        Assert.True(polled.NextPollAt > DateTimeOffset.UtcNow.AddSeconds(20));
+        Assert.Equal(eventsBefore, await EventCountAsync(host, id));
+    }
+
+    private static async Task<int> EventCountAsync(EngineTestHost host, Guid id)
+    {
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancellation);
+        return await db.ExportEvents.CountAsync(e => e.ExportId == id, Cancellation);
+    }
+
+    /// <summary>Says there is room, then refuses every call: what a tracker sees when other instances win the race.</summary>
+    private sealed class RefusingBudget : IUpstreamBudget
+    {
+        public static readonly TimeSpan FreeIn = TimeSpan.FromSeconds(30);
+
+        public int Limit => 100;
+
+        public ValueTask<bool> TryTakeAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+
+        public ValueTask<UpstreamBudgetUse> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(new UpstreamBudgetUse(Limit, 0, 0, now + FreeIn));
     }
 
     [Fact]

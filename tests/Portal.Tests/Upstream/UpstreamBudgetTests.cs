@@ -66,8 +66,8 @@ public class UpstreamBudgetTests
         Assert.IsType<StatusResult.Found>(first);
         Assert.Equal((1, 3), (upstream.TokenRequests, getsBeforeTheMinuteEnds));
         Assert.Equal(4, usedByFirst);
-        var refused = Assert.IsType<StatusResult.Transient>(second);
-        Assert.Contains("not sent", refused.Error, StringComparison.Ordinal);
+        var refused = Assert.IsType<StatusResult.NotSent>(second);
+        Assert.Contains("not sent", refused.Reason, StringComparison.Ordinal);
         Assert.Equal(TimeSpan.FromMinutes(1), refused.RetryAfter);
         Assert.IsType<StatusResult.Found>(third);
         Assert.Equal(4, upstream.Gets);
@@ -125,8 +125,8 @@ public class UpstreamBudgetTests
 
         Assert.IsType<StatusResult.Transient>(throttled);
         Assert.Equal(2, sentDuringPause); // the token request and the GET answered 429
-        Assert.Equal(TimeSpan.FromSeconds(90), Assert.IsType<StatusResult.Transient>(otherGet).RetryAfter);
-        Assert.IsType<SubmitResult.NotAccepted>(post);
+        Assert.Equal(TimeSpan.FromSeconds(90), Assert.IsType<StatusResult.NotSent>(otherGet).RetryAfter);
+        Assert.IsType<SubmitResult.NotSent>(post);
         Assert.Equal(0, upstream.Posts);
         Assert.Equal(until, token.RetryAt);
         Assert.Equal(until, health.PausedUntil);
@@ -175,8 +175,8 @@ public class UpstreamBudgetTests
         Assert.Equal(Start.AddMinutes(1), health.PausedUntil);
         Assert.Contains("circuit breaker opened", health.PauseReason, StringComparison.Ordinal);
         Assert.Contains("503", health.PauseReason, StringComparison.Ordinal);
-        Assert.IsType<StatusResult.Transient>(whileOpen);
-        Assert.IsType<SubmitResult.NotAccepted>(post);
+        Assert.IsType<StatusResult.NotSent>(whileOpen);
+        Assert.IsType<SubmitResult.NotSent>(post);
         Assert.Equal(3, sentWhileOpen); // the first token request and the two failed GETs
         Assert.Equal(0, upstream.Posts);
         Assert.IsType<StatusResult.Found>(probe);
