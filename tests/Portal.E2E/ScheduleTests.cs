@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(ScheduleBrowserTests.Name)]
 public partial class ScheduleTests(PortalServer server)
 {
     [Fact]
