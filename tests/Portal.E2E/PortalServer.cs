@@ -15,7 +15,7 @@ namespace Portal.E2E;
 
 /// <summary>
 /// The portal on a real Kestrel port with its embedded simulator, a fresh SQLite file, and one headless
-/// Debian Chromium; shared by the browser tests of one collection (they run one after another).
+/// Debian Chromium; shared by every browser test (they run one after another in one collection).
 /// </summary>
 public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetime
 {
@@ -179,14 +179,4 @@ public sealed class FinishedSpans : System.Collections.ObjectModel.Collection<Sy
 public sealed class BrowserTests : ICollectionFixture<PortalServer>
 {
     public const string Name = "Browser";
-}
-
-/// <summary>
-/// The schedule test spends most of its time waiting for the scheduler's next minute: on a portal and a browser of its
-/// own it waits while the other browser tests run, not between them, and no other test's simulator faults reach it.
-/// </summary>
-[CollectionDefinition(Name)]
-public sealed class ScheduleBrowserTests : ICollectionFixture<PortalServer>
-{
-    public const string Name = "Browser (schedules)";
 }

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Portal.E2E;
 
-[Collection(ScheduleBrowserTests.Name)]
+[Collection(BrowserTests.Name)]
 public partial class ScheduleTests(PortalServer server)
 {
     [Fact]
