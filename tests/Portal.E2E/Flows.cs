@@ -12,7 +12,9 @@ public static partial class Flows
         await session.Page.GetByTestId("preset-last-hour").ClickAsync();
         await session.Page.GetByTestId($"format-{format}").ClickAsync();
         await session.Page.GetByTestId("submit-export").ClickAsync();
-        await session.Page.WaitForURLAsync(ExportPageUrl(), new() { WaitUntil = WaitUntilState.Commit });
+        // As in the early-click test: on a loaded 2-core machine (other test projects run beside the browser tests) the
+        // submit's round trip over the circuit can outlast the default 15 s.
+        await session.Page.WaitForURLAsync(ExportPageUrl(), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
         await Expect(session.Page.GetByTestId("export-status")).ToBeVisibleAsync();
         return Guid.Parse(ExportPageUrl().Match(session.Page.Url).Groups["id"].Value);
     }
