@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the portal on a fresh machine with the .NET 10 SDK:
 # installs what NuGet does not bring (Debian's chromium, postgresql and redis-server), starts a throw-away
-# PostgreSQL and Redis on free loopback ports, builds Portal.sln once, runs the browser tests while the other test
-# projects run beside them (SQLite, then the tests that touch the database again on PostgreSQL), stops both servers,
-# and ends with one line `N passed, N failed, N skipped` summed over all test runs. Arguments go to each `dotnet test`.
+# PostgreSQL and Redis on free loopback ports, builds Portal.sln once, runs each test project on SQLite, then the
+# tests that touch the database again on PostgreSQL, stops both servers, and ends with one line
+# `N passed, N failed, N skipped` summed over all test runs. Arguments go to each `dotnet test`.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,9 +32,7 @@ chmod 755 "$engines"
 pg_dir="$engines/postgres"
 pg_started=""
 redis_pid=""
-e2e_pid=""
 stop_engines() {
-  if [ -n "$e2e_pid" ]; then kill "$e2e_pid" 2>/dev/null || true; fi
   if [ -n "$pg_started" ]; then as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true; fi
   if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
   $sudo rm -rf "$engines"
@@ -73,34 +71,22 @@ status=0
 dotnet build Portal.sln || status=$?
 
 if [ "$status" -eq 0 ]; then
-  run_tests() { # niceness project provider [dotnet test arguments]
-    local niceness=$1 project=$2 provider=$3
-    shift 3
-    PORTAL_TEST_PROVIDER=$provider nice -n "$niceness" dotnet test "tests/$project" --no-build \
+  run_tests() { # project provider [dotnet test arguments]
+    local project=$1 provider=$2
+    shift 2
+    PORTAL_TEST_PROVIDER=$provider dotnet test "tests/$project" --no-build \
       --logger "trx;LogFileName=$project.$provider.trx" --results-directory "$results" "$@"
   }
 
-  # The browser tests mostly wait (for Chromium, the simulator's delays, the scheduler's next minute), so the other
-  # projects run beside them instead of after them, at a lower priority: the browser scenarios get about three quarters
-  # of a contended CPU. Not lower: some of those projects' tests hold real-time limits of a few seconds too, and at
-  # nice 10 one timed out on a loaded machine. The browser tests' output is shown when they are done.
-  e2e_log="$engines/e2e.log"
-  run_tests 0 Portal.E2E Sqlite "$@" >"$e2e_log" 2>&1 &
-  e2e_pid=$!
-
-  run_tests 5 DeviceApi.Simulator.Tests Sqlite "$@" || status=$?
-  # The tests that touch the database, on each engine (on PostgreSQL each fixture gets its own database).
-  for provider in Sqlite PostgreSQL; do
-    for project in Portal.Tests Portal.IntegrationTests; do
-      run_tests 5 "$project" "$provider" "$@" || status=$?
-    done
+  # One after another: the browser tests hold real-time waits that a second test process beside them on 2 cores
+  # would stretch.
+  for project in DeviceApi.Simulator.Tests Portal.Tests Portal.IntegrationTests Portal.E2E; do
+    run_tests "$project" Sqlite "$@" || status=$?
   done
-
-  e2e_status=0
-  wait "$e2e_pid" || e2e_status=$?
-  e2e_pid=""
-  cat "$e2e_log"
-  if [ "$e2e_status" -ne 0 ]; then status=$e2e_status; fi
+  # The tests that touch the database, again on PostgreSQL (each fixture gets its own database).
+  for project in Portal.Tests Portal.IntegrationTests; do
+    run_tests "$project" PostgreSQL "$@" || status=$?
+  done
 fi
 
 passed=0 failed=0 skipped=0
