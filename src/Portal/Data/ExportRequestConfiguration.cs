@@ -30,6 +30,7 @@ internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<Expo
         // The admin grid's sorts, each with the Id that breaks its ties (in the sort's direction, so one index serves both
         // directions): a first page reads 25 index entries instead of sorting every match. Partial on the rows the grids
         // show (every grid query says DeletedAt IS NULL), so the grids' capped counts read the index alone.
+        builder.HasIndex(e => new { e.CreatedAt, e.Id }).HasFilter(NotDeleted);
         builder.HasIndex(e => new { e.Status, e.OwnerName, e.Id }).HasFilter(NotDeleted);
         builder.HasIndex(e => new { e.Status, e.Id }).HasFilter(NotDeleted);
         builder.HasIndex(e => new { e.OwnerName, e.Id }).HasFilter(NotDeleted);
