@@ -15,6 +15,12 @@ namespace Portal.Data.Migrations
                 table: "ExportRequests");
 
             migrationBuilder.CreateIndex(
+                name: "IX_ExportRequests_CreatedAt_Id",
+                table: "ExportRequests",
+                columns: new[] { "CreatedAt", "Id" },
+                filter: "\"DeletedAt\" IS NULL");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ExportRequests_Format_Id",
                 table: "ExportRequests",
                 columns: new[] { "Format", "Id" },
@@ -54,6 +60,10 @@ namespace Portal.Data.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_ExportRequests_CreatedAt_Id",
+                table: "ExportRequests");
+
             migrationBuilder.DropIndex(
                 name: "IX_ExportRequests_Format_Id",
                 table: "ExportRequests");

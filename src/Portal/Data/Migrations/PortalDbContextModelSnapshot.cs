@@ -331,6 +331,9 @@ namespace Portal.Data.Migrations
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasFilter("\"DeletedAt\" IS NULL");
+
                     b.HasIndex("RequestUuid");
 
                     b.HasIndex("RerunOf");

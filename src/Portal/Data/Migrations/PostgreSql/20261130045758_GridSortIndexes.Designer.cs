@@ -345,6 +345,9 @@ namespace Portal.Data.Migrations.PostgreSql
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasFilter("\"DeletedAt\" IS NULL");
+
                     b.HasIndex("RequestUuid");
 
                     b.HasIndex("RerunOf");
