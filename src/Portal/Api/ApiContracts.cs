@@ -77,10 +77,14 @@ public sealed record PageLinks(
     [property: JsonPropertyName("next")] string? Next,
     [property: JsonPropertyName("prev")] string? Prev);
 
-/// <summary>A page of exports; <c>page</c> counts from 1.</summary>
+/// <summary>
+/// A page of exports; <c>page</c> counts from 1. Counting stops 10,000 matches past the page's start: then
+/// <c>total_is_lower_bound</c> is true and <c>total</c> says only that at least that many match.
+/// </summary>
 public sealed record ExportPage(
     [property: JsonPropertyName("items")] IReadOnlyList<ExportResource> Items,
     [property: JsonPropertyName("total")] int Total,
+    [property: JsonPropertyName("total_is_lower_bound")] bool TotalIsLowerBound,
     [property: JsonPropertyName("page")] int Page,
     [property: JsonPropertyName("page_size")] int PageSize,
     [property: JsonPropertyName("links")] PageLinks Links);

@@ -184,6 +184,7 @@ public static class ExportApi
         return TypedResults.Ok(new ExportPage(
             [.. result.Items.Select(e => ToResource(e, links))],
             result.TotalCount,
+            result.TotalIsLowerBound,
             pageNumber,
             query.PageSize,
             new PageLinks(hasNext ? links.WithPage(context.Request, pageNumber + 1) : null, pageNumber > 1 ? links.WithPage(context.Request, pageNumber - 1) : null)));

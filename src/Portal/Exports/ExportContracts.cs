@@ -77,7 +77,11 @@ public sealed record ExportQuery
     public bool Slow { get; init; }
 }
 
-public sealed record PagedResult<T>(IReadOnlyList<T> Items, int TotalCount);
+/// <summary>
+/// A page and the number of rows that match. When <see cref="TotalIsLowerBound"/> is set, counting stopped at
+/// <see cref="TotalCount"/>: at least that many match, and there are pages past the current one.
+/// </summary>
+public sealed record PagedResult<T>(IReadOnlyList<T> Items, int TotalCount, bool TotalIsLowerBound = false);
 
 /// <summary>The answer to a submission.</summary>
 public abstract record SubmitOutcome

@@ -20,6 +20,12 @@ public interface ISlowRequests
 
 public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, ExportAccess access, ISlowRequests slowRequests) : IExportQueries
 {
+    /// <summary>
+    /// How many matching rows past the start of the page are counted at most. An exact total of a million rows would
+    /// cost a scan of them all on every page; a user's own history stays well below this and keeps its exact count.
+    /// </summary>
+    public const int CountAhead = 10_000;
+
     public async Task<PagedResult<ExportSummary>> ListAsync(ExportUser user, ExportQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -72,7 +78,11 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
                     || EF.Functions.Like(e.RequestUuid ?? "", pattern, "\\"));
         }
 
-        var total = await requests.CountAsync(cancellationToken);
+        var pageSize = Math.Clamp(query.PageSize, 1, 500);
+        var start = (int)Math.Min((long)Math.Max(query.Page, 0) * pageSize, int.MaxValue - CountAhead - 1);
+        var countLimit = start + CountAhead;
+        var counted = await requests.Take(countLimit + 1).CountAsync(cancellationToken);
+        var lowerBound = counted > countLimit;
         var sorted = (query.SortBy, query.Descending) switch
         {
             (ExportSort.UpdatedAt, false) => requests.OrderBy(e => e.UpdatedAt),
@@ -88,13 +98,13 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
             (_, false) => requests.OrderBy(e => e.CreatedAt),
             _ => requests.OrderByDescending(e => e.CreatedAt),
         };
-        var pageSize = Math.Clamp(query.PageSize, 1, 500);
-        var items = await sorted.ThenByDescending(e => e.Id)
-            .Skip(Math.Max(query.Page, 0) * pageSize)
+        // Ties follow the sort's direction, so one index on (column, Id) serves both directions.
+        var items = await (query.Descending ? sorted.ThenByDescending(e => e.Id) : sorted.ThenBy(e => e.Id))
+            .Skip(start)
             .Take(pageSize)
             .Select(ToSummary)
             .ToListAsync(cancellationToken);
-        return new PagedResult<ExportSummary>(items, total);
+        return new PagedResult<ExportSummary>(items, lowerBound ? countLimit : counted, lowerBound);
     }
 
     public async Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)

@@ -33,6 +33,9 @@ public sealed class FakeExportService : IExportSubmissions, IExportQueries, IExp
 
     public Exception? ListFailure { get; set; }
 
+    /// <summary>When set, counts at most this many rows past the page's start, as the service does over a large history.</summary>
+    public int? CountAhead { get; set; }
+
     public DateTimeOffset? StatisticsSince { get; private set; }
 
     public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default)
@@ -64,7 +67,10 @@ public sealed class FakeExportService : IExportSubmissions, IExportQueries, IExp
             .Where(e => query.Format is null || e.Format == query.Format)
             .ToList();
         var page = visible.Skip(query.Page * query.PageSize).Take(query.PageSize).ToList();
-        return Task.FromResult(new PagedResult<ExportSummary>(page, visible.Count));
+        var limit = (query.Page * query.PageSize) + CountAhead;
+        return Task.FromResult(visible.Count > limit
+            ? new PagedResult<ExportSummary>(page, limit.Value, TotalIsLowerBound: true)
+            : new PagedResult<ExportSummary>(page, visible.Count));
     }
 
     public Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) =>

@@ -16,6 +16,7 @@ public sealed partial class ExportGrid : IDisposable
 
     private List<ExportSummary> _items = [];
     private int _total;
+    private bool _totalIsLowerBound;
     private int _page;
     private int _pageSize = 25;
     private ExportSort _sortBy = ExportSort.CreatedAt;
@@ -71,7 +72,7 @@ public sealed partial class ExportGrid : IDisposable
     private string CountText => _total == 0
         ? "No exports"
         : string.Create(CultureInfo.InvariantCulture,
-            $"{(_page * _pageSize) + 1}–{Math.Min(_total, (_page + 1) * _pageSize)} of {Formatting.Count(_total)}");
+            $"{(_page * _pageSize) + 1}–{Math.Min(_total, (_page + 1) * _pageSize)} of {Formatting.Count(_total)}{(_totalIsLowerBound ? "+" : "")}");
 
     protected override async Task OnInitializedAsync()
     {
@@ -146,6 +147,9 @@ public sealed partial class ExportGrid : IDisposable
             }
             _items = [.. result.Items];
             _total = result.TotalCount;
+            // Past a count's cap the total is a lower bound: the pager reaches as far as was counted, and further
+            // once the user pages there.
+            _totalIsLowerBound = result.TotalIsLowerBound;
             _loading = false;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)

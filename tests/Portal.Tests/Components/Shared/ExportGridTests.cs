@@ -72,6 +72,28 @@ public partial class ExportGridTests : ExportTestContext
     }
 
     [Fact]
+    public void ACappedCountShowsAtLeastAndThePagerStillGoesForward()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            AddExport(ExportStatus.Completed, fileCount: 1);
+        }
+        Service.CountAhead = 30;
+        var grid = RenderGrid();
+        Assert.Equal("1–25 of 30+", grid.Find("[data-testid=grid-count]").TextContent.Trim());
+
+        PageButton(grid, 2).Click();
+        Assert.Equal("26–50 of 55+", grid.Find("[data-testid=grid-count]").TextContent.Trim());
+        PageButton(grid, 3).Click();
+        Assert.Equal("51–75 of 80+", grid.Find("[data-testid=grid-count]").TextContent.Trim());
+        PageButton(grid, 4).Click();
+
+        Assert.Equal(3, Service.Queries[^1].Page);
+        Assert.Equal(25, grid.FindAll("tr[data-testid=export-row]").Count);
+        Assert.Equal("76–100 of 100", grid.Find("[data-testid=grid-count]").TextContent.Trim());
+    }
+
+    [Fact]
     public void SortingAColumnAsksTheServiceAndTogglesTheDirection()
     {
         var grid = RenderGrid();

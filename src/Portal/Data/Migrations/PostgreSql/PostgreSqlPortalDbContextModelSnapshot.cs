@@ -342,22 +342,41 @@ namespace Portal.Data.Migrations.PostgreSql
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasFilter("\"DeletedAt\" IS NULL");
+
                     b.HasIndex("RequestUuid");
 
                     b.HasIndex("RerunOf");
 
                     b.HasIndex("ScheduleId");
 
+                    b.HasIndex("Format", "Id")
+                        .HasFilter("\"DeletedAt\" IS NULL");
+
                     b.HasIndex("OwnerId", "CreatedAt");
 
                     b.HasIndex("OwnerId", "IdempotencyKey")
                         .IsUnique();
 
+                    b.HasIndex("OwnerName", "Id")
+                        .HasFilter("\"DeletedAt\" IS NULL");
+
+                    b.HasIndex("RangeFrom", "Id")
+                        .HasFilter("\"DeletedAt\" IS NULL");
+
                     b.HasIndex("Status", "CreatedAt");
+
+                    b.HasIndex("Status", "Id")
+                        .HasFilter("\"DeletedAt\" IS NULL");
 
                     b.HasIndex("Status", "NextPollAt");
 
-                    b.HasIndex("Status", "OwnerName");
+                    b.HasIndex("UpdatedAt", "Id")
+                        .HasFilter("\"DeletedAt\" IS NULL");
+
+                    b.HasIndex("Status", "OwnerName", "Id")
+                        .HasFilter("\"DeletedAt\" IS NULL");
 
                     b.ToTable("ExportRequests");
                 });
