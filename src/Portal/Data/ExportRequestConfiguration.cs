@@ -23,6 +23,9 @@ internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<Expo
         builder.HasQueryFilter(e => e.DeletedAt == null);
 
         builder.HasIndex(e => new { e.Status, e.NextPollAt });
+        // The tracker's claim of polls (two statuses, oldest due first) reads the due rows in order instead of sorting
+        // all of them; only open rows have a next poll, so the index stays as small as the work in flight.
+        builder.HasIndex(e => e.NextPollAt).HasFilter("\"NextPollAt\" IS NOT NULL AND \"DeletedAt\" IS NULL");
         builder.HasIndex(e => new { e.OwnerId, e.CreatedAt });
         builder.HasIndex(e => e.CreatedAt);
         // The admin grid filtered by status reads its first page in index order instead of sorting every match.

@@ -331,14 +331,17 @@ namespace Portal.Data.Migrations
 
                     b.HasIndex("CreatedAt");
 
-                    b.HasIndex("CreatedAt", "Id")
-                        .HasFilter("\"DeletedAt\" IS NULL");
+                    b.HasIndex("NextPollAt")
+                        .HasFilter("\"NextPollAt\" IS NOT NULL AND \"DeletedAt\" IS NULL");
 
                     b.HasIndex("RequestUuid");
 
                     b.HasIndex("RerunOf");
 
                     b.HasIndex("ScheduleId");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasFilter("\"DeletedAt\" IS NULL");
 
                     b.HasIndex("Format", "Id")
                         .HasFilter("\"DeletedAt\" IS NULL");
