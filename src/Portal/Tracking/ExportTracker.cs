@@ -90,6 +90,7 @@ public sealed partial class ExportTracker(
         using var pass = PortalActivity.Source.StartActivity("tracker.pass");
         var o = options.Value;
         var now = time.GetUtcNow();
+        // Results expire after a retention of hours: a look every idle interval is plenty, not one per pass.
         if (now >= nextExpiryLook)
         {
             await ExpireBeyondRetentionAsync(now, cancellationToken);
