@@ -4,10 +4,15 @@ namespace Portal.Api;
 
 // The API's JSON, snake_case like the vendor's: a script written for the vendor's POST carries over.
 
-/// <summary>A create: the vendor's body. <c>fileformat</c> defaults to CSV, as upstream.</summary>
+/// <summary>
+/// A create: the vendor's body. <c>fileformat</c> defaults to CSV, as upstream. <c>name</c> is the portal's own and
+/// optional (at most 100 characters, no control characters); without it the export is named from its format and its
+/// range in UTC, e.g. <c>CSV · 5 Dec 10:00–11:00 UTC</c>.
+/// </summary>
 public sealed record CreateExportBody(
     [property: JsonPropertyName("timerange")] TimeRangeBody? Timerange,
-    [property: JsonPropertyName("fileformat")] string? Fileformat);
+    [property: JsonPropertyName("fileformat")] string? Fileformat,
+    [property: JsonPropertyName("name")] string? Name = null);
 
 /// <summary>RFC 3339 instants, any offset; the range is half-open, <c>[from, to)</c>.</summary>
 public sealed record TimeRangeBody(
@@ -27,6 +32,7 @@ public sealed record ExportLinks(
 /// </summary>
 public sealed record ExportResource(
     [property: JsonPropertyName("id")] Guid Id,
+    [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("fileformat")] string FileFormat,
     [property: JsonPropertyName("timerange")] TimeRangeBody TimeRange,
@@ -43,6 +49,7 @@ public sealed record ExportResource(
 /// <summary>One export with its files and timeline.</summary>
 public sealed record ExportDetailsResource(
     [property: JsonPropertyName("id")] Guid Id,
+    [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("fileformat")] string FileFormat,
     [property: JsonPropertyName("timerange")] TimeRangeBody TimeRange,

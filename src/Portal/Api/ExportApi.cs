@@ -32,7 +32,8 @@ public static class ExportApi
         exports.MapPost("", CreateAsync)
             .WithName("CreateExport")
             .WithSummary("Request an export")
-            .WithDescription("The vendor's body: {\"timerange\":{\"from\":\"2026-11-27T00:00:00Z\",\"to\":\"2026-11-28T00:00:00Z\"},\"fileformat\":\"PARQUET\"}. " +
+            .WithDescription("The vendor's body: {\"timerange\":{\"from\":\"2026-11-27T00:00:00Z\",\"to\":\"2026-11-28T00:00:00Z\"},\"fileformat\":\"PARQUET\"}, " +
+                "with an optional \"name\" (at most 100 characters; without it the export is named from its format and range in UTC). " +
                 "With an Idempotency-Key header, a retry of the same create answers 200 with the export stored the first time; the same key with " +
                 "another body is 422. Without one, every call is a new export. 429 (with Retry-After) past Exports:MaxSubmissionsPerMinute.")
             .Accepts<CreateExportBody>("application/json")
@@ -43,7 +44,7 @@ public static class ExportApi
         exports.MapGet("", ListAsync)
             .WithName("ListExports")
             .WithSummary("List exports, newest first, a page at a time")
-            .WithDescription("Filters as in the grid: status, fileformat, created_from, created_to (RFC 3339), search; sort (created_at, updated_at, status, " +
+            .WithDescription("Filters as in the grid: status, fileformat, created_from, created_to (RFC 3339), search (name, format or request id); sort (created_at, updated_at, status, " +
                 "fileformat, range_from, owner) and order (asc, desc); page (from 1) and page_size (1-100). Admins: all_users=true or owner_id.")
             .ProducesValidationProblem();
         exports.MapGet("/{id:guid}", GetAsync)
@@ -108,13 +109,18 @@ public static class ExportApi
         {
             errors["fileformat"] = [$"'{name}' is not a file format; use one of {FileFormatNames}."];
         }
+        if (ExportNames.Problem(body?.Name) is { } nameProblem)
+        {
+            errors["name"] = [nameProblem];
+        }
         if (errors.Count > 0)
         {
             return ApiProblems.Invalid(errors);
         }
 
         var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
-        var outcome = await submissions.SubmitWithKeyAsync(user, new TimeRange(from!.Value, to!.Value), format, key.Length > 0 ? key : null, context.RequestAborted);
+        var outcome = await submissions.SubmitWithKeyAsync(user, new TimeRange(from!.Value, to!.Value), format, key.Length > 0 ? key : null,
+            body?.Name, context.RequestAborted);
         var links = new ApiLinks(context.Request);
         switch (outcome)
         {
@@ -131,7 +137,7 @@ public static class ExportApi
                     $"You have requested the most exports allowed per minute; try again in {seconds} s.");
             case SubmitOutcome.KeyReused reused:
                 return ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused",
-                    $"The {IdempotencyKeyHeader} '{key}' was used for export {reused.Existing.Id} with another time range or file format. " +
+                    $"The {IdempotencyKeyHeader} '{key}' was used for export {reused.Existing.Id} with another time range, file format or name. " +
                     "Use a new key for a different export.");
             default:
                 throw new InvalidOperationException($"Unexpected submission outcome {outcome}.");
@@ -228,6 +234,7 @@ public static class ExportApi
 
     private static ExportResource ToResource(ExportSummary e, ApiLinks links) => new(
         e.Id,
+        e.Name,
         StatusName(e.Status),
         e.Format.UpstreamName(),
         new TimeRangeBody(Rfc3339.Format(e.Range.From), Rfc3339.Format(e.Range.To)),
@@ -246,6 +253,7 @@ public static class ExportApi
         var e = d.Summary;
         return new(
             e.Id,
+            e.Name,
             StatusName(e.Status),
             e.Format.UpstreamName(),
             new TimeRangeBody(Rfc3339.Format(e.Range.From), Rfc3339.Format(e.Range.To)),

@@ -16,6 +16,15 @@ public sealed class ExportRequest
 
     public string? OwnerEmail { get; set; }
 
+    /// <summary>
+    /// What people call the export: given by its owner, or made from its format and range when it was stored. Null
+    /// only on rows stored before exports had names; <see cref="ExportNames.Default"/> in UTC stands in for them.
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>The name people see: <see cref="Name"/>, or for an older row the default made from format and range in UTC.</summary>
+    public string DisplayName => Name ?? ExportNames.Default(Format, Range, TimeZoneInfo.Utc);
+
     public DateTimeOffset RangeFrom { get; set; }
 
     public DateTimeOffset RangeTo { get; set; }

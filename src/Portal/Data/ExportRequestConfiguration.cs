@@ -10,6 +10,8 @@ internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<Expo
     public void Configure(EntityTypeBuilder<ExportRequest> builder)
     {
         builder.Ignore(e => e.Range);
+        builder.Ignore(e => e.DisplayName);
+        builder.Property(e => e.Name).HasMaxLength(Exports.ExportNames.MaxStoredLength);
         builder.Property(e => e.OwnerId).HasMaxLength(200);
         builder.Property(e => e.OwnerName).HasMaxLength(200);
         builder.Property(e => e.OwnerEmail).HasMaxLength(320);

@@ -13,7 +13,16 @@ public sealed record ExportSummary(
     DateTimeOffset? CompletedAt,
     long? RowCount,
     int FileCount,
-    string? LastError);
+    string? LastError)
+{
+    /// <summary>What people call the export; for one stored before exports had names, its default in UTC.</summary>
+    [System.Diagnostics.CodeAnalysis.AllowNull]
+    public string Name
+    {
+        get => field ?? ExportNames.Default(Format, Range, TimeZoneInfo.Utc);
+        init;
+    }
+}
 
 /// <summary>Everything the details page shows about one request.</summary>
 public sealed record ExportDetails(
@@ -64,7 +73,7 @@ public sealed record ExportQuery
     /// <summary>Requests created before this instant.</summary>
     public DateTimeOffset? CreatedTo { get; init; }
 
-    /// <summary>Free text matched against owner name, email and upstream request id.</summary>
+    /// <summary>Free text matched against the export's name, its format, the upstream request id, and the owner's name and email.</summary>
     public string? Search { get; init; }
 
     /// <summary>Admins only: all users when null (true for the admin grid), else one owner.</summary>

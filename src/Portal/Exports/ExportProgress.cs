@@ -75,13 +75,13 @@ public sealed class ExportProgress(ExportMetrics metrics)
             $"POST /v3/devices/status {{\"timerange\":{{\"from\":\"{request.RangeFrom.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\",\"to\":\"{request.RangeTo.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\"}},\"fileformat\":\"{request.Format.UpstreamName()}\"}}");
     }
 
+    /// <summary>The notice's words: each names its export, so a list of them (the bell, a snackbar) tells them apart.</summary>
     private static string NoticeText(ExportRequest request, ExportStatus to, string? detail)
     {
-        var what = string.Create(CultureInfo.InvariantCulture,
-            $"{request.Format.UpstreamName()} export {request.RangeFrom:yyyy-MM-dd HH:mm}–{request.RangeTo:yyyy-MM-dd HH:mm} UTC");
+        var what = NoticeSubject(request);
         var text = to switch
         {
-            ExportStatus.Completed => $"{what} is ready.",
+            ExportStatus.Completed => $"{what} is ready to download.",
             ExportStatus.Failed => $"{what} failed: {detail}",
             ExportStatus.TimedOut => $"{what} timed out.",
             ExportStatus.Expired => $"{what} expired: its files are gone.",
@@ -89,6 +89,13 @@ public sealed class ExportProgress(ExportMetrics metrics)
             _ => $"{what}: {to.DisplayName()}.",
         };
         return Truncate(text, 500);
+    }
+
+    /// <summary>How a notice refers to its export: by its name, quoted.</summary>
+    public static string NoticeSubject(ExportRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return $"\u201c{request.DisplayName}\u201d";
     }
 
     [return: NotNullIfNotNull(nameof(text))]

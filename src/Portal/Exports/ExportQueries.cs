@@ -66,14 +66,23 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
         }
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
-            var pattern = "%" + query.Search.Trim().Replace("\\", "\\\\", StringComparison.Ordinal)
+            var search = query.Search.Trim();
+            var pattern = "%" + search.Replace("\\", "\\\\", StringComparison.Ordinal)
                 .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
-            // SQLite's LIKE ignores case; PostgreSQL's does not, its ILIKE does.
+            // The format is a column of a few known words: the ones the text is part of are found here, so the database
+            // compares the column for equality instead of matching a pattern against it.
+            var formats = FileFormats.All.Where(f => f.UpstreamName().Contains(search, StringComparison.OrdinalIgnoreCase)).ToList();
+            // SQLite's LIKE ignores case; PostgreSQL's does not, its ILIKE does. The name is matched in the same pass over
+            // the rows as the other columns: no index serves a pattern with a leading %, and the count stays capped.
             requests = db.Database.IsNpgsql()
-                ? requests.Where(e => EF.Functions.ILike(e.OwnerName, pattern, "\\")
+                ? requests.Where(e => EF.Functions.ILike(e.Name ?? "", pattern, "\\")
+                    || formats.Contains(e.Format)
+                    || EF.Functions.ILike(e.OwnerName, pattern, "\\")
                     || EF.Functions.ILike(e.OwnerEmail ?? "", pattern, "\\")
                     || EF.Functions.ILike(e.RequestUuid ?? "", pattern, "\\"))
-                : requests.Where(e => EF.Functions.Like(e.OwnerName, pattern, "\\")
+                : requests.Where(e => EF.Functions.Like(e.Name ?? "", pattern, "\\")
+                    || formats.Contains(e.Format)
+                    || EF.Functions.Like(e.OwnerName, pattern, "\\")
                     || EF.Functions.Like(e.OwnerEmail ?? "", pattern, "\\")
                     || EF.Functions.Like(e.RequestUuid ?? "", pattern, "\\"));
         }
@@ -144,7 +153,10 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
         e.CompletedAt,
         e.RowCount,
         e.Files.Count,
-        e.LastError);
+        e.LastError)
+    {
+        Name = e.Name,
+    };
 
     internal static readonly Func<ExportRequest, ExportSummary> Summarize = ToSummary.Compile();
 

@@ -8,18 +8,22 @@ namespace Portal.Exports;
 /// <summary>New requests, re-runs and submitting an unconfirmed request again.</summary>
 public interface IExportSubmissions
 {
-    /// <summary>Stores the request as <c>Queued</c> and wakes the tracker, which sends it upstream.</summary>
-    Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Stores the request as <c>Queued</c> and wakes the tracker, which sends it upstream. Without a
+    /// <paramref name="name"/> it is named from its format and range in UTC (<see cref="ExportNames.Default"/>): a page
+    /// passes the default in the user's zone.
+    /// </summary>
+    Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// A script's submission, under the same rules and limits as a page's but without merging a repeat within the
     /// double-click window: a script that means one export sends an <paramref name="idempotencyKey"/>. A repeat of a key
     /// returns the export stored with it (<see cref="SubmitOutcome.Accepted.Repeated"/>); the key with another range or
-    /// format is <see cref="SubmitOutcome.KeyReused"/>.
+    /// format, or with a name other than the stored one, is <see cref="SubmitOutcome.KeyReused"/>.
     /// </summary>
-    Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default);
+    Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Submits the same parameters again, linked to the original; null when the original is not found.</summary>
+    /// <summary>Submits the same parameters and name again, linked to the original; null when the original is not found.</summary>
     Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -46,18 +50,18 @@ public sealed class ExportSubmissions(
     TimeProvider time,
     IOptions<ExportsOptions> options) : IExportSubmissions
 {
-    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
-        SubmitAsync(user, range, format, rerunOf: null, idempotencyKey: null, mergeRepeats: true, cancellationToken);
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name = null, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey: null, mergeRepeats: true, cancellationToken);
 
-    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default) =>
-        SubmitAsync(user, range, format, rerunOf: null, idempotencyKey, mergeRepeats: false, cancellationToken);
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name = null, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey, mergeRepeats: false, cancellationToken);
 
     public async Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var original = await ExportAccess.VisibleTo(db.ExportRequests, user).Where(e => e.Id == id)
-            .Select(e => new { e.OwnerId, e.RangeFrom, e.RangeTo, e.Format })
+            .Select(e => new { e.OwnerId, e.RangeFrom, e.RangeTo, e.Format, e.Name })
             .SingleOrDefaultAsync(cancellationToken);
         if (original is null)
         {
@@ -65,7 +69,7 @@ public sealed class ExportSubmissions(
             return null;
         }
         access.Acted(user, original.OwnerId, "Rerun", id);
-        return await SubmitAsync(user, new TimeRange(original.RangeFrom, original.RangeTo), original.Format, id, idempotencyKey: null, mergeRepeats: true, cancellationToken);
+        return await SubmitAsync(user, new TimeRange(original.RangeFrom, original.RangeTo), original.Format, original.Name, id, idempotencyKey: null, mergeRepeats: true, cancellationToken);
     }
 
     public async Task<bool> SubmitAgainAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
@@ -123,18 +127,18 @@ public sealed class ExportSubmissions(
             .FirstOrDefaultAsync(cancellationToken);
     }
 
-    private async Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, Guid? rerunOf,
+    private async Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, Guid? rerunOf,
         string? idempotencyKey, bool mergeRepeats, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         var o = options.Value;
         var now = time.GetUtcNow();
-        if (idempotencyKey is not null && await RepeatOfKeyAsync(user, range, format, idempotencyKey, cancellationToken) is { } repeat)
+        if (idempotencyKey is not null && await RepeatOfKeyAsync(user, range, format, name, idempotencyKey, cancellationToken) is { } repeat)
         {
             // Before validation and limits: the first answer stands, even once its range would no longer be accepted.
             return repeat;
         }
-        var errors = ExportValidation.Validate(range, format, now, o);
+        var errors = ExportValidation.Validate(range, format, now, o, name);
         if (errors.Count > 0)
         {
             return new SubmitOutcome.Invalid(errors);
@@ -168,7 +172,8 @@ public sealed class ExportSubmissions(
                 return new SubmitOutcome.Throttled(retryAfter > TimeSpan.Zero ? retryAfter : TimeSpan.FromSeconds(1));
             }
 
-            request = AddQueued(db, user, range, format, user.Name, rerunOf is null ? "Requested." : $"Requested again (re-run of {rerunOf}).", now);
+            var storedName = ExportNames.Normalize(name) ?? ExportNames.Default(format, range, TimeZoneInfo.Utc);
+            request = AddQueued(db, user, range, format, storedName, user.Name, rerunOf is null ? "Requested." : $"Requested again (re-run of {rerunOf}).", now);
             request.RerunOf = rerunOf;
             request.IdempotencyKey = idempotencyKey;
             try
@@ -178,7 +183,7 @@ public sealed class ExportSubmissions(
             catch (DbUpdateException) when (idempotencyKey is not null)
             {
                 // The key's unique index: another instance stored the same key first. Its answer is this one's.
-                return await RepeatOfKeyAsync(user, range, format, idempotencyKey, cancellationToken) ?? throw new InvalidOperationException(
+                return await RepeatOfKeyAsync(user, range, format, name, idempotencyKey, cancellationToken) ?? throw new InvalidOperationException(
                     "Storing an export request with an idempotency key failed, and no request holds that key.");
             }
         }
@@ -191,11 +196,11 @@ public sealed class ExportSubmissions(
     /// <summary>
     /// Adds a schedule's run as a <c>Queued</c> request with its timeline entry to <paramref name="db"/> without saving,
     /// so the scheduler stores it in the transaction that records the run; the caller wakes the tracker and the outbox
-    /// after committing. Validated like any submission. A scheduled run does not count against
+    /// after committing. Validated like any submission; <paramref name="name"/> is <see cref="ExportNames.ForSchedule"/>. A scheduled run does not count against
     /// <see cref="ExportsOptions.MaxSubmissionsPerMinute"/>, which guards against clicks: a schedule runs at most once a minute.
     /// </summary>
     public static SubmitOutcome AddScheduled(
-        PortalDbContext db, ExportUser owner, TimeRange range, FileFormat format, Guid scheduleId, string detail, DateTimeOffset now, ExportsOptions options)
+        PortalDbContext db, ExportUser owner, TimeRange range, FileFormat format, string name, Guid scheduleId, string detail, DateTimeOffset now, ExportsOptions options)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(owner);
@@ -204,7 +209,7 @@ public sealed class ExportSubmissions(
         {
             return new SubmitOutcome.Invalid(errors);
         }
-        var request = AddQueued(db, owner, range, format, ScheduledActor, detail, now);
+        var request = AddQueued(db, owner, range, format, name, ScheduledActor, detail, now);
         request.ScheduleId = scheduleId;
         return new SubmitOutcome.Accepted(ExportQueries.Summarize(request));
     }
@@ -212,7 +217,7 @@ public sealed class ExportSubmissions(
     /// <summary>Who requested a scheduled run, on its timeline.</summary>
     public const string ScheduledActor = "scheduler";
 
-    private static ExportRequest AddQueued(PortalDbContext db, ExportUser owner, TimeRange range, FileFormat format, string actor, string detail, DateTimeOffset now)
+    private static ExportRequest AddQueued(PortalDbContext db, ExportUser owner, TimeRange range, FileFormat format, string name, string actor, string detail, DateTimeOffset now)
     {
         var request = new ExportRequest
         {
@@ -220,6 +225,7 @@ public sealed class ExportSubmissions(
             OwnerId = owner.Id,
             OwnerName = owner.Name,
             OwnerEmail = owner.Email,
+            Name = name,
             RangeFrom = range.From,
             RangeTo = range.To,
             Format = format,
@@ -245,7 +251,7 @@ public sealed class ExportSubmissions(
         return request;
     }
 
-    private async Task<SubmitOutcome?> RepeatOfKeyAsync(ExportUser user, TimeRange range, FileFormat format, string idempotencyKey, CancellationToken cancellationToken)
+    private async Task<SubmitOutcome?> RepeatOfKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? name, string idempotencyKey, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // Deleted requests keep their key: a retry must not start a second export because the first was deleted meanwhile.
@@ -257,7 +263,8 @@ public sealed class ExportSubmissions(
         {
             return null;
         }
-        return stored.Range == range && stored.Format == format
+        // A repeat without a name leaves the stored one as it is; a repeat that names it otherwise is another request.
+        return stored.Range == range && stored.Format == format && (ExportNames.Normalize(name) is not { } given || given == stored.Name)
             ? new SubmitOutcome.Accepted(stored) { Repeated = true }
             : new SubmitOutcome.KeyReused(stored);
     }

@@ -3,7 +3,8 @@ namespace Portal.Exports;
 /// <summary>The upstream's rules for a submission, checked before anything is stored; keys as the upstream names fields.</summary>
 public static class ExportValidation
 {
-    public static IReadOnlyDictionary<string, string[]> Validate(TimeRange range, FileFormat format, DateTimeOffset now, ExportsOptions options)
+    /// <summary>Errors by field; <c>name</c> is the portal's own field, optional (<see cref="ExportNames.Problem"/>).</summary>
+    public static IReadOnlyDictionary<string, string[]> Validate(TimeRange range, FileFormat format, DateTimeOffset now, ExportsOptions options, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new Dictionary<string, string[]>();
@@ -27,6 +28,10 @@ public static class ExportValidation
         if (!Enum.IsDefined(format))
         {
             errors["fileformat"] = ["Unknown file format."];
+        }
+        if (ExportNames.Problem(name) is { } nameProblem)
+        {
+            errors["name"] = [nameProblem];
         }
         return errors;
     }

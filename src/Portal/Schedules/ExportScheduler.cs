@@ -109,7 +109,7 @@ public sealed partial class ExportScheduler(
 
         var owner = new ExportUser(schedule.OwnerId, schedule.OwnerName, schedule.OwnerEmail, IsAdmin: false);
         var range = ScheduleClock.RangeFor(schedule.RangeKind, schedule.RangeHours, occurrence, zone);
-        var outcome = ExportSubmissions.AddScheduled(db, owner, range, schedule.Format, schedule.Id,
+        var outcome = ExportSubmissions.AddScheduled(db, owner, range, schedule.Format, ExportNames.ForSchedule(schedule.Name, range, zone), schedule.Id,
             $"Requested by schedule \u201c{schedule.Name}\u201d for its run at {Local(occurrence, zone)} ({schedule.TimeZoneId}).", now, exportsOptions.Value);
         switch (outcome)
         {

@@ -55,6 +55,7 @@ public sealed record WebhookEvent(string Type, DateTimeOffset Timestamp, object 
 /// </summary>
 public sealed record WebhookExportData(
     Guid Id,
+    string Name,
     ExportStatus Status,
     ExportStatus? PreviousStatus,
     string Format,
@@ -71,6 +72,7 @@ public sealed record WebhookExportData(
         ArgumentNullException.ThrowIfNull(change);
         return new(
             row.Id,
+            row.DisplayName,
             change.Status,
             change.Previous,
             row.Format.UpstreamName(),

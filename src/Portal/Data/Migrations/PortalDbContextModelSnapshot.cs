@@ -256,6 +256,10 @@ namespace Portal.Data.Migrations
                     b.Property<long?>("LeaseUntil")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("NextPollAt")
                         .HasColumnType("INTEGER");
 

@@ -23,23 +23,25 @@ public static class ExportEmail
     {
         ArgumentNullException.ThrowIfNull(request);
         var format = request.Format.UpstreamName();
+        // The name first: a mailbox of several exports' emails is told apart by their subjects.
+        var name = $"\u201c{request.DisplayName}\u201d";
         var what = string.Create(CultureInfo.InvariantCulture,
             $"device statuses from {request.RangeFrom.UtcDateTime:yyyy-MM-dd HH:mm} to {request.RangeTo.UtcDateTime:yyyy-MM-dd HH:mm} UTC as {format}");
         var kind = isScheduledRun ? "scheduled export" : "export";
         var (subject, outcomeText) = outcome switch
         {
             ExportStatus.Completed => (
-                $"Your {format} {kind} is ready",
+                $"Your {kind} {name} is ready",
                 string.Create(CultureInfo.InvariantCulture,
                     $"is ready: {(request.RowCount is { } rows ? $"{rows:N0} rows in " : "")}{FileCount(request.Files.Count)}. Download it from its page in the portal.")),
             ExportStatus.Failed => (
-                $"Your {format} {kind} failed",
+                $"Your {kind} {name} failed",
                 $"failed: {Sentence(request.LastError) ?? "the device platform could not prepare it."} You can submit it again from its page."),
             ExportStatus.TimedOut => (
-                $"Your {format} {kind} took too long",
+                $"Your {kind} {name} took too long",
                 "took too long: the portal stopped waiting for the device platform. You can submit it again from its page."),
             ExportStatus.Unconfirmed => (
-                $"Your {format} {kind} needs a decision",
+                $"Your {kind} {name} needs a decision",
                 "may have been started by the device platform, which did not confirm it. Open its page to submit it again (a second export may be billed) or to cancel it."),
             _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Only an ended export is emailed."),
         };
@@ -47,7 +49,7 @@ public static class ExportEmail
         var body = string.Join('\n',
             $"Hello {request.OwnerName},",
             "",
-            $"Your {kind} of {what} {outcomeText}",
+            $"Your {kind} {name} of {what} {outcomeText}",
             "",
             $"Open it in the portal: {link}",
             "",

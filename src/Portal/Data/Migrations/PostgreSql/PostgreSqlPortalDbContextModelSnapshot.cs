@@ -267,6 +267,10 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.Property<DateTimeOffset?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<DateTimeOffset?>("NextPollAt")
                         .HasColumnType("timestamp with time zone");
 
