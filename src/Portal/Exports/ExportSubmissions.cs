@@ -8,12 +8,15 @@ namespace Portal.Exports;
 /// <summary>New requests, re-runs and submitting an unconfirmed request again.</summary>
 public interface IExportSubmissions
 {
+    /// <summary>Stores the request as <c>Queued</c> and wakes the tracker, which sends it upstream.</summary>
+    Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default);
+
     /// <summary>
-    /// Stores the request as <c>Queued</c> and wakes the tracker, which sends it upstream. Without a
-    /// <paramref name="name"/> it is named from its format and range in UTC (<see cref="ExportNames.Default"/>): a page
-    /// passes the default in the user's zone.
+    /// <see cref="SubmitAsync(ExportUser, TimeRange, FileFormat, CancellationToken)"/> under a name (validated by
+    /// <see cref="ExportNames.Problem"/>). Without one the export is named from its format and range in UTC
+    /// (<see cref="ExportNames.Default"/>): a page passes the default in the user's zone.
     /// </summary>
-    Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name = null, CancellationToken cancellationToken = default);
+    Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// A script's submission, under the same rules and limits as a page's but without merging a repeat within the
@@ -21,7 +24,10 @@ public interface IExportSubmissions
     /// returns the export stored with it (<see cref="SubmitOutcome.Accepted.Repeated"/>); the key with another range or
     /// format, or with a name other than the stored one, is <see cref="SubmitOutcome.KeyReused"/>.
     /// </summary>
-    Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name = null, CancellationToken cancellationToken = default);
+    Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default);
+
+    /// <summary><see cref="SubmitWithKeyAsync(ExportUser, TimeRange, FileFormat, string?, CancellationToken)"/> under a name, as a page's.</summary>
+    Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, CancellationToken cancellationToken = default);
 
     /// <summary>Submits the same parameters and name again, linked to the original; null when the original is not found.</summary>
     Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
@@ -50,10 +56,16 @@ public sealed class ExportSubmissions(
     TimeProvider time,
     IOptions<ExportsOptions> options) : IExportSubmissions
 {
-    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name = null, CancellationToken cancellationToken = default) =>
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name: null, cancellationToken);
+
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey: null, mergeRepeats: true, cancellationToken);
 
-    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name = null, CancellationToken cancellationToken = default) =>
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default) =>
+        SubmitWithKeyAsync(user, range, format, idempotencyKey, name: null, cancellationToken);
+
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey, mergeRepeats: false, cancellationToken);
 
     public async Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)

@@ -54,7 +54,13 @@ public static class HostingExtensions
             }
         });
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddMudServices();
+        builder.Services.AddMudServices(mud =>
+        {
+            // Bottom left, below the navigation: notices cover none of a page's own buttons (top right of each page), and a
+            // burst of completions shows a few at a time instead of a stack over the page.
+            mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft;
+            mud.SnackbarConfiguration.MaxDisplayedSnackbars = 3;
+        });
         return builder;
     }
 

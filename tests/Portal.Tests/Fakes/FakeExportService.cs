@@ -13,6 +13,9 @@ public sealed class FakeExportService : IExportSubmissions, IExportQueries, IExp
 
     public List<(TimeRange Range, FileFormat Format)> Submissions { get; } = [];
 
+    /// <summary>The name each submission carried, in the order of <see cref="Submissions"/>.</summary>
+    public List<string?> SubmittedNames { get; } = [];
+
     public List<Guid> Cancelled { get; } = [];
 
     public List<Guid> Deleted { get; } = [];
@@ -38,10 +41,14 @@ public sealed class FakeExportService : IExportSubmissions, IExportQueries, IExp
 
     public DateTimeOffset? StatisticsSince { get; private set; }
 
-    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default)
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name: null, cancellationToken);
+
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, CancellationToken cancellationToken = default)
     {
         Submissions.Add((range, format));
-        var outcome = NextSubmitOutcome ?? new SubmitOutcome.Accepted(Summary(user.Id, user.Name, ExportStatus.Queued, range, format));
+        SubmittedNames.Add(name);
+        var outcome = NextSubmitOutcome ?? new SubmitOutcome.Accepted(Summary(user.Id, user.Name, ExportStatus.Queued, range, format) with { Name = name });
         if (outcome is SubmitOutcome.Accepted accepted)
         {
             Exports.Add(accepted.Export);
@@ -51,6 +58,9 @@ public sealed class FakeExportService : IExportSubmissions, IExportQueries, IExp
 
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, cancellationToken);
+
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name, cancellationToken);
 
     public Task<ExportSummary?> FindReusableAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
         Task.FromResult(Reusable is { } r && r.Range == range && r.Format == format ? r : null);

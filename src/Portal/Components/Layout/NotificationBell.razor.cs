@@ -7,8 +7,9 @@ using Portal.Exports;
 namespace Portal.Components.Layout;
 
 /// <summary>
-/// Tells the user when one of their exports ends, on whatever page they are: a snackbar with a link at the moment it
-/// happens, and a bell that keeps the notices. The notices are the service's, so one that arrived while the user was
+/// Tells the user when one of their exports ends, on whatever page they are: a snackbar that names the export and links
+/// to it at the moment it happens (except on that export's own page, which says so in place), and a bell that keeps the
+/// notices. The notices are the service's, so one that arrived while the user was
 /// away or reconnecting is still counted.
 /// </summary>
 public sealed partial class NotificationBell : IDisposable
@@ -82,8 +83,12 @@ public sealed partial class NotificationBell : IDisposable
         {
             try
             {
-                Announce(change);
                 await LoadNoticesAsync();
+                // The export's own page says it in place; a snackbar there would cover the page's buttons for nothing.
+                if (!IsOnPageOf(change.ExportId))
+                {
+                    Announce(change);
+                }
                 StateHasChanged();
             }
             catch (Exception ex)
@@ -95,16 +100,27 @@ public sealed partial class NotificationBell : IDisposable
 
     private static bool IsEnd(ExportStatus status) => status is ExportStatus.Completed or ExportStatus.Failed or ExportStatus.TimedOut;
 
+    private bool IsOnPageOf(Guid exportId)
+    {
+        var path = Navigation.ToBaseRelativePath(Navigation.Uri);
+        var end = path.IndexOfAny(['?', '#']);
+        return string.Equals((end < 0 ? path : path[..end]).TrimEnd('/'), ExportLink(exportId), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string ExportLink(Guid exportId) => $"exports/{exportId}";
+
     private void Announce(ExportChanged change)
     {
-        var (message, severity) = change.Status switch
+        // The notice the change wrote names its export; the words below stand in only if it could not be read.
+        var notice = _notices.FirstOrDefault(n => n.ExportId == change.ExportId && n.Status == change.Status);
+        var (fallback, severity) = change.Status switch
         {
             ExportStatus.Completed => ("Your export is ready to download.", Severity.Success),
             ExportStatus.TimedOut => ("Your export took too long; the portal stopped waiting.", Severity.Warning),
             _ => ("Your export failed" + (string.IsNullOrEmpty(change.Detail) ? "." : ": " + change.Detail), Severity.Error),
         };
-        var link = $"exports/{change.ExportId}";
-        Snackbar.Add(message, severity, options =>
+        var link = ExportLink(change.ExportId);
+        Snackbar.Add(SnackbarMessage(notice?.Text ?? fallback, link), severity, options =>
         {
             options.Action = "Open";
             options.ActionColor = Color.Inherit;

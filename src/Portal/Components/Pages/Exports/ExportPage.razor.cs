@@ -13,6 +13,7 @@ public sealed partial class ExportPage : IDisposable
     private ExportDetails? _export;
     private ExportUser? _user;
     private bool _loading = true;
+    private bool _readyHere;
     private string? _error;
     private IDisposable? _subscription;
     private ITimer? _ticker;
@@ -61,6 +62,7 @@ public sealed partial class ExportPage : IDisposable
     {
         _user ??= await CurrentUser.GetAsync();
         _loading = _export?.Summary.Id != Id;
+        _readyHere &= !_loading;
         await LoadAsync();
     }
 
@@ -103,7 +105,10 @@ public sealed partial class ExportPage : IDisposable
         {
             try
             {
+                var before = _export?.Summary.Status;
                 await LoadAsync();
+                // Completed while the user watched: said here instead of in a snackbar (the bell leaves this page alone).
+                _readyHere |= before is { } status && status != ExportStatus.Completed && _export?.Summary.Status == ExportStatus.Completed;
                 StateHasChanged();
             }
             catch (Exception ex)

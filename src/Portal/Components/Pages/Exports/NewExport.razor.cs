@@ -14,6 +14,8 @@ public sealed partial class NewExport : IDisposable
     private DateTime? _fromLocal;
     private DateTime? _toLocal;
     private FileFormat _format = FileFormat.Csv;
+    private string? _name;
+    private string? _nameError;
     private string? _preset;
     private Dictionary<string, string> _errors = [];
     private ExportSummary? _reusable;
@@ -101,6 +103,19 @@ public sealed partial class NewExport : IDisposable
         return LookForReusableAsync();
     }
 
+    /// <summary>The name the export gets when the field is left empty: format and range in the user's zone.</summary>
+    private string? DefaultName => Range is { } range ? ExportNames.Default(_format, range, TimeZone.Zone) : null;
+
+    private string NameHelp => DefaultName is { } name
+        ? $"To tell it apart in your history and notifications. Left empty, it is called \u201c{name}\u201d."
+        : "To tell it apart in your history and notifications. Left empty, it is named after its format and time range.";
+
+    private void OnNameChanged(string? value)
+    {
+        _name = value;
+        _nameError = ExportNames.Problem(value);
+    }
+
     private string DurationText(TimeRange range) => ReadyEstimates.Usual(_format, range) is { } usual
         ? $"Usually takes about {Formatting.Approximately(usual.P50)} ({Formatting.ApproximateRange(usual.P5, usual.P95)}), from {Formatting.Count(usual.Samples)} similar exports."
         : "How long it takes: no estimate yet, no similar export has completed.";
@@ -178,6 +193,11 @@ public sealed partial class NewExport : IDisposable
         {
             return;
         }
+        if ((_nameError = ExportNames.Problem(_name)) is not null)
+        {
+            _submitError = "The export was not submitted. Correct its name and try again.";
+            return;
+        }
 
         _submitting = true;
         _submitError = null;
@@ -185,14 +205,18 @@ public sealed partial class NewExport : IDisposable
         try
         {
             var user = await CurrentUser.GetAsync();
-            var outcome = await Exports.SubmitAsync(user, range, _format);
+            var outcome = await Exports.SubmitAsync(user, range, _format, ExportNames.Normalize(_name) ?? ExportNames.Default(_format, range, TimeZone.Zone));
             switch (outcome)
             {
                 case SubmitOutcome.Accepted accepted:
                     Navigation.NavigateTo($"exports/{accepted.Export.Id}");
                     break;
                 case SubmitOutcome.Invalid invalid:
-                    foreach (var (key, messages) in invalid.Errors)
+                    if (invalid.Errors.TryGetValue("name", out var nameMessages))
+                    {
+                        _nameError = string.Join(" ", nameMessages);
+                    }
+                    foreach (var (key, messages) in invalid.Errors.Where(e => e.Key != "name"))
                     {
                         _errors[RangeRules.FieldOf(key)] = string.Join(" ", messages);
                     }
