@@ -37,7 +37,7 @@ public class EmailTests(PortalServer server)
         }
         await Expect(message).ToHaveCountAsync(1);
         await Expect(message.GetByTestId("dev-mail-to")).ToHaveTextAsync("mail-reader@example.test");
-        await Expect(message.GetByTestId("dev-mail-subject")).ToHaveTextAsync("Your CSV export is ready");
+        await Expect(message.GetByTestId("dev-mail-subject")).ToHaveTextAsync(new Regex("^Your export \u201cCSV · .+\u201d is ready$"));
         await Expect(message.GetByTestId("dev-mail-body")).ToContainTextAsync("is ready");
         await Expect(message.GetByTestId("dev-mail-link")).ToHaveAttributeAsync("href", new Regex($"/exports/{id}$"));
         await Expect(message.GetByTestId("dev-mail-state")).ToHaveTextAsync("kept, not sent (no mail server)");

@@ -16,6 +16,9 @@ public sealed class ExportOperations(IServiceProvider services)
     public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
         Submissions.SubmitAsync(user, range, format, cancellationToken);
 
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, CancellationToken cancellationToken = default) =>
+        Submissions.SubmitAsync(user, range, format, name, cancellationToken);
+
     public Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) =>
         Submissions.RerunAsync(user, id, cancellationToken);
 

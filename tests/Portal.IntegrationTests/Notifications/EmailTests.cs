@@ -30,7 +30,7 @@ public class EmailTests
         Assert.Single(smtp.Messages);
         Assert.Equal("alice@example.test", Assert.Single(message.To.Mailboxes).Address);
         Assert.Equal("exports@example.test", Assert.Single(message.From.Mailboxes).Address);
-        Assert.Equal("Your CSV export is ready", message.Subject);
+        Assert.Equal($"Your export \u201c{ExportNames.Default(FileFormat.Csv, Day(), TimeZoneInfo.Utc)}\u201d is ready", message.Subject);
         var body = message.TextBody;
         Assert.Contains($"Open it in the portal: https://portal.example.test/exports/{id}", body, StringComparison.Ordinal);
         Assert.NotEmpty(completed.Files);

@@ -55,7 +55,8 @@ public class EmailRulesTests
 
         var email = ExportEmail.Compose(request, ExportStatus.Completed, "https://portal.example.test/", isScheduledRun: false);
 
-        Assert.Equal("Your CSV export is ready", email.Subject);
+        // A request stored before exports had names is mailed under its default name, in UTC.
+        Assert.Equal("Your export \u201cCSV · 27 Nov 00:00 – 28 Nov 00:00 UTC\u201d is ready", email.Subject);
         Assert.Equal($"https://portal.example.test/exports/{request.Id}", email.Link);
         Assert.Contains("device statuses from 2026-11-27 00:00 to 2026-11-28 00:00 UTC as CSV is ready: 288,000 rows in 1 file.", email.Body, StringComparison.Ordinal);
         Assert.Contains($"Open it in the portal: https://portal.example.test/exports/{request.Id}", email.Body, StringComparison.Ordinal);
@@ -64,18 +65,31 @@ public class EmailRulesTests
     }
 
     [Theory]
-    [InlineData(ExportStatus.Failed, "Your CSV export failed", "failed: The time range has no data.")]
-    [InlineData(ExportStatus.TimedOut, "Your CSV export took too long", "the portal stopped waiting")]
-    [InlineData(ExportStatus.Unconfirmed, "Your CSV export needs a decision", "did not confirm it")]
+    [InlineData(ExportStatus.Failed, "Your export \u201cFleet, Monday\u201d failed", "failed: The time range has no data.")]
+    [InlineData(ExportStatus.TimedOut, "Your export \u201cFleet, Monday\u201d took too long", "the portal stopped waiting")]
+    [InlineData(ExportStatus.Unconfirmed, "Your export \u201cFleet, Monday\u201d needs a decision", "did not confirm it")]
     public void EachOutcomeIsSaidInPlainWords(ExportStatus outcome, string subject, string words)
     {
         var request = Request(outcome);
+        request.Name = "Fleet, Monday";
         request.LastError = "The time range has no data";
 
         var email = ExportEmail.Compose(request, outcome, "https://portal.example.test", isScheduledRun: false);
 
         Assert.Equal(subject, email.Subject);
         Assert.Contains(words, email.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ANamedExportsEmailNamesItInTheSubjectAndTheBody()
+    {
+        var request = Request(ExportStatus.Completed);
+        request.Name = "Weekly fleet report";
+
+        var email = ExportEmail.Compose(request, ExportStatus.Completed, "https://portal.example.test", isScheduledRun: true);
+
+        Assert.Equal("Your scheduled export \u201cWeekly fleet report\u201d is ready", email.Subject);
+        Assert.Contains("Your scheduled export \u201cWeekly fleet report\u201d of device statuses from 2026-11-27 00:00", email.Body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -125,6 +125,9 @@ public class WebhookSenderTests
         Assert.Equal("export.queued", body.RootElement.GetProperty("type").GetString());
         Assert.Equal(exportId, body.RootElement.GetProperty("data").GetProperty("id").GetGuid());
         Assert.Equal("Queued", body.RootElement.GetProperty("data").GetProperty("status").GetString());
+        var name = body.RootElement.GetProperty("data").GetProperty("name").GetString();
+        Assert.Equal((await host.RowAsync(exportId)).Name, name);
+        Assert.StartsWith("CSV · ", name, StringComparison.Ordinal);
         Assert.Equal($"/exports/{exportId}", body.RootElement.GetProperty("data").GetProperty("links").GetProperty("page").GetString());
     }
 

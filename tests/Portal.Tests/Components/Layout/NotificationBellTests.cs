@@ -66,7 +66,7 @@ public class NotificationBellTests : ExportTestContext
         await Changes.PublishAsync(new ExportChanged(exportId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60, 1),
             TestContext.Current.CancellationToken);
 
-        _snackbars.WaitForAssertion(() => Assert.Contains("Your export is ready to download.", _snackbars.Markup, StringComparison.Ordinal));
+        _snackbars.WaitForAssertion(() => Assert.Contains("Your CSV export is ready", _snackbars.Markup, StringComparison.Ordinal));
         bell.WaitForAssertion(() => Assert.Equal("Notifications, 1 unread", BellLabel(bell)));
 
         _snackbars.FindAll("button").First(b => b.TextContent.Trim() == "Open").Click();

@@ -1,0 +1,107 @@
+namespace Portal.E2E;
+
+/// <summary>Exports people can tell apart: a name typed on the form, found again in the history, and named in its notices.</summary>
+[Collection(BrowserTests.Name)]
+public class ExportNameTests(PortalServer server)
+{
+    private static ILocator Field(IPage page, string testId) => page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
+
+    /// <summary>Types a name into the new-export form and submits the last hour; returns the export's id once its page shows.</summary>
+    private static async Task<Guid> SubmitNamedAsync(BrowserSession session, string name)
+    {
+        await session.GoToAsync("exports/new");
+        await session.Page.GetByTestId("preset-last-hour").ClickAsync();
+        var field = Field(session.Page, "export-name");
+        await field.ClickAsync();
+        await field.PressSequentiallyAsync(name);
+        await Expect(field).ToHaveValueAsync(name);
+        await session.Page.GetByTestId("submit-export").ClickAsync();
+        await session.Page.WaitForURLAsync(Flows.ExportPageUrl(), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
+        await Expect(session.Page.GetByTestId("export-name-heading")).ToHaveTextAsync(name, new() { Timeout = 30_000 });
+        return Guid.Parse(Flows.ExportPageUrl().Match(session.Page.Url).Groups["id"].Value);
+    }
+
+    [Fact]
+    public async Task ANameTypedOnTheFormFindsTheExportInTheHistory()
+    {
+        await using var user = await server.NewSessionAsync();
+        await user.SignInAsync("Name Giver");
+        await user.SubmitLastHourAsync("JSON");
+        var id = await SubmitNamedAsync(user, "Fleet check 42");
+
+        await user.GoToAsync("exports");
+        var rows = user.Page.GetByTestId("export-row");
+        await Expect(rows).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+        var search = Field(user.Page, "grid-search");
+        await search.ClickAsync();
+        await search.PressSequentiallyAsync("fleet CHECK");
+
+        await Expect(rows).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(rows).ToHaveAttributeAsync("data-export-id", id.ToString());
+        await Expect(rows.GetByTestId("row-name")).ToHaveTextAsync("Fleet check 42");
+        await user.ScreenshotAsync("export-name-history-search");
+
+        // The format finds an export too: the other one is the JSON export, named after its format by default.
+        await search.FillAsync("");
+        await search.PressSequentiallyAsync("json");
+        await Expect(rows).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(rows.GetByTestId("row-name")).ToContainTextAsync("JSON · ");
+        user.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task ACompletionIsNamedInASnackbarElsewhereAndSaidInPlaceOnItsOwnPage()
+    {
+        // The device platform is down while each export is submitted, so it completes only once the user is where the
+        // scenario wants them.
+        server.ReconfigureSimulator(o =>
+        {
+            o.Faults.ServiceUnavailableRate = 1;
+            o.Faults.ServiceUnavailableRetryAfterSeconds = 1;
+        });
+        try
+        {
+            await using var away = await server.NewSessionAsync();
+            await away.SignInAsync("Away Reader");
+            var id = await SubmitNamedAsync(away, "Night shift report");
+            await away.GoToAsync("");
+            server.ResetSimulator();
+
+            var snackbar = away.Page.Locator(".mud-snackbar").Filter(new() { HasText = "Night shift report" });
+            await Expect(snackbar).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            var link = snackbar.GetByTestId("snackbar-export-link");
+            await Expect(link).ToHaveTextAsync("\u201cNight shift report\u201d is ready to download.");
+            await Expect(link).ToHaveAttributeAsync("href", $"exports/{id}");
+            await away.ScreenshotAsync("export-name-snackbar");
+            await link.ClickAsync();
+            await away.Page.WaitForURLAsync($"**/exports/{id}");
+            await away.ExpectStatusAsync("Completed");
+
+            server.ReconfigureSimulator(o =>
+            {
+                o.Faults.ServiceUnavailableRate = 1;
+                o.Faults.ServiceUnavailableRetryAfterSeconds = 1;
+            });
+            await using var here = await server.NewSessionAsync();
+            await here.SignInAsync("Page Watcher");
+            await SubmitNamedAsync(here, "Watched export");
+            await here.ExpectStatusAsync("Queued");
+            server.ResetSimulator();
+
+            await here.ExpectStatusAsync("Completed", 30_000);
+            await Expect(here.Page.GetByTestId("export-ready")).ToContainTextAsync("Your export is ready", new() { Timeout = 30_000 });
+            // The bell counts the notice in the same step in which it decides on a snackbar: once it shows, none was shown.
+            var bell = here.Page.GetByTestId("notification-bell").GetByRole(AriaRole.Button);
+            await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread", new() { Timeout = 30_000 });
+            await Expect(here.Page.Locator(".mud-snackbar")).ToHaveCountAsync(0);
+            await here.ScreenshotAsync("export-name-ready-in-place");
+
+            away.AssertNoConsoleErrors();
+            here.AssertNoConsoleErrors();
+        }
+        finally
+        {
+            server.ResetSimulator();
+        }
+    }
+}
