@@ -15,6 +15,7 @@ public class ExportNameTests(PortalServer server)
         await field.ClickAsync();
         await field.PressSequentiallyAsync(name);
         await Expect(field).ToHaveValueAsync(name);
+        await session.ScreenshotAsync("export-name-form");
         await session.Page.GetByTestId("submit-export").ClickAsync();
         await session.Page.WaitForURLAsync(Flows.ExportPageUrl(), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
         await Expect(session.Page.GetByTestId("export-name-heading")).ToHaveTextAsync(name, new() { Timeout = 30_000 });

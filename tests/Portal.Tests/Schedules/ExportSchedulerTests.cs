@@ -60,6 +60,9 @@ public class ExportSchedulerTests
         Assert.Equal(Utc(3, 28, 23), exports[2].RangeFrom);
         Assert.All(exports, e => Assert.Equal(ExportStatus.Queued, e.Status));
         Assert.All(exports, e => Assert.Equal(id, e.ScheduleId));
+        // Each run is named after its schedule and its range, in the schedule's zone.
+        Assert.Equal(["nightly · 27 Mar 00:00 – 28 Mar 00:00", "nightly · 28 Mar 00:00 – 29 Mar 00:00", "nightly · 29 Mar 00:00 – 30 Mar 00:00"],
+            exports.Select(e => e.Name));
         // The scheduler only queues; the tracker sends the POST.
         Assert.Equal(0, host.Upstream.Posts);
     }

@@ -107,8 +107,8 @@ public sealed partial class NewExport : IDisposable
     private string? DefaultName => Range is { } range ? ExportNames.Default(_format, range, TimeZone.Zone) : null;
 
     private string NameHelp => DefaultName is { } name
-        ? $"To tell it apart in your history and notifications. Left empty, it is called \u201c{name}\u201d."
-        : "To tell it apart in your history and notifications. Left empty, it is named after its format and time range.";
+        ? $"Left empty, it is called \u201c{name}\u201d."
+        : "Left empty, it is named after its format and time range.";
 
     private void OnNameChanged(string? value)
     {
