@@ -52,6 +52,7 @@ public class ExportTestContext : PortalTestContext
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton(Options.Create(new PortalAuthorizationOptions { AdminRole = AdminRole }));
         Services.AddSingleton(Options.Create(NewExportOptions));
+        Services.AddSingleton(Options.Create(DownloadOptions));
         Services.AddSingleton<ILoggerFactory>(Logs);
         Services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         Services.AddScoped<CurrentUser>();
@@ -75,6 +76,9 @@ public class ExportTestContext : PortalTestContext
     public ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
     public NewExportOptions NewExportOptions { get; } = new();
+
+    /// <summary>How files reach the browser (Redirect unless a test sets Proxy).</summary>
+    public Portal.Downloads.DownloadOptions DownloadOptions { get; } = new();
 
     /// <summary>The learned preparation times, fed by <see cref="AddPreparationTimes"/>; never loaded from a database here.</summary>
     public PreparationEstimator Estimator { get; } = new(
