@@ -60,7 +60,7 @@ public class ExportTestContext : PortalTestContext
         Services.AddScoped<ExportActions>();
         Services.AddSingleton(Estimator);
         Services.AddSingleton<ReadyEstimates>();
-        Services.AddSingleton(FileSizes);
+        Services.AddSingleton<IFileSizeEstimates>(FileSizes);
         SignInAs(UserId, UserName);
         // Pages are tested as they are once their circuit is up; a test of the prerendered page says so.
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
@@ -85,7 +85,8 @@ public class ExportTestContext : PortalTestContext
         new PooledDbContextFactory<PortalDbContext>(new DbContextOptionsBuilder<PortalDbContext>().UseSqlite("Data Source=:memory:").Options),
         Options.Create(new TrackerOptions()));
 
-    public FileSizeEstimates FileSizes { get; } = new();
+    /// <summary>The measured file sizes the new-export page is given; a test of the real query registers <see cref="FileSizeEstimates"/>.</summary>
+    public FakeFileSizeEstimates FileSizes { get; } = new();
 
     /// <summary>Completed requests of one format and span, one per duration in seconds.</summary>
     public void AddPreparationTimes(FileFormat format, long minutes, params int[] seconds)
