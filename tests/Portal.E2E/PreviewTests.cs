@@ -61,7 +61,10 @@ public class PreviewTests(PortalServer server)
             await download.SaveAsAsync(path);
 
             using var zip = ZipFile.OpenRead(path);
-            Assert.Equal(["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"], zip.Entries.Select(e => e.FullName));
+            // Named after the export, so parts of different exports never collide once unpacked.
+            Assert.Collection(zip.Entries,
+                [.. Enumerable.Range(0, 3).Select(part => (Action<ZipArchiveEntry>)(entry => Assert.Matches(
+                    $@"^device-status_PARQUET_\d{{4}}-\d{{2}}-\d{{2}}T\d{{4}}Z_\d{{4}}-\d{{2}}-\d{{2}}T\d{{4}}Z_part-{part:D5}\.parquet$", entry.FullName)))]);
             long rows = 0;
             foreach (var entry in zip.Entries)
             {

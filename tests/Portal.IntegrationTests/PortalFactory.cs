@@ -79,6 +79,8 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["Webhooks:PollInterval"] = "00:00:00.050",
         ["Webhooks:RetryDelay"] = "00:00:00.050",
         ["Webhooks:MaxRetryDelay"] = "00:00:00.200",
+        // Tests count what the file host serves; the tests of measuring turn it on.
+        ["FileSizes:Enabled"] = "false",
     };
 
     /// <summary>A portal of its own (and, unless given one, its own simulator) for a test that changes settings.</summary>

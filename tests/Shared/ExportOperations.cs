@@ -37,6 +37,9 @@ public sealed class ExportOperations(IServiceProvider services)
     public Task<bool> CancelAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) =>
         Commands.CancelAsync(user, id, cancellationToken);
 
+    public Task<bool> CancelAsync(ExportUser user, Guid id, string? reason, CancellationToken cancellationToken = default) =>
+        Commands.CancelAsync(user, id, reason, cancellationToken);
+
     public Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) =>
         Commands.DeleteAsync(user, id, cancellationToken);
 

@@ -54,6 +54,8 @@ public static class ExportApi
         exports.MapPost("/{id:guid}/cancel", CancelAsync)
             .WithName("CancelExport")
             .WithSummary("Stop tracking an open export")
+            .WithDescription("An admin cancelling another user's export may give a reason (JSON body {\"reason\": \"...\"}, one line, at most 200 characters); the owner is told who cancelled it and why.")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         exports.MapGet("/{id:guid}/files/{part:int}", DownloadEndpoints.DownloadAsync)
@@ -207,15 +209,20 @@ public static class ExportApi
         return details is null ? ApiProblems.NotFound(id) : TypedResults.Ok(ToResource(details, new ApiLinks(context.Request)));
     }
 
-    private static async Task<Results<Ok<ExportResource>, ProblemHttpResult>> CancelAsync(
+    private static async Task<Results<Ok<ExportResource>, ValidationProblem, ProblemHttpResult>> CancelAsync(
         Guid id,
+        CancelExportBody? body,
         HttpContext context,
         [FromServices] IExportCommands commands,
         [FromServices] IExportQueries queries,
         [FromServices] IOptions<PortalAuthorizationOptions> authorization)
     {
         var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
-        var cancelled = await commands.CancelAsync(user, id, context.RequestAborted);
+        if (CancelReason.Problem(body?.Reason) is { } problem)
+        {
+            return ApiProblems.Invalid(new Dictionary<string, string[]> { ["reason"] = [problem] });
+        }
+        var cancelled = await commands.CancelAsync(user, id, body?.Reason, context.RequestAborted);
         var details = await queries.GetAsync(user, id, context.RequestAborted);
         if (details is null)
         {
@@ -367,3 +374,6 @@ internal readonly struct ApiLinks(HttpRequest request)
         return $"{root}{current.Path}?{string.Join('&', query)}";
     }
 }
+
+/// <summary>The optional body of a cancel: why, for the owner when an admin cancels their export.</summary>
+public sealed record CancelExportBody(string? Reason);

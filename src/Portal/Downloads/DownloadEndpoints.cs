@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
@@ -115,20 +114,6 @@ public static class DownloadEndpoints
         await ProxyAsync(context, link, options, httpClients.CreateClient(HttpClientName), logger, () => audit.Downloaded(user.Id, id, part), id, part);
     }
 
-    /// <summary>
-    /// <c>export-{first 8 hex digits of the id}-part-00000.csv</c>: the extension is kept only when it is one of the
-    /// portal's file formats, so a host cannot choose what the saved file opens with.
-    /// </summary>
-    internal static string DownloadFileName(Guid id, int part, string hostName)
-    {
-        var extension = Path.GetExtension(hostName).ToLowerInvariant();
-        if (!FileFormats.All.Any(f => f.Extension() == extension))
-        {
-            extension = ".bin";
-        }
-        return string.Create(CultureInfo.InvariantCulture, $"export-{id.ToString("N")[..8]}-part-{part:D5}{extension}");
-    }
-
     /// <summary>The media type of a result file by its (portal-built) extension; never one a browser would render.</summary>
     internal static string ContentTypeOf(string fileName) => Path.GetExtension(fileName) switch
     {
@@ -196,9 +181,8 @@ public static class DownloadEndpoints
             }
             // Whatever the file host says, the file is saved, never shown: a file that is really HTML or script must not
             // run on the portal's origin. The name is the portal's own, not the host's.
-            var fileName = DownloadFileName(id, part, link.FileName);
-            context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = fileName }.ToString();
-            context.Response.ContentType = ContentTypeOf(fileName);
+            context.Response.Headers.ContentDisposition = ResultFileNames.ContentDisposition(link.FileName);
+            context.Response.ContentType = ContentTypeOf(link.FileName);
             // X-Content-Type-Options: nosniff and Content-Security-Policy: sandbox come with SecurityHeaders.DownloadPolicy.
 
             // Straight through: nothing may hold a whole file in memory.

@@ -83,7 +83,7 @@ public sealed class DownloadLinks(
             }
 
             outbox.Wake();
-            return expired ? null : new DownloadLink(new Uri(file.Url), file.UrlExpiresAt, file.Name);
+            return expired ? null : new DownloadLink(new Uri(file.Url), file.UrlExpiresAt, ResultFileNames.For(request.Format, request.Range, file.Name, file.Part));
         }
         return null;
     }

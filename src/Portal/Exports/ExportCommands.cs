@@ -6,7 +6,14 @@ namespace Portal.Exports;
 /// <summary>Cancel and delete.</summary>
 public interface IExportCommands
 {
-    Task<bool> CancelAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
+    Task<bool> CancelAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) => CancelAsync(user, id, null, cancellationToken);
+
+    /// <summary>
+    /// Cancels an open request. When <paramref name="user"/> is not its owner (an admin), the timeline says who
+    /// cancelled it and why, and the owner gets a notice; <paramref name="reason"/> is optional and must pass
+    /// <see cref="CancelReason.Problem"/>.
+    /// </summary>
+    Task<bool> CancelAsync(ExportUser user, Guid id, string? reason, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the request from every history; an open one is cancelled first.</summary>
     Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
@@ -21,9 +28,14 @@ public sealed class ExportCommands(
 {
     private const int Attempts = 5;
 
-    public async Task<bool> CancelAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    public async Task<bool> CancelAsync(ExportUser user, Guid id, string? reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
+        if (CancelReason.Problem(reason) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(reason));
+        }
+        reason = CancelReason.Normalize(reason);
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -37,7 +49,7 @@ public sealed class ExportCommands(
             {
                 return false;
             }
-            Cancel(db, request, user);
+            Cancel(db, request, user, reason);
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -91,6 +103,14 @@ public sealed class ExportCommands(
         return false;
     }
 
-    private void Cancel(PortalDbContext db, ExportRequest request, ExportUser user) =>
-        progress.Transition(db, request, ExportStatus.Cancelled, user.Name, "Tracking stopped.", time.GetUtcNow());
+    private void Cancel(PortalDbContext db, ExportRequest request, ExportUser user, string? reason = null)
+    {
+        if (user.Id == request.OwnerId)
+        {
+            progress.Transition(db, request, ExportStatus.Cancelled, user.Name, "Tracking stopped.", time.GetUtcNow());
+            return;
+        }
+        // Nothing the owner did ended it: they hear who did, and why.
+        progress.Transition(db, request, ExportStatus.Cancelled, user.Name, CancelReason.Detail(user.Name, reason), time.GetUtcNow(), notifyOwner: true);
+    }
 }

@@ -15,7 +15,8 @@ public sealed class ExportProgress(ExportMetrics metrics)
     public const string TrackerActor = "tracker";
 
     /// <summary>Moves the request to <paramref name="to"/>: event row, notice for an end, metrics.</summary>
-    public void Transition(PortalDbContext db, ExportRequest request, ExportStatus to, string actor, string? detail, DateTimeOffset now)
+    /// <param name="notifyOwner">A notice also for a status that is not an end the owner is always told about (a cancel by an admin).</param>
+    public void Transition(PortalDbContext db, ExportRequest request, ExportStatus to, string actor, string? detail, DateTimeOffset now, bool notifyOwner = false)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(request);
@@ -30,7 +31,8 @@ public sealed class ExportProgress(ExportMetrics metrics)
             request.LeaseUntil = null;
         }
         db.ExportEvents.Add(Entry(request, from, actor, detail, now));
-        if (to is ExportStatus.Completed or ExportStatus.Failed or ExportStatus.TimedOut or ExportStatus.Expired or ExportStatus.Unconfirmed)
+        if (to is ExportStatus.Completed or ExportStatus.Failed or ExportStatus.TimedOut or ExportStatus.Expired or ExportStatus.Unconfirmed
+            || notifyOwner)
         {
             db.ExportNotices.Add(new ExportNoticeEntry
             {
@@ -86,6 +88,7 @@ public sealed class ExportProgress(ExportMetrics metrics)
             ExportStatus.TimedOut => $"{what} timed out.",
             ExportStatus.Expired => $"{what} expired: its files are gone.",
             ExportStatus.Unconfirmed => $"{what} needs your decision: the device platform may have started it but did not confirm it.",
+            ExportStatus.Cancelled when CancelReason.IsByAnother(detail) => $"{what} was cancelled{detail!["Cancelled".Length..]}",
             _ => $"{what}: {to.DisplayName()}.",
         };
         return Truncate(text, 500);

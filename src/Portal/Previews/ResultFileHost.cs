@@ -21,6 +21,25 @@ public sealed class ResultFileHost(IHttpClientFactory httpClients, IUpstreamBudg
         return response.IsSuccessStatusCode ? response.Content.Headers.ContentLength : null;
     }
 
+    /// <summary>
+    /// The file's size from a ranged <c>GET</c> of its first byte (the contract documents ranged reads, not <c>HEAD</c>):
+    /// the total of the <c>Content-Range</c>, or the <c>Content-Length</c> of a host that sends the whole file; null
+    /// when the host does not say.
+    /// </summary>
+    public async Task<long?> MeasureAsync(Uri url, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Range = new RangeHeaderValue(0, 0);
+        // Only the headers are read; disposing the answer drops whatever body a host without ranges started to send.
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return response.StatusCode switch
+        {
+            HttpStatusCode.PartialContent or HttpStatusCode.RequestedRangeNotSatisfiable => response.Content.Headers.ContentRange?.Length,
+            HttpStatusCode.OK => response.Content.Headers.ContentLength,
+            _ => null,
+        };
+    }
+
     /// <summary>The whole file, its headers read and its body still to stream; the caller disposes it.</summary>
     public Task<HttpResponseMessage> GetAsync(Uri url, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, url), HttpCompletionOption.ResponseHeadersRead, cancellationToken);

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
+using Portal.Downloads;
 using Portal.Exports;
 using Portal.Tracking;
 using Portal.Upstream;
@@ -10,6 +11,7 @@ namespace Portal.Previews;
 /// <summary>A completed export's files with links fresh enough to use now.</summary>
 public sealed record ResultFileSet(Guid ExportId, FileFormat Format, DateTimeOffset RangeFrom, IReadOnlyList<ResultFileLink> Files);
 
+/// <summary>A part of the export, named as the portal serves it (<see cref="ResultFileNames"/>).</summary>
 public sealed record ResultFileLink(int Part, string Name, Uri Url, long? SizeBytes);
 
 /// <summary>
@@ -55,7 +57,7 @@ public sealed class ResultFileLinks(
         }
 
         return new ResultFileSet(request.Id, request.Format, request.RangeFrom,
-            [.. request.Files.OrderBy(f => f.Part).Select(f => new ResultFileLink(f.Part, f.Name, new Uri(f.Url), f.SizeBytes))]);
+            [.. request.Files.OrderBy(f => f.Part).Select(f => new ResultFileLink(f.Part, ResultFileNames.For(request.Format, request.Range, f.Name, f.Part), new Uri(f.Url), f.SizeBytes))]);
     }
 
     /// <summary>Sizes of the export's files that are known, by part, scoped like <see cref="GetAsync"/>.</summary>

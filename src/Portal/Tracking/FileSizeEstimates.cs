@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Data;
 using Portal.Exports;
 
 namespace Portal.Tracking;
@@ -5,47 +7,42 @@ namespace Portal.Tracking;
 /// <summary>A result file whose size was measured: its format, its rows and its bytes.</summary>
 public readonly record struct FileSizeSample(FileFormat Format, long Rows, long Bytes);
 
-/// <summary>
-/// Roughly how large an export's files will be, learned from files earlier exports measured. Whatever measures a
-/// file's size (the files' sizes at completion, stored with them) feeds <see cref="Add"/>; with nothing measured yet
-/// for a format there is no estimate for it.
-/// </summary>
-public sealed class FileSizeEstimates
+/// <summary>What the measured files of each format say about the size of a new export's files.</summary>
+public sealed class FileSizeRates(IReadOnlyList<FileSizeSample> measured)
 {
-    private const int SamplesPerFormat = 200;
-
-    private readonly Lock gate = new();
-    private readonly Dictionary<FileFormat, LinkedList<FileSizeSample>> samples = [];
-
-    public void Add(FileSizeSample sample)
-    {
-        if (sample.Rows <= 0 || sample.Bytes <= 0)
-        {
-            return;
-        }
-        lock (gate)
-        {
-            if (!samples.TryGetValue(sample.Format, out var recent))
-            {
-                samples[sample.Format] = recent = new LinkedList<FileSizeSample>();
-            }
-            recent.AddFirst(sample);
-            if (recent.Count > SamplesPerFormat)
-            {
-                recent.RemoveLast();
-            }
-        }
-    }
+    public static FileSizeRates None { get; } = new([]);
 
     /// <summary>Bytes of <paramref name="rows"/> rows in <paramref name="format"/>; null while none were measured.</summary>
-    public long? Estimate(FileFormat format, long rows)
+    public long? Estimate(FileFormat format, long rows) => FileSizeEstimates.Estimate(measured, format, rows);
+}
+
+/// <summary>Roughly how large an export's files will be, by format.</summary>
+public interface IFileSizeEstimates
+{
+    Task<FileSizeRates> LoadAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Roughly how large an export's files will be, from the sizes stored with the files of recent completed exports
+/// (measured when they completed, or when they were downloaded or previewed): the database is shared by every
+/// instance and outlives a restart. An export counts once all its files are measured; with none for a format there
+/// is no estimate for it.
+/// </summary>
+public sealed class FileSizeEstimates(IDbContextFactory<PortalDbContext> dbFactory) : IFileSizeEstimates
+{
+    /// <summary>How many recent measured exports are looked at.</summary>
+    public const int RecentExports = 500;
+
+    public async Task<FileSizeRates> LoadAsync(CancellationToken cancellationToken = default)
     {
-        FileSizeSample[] copy;
-        lock (gate)
-        {
-            copy = samples.TryGetValue(format, out var recent) ? [.. recent] : [];
-        }
-        return Estimate(copy, format, rows);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var measured = await db.ExportRequests.IgnoreQueryFilters().AsNoTracking()
+            .Where(e => e.CompletedAt != null && e.RowCount > 0 && e.Files.Any() && e.Files.All(f => f.SizeBytes != null))
+            .OrderByDescending(e => e.CompletedAt)
+            .Take(RecentExports)
+            .Select(e => new { e.Format, Rows = e.RowCount!.Value, Bytes = e.Files.Sum(f => f.SizeBytes!.Value) })
+            .ToListAsync(cancellationToken);
+        return new FileSizeRates([.. measured.Select(m => new FileSizeSample(m.Format, m.Rows, m.Bytes))]);
     }
 
     /// <summary>

@@ -22,7 +22,7 @@ public static class TrackingExtensions
         services.AddSingleton<UpstreamAnswers>();
         services.AddSingleton<ReadyEstimates>();
         services.AddSingleton<ISlowRequests>(sp => sp.GetRequiredService<ReadyEstimates>());
-        services.AddSingleton<FileSizeEstimates>();
+        services.AddSingleton<IFileSizeEstimates, FileSizeEstimates>();
         services.AddSingleton<TrackerHeartbeat>();
         services.AddSingleton<ExportTracker>();
         services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<TrackerOptions>>().Value.Enabled

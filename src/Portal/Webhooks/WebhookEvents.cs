@@ -51,7 +51,8 @@ public sealed record WebhookEvent(string Type, DateTimeOffset Timestamp, object 
 
 /// <summary>
 /// What a pipeline needs about the export: never a download URL (links are handed out fresh by the portal, to its
-/// owner) and nothing secret.
+/// owner) and nothing secret. <see cref="Detail"/> and <see cref="Reason"/> are set on an <c>export.cancelled</c>
+/// made by someone other than the owner.
 /// </summary>
 public sealed record WebhookExportData(
     Guid Id,
@@ -64,7 +65,9 @@ public sealed record WebhookExportData(
     int FileCount,
     int Version,
     Guid? ScheduleId,
-    WebhookLinks Links)
+    WebhookLinks Links,
+    string? Detail = null,
+    string? Reason = null)
 {
     public static WebhookExportData From(ExportRequest row, ExportChanged change, Uri? portalBaseUrl)
     {
@@ -81,7 +84,10 @@ public sealed record WebhookExportData(
             change.FileCount,
             change.Version,
             row.ScheduleId,
-            new WebhookLinks(Link(portalBaseUrl, $"exports/{row.Id}"), Link(portalBaseUrl, $"api/v1/exports/{row.Id}")));
+            new WebhookLinks(Link(portalBaseUrl, $"exports/{row.Id}"), Link(portalBaseUrl, $"api/v1/exports/{row.Id}")),
+            // A cancel by someone other than the owner says who and why ("Cancelled by Ada Admin. Reason: ...").
+            CancelReason.IsByAnother(change.Detail) ? change.Detail : null,
+            CancelReason.ReasonOf(change.Detail));
     }
 
     private static string Link(Uri? baseUrl, string path) =>

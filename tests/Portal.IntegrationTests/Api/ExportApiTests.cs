@@ -122,6 +122,25 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
     }
 
     [Fact]
+    public async Task AnAdminsTokenCancelsAnotherUsersExportWithAReasonTheOwnerIsShown()
+    {
+        var owner = User("Odile");
+        using var ownerClient = await portal.ApiClientForAsync(owner);
+        var id = await ownerClient.CreatedIdAsync(Day(2));
+        using var adminClient = await portal.ApiClientForAsync(User("Arne", admin: true));
+
+        using var refused = await adminClient.PostAsync($"{ExportsPath}/{id}/cancel", System.Net.Http.Json.JsonContent.Create(new { reason = "two\nlines" }), Cancellation);
+        using var cancelled = await adminClient.PostAsync($"{ExportsPath}/{id}/cancel", System.Net.Http.Json.JsonContent.Create(new { reason = "Billing freeze until Monday" }), Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.True((await JsonAsync(refused)).GetProperty("errors").TryGetProperty("reason", out _));
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        Assert.Equal("Cancelled", (await JsonAsync(cancelled)).GetProperty("status").GetString());
+        var notice = Assert.Single(await portal.Exports().GetNoticesAsync(owner, 10, Cancellation));
+        Assert.EndsWith("was cancelled by Arne. Reason: Billing freeze until Monday", notice.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetShowsTheStatusTimelineAndFilesWithThePortalsDownloadAddress()
     {
         using var client = await portal.ApiClientForAsync(User("Gus"));

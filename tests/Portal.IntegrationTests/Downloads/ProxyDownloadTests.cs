@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Data;
 using Portal.Exports;
 using static Portal.IntegrationTests.Exports.ExportFlowTests;
 
@@ -96,7 +99,7 @@ public sealed class ProxyDownloadTests : IAsyncLifetime
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(100, response.Content.Headers.ContentLength);
         Assert.Equal($"bytes 1000-1099/{LargeFile}", response.Content.Headers.ContentRange?.ToString());
-        Assert.Equal($"export-{_exportId:N}"[..15] + "-part-00000.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.Equal(await ExpectedNameAsync(_portal, _exportId), response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         Assert.Equal(FileHost.ETag, response.Headers.ETag?.ToString());
         Assert.Contains("bytes", response.Headers.AcceptRanges);
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
@@ -119,7 +122,7 @@ public sealed class ProxyDownloadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
         var disposition = response.Content.Headers.ContentDisposition!;
         Assert.Equal("attachment", disposition.DispositionType);
-        Assert.Equal($"export-{_exportId:N}"[..15] + "-part-00000.csv", disposition.FileName?.Trim('"'));
+        Assert.Equal(await ExpectedNameAsync(_portal, _exportId), disposition.FileName?.Trim('"'));
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("sandbox", response.Headers.GetValues("Content-Security-Policy").Single());
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
@@ -169,8 +172,36 @@ public sealed class ProxyDownloadTests : IAsyncLifetime
         using var response = await client.GetAsync(Downloading.FilePath(id), Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal($"export-{id:N}"[..15] + "-part-00000.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.Equal(await ExpectedNameAsync(portal, id), response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         var csv = await response.Content.ReadAsStringAsync(Cancellation);
         Assert.Equal(3 * 1440 + 1, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
+
+    [Fact]
+    public async Task AVendorNameThatClimbsOutOfItsFolderComesOutAsAPlainName()
+    {
+        // The vendor's name is taken from its URL, percent-decoded: "..%2F..%2Fx.csv" arrives as "../../x.csv".
+        await using (var db = await _portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancellation))
+        {
+            await db.ExportFiles.Where(f => f.ExportId == _exportId).ExecuteUpdateAsync(s => s.SetProperty(f => f.Name, "../../x\u0007.csv"), Cancellation);
+        }
+        using var client = _portal.ClientFor(Owner);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Downloading.FilePath(_exportId));
+        request.Headers.Range = new RangeHeaderValue(0, 9);
+
+        using var response = await client.SendAsync(request, Cancellation);
+
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        var row = await _portal.RowAsync(_exportId);
+        Assert.Equal($"device-status_CSV_{Stamp(row.RangeFrom)}_{Stamp(row.RangeTo)}_x.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+    }
+
+    /// <summary>The name a single file of the export is saved under: format, range in UTC, the vendor's part name.</summary>
+    private static async Task<string> ExpectedNameAsync(PortalFactory portal, Guid id)
+    {
+        var row = await portal.RowAsync(id);
+        return $"device-status_CSV_{Stamp(row.RangeFrom)}_{Stamp(row.RangeTo)}_part-00000.csv";
+    }
+
+    private static string Stamp(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HHmm'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -44,7 +44,8 @@ public class ExportFlowTests(PortalFactory portal) : IClassFixture<PortalFactory
         using var file = await http.GetAsync(link.Url, Cancellation);
         Assert.Equal(HttpStatusCode.OK, file.StatusCode);
         Assert.Equal(contentType, file.Content.Headers.ContentType?.MediaType);
-        Assert.Contains((await portal.Exports().GetAsync(user, id, Cancellation))!.Timeline, e => e.Detail == $"Downloaded {link.FileName}.");
+        Assert.Equal($"device-status_{format.UpstreamName()}_{row.RangeFrom.UtcDateTime:yyyy-MM-dd'T'HHmm}Z_{row.RangeTo.UtcDateTime:yyyy-MM-dd'T'HHmm}Z_part-00000{format.Extension()}", link.FileName);
+        Assert.Contains((await portal.Exports().GetAsync(user, id, Cancellation))!.Timeline, e => e.Detail == $"Downloaded part-00000{format.Extension()}.");
     }
 
     [Fact]

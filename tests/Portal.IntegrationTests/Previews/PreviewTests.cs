@@ -104,7 +104,8 @@ public sealed class PreviewTests : IAsyncLifetime
         Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
         Assert.EndsWith(".zip", response.Content.Headers.ContentDisposition?.FileNameStar, StringComparison.Ordinal);
         await using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync(Cancellation), ZipArchiveMode.Read);
-        Assert.Equal(row.Files.OrderBy(f => f.Part).Select(f => f.Name), zip.Entries.Select(e => e.FullName));
+        var range = $"{row.RangeFrom.UtcDateTime:yyyy-MM-dd'T'HHmm}Z_{row.RangeTo.UtcDateTime:yyyy-MM-dd'T'HHmm}Z";
+        Assert.Equal(row.Files.OrderBy(f => f.Part).Select(f => $"device-status_CSV_{range}_part-{f.Part:D5}.csv"), zip.Entries.Select(e => e.FullName));
         var lines = 0;
         foreach (var entry in zip.Entries)
         {

@@ -52,6 +52,7 @@ public class ExportTestContext : PortalTestContext
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton(Options.Create(new PortalAuthorizationOptions { AdminRole = AdminRole }));
         Services.AddSingleton(Options.Create(NewExportOptions));
+        Services.AddSingleton(Options.Create(DownloadOptions));
         Services.AddSingleton<ILoggerFactory>(Logs);
         Services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         Services.AddScoped<CurrentUser>();
@@ -59,7 +60,7 @@ public class ExportTestContext : PortalTestContext
         Services.AddScoped<ExportActions>();
         Services.AddSingleton(Estimator);
         Services.AddSingleton<ReadyEstimates>();
-        Services.AddSingleton(FileSizes);
+        Services.AddSingleton<IFileSizeEstimates>(FileSizes);
         SignInAs(UserId, UserName);
         // Pages are tested as they are once their circuit is up; a test of the prerendered page says so.
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
@@ -76,12 +77,16 @@ public class ExportTestContext : PortalTestContext
 
     public NewExportOptions NewExportOptions { get; } = new();
 
+    /// <summary>How files reach the browser (Redirect unless a test sets Proxy).</summary>
+    public Portal.Downloads.DownloadOptions DownloadOptions { get; } = new();
+
     /// <summary>The learned preparation times, fed by <see cref="AddPreparationTimes"/>; never loaded from a database here.</summary>
     public PreparationEstimator Estimator { get; } = new(
         new PooledDbContextFactory<PortalDbContext>(new DbContextOptionsBuilder<PortalDbContext>().UseSqlite("Data Source=:memory:").Options),
         Options.Create(new TrackerOptions()));
 
-    public FileSizeEstimates FileSizes { get; } = new();
+    /// <summary>The measured file sizes the new-export page is given; a test of the real query registers <see cref="FileSizeEstimates"/>.</summary>
+    public FakeFileSizeEstimates FileSizes { get; } = new();
 
     /// <summary>Completed requests of one format and span, one per duration in seconds.</summary>
     public void AddPreparationTimes(FileFormat format, long minutes, params int[] seconds)

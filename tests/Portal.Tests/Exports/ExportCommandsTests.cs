@@ -62,4 +62,64 @@ public class ExportCommandsTests
         }
     }
 
+    [Fact]
+    public async Task AnAdminsCancelTellsTheOwnerWhoCancelledAndWhyOnTheTimelineAndInTheBell()
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var exports = host.Exports();
+        var id = Accepted(await exports.SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Id;
+
+        Assert.True(await exports.CancelAsync(EngineTestHost.Admin, id, "  The range is too large for this week.  ", Cancellation));
+
+        var row = await host.RowAsync(id);
+        Assert.Equal(ExportStatus.Cancelled, row.Status);
+        var entry = row.Events.OrderBy(e => e.Id).Last();
+        Assert.Equal(("Ada Admin", "Cancelled by Ada Admin. Reason: The range is too large for this week."), (entry.Actor, entry.Detail));
+        var notice = Assert.Single(await exports.GetNoticesAsync(EngineTestHost.Alice, 10, Cancellation));
+        Assert.Equal(ExportStatus.Cancelled, notice.Status);
+        Assert.False(notice.Read);
+        Assert.EndsWith("was cancelled by Ada Admin. Reason: The range is too large for this week.", notice.Text, StringComparison.Ordinal);
+        Assert.Empty(await exports.GetNoticesAsync(EngineTestHost.Admin, 10, Cancellation));
+    }
+
+    [Fact]
+    public async Task AnAdminsCancelWithoutAReasonStillNamesWhoCancelled()
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var exports = host.Exports();
+        var id = Accepted(await exports.SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Id;
+
+        Assert.True(await exports.CancelAsync(EngineTestHost.Admin, id, "   ", Cancellation));
+
+        Assert.EndsWith("was cancelled by Ada Admin.", Assert.Single(await exports.GetNoticesAsync(EngineTestHost.Alice, 10, Cancellation)).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheOwnersOwnCancelNeedsNoNotice()
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var exports = host.Exports();
+        var id = Accepted(await exports.SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Id;
+
+        Assert.True(await exports.CancelAsync(EngineTestHost.Alice, id, Cancellation));
+
+        Assert.Equal("Tracking stopped.", (await host.RowAsync(id)).Events.OrderBy(e => e.Id).Last().Detail);
+        Assert.Empty(await exports.GetNoticesAsync(EngineTestHost.Alice, 10, Cancellation));
+    }
+
+    [Theory]
+    [InlineData("two\nlines")]
+    [InlineData("a\ttab")]
+    public async Task AReasonWithControlCharactersOrTooLongIsRefusedAndNothingChanges(string reason)
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var exports = host.Exports();
+        var id = Accepted(await exports.SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Id;
+
+        await Assert.ThrowsAsync<ArgumentException>(() => exports.CancelAsync(EngineTestHost.Admin, id, reason, Cancellation));
+        await Assert.ThrowsAsync<ArgumentException>(() => exports.CancelAsync(EngineTestHost.Admin, id, new string('x', CancelReason.MaxLength + 1), Cancellation));
+
+        Assert.Equal(ExportStatus.Queued, (await host.RowAsync(id)).Status);
+        Assert.Empty(await exports.GetNoticesAsync(EngineTestHost.Alice, 10, Cancellation));
+    }
 }

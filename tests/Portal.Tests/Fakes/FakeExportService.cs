@@ -86,11 +86,15 @@ public sealed class FakeExportService : IExportSubmissions, IExportQueries, IExp
     public Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) =>
         Task.FromResult(Details.TryGetValue(id, out var details) && (user.IsAdmin || details.Summary.OwnerId == user.Id) ? details : null);
 
-    public Task<bool> CancelAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    public Task<bool> CancelAsync(ExportUser user, Guid id, string? reason, CancellationToken cancellationToken = default)
     {
         Cancelled.Add(id);
+        CancelReasons[id] = reason;
         return Task.FromResult(true);
     }
+
+    /// <summary>The reason given with each cancel (null for none).</summary>
+    public Dictionary<Guid, string?> CancelReasons { get; } = [];
 
     public Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {

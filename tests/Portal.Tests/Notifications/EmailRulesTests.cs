@@ -64,6 +64,27 @@ public class EmailRulesTests
         Assert.DoesNotContain("secret", email.Body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AnAdminsCancelIsEmailedAndSentToWebhooksWithWhoCancelledAndWhy()
+    {
+        var detail = CancelReason.Detail("Ada Admin", "The range is too large");
+        var byAdmin = new ExportChanged(Guid.NewGuid(), "alice", ExportStatus.InProgress, ExportStatus.Cancelled, DateTimeOffset.UnixEpoch, detail, null, 0);
+        var byOwner = byAdmin with { Detail = "Tracking stopped." };
+        var request = Request(ExportStatus.Cancelled);
+
+        var email = ExportEmail.Compose(request, ExportStatus.Cancelled, "https://portal.example.test", isScheduledRun: false, detail);
+        var webhook = Portal.Webhooks.WebhookExportData.From(request, byAdmin, null);
+        var ownWebhook = Portal.Webhooks.WebhookExportData.From(request, byOwner, null);
+
+        Assert.True(EmailDecision.EndsExport(byAdmin));
+        Assert.False(EmailDecision.EndsExport(byOwner));
+        Assert.Equal("Your CSV export was cancelled", email.Subject);
+        Assert.Contains("was cancelled by Ada Admin. Reason: The range is too large. You can re-run it", email.Body, StringComparison.Ordinal);
+        Assert.Equal(("The range is too large", detail), (webhook.Reason, webhook.Detail));
+        Assert.Contains("\"reason\":\"The range is too large\"", new Portal.Webhooks.WebhookEvent("export.cancelled", DateTimeOffset.UnixEpoch, webhook).ToJson(), StringComparison.Ordinal);
+        Assert.Equal((null, null), (ownWebhook.Reason, ownWebhook.Detail));
+    }
+
     [Theory]
     [InlineData(ExportStatus.Failed, "Your export \u201cFleet, Monday\u201d failed", "failed: The time range has no data.")]
     [InlineData(ExportStatus.TimedOut, "Your export \u201cFleet, Monday\u201d took too long", "the portal stopped waiting")]

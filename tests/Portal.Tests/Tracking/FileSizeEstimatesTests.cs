@@ -24,13 +24,16 @@ public class FileSizeEstimatesTests
     [Fact]
     public void NothingMeasuredForAFormatIsNoEstimate()
     {
-        var sizes = new FileSizeEstimates();
-        sizes.Add(new FileSizeSample(FileFormat.Csv, 1_000, 80_000));
-        // Nothing to learn from an empty file.
-        sizes.Add(new FileSizeSample(FileFormat.Orc, 0, 300));
+        var sizes = new FileSizeRates(
+        [
+            new FileSizeSample(FileFormat.Csv, 1_000, 80_000),
+            // Nothing to learn from an empty file.
+            new FileSizeSample(FileFormat.Orc, 0, 300),
+        ]);
 
         Assert.Equal(800_000, sizes.Estimate(FileFormat.Csv, 10_000));
         Assert.Null(sizes.Estimate(FileFormat.Orc, 10_000));
         Assert.Null(sizes.Estimate(FileFormat.Avro, 10_000));
+        Assert.Null(FileSizeRates.None.Estimate(FileFormat.Csv, 10_000));
     }
 }

@@ -18,17 +18,37 @@ public sealed class ExportActions(
     /// <summary>True when the request was cancelled.</summary>
     public async Task<bool> CancelAsync(ExportUser user, ExportSummary export)
     {
-        var confirmed = await dialogs.ShowMessageBoxAsync(
-            "Cancel this export?",
-            "The portal stops following the request. It cannot be resumed, but you can re-run it later.",
-            yesText: "Cancel export", cancelText: "Keep it");
-        if (confirmed != true)
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(export);
+        string? reason = null;
+        var someoneElses = export.OwnerId != user.Id;
+        if (someoneElses)
         {
-            return false;
+            // An admin cancelling another user's export: the dialog names the owner and takes a reason for them.
+            var dialog = await dialogs.ShowAsync<CancelExportDialog>(
+                $"Cancel {export.OwnerName}'s export?",
+                new DialogParameters<CancelExportDialog> { { d => d.OwnerName, export.OwnerName } });
+            var result = await dialog.Result;
+            if (result is null || result.Canceled)
+            {
+                return false;
+            }
+            reason = result.Data as string;
         }
-        if (await commands.CancelAsync(user, export.Id))
+        else
         {
-            snackbar.Add("The export was cancelled.", Severity.Info);
+            var confirmed = await dialogs.ShowMessageBoxAsync(
+                "Cancel this export?",
+                "The portal stops following the request. It cannot be resumed, but you can re-run it later.",
+                yesText: "Cancel export", cancelText: "Keep it");
+            if (confirmed != true)
+            {
+                return false;
+            }
+        }
+        if (await commands.CancelAsync(user, export.Id, reason))
+        {
+            snackbar.Add(someoneElses ? $"The export was cancelled; {export.OwnerName} gets a notice." : "The export was cancelled.", Severity.Info);
             return true;
         }
         snackbar.Add("The export could not be cancelled: it has ended or is no longer there.", Severity.Warning);

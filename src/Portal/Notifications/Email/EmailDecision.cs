@@ -12,11 +12,12 @@ public static class EmailDecision
     public static bool IsEmailedOutcome(ExportStatus status) =>
         status is ExportStatus.Completed or ExportStatus.Failed or ExportStatus.TimedOut or ExportStatus.Unconfirmed;
 
-    /// <summary>A change into an emailed outcome (not a note on a request already there, not a deleted request).</summary>
+    /// <summary>A change into an emailed outcome, or a cancel by someone other than the owner (not a note on a request already there, not a deleted request).</summary>
     public static bool EndsExport(ExportChanged change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return IsEmailedOutcome(change.Status) && change.Previous != change.Status && !change.Deleted;
+        return (IsEmailedOutcome(change.Status) || (change.Status == ExportStatus.Cancelled && CancelReason.IsByAnother(change.Detail)))
+            && change.Previous != change.Status && !change.Deleted;
     }
 
     /// <summary>

@@ -60,7 +60,7 @@ public sealed partial class EmailPlanner(
                 LogNoAddress(logger, change.ExportId);
                 continue;
             }
-            var content = ExportEmail.Compose(request, change.Status, settings.PortalUrl, isScheduledRun);
+            var content = ExportEmail.Compose(request, change.Status, settings.PortalUrl, isScheduledRun, change.Detail);
             db.EmailMessages.Add(new EmailMessage
             {
                 EventId = change.EventId,

@@ -19,7 +19,8 @@ public static class ExportEmail
         return string.Create(CultureInfo.InvariantCulture, $"export-{exportId:N}-{eventId}@{host}");
     }
 
-    public static Content Compose(ExportRequest request, ExportStatus outcome, string? portalUrl, bool isScheduledRun)
+    /// <param name="detail">The change's timeline entry: for a cancel by someone else, who cancelled and why.</param>
+    public static Content Compose(ExportRequest request, ExportStatus outcome, string? portalUrl, bool isScheduledRun, string? detail = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var format = request.Format.UpstreamName();
@@ -43,6 +44,9 @@ public static class ExportEmail
             ExportStatus.Unconfirmed => (
                 $"Your {kind} {name} needs a decision",
                 "may have been started by the device platform, which did not confirm it. Open its page to submit it again (a second export may be billed) or to cancel it."),
+            ExportStatus.Cancelled when CancelReason.IsByAnother(detail) => (
+                $"Your {format} {kind} was cancelled",
+                $"was cancelled{detail!["Cancelled".Length..]}{(detail.EndsWith('.') ? "" : ".")} You can re-run it from its page."),
             _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Only an ended export is emailed."),
         };
         var link = LinkTo(portalUrl, request.Id);

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using Portal.Downloads;
 using Portal.Exports;
 using Portal.Previews;
 
@@ -23,6 +25,9 @@ public sealed partial class ExportFilesTable
     [Inject]
     private TimeProvider Clock { get; set; } = default!;
 
+    [Inject]
+    private IOptions<DownloadOptions> Downloads { get; set; } = default!;
+
     private long? Total => Export.Files.All(f => SizeOf(f) is not null) ? Export.Files.Sum(f => SizeOf(f)!.Value) : null;
 
     protected override async Task OnParametersSetAsync()
@@ -45,6 +50,8 @@ public sealed partial class ExportFilesTable
     }
 
     private long? SizeOf(ExportFileInfo file) => file.SizeBytes ?? _sizes.GetValueOrDefault(file.Part);
+
+    private string FileName(ExportFileInfo file) => ResultFileNames.For(Export.Summary.Format, Export.Summary.Range, file.Name, file.Part);
 
     private void Preview(ExportFileInfo file) => _previewed = file;
 

@@ -45,12 +45,19 @@ public sealed partial class NewExport : IDisposable
     private ReadyEstimates ReadyEstimates { get; set; } = default!;
 
     [Inject]
-    private FileSizeEstimates FileSizes { get; set; } = default!;
+    private IFileSizeEstimates SizeEstimates { get; set; } = default!;
+
+    /// <summary>What recent exports' measured files say about sizes; nothing until loaded.</summary>
+    private FileSizeRates FileSizes { get; set; } = FileSizeRates.None;
 
     /// <summary>The range to submit, in UTC; null while the form has a problem.</summary>
     private TimeRange? Range { get; set; }
 
-    protected override void OnInitialized() => SetPreset(RangePresets.Default);
+    protected override async Task OnInitializedAsync()
+    {
+        SetPreset(RangePresets.Default);
+        FileSizes = await SizeEstimates.LoadAsync();
+    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {

@@ -84,6 +84,23 @@ public class ExportPageTests : ExportTestContext
         Assert.NotNull(page.Find("[data-testid=delete-export]"));
     }
 
+    [Theory]
+    [InlineData(Portal.Downloads.DownloadMode.Redirect, true)]
+    [InlineData(Portal.Downloads.DownloadMode.Proxy, false)]
+    public void EachFileIsNamedAfterItsExportAndRedirectModeSaysTheDevicePlatformNamesIt(Portal.Downloads.DownloadMode mode, bool noted)
+    {
+        DownloadOptions.Mode = mode;
+        var export = AddExport(ExportStatus.Completed, fileCount: 1, rowCount: 60);
+        AddDetails(export, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(14))]);
+
+        var page = RenderPage(export.Id);
+
+        var name = $"device-status_CSV_{export.Range.From.UtcDateTime:yyyy-MM-dd'T'HHmm}Z_{export.Range.To.UtcDateTime:yyyy-MM-dd'T'HHmm}Z_part-00000.csv";
+        Assert.Equal(name, page.Find("[data-testid=file-name]").TextContent.Trim());
+        Assert.Equal(name, page.Find("[data-testid=download-file]").GetAttribute("download"));
+        Assert.Equal(noted, page.FindAll("[data-testid=download-name-note]").Count == 1);
+    }
+
     [Fact]
     public void APreviewShowsTheFirstRowsTypedAndTheColumnFactsAndTheZipIsOffered()
     {

@@ -185,6 +185,42 @@ public class NewExportTests : ExportTestContext
     }
 
     [Fact]
+    public async Task TheRoughSizeComesFromTheFilesOfCompletedExportsMeasuredInTheDatabase()
+    {
+        await using var host = await Portal.Tests.Tracking.EngineTestHost.StartAsync();
+        // Bytes per row 80, 85 and 90: the median is 85. An export with a part not measured yet does not count.
+        await AddCompletedAsync(host, FileFormat.Csv, 1, 1_000, 80_000);
+        await AddCompletedAsync(host, FileFormat.Csv, 2, 2_000, 100_000, 70_000);
+        await AddCompletedAsync(host, FileFormat.Csv, 3, 1_000, 90_000);
+        await AddCompletedAsync(host, FileFormat.Csv, 4, 1_000, 1_000_000, null);
+        FileSizes.Database = host.Services.GetRequiredService<Portal.Tracking.IFileSizeEstimates>();
+        NewExportOptions.DeviceCount = 1000;
+
+        var page = RenderPage();
+
+        // 1,440,000 rows × 85 bytes = 122,400,000 bytes, in two files.
+        page.WaitForAssertion(() => Assert.Contains("about 116.7 MB in 2 files",
+            page.Find("[data-testid=size-estimate][data-format=CSV]").TextContent, StringComparison.Ordinal));
+        Assert.Contains("no estimate yet", page.Find("[data-testid=size-estimate][data-format=PARQUET]").TextContent, StringComparison.Ordinal);
+    }
+
+    private static async Task AddCompletedAsync(Portal.Tests.Tracking.EngineTestHost host, FileFormat format, int daysAgo, long rows, params long?[] sizes)
+    {
+        var submitted = await host.Exports().SubmitAsync(Portal.Tests.Tracking.EngineTestHost.Alice, Portal.Tests.Tracking.EngineTestHost.Day(daysAgo), format, Xunit.TestContext.Current.CancellationToken);
+        var id = Assert.IsType<SubmitOutcome.Accepted>(submitted).Export.Id;
+        await host.UpdateAsync(id, e =>
+        {
+            e.Status = ExportStatus.Completed;
+            e.CompletedAt = DateTimeOffset.UtcNow.AddDays(-daysAgo);
+            e.RowCount = rows;
+            for (var part = 0; part < sizes.Length; part++)
+            {
+                e.Files.Add(new Portal.Data.ExportFile { Part = part, Name = $"part-{part:D5}.csv", Url = "https://files.test/f", UrlExpiresAt = DateTimeOffset.UtcNow, SizeBytes = sizes[part] });
+            }
+        });
+    }
+
+    [Fact]
     public void SaysSoWhenNoFileSizeHasBeenMeasured()
     {
         var page = RenderPage();

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Net.Http.Headers;
+using Portal.Exports;
+
+namespace Portal.Downloads;
+
+/// <summary>
+/// The name a result file gets when the portal serves it (a proxied download, an entry of the zip, the files table):
+/// <c>device-status_CSV_2026-12-05T1000Z_2026-12-05T1100Z_part-00000.csv</c>, so files of different exports never
+/// collide in a downloads folder.
+/// </summary>
+public static class ResultFileNames
+{
+    private const int MaxPartNameLength = 80;
+
+    /// <summary>
+    /// Format, range start and end in UTC, the part's name as the device platform gives it, and the format's own
+    /// extension. Only the vendor's base name is kept, and only its letters, digits, <c>-</c>, <c>_</c> and single dots,
+    /// so whatever its URL says the result is a plain file name.
+    /// </summary>
+    public static string For(FileFormat format, TimeRange range, string vendorName, int part) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"device-status_{format.UpstreamName()}_{Stamp(range.From)}_{Stamp(range.To)}_{PartName(vendorName, format) ?? $"part-{part:D5}"}{format.Extension()}");
+
+    /// <summary><c>attachment</c> with the name, and its RFC 5987 <c>filename*</c> form when it is not plain ASCII.</summary>
+    public static string ContentDisposition(string fileName)
+    {
+        var disposition = new ContentDispositionHeaderValue("attachment");
+        if (fileName.All(char.IsAscii))
+        {
+            disposition.FileName = fileName;
+        }
+        else
+        {
+            disposition.SetHttpFileName(fileName);
+        }
+        return disposition.ToString();
+    }
+
+    private static string Stamp(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd'T'HHmm'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The vendor's name without folders and without the format's extension, made safe; null when nothing is left.</summary>
+    private static string? PartName(string? vendorName, FileFormat format)
+    {
+        var name = (vendorName ?? "").Split('/', '\\')[^1];
+        if (name.EndsWith(format.Extension(), StringComparison.OrdinalIgnoreCase))
+        {
+            name = name[..^format.Extension().Length];
+        }
+
+        var safe = new StringBuilder(Math.Min(name.Length, MaxPartNameLength));
+        foreach (var c in name)
+        {
+            if (safe.Length == MaxPartNameLength)
+            {
+                break;
+            }
+            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            {
+                safe.Append(c);
+            }
+            else if (c == '.')
+            {
+                // Never two in a row, so never "..".
+                if (safe.Length > 0 && safe[^1] != '.')
+                {
+                    safe.Append(c);
+                }
+            }
+            else if (!char.IsControl(c) && safe.Length > 0 && safe[^1] != '-')
+            {
+                safe.Append('-');
+            }
+        }
+        var result = safe.ToString().Trim('.', '-');
+        return result.Length == 0 ? null : result;
+    }
+}
