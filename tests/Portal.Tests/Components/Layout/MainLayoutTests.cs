@@ -6,11 +6,7 @@ namespace Portal.Tests.Components.Layout;
 
 public class MainLayoutTests : PortalTestContext
 {
-    public MainLayoutTests()
-    {
-        this.AddBunitPersistentComponentState();
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-    }
+    public MainLayoutTests() => SetRendererInfo(new RendererInfo("Server", isInteractive: true));
 
     [Fact]
     public void ShowsTheEnvironmentBannerWhenConfigured()
