@@ -37,10 +37,7 @@ public sealed partial class ExportGrid : IDisposable
     private ITimer? _ticker;
     private CancellationTokenSource? _load;
     private bool _shown;
-    // What the address says now, and the states sent to it whose location change has not come back yet: an older
-    // one arriving while the user types on is not taken for a Back.
-    private ExportGridState? _addressState;
-    private readonly List<ExportGridState> _sentToAddress = [];
+    private readonly ExportGridAddress _address = new();
 
     /// <summary>Every user's requests, with owner column and filter.</summary>
     [Parameter]
@@ -136,16 +133,7 @@ public sealed partial class ExportGrid : IDisposable
             [ExportGridState.PageKey] = QueryPage,
             [ExportGridState.SizeKey] = QuerySize,
         }, AdminMode);
-        var sent = _sentToAddress.IndexOf(fromAddress);
-        if (sent >= 0)
-        {
-            // The address caught up with what the grid already shows.
-            _sentToAddress.RemoveRange(0, sent + 1);
-            return;
-        }
-        _sentToAddress.Clear();
-        _addressState = fromAddress;
-        if (_shown && fromAddress == CurrentState)
+        if (!_address.Arrived(fromAddress) || (_shown && fromAddress == CurrentState))
         {
             return;
         }
@@ -204,12 +192,10 @@ public sealed partial class ExportGrid : IDisposable
     {
         var state = CurrentState;
         // Before the circuit is up a navigation would be a redirect of the prerendered page.
-        if (state == _addressState || !RendererInfo.IsInteractive)
+        if (!RendererInfo.IsInteractive || !_address.Write(state))
         {
             return;
         }
-        _addressState = state;
-        _sentToAddress.Add(state);
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(state.ToQuery()),
             new NavigationOptions { ReplaceHistoryEntry = replaceHistoryEntry });
     }
