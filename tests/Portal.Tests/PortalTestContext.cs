@@ -18,6 +18,8 @@ public class PortalTestContext : BunitContext
     public PortalTestContext()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
+        // The layout hands the theme chosen while prerendering to the interactive render.
+        this.AddBunitPersistentComponentState();
         Services.AddMudServices(options =>
         {
             options.SnackbarConfiguration.ShowTransitionDuration = 0;

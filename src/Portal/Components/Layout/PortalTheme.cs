@@ -4,6 +4,17 @@ namespace Portal.Components.Layout;
 
 public static class PortalTheme
 {
+    /// <summary>Holds "dark" or "light" once a user chose; without it the portal follows the system's setting.</summary>
+    public const string CookieName = "portal-theme";
+
+    /// <summary>The user's choice from the cookie: dark (true), light (false), or none.</summary>
+    public static bool? ParseChoice(string? cookie) => cookie switch
+    {
+        "dark" => true,
+        "light" => false,
+        _ => null,
+    };
+
     public static MudTheme Theme { get; } = new()
     {
         // Every colour pair meets WCAG AA contrast (4.5:1) for the text MudBlazor puts on it.

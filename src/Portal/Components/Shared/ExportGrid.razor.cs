@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
 using Portal.Exports;
 
@@ -8,17 +9,18 @@ namespace Portal.Components.Shared;
 /// <summary>
 /// A page of export history, fetched from the service one page at a time with the user's sort and filters, kept
 /// current by the status changes the engine publishes. Users see their own requests; <see cref="AdminMode"/> shows
-/// everyone's with an owner filter.
+/// everyone's with an owner filter. Search, filters, sort and page live in the address (<see cref="ExportGridState"/>):
+/// a change is shown at once and written to the address, and a change of the address (Back, a link) is shown.
 /// </summary>
 public sealed partial class ExportGrid : IDisposable
 {
-    private static readonly int[] PageSizes = [10, 25, 50];
+    private static IReadOnlyList<int> PageSizes => ExportGridState.PageSizes;
 
     private List<ExportSummary> _items = [];
     private int _total;
     private bool _totalIsLowerBound;
     private int _page;
-    private int _pageSize = 25;
+    private int _pageSize = ExportGridState.DefaultPageSize;
     private ExportSort _sortBy = ExportSort.CreatedAt;
     private bool _descending = true;
     private string? _search;
@@ -34,10 +36,45 @@ public sealed partial class ExportGrid : IDisposable
     private IDisposable? _subscription;
     private ITimer? _ticker;
     private CancellationTokenSource? _load;
+    private bool _shown;
+    private readonly ExportGridAddress _address = new();
 
     /// <summary>Every user's requests, with owner column and filter.</summary>
     [Parameter]
     public bool AdminMode { get; set; }
+
+    [SupplyParameterFromQuery(Name = ExportGridState.SearchKey)]
+    private string? QuerySearch { get; set; }
+
+    [SupplyParameterFromQuery(Name = ExportGridState.StatusKey)]
+    private string? QueryStatus { get; set; }
+
+    [SupplyParameterFromQuery(Name = ExportGridState.FormatKey)]
+    private string? QueryFormat { get; set; }
+
+    [SupplyParameterFromQuery(Name = ExportGridState.CreatedKey)]
+    private string? QueryCreated { get; set; }
+
+    [SupplyParameterFromQuery(Name = ExportGridState.OwnerKey)]
+    private string? QueryOwner { get; set; }
+
+    [SupplyParameterFromQuery(Name = ExportGridState.SlowKey)]
+    private string? QuerySlow { get; set; }
+
+    [SupplyParameterFromQuery(Name = ExportGridState.SortKey)]
+    private string? QuerySort { get; set; }
+
+    [SupplyParameterFromQuery(Name = ExportGridState.DirectionKey)]
+    private string? QueryDirection { get; set; }
+
+    [SupplyParameterFromQuery(Name = ExportGridState.PageKey)]
+    private string? QueryPage { get; set; }
+
+    [SupplyParameterFromQuery(Name = ExportGridState.SizeKey)]
+    private string? QuerySize { get; set; }
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
 
     [Inject]
     private ILoggerFactory Loggers { get; set; } = default!;
@@ -62,8 +99,7 @@ public sealed partial class ExportGrid : IDisposable
     [Inject]
     private TimeProvider Clock { get; set; } = default!;
 
-    private bool HasFilters => !string.IsNullOrEmpty(_search) || _status is not null || _format is not null || _createdOn is not null
-        || !string.IsNullOrEmpty(_owner) || _slow;
+    private bool HasFilters => CurrentState.HasFilters;
 
     private int FilterCount => new object?[] { _status, _format, _createdOn, string.IsNullOrEmpty(_owner) ? null : _owner, _slow ? true : null }.Count(f => f is not null);
 
@@ -79,6 +115,30 @@ public sealed partial class ExportGrid : IDisposable
         _user = await CurrentUser.GetAsync();
         _subscription = Changes.Subscribe(OnExportChangedAsync);
         _ticker = Clock.CreateTimer(_ => _ = InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>The first render, and every change of the address: Back, Forward, a link, or the grid's own change.</summary>
+    protected override async Task OnParametersSetAsync()
+    {
+        var fromAddress = ExportGridState.FromQuery(new Dictionary<string, string?>
+        {
+            [ExportGridState.SearchKey] = QuerySearch,
+            [ExportGridState.StatusKey] = QueryStatus,
+            [ExportGridState.FormatKey] = QueryFormat,
+            [ExportGridState.CreatedKey] = QueryCreated,
+            [ExportGridState.OwnerKey] = QueryOwner,
+            [ExportGridState.SlowKey] = QuerySlow,
+            [ExportGridState.SortKey] = QuerySort,
+            [ExportGridState.DirectionKey] = QueryDirection,
+            [ExportGridState.PageKey] = QueryPage,
+            [ExportGridState.SizeKey] = QuerySize,
+        }, AdminMode);
+        if (!_address.Arrived(fromAddress) || (_shown && fromAddress == CurrentState))
+        {
+            return;
+        }
+        _shown = true;
+        Show(fromAddress);
         await LoadAsync();
     }
 
@@ -88,6 +148,56 @@ public sealed partial class ExportGrid : IDisposable
         {
             StateHasChanged();
         }
+    }
+
+    private ExportGridState CurrentState => new()
+    {
+        Search = string.IsNullOrWhiteSpace(_search) ? null : _search,
+        Status = _status,
+        Format = _format,
+        CreatedOn = _createdOn is { } day ? DateOnly.FromDateTime(day) : null,
+        Owner = AdminMode && !string.IsNullOrWhiteSpace(_owner) ? _owner.Trim() : null,
+        Slow = AdminMode && _slow,
+        SortBy = _sortBy,
+        Descending = _descending,
+        Page = _page,
+        PageSize = _pageSize,
+    };
+
+    private void Show(ExportGridState state)
+    {
+        _search = state.Search;
+        _status = state.Status;
+        _format = state.Format;
+        _createdOn = state.CreatedOn?.ToDateTime(TimeOnly.MinValue);
+        _owner = state.Owner;
+        _slow = state.Slow;
+        _sortBy = state.SortBy;
+        _descending = state.Descending;
+        _page = state.Page;
+        _pageSize = state.PageSize;
+    }
+
+    /// <summary>
+    /// Loads the grid's new state and writes it to the address. Sort, filters and pages add a history entry, so Back
+    /// returns to the previous view; refining a search replaces it, so Back is not one step per pause in typing.
+    /// </summary>
+    private Task ApplyAsync(bool replaceHistoryEntry = false)
+    {
+        WriteToAddress(replaceHistoryEntry);
+        return LoadAsync();
+    }
+
+    private void WriteToAddress(bool replaceHistoryEntry)
+    {
+        var state = CurrentState;
+        // Before the circuit is up a navigation would be a redirect of the prerendered page.
+        if (!RendererInfo.IsInteractive || !_address.Write(state))
+        {
+            return;
+        }
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(state.ToQuery()),
+            new NavigationOptions { ReplaceHistoryEntry = replaceHistoryEntry });
     }
 
     /// <summary>The query for the grid's current page, sort and filters.</summary>
@@ -142,7 +252,7 @@ public sealed partial class ExportGrid : IDisposable
             if (result.Items.Count == 0 && result.TotalCount > 0 && _page > 0)
             {
                 _page = Math.Max(0, (result.TotalCount - 1) / _pageSize);
-                await LoadAsync();
+                await ApplyAsync(replaceHistoryEntry: true);
                 return;
             }
             _items = [.. result.Items];
@@ -163,24 +273,16 @@ public sealed partial class ExportGrid : IDisposable
         }
     }
 
-    private Task ReloadFromFirstPageAsync()
+    private Task ReloadFromFirstPageAsync(bool replaceHistoryEntry = false)
     {
         _page = 0;
-        return LoadAsync();
+        return ApplyAsync(replaceHistoryEntry);
     }
 
     private Task SortByAsync(ExportSort sort)
     {
-        if (_sortBy == sort)
-        {
-            _descending = !_descending;
-        }
-        else
-        {
-            _sortBy = sort;
-            _descending = sort is ExportSort.CreatedAt or ExportSort.UpdatedAt or ExportSort.RangeFrom;
-        }
-        return ReloadFromFirstPageAsync();
+        Show(CurrentState.SortedBy(sort));
+        return ApplyAsync();
     }
 
     private string? SortIcon(ExportSort sort) => _sortBy != sort
@@ -191,8 +293,9 @@ public sealed partial class ExportGrid : IDisposable
 
     private Task OnSearchChangedAsync(string? value)
     {
+        var refining = !string.IsNullOrWhiteSpace(_search) && !string.IsNullOrWhiteSpace(value);
         _search = value;
-        return ReloadFromFirstPageAsync();
+        return ReloadFromFirstPageAsync(replaceHistoryEntry: refining);
     }
 
     private Task OnStatusChangedAsync(ExportStatus? value)
@@ -215,8 +318,9 @@ public sealed partial class ExportGrid : IDisposable
 
     private Task OnOwnerChangedAsync(string? value)
     {
+        var refining = !string.IsNullOrWhiteSpace(_owner) && !string.IsNullOrWhiteSpace(value);
         _owner = value;
-        return ReloadFromFirstPageAsync();
+        return ReloadFromFirstPageAsync(replaceHistoryEntry: refining);
     }
 
     private Task OnSlowChangedAsync(bool value)
@@ -225,7 +329,11 @@ public sealed partial class ExportGrid : IDisposable
         return ReloadFromFirstPageAsync();
     }
 
-    private Task FilterByOwnerAsync(string ownerId) => OnOwnerChangedAsync(ownerId);
+    private Task FilterByOwnerAsync(string ownerId)
+    {
+        _owner = ownerId;
+        return ReloadFromFirstPageAsync();
+    }
 
     private Task ClearFiltersAsync()
     {
@@ -241,7 +349,7 @@ public sealed partial class ExportGrid : IDisposable
     private Task OnPageChangedAsync(int selected)
     {
         _page = selected - 1;
-        return LoadAsync();
+        return ApplyAsync();
     }
 
     private Task OnPageSizeChangedAsync(int size)
@@ -263,6 +371,25 @@ public sealed partial class ExportGrid : IDisposable
         if (_user is not null && await Actions.DeleteAsync(_user, export))
         {
             await LoadAsync();
+        }
+    }
+
+    private void Open(ExportSummary export) => Navigation.NavigateTo($"exports/{export.Id}");
+
+    private void OnRowClick(ExportSummary export, MouseEventArgs e)
+    {
+        // A middle click or one with a modifier key is the browser's (a new tab from the row's link), not an open here.
+        if (e.Button == 0 && !e.CtrlKey && !e.MetaKey && !e.ShiftKey && !e.AltKey)
+        {
+            Open(export);
+        }
+    }
+
+    private void OnRowKeyDown(ExportSummary export, KeyboardEventArgs e)
+    {
+        if (e.Key == "Enter")
+        {
+            Open(export);
         }
     }
 

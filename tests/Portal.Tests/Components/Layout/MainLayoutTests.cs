@@ -39,4 +39,52 @@ public class MainLayoutTests : PortalTestContext
 
         Assert.NotEqual(lightIcon, toggle().InnerHtml);
     }
+
+    [Fact]
+    public void OnAPhoneTheEnvironmentBannerIsAnIconThatSaysTheSame()
+    {
+        PortalOptions.EnvironmentBanner = "Development";
+
+        var layout = Render<MainLayout>();
+
+        Assert.Contains("d-none", layout.Find("[data-testid=environment-banner]").ClassList);
+        Assert.Contains("d-sm-flex", layout.Find("[data-testid=environment-banner]").ClassList);
+        var icon = layout.Find("[data-testid=environment-banner-icon]");
+        Assert.Equal("Development", icon.GetAttribute("aria-label"));
+        Assert.Contains("d-sm-none", icon.Closest("span.d-sm-none")!.ClassList);
+    }
+
+    [Fact]
+    public void ThePageSitsInTheOneMainLandmark()
+    {
+        var layout = Render<MainLayout>(p => p.Add(l => l.Body, (RenderFragment)(b => b.AddMarkupContent(0, "<h1>Page</h1>"))));
+
+        var main = Assert.Single(layout.FindAll("main"));
+        Assert.NotNull(main.QuerySelector("h1"));
+        Assert.Null(layout.Find("header").Closest("main"));
+    }
+
+    [Fact]
+    public void APageThatIsNeverInteractiveDoesNotSayItIsConnecting()
+    {
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        var layout = Render<MainLayout>();
+
+        Assert.Empty(layout.FindAll("[data-testid=connecting]"));
+    }
+
+    [Fact]
+    public void TheThemeChoiceIsRemembered()
+    {
+        var script = JSInterop.SetupModule("./js/theme.js");
+        script.SetupVoid("remember", _ => true);
+        var layout = Render<MainLayout>();
+
+        layout.Find("[data-testid=dark-mode-toggle]").Click();
+        layout.Find("[data-testid=dark-mode-toggle]").Click();
+
+        Assert.Equal([["portal-theme", "dark"], ["portal-theme", "light"]],
+            script.Invocations["remember"].Select(i => i.Arguments.Select(a => a?.ToString()).ToArray()));
+    }
 }

@@ -1,4 +1,6 @@
 using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -346,5 +348,153 @@ public partial class ExportGridTests : ExportTestContext
 
         Assert.DoesNotContain("d-none", filters().ClassList);
         Assert.Equal("true", grid.Find("[data-testid=toggle-filters]").GetAttribute("aria-expanded"));
+    }
+
+    private BunitNavigationManager Navigation => Services.GetRequiredService<BunitNavigationManager>();
+
+    [Fact]
+    public void ShowsTheViewTheAddressDescribes()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            AddExport(ExportStatus.Failed);
+        }
+        Navigation.NavigateTo("exports?sort=status&dir=desc&status=Failed&format=avro&created=2026-11-27&page=2&size=10&q=6f1c");
+
+        var grid = RenderGrid();
+
+        var query = Service.Queries[^1];
+        Assert.Equal((ExportSort.Status, true, 1, 10), (query.SortBy, query.Descending, query.Page, query.PageSize));
+        Assert.Equal((ExportStatus.Failed, FileFormat.Avro, "6f1c"), (query.Status, query.Format, query.Search));
+        Assert.Equal(new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero), query.CreatedFrom);
+        Assert.Equal("descending", grid.Find("[data-testid=sort-Status]").Closest("th")!.GetAttribute("aria-sort"));
+        Assert.Equal("6f1c", grid.Find("input[data-testid=grid-search]").GetAttribute("value"));
+    }
+
+    [Fact]
+    public void UnreadableValuesInTheAddressShowTheDefaultView()
+    {
+        AddExport(ExportStatus.Completed, fileCount: 1);
+        Navigation.NavigateTo("exports?sort=drop%20table&dir=up&status=7&format=xlsx&created=yesterday&page=-1&size=1000000&owner=bob&slow=true");
+
+        var grid = RenderGrid();
+
+        var query = Assert.Single(Service.Queries);
+        Assert.Equal(new ExportQuery { Page = 0, PageSize = 25, SortBy = ExportSort.CreatedAt, Descending = true }, query);
+        Assert.Single(grid.FindAll("tr[data-testid=export-row]"));
+    }
+
+    [Fact]
+    public void SortAndPagesGoIntoTheAddressAsHistoryEntries()
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            AddExport(ExportStatus.Completed, fileCount: 1);
+        }
+        Navigation.NavigateTo("exports");
+        var grid = RenderGrid();
+        var queries = Service.Queries.Count;
+
+        grid.Find("[data-testid=sort-Status]").Click();
+        Assert.EndsWith("/exports?sort=status", Navigation.Uri, StringComparison.Ordinal);
+        PageButton(grid, 2).Click();
+        Assert.EndsWith("/exports?sort=status&page=2", Navigation.Uri, StringComparison.Ordinal);
+
+        Assert.All(Navigation.History.Take(2), h => Assert.False(h.Options.ReplaceHistoryEntry));
+        // The address catching up with the grid loads nothing again.
+        Assert.Equal(queries + 2, Service.Queries.Count);
+    }
+
+    [Fact]
+    public void BackToAnEarlierAddressShowsThatView()
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            AddExport(ExportStatus.Completed, fileCount: 1);
+        }
+        Navigation.NavigateTo("exports");
+        var grid = RenderGrid();
+        grid.Find("[data-testid=sort-Status]").Click();
+        PageButton(grid, 2).Click();
+
+        Navigation.NavigateTo("exports?sort=status");
+        grid.WaitForAssertion(() => Assert.Equal((ExportSort.Status, false, 0), (Service.Queries[^1].SortBy, Service.Queries[^1].Descending, Service.Queries[^1].Page)));
+        Navigation.NavigateTo("exports");
+
+        grid.WaitForAssertion(() => Assert.Equal((ExportSort.CreatedAt, true, 0), (Service.Queries[^1].SortBy, Service.Queries[^1].Descending, Service.Queries[^1].Page)));
+        Assert.Equal("descending", grid.Find("[data-testid=sort-CreatedAt]").Closest("th")!.GetAttribute("aria-sort"));
+        Assert.Equal("none", grid.Find("[data-testid=sort-Status]").Closest("th")!.GetAttribute("aria-sort"));
+    }
+
+    [Fact]
+    public async Task AFilterStartsOnTheFirstPageAndAddsAHistoryEntry()
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            AddExport(ExportStatus.Failed);
+        }
+        Navigation.NavigateTo("exports?page=3");
+        var grid = RenderGrid();
+        Assert.Equal(2, Service.Queries[^1].Page);
+
+        var status = grid.FindComponent<MudSelect<ExportStatus?>>();
+        await grid.InvokeAsync(() => status.Instance.ValueChanged.InvokeAsync(ExportStatus.Failed));
+
+        Assert.Equal(0, Service.Queries[^1].Page);
+        Assert.EndsWith("/exports?status=Failed", Navigation.Uri, StringComparison.Ordinal);
+        Assert.False(Navigation.History.First().Options.ReplaceHistoryEntry);
+    }
+
+    [Fact]
+    public void StartingASearchAddsAHistoryEntryAndRefiningItReplacesIt()
+    {
+        Navigation.NavigateTo("exports?sort=format");
+        var grid = RenderGrid();
+
+        grid.Find("input[data-testid=grid-search]").Input("cs");
+        grid.WaitForAssertion(() => Assert.EndsWith("/exports?sort=format&q=cs", Navigation.Uri, StringComparison.Ordinal));
+        Assert.False(Navigation.History.First().Options.ReplaceHistoryEntry);
+
+        grid.Find("input[data-testid=grid-search]").Input("csv");
+        grid.WaitForAssertion(() => Assert.EndsWith("/exports?sort=format&q=csv", Navigation.Uri, StringComparison.Ordinal));
+        Assert.True(Navigation.History.First().Options.ReplaceHistoryEntry);
+        grid.WaitForAssertion(() => Assert.Equal("csv", Service.Queries[^1].Search));
+    }
+
+    [Fact]
+    public void ClickingARowOrPressingEnterOnItOpensTheExport()
+    {
+        var first = AddExport(ExportStatus.Completed, fileCount: 1);
+        var second = AddExport(ExportStatus.Failed);
+        var grid = RenderGrid();
+        var rows = grid.FindAll("tr[data-testid=export-row]");
+        Assert.All(rows, r => Assert.Equal("0", r.GetAttribute("tabindex")));
+
+        rows[0].QuerySelector("td:nth-child(4)")!.Click();
+        Assert.EndsWith($"/exports/{first.Id}", Navigation.Uri, StringComparison.Ordinal);
+
+        grid.FindAll("tr[data-testid=export-row]")[1].KeyDown(new KeyboardEventArgs { Key = "Enter" });
+        Assert.EndsWith($"/exports/{second.Id}", Navigation.Uri, StringComparison.Ordinal);
+
+        var uri = Navigation.Uri;
+        grid.FindAll("tr[data-testid=export-row]")[0].KeyDown(new KeyboardEventArgs { Key = "Tab" });
+        grid.FindAll("tr[data-testid=export-row]")[0].Click(new MouseEventArgs { Button = 0, CtrlKey = true });
+        Assert.Equal(uri, Navigation.Uri);
+    }
+
+    [Fact]
+    public void TheButtonsAndLinksInsideARowKeepTheirOwnClicks()
+    {
+        SignInAs("admin-1", "Ann Admin", admin: true);
+        AddExport(ExportStatus.Submitted, ownerId: "bob", ownerName: "Bob");
+        var grid = RenderGrid(admin: true);
+        Navigation.NavigateTo("admin/exports");
+
+        grid.Find("[data-testid=owner]").Click();
+        Assert.Equal("bob", Service.Queries[^1].OwnerId);
+        Assert.EndsWith("/admin/exports?owner=bob", Navigation.Uri, StringComparison.Ordinal);
+        grid.Find("[data-testid=action-cancel]").Click();
+
+        Assert.DoesNotContain("/exports/", Navigation.Uri, StringComparison.Ordinal);
     }
 }

@@ -9,6 +9,9 @@ namespace Portal.Components.Pages.Exports;
 /// <summary>A completed export's files: size, preview and download of each, and all of them as one zip.</summary>
 public sealed partial class ExportFilesTable
 {
+    /// <summary>Where the export page puts the preview of a file: below its cards, across the page.</summary>
+    public const string PreviewSection = "export-file-preview";
+
     private IReadOnlyDictionary<int, long?> _sizes = new Dictionary<int, long?>();
     private ExportFileInfo? _previewed;
     private Guid _sizesOf;
