@@ -20,9 +20,6 @@ public sealed partial class ExportFilesTable
     [Inject]
     private IFilePreviewService Previews { get; set; } = default!;
 
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
-
     private long? Total => Export.Files.All(f => SizeOf(f) is not null) ? Export.Files.Sum(f => SizeOf(f)!.Value) : null;
 
     protected override async Task OnParametersSetAsync()
