@@ -33,9 +33,16 @@ public class PreviewTests(PortalServer server)
         await Expect(facts.GetByTestId("column-fact")).ToHaveCountAsync(7);
         // 20 devices in the first 100 rows (five minutes of the fleet).
         await Expect(facts.Locator("[data-column=device_id] td").Nth(4)).ToHaveTextAsync("20");
+        // Timestamps read as dates everywhere: the rows, the facts' min and max, and the footer's.
+        var date = new System.Text.RegularExpressions.Regex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$");
+        await Expect(grid.GetByTestId("preview-row").First.Locator("td").Nth(1)).ToHaveTextAsync(date);
+        await Expect(facts.Locator("[data-column=timestamp] td").Nth(2)).ToHaveTextAsync(date);
+        await Expect(facts.Locator("[data-column=timestamp] td").Nth(3)).ToHaveTextAsync(date);
         if (format is "PARQUET" or "ORC")
         {
             await Expect(facts.Locator("[data-column=device_id] [data-testid=file-statistics]")).ToContainTextAsync("1,200 values");
+            await Expect(facts.Locator("[data-column=timestamp] [data-testid=file-statistics]")).ToHaveTextAsync(
+                new System.Text.RegularExpressions.Regex(@"min \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z, max \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"));
         }
 
         await user.ScreenshotAsync($"preview-{format.ToLowerInvariant()}");

@@ -333,6 +333,11 @@ public static class FilePreviewReader
             }
         }
 
+        if (fields[1] is DateTimeDataField timestamp && statistics.TryGetValue(timestamp.Name, out var range))
+        {
+            statistics[timestamp.Name] = range with { Min = TimestampStatistic(timestamp, range.Min, rows, range.Max), Max = TimestampStatistic(timestamp, range.Max, rows, range.Min) };
+        }
+
         return (rows, statistics.ToDictionary(
             s => s.Key,
             s => new FileColumnStatistics(total - s.Value.Nulls, s.Value.Nulls, s.Value.Min is null ? null : PreviewColumn.Format(s.Value.Min), s.Value.Max is null ? null : PreviewColumn.Format(s.Value.Max))), total);
@@ -344,6 +349,38 @@ public static class FilePreviewReader
         DateTime time => DateTime.SpecifyKind(time, DateTimeKind.Utc),
         _ => value,
     };
+
+    /// <summary>
+    /// A timestamp column's footer minimum or maximum as a date, not the stored INT64. The format says the statistic is
+    /// in the column's unit, but Parquet.Net writes it in milliseconds whatever the unit: of the two readings, the one
+    /// whose range holds the rows read is taken.
+    /// </summary>
+    private static object? TimestampStatistic(DateTimeDataField field, object? value, List<DeviceStatusRow> rows, object? other)
+    {
+        if (value is not long stored)
+        {
+            return value;
+        }
+
+        bool Holds(DateTimeTimeUnit unit) =>
+            other is not long bound
+            || (AsDate(Math.Min(stored, bound), unit) is { } low && AsDate(Math.Max(stored, bound), unit) is { } high
+                && rows.All(r => r.Timestamp >= low && r.Timestamp <= high));
+
+        var unit = Holds(field.Unit) || !Holds(DateTimeTimeUnit.Millis) ? field.Unit : DateTimeTimeUnit.Millis;
+        return AsDate(stored, unit) ?? value;
+    }
+
+    private static DateTime? AsDate(long stored, DateTimeTimeUnit unit)
+    {
+        var ticks = unit switch
+        {
+            DateTimeTimeUnit.Micros => (Int128)stored * 10,
+            DateTimeTimeUnit.Nanos => (Int128)stored / 100,
+            _ => (Int128)stored * TimeSpan.TicksPerMillisecond,
+        } + DateTime.UnixEpoch.Ticks;
+        return ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks ? new DateTime((long)ticks, DateTimeKind.Utc) : null;
+    }
 
     private static object? Pick(object? current, object? candidate, int sign)
     {

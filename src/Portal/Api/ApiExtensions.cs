@@ -63,7 +63,7 @@ public static class ApiExtensions
             {
                 document.Info.Title = "Device Status Export Portal API";
                 document.Info.Description = "Request device-status exports, follow them and download their files. Send a personal access token " +
-                    "(create one at /account/tokens) as 'Authorization: Bearer <token>'. Errors are application/problem+json.";
+                    "(create one at /account/tokens) as `Authorization: Bearer <token>`. Errors are `application/problem+json`.";
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes[AccessTokenAuthenticationHandler.SchemeName] = new OpenApiSecurityScheme

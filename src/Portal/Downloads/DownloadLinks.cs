@@ -56,7 +56,7 @@ public sealed class DownloadLinks(
                         UpstreamAnswers.StoreFiles(request, fresh, now);
                         break;
                     case StatusResult.NotFound:
-                        request.LastError = "The upstream no longer keeps the files of this export.";
+                        request.LastError = "The device platform no longer keeps the files of this export.";
                         progress.Transition(db, request, ExportStatus.Expired, ExportProgress.UpstreamActor, request.LastError, now);
                         expired = true;
                         break;

@@ -11,7 +11,7 @@ namespace Portal.Exports;
 /// </summary>
 public sealed class ExportProgress(ExportMetrics metrics)
 {
-    public const string UpstreamActor = "upstream";
+    public const string UpstreamActor = "device platform";
     public const string TrackerActor = "tracker";
 
     /// <summary>Moves the request to <paramref name="to"/>: event row, notice for an end, metrics.</summary>

@@ -29,7 +29,7 @@ public static class FileFormats
         FileFormat.Json => "JSON array format. Well-suited for downstream processing in web applications.",
         FileFormat.Orc => "Optimized Row Columnar format. High performance for Hive/Spark environments.",
         FileFormat.Avro => "Row-based binary format with embedded schema. Good for data pipelines.",
-        FileFormat.TextFile => "Plain text output. Use when a simple, unformatted output is required.",
+        FileFormat.TextFile => "Tab-separated values without a header row, one line per row. Use when a simple, unformatted output is required.",
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 

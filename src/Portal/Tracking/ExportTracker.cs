@@ -151,7 +151,7 @@ public sealed partial class ExportTracker(
         foreach (var request in expired)
         {
             progress.Transition(db, request, ExportStatus.Expired, ExportProgress.TrackerActor,
-                $"The upstream keeps results for {exportsOptions.Value.UpstreamRetention.TotalHours:0.#} hours.", now);
+                $"The device platform keeps results for {exportsOptions.Value.UpstreamRetention.TotalHours:0.#} hours.", now);
         }
         try
         {
@@ -289,7 +289,7 @@ public sealed partial class ExportTracker(
         {
             // A POST went out and its answer was never stored (the process stopped in between): it may have started
             // a job, so it is never sent again on its own.
-            answers.Unconfirm(db, request, "The portal stopped before it could store the upstream's answer.", now);
+            answers.Unconfirm(db, request, "The portal stopped before it could store the device platform's answer.", now);
         }
         else if (now - request.CreatedAt > o.MaxOpenDuration)
         {
@@ -361,7 +361,7 @@ public sealed partial class ExportTracker(
     {
         var detail = result switch
         {
-            SubmitResult.Accepted accepted => $"Accepted upstream as {accepted.RequestUuid} after tracking had stopped; the id is kept for the record.",
+            SubmitResult.Accepted accepted => $"Accepted by the device platform as {accepted.RequestUuid} after tracking had stopped; the id is kept for the record.",
             SubmitResult.Unknown unknown => $"{UpstreamAnswers.UnconfirmedReason} {unknown.Error}",
             _ => null,
         };

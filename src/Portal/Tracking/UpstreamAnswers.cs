@@ -20,7 +20,7 @@ public sealed class UpstreamAnswers(
     public const string UnconfirmedReason = "The device platform may have started this export but did not confirm it.";
 
     /// <summary>The timeline entry that ends a run of failed upstream calls.</summary>
-    public const string RecoveredDetail = "The upstream answers again.";
+    public const string RecoveredDetail = "The device platform answers again.";
 
     /// <param name="quotaLeft">The share of the upstream budget left when the call was made (0 to 1).</param>
     public void ApplySubmit(PortalDbContext db, ExportRequest request, SubmitResult result, DateTimeOffset now, double jitter, double quotaLeft)
@@ -37,7 +37,7 @@ public sealed class UpstreamAnswers(
                 request.UpstreamStatus = "Submitted";
                 request.ConsecutiveErrors = 0;
                 request.LastError = null;
-                progress.Transition(db, request, ExportStatus.Submitted, ExportProgress.UpstreamActor, $"Accepted upstream as {accepted.RequestUuid}.", now);
+                progress.Transition(db, request, ExportStatus.Submitted, ExportProgress.UpstreamActor, $"Accepted by the device platform as {accepted.RequestUuid}.", now);
                 request.NextPollAt = NextPoll(request, now, retryAfter: null, jitter, quotaLeft);
                 return;
 
@@ -54,7 +54,7 @@ public sealed class UpstreamAnswers(
                 if (request.SubmitAttempts >= options.Value.MaxSubmitAttempts)
                 {
                     progress.Transition(db, request, ExportStatus.Failed, ExportProgress.TrackerActor,
-                        ExportProgress.Truncate($"The upstream did not accept the export after {request.SubmitAttempts} attempts. Last error: {notAccepted.Error}"), now);
+                        ExportProgress.Truncate($"The device platform did not accept the export after {request.SubmitAttempts} attempts. Last error: {notAccepted.Error}"), now);
                     return;
                 }
                 request.NextPollAt = NextPoll(request, now, notAccepted.RetryAfter, jitter, quotaLeft);
@@ -113,7 +113,7 @@ public sealed class UpstreamAnswers(
                         break;
                     case UpstreamState.Unknown when request.UpstreamStatus != status.RawStatus:
                         ExportProgress.Note(db, request, ExportProgress.UpstreamActor,
-                            $"The upstream reported an unknown status \"{ExportProgress.Truncate(status.RawStatus, 64)}\"; still waiting.", now);
+                            $"The device platform reported an unknown status \"{ExportProgress.Truncate(status.RawStatus, 64)}\"; still waiting.", now);
                         break;
                     case var _ when recovered:
                         // Whoever watches was told of the trouble; tell them it is over.
@@ -132,7 +132,7 @@ public sealed class UpstreamAnswers(
                 return;
 
             case StatusResult.NotFound:
-                request.LastError = "The upstream no longer knows this export.";
+                request.LastError = "The device platform no longer knows this export.";
                 progress.Transition(db, request, ExportStatus.Failed, ExportProgress.UpstreamActor, request.LastError, now);
                 return;
 

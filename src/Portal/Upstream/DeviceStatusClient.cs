@@ -51,7 +51,7 @@ public sealed partial class DeviceStatusClient(
                 var uuid = accepted?.RequestUuid ?? response.Headers.Location?.OriginalString.Split('/').LastOrDefault();
                 if (string.IsNullOrWhiteSpace(uuid))
                 {
-                    return Unknown($"The upstream answered {code} without a request id the portal could read.");
+                    return Unknown($"The device platform answered {code} without a request id the portal could read.");
                 }
                 monitor.RecordSuccess();
                 return new SubmitResult.Accepted(uuid);
@@ -136,7 +136,7 @@ public sealed partial class DeviceStatusClient(
             var answer = await ReadAsync<StatusAnswer>(response, cancellationToken);
             if (answer?.Status is null)
             {
-                const string unreadable = "The upstream answered a status request without a status.";
+                const string unreadable = "The device platform answered a status request without a status.";
                 monitor.RecordError(unreadable);
                 return new StatusResult.Transient(unreadable, retryAfter);
             }
@@ -223,7 +223,7 @@ public sealed partial class DeviceStatusClient(
             : null;
         var code = (int)response.StatusCode;
         var text = problem?.Title ?? response.ReasonPhrase ?? "error";
-        var error = $"Upstream answered {code} ({text}).";
+        var error = $"The device platform answered {code} ({text}).";
         LogUpstreamError(logger, code, text);
         return error;
     }
@@ -233,10 +233,10 @@ public sealed partial class DeviceStatusClient(
         var text = ex switch
         {
             UpstreamAuthenticationException or UpstreamCallNotSentException => ex.Message,
-            BrokenCircuitException => "The upstream call was not sent: the circuit breaker is open.",
-            TimeoutRejectedException or TaskCanceledException or TimeoutException => "The upstream did not answer in time.",
-            HttpRequestException { HttpRequestError: var kind } => $"The upstream could not be reached ({kind}).",
-            _ => $"The upstream call failed ({ex.GetType().Name}).",
+            BrokenCircuitException => "The call to the device platform was not sent: the circuit breaker is open.",
+            TimeoutRejectedException or TaskCanceledException or TimeoutException => "The device platform did not answer in time.",
+            HttpRequestException { HttpRequestError: var kind } => $"The device platform could not be reached ({kind}).",
+            _ => $"The call to the device platform failed ({ex.GetType().Name}).",
         };
         LogUpstreamFailure(logger, ex.GetType().Name, text);
         return text;
@@ -260,9 +260,9 @@ public sealed partial class DeviceStatusClient(
     {
         if (problem?.Errors is { Count: > 0 } errors)
         {
-            return "The upstream rejected the export: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+            return "The device platform rejected the export: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
         }
-        return $"The upstream rejected the export: {problem?.Detail ?? problem?.Title ?? ((int)status).ToString(CultureInfo.InvariantCulture)}";
+        return $"The device platform rejected the export: {problem?.Detail ?? problem?.Title ?? ((int)status).ToString(CultureInfo.InvariantCulture)}";
     }
 
     private static string Rfc3339(DateTimeOffset value) =>

@@ -90,7 +90,7 @@ public sealed class InMemoryUpstreamPause : IUpstreamPause
 /// reached the upstream: it is safe to try again from <see cref="RetryAt"/>, a POST included.
 /// </summary>
 public sealed class UpstreamCallNotSentException(string reason, DateTimeOffset retryAt)
-    : Exception($"The upstream call was not sent: {reason}")
+    : Exception($"The call to the device platform was not sent: {reason}")
 {
     public string Reason { get; } = reason;
 

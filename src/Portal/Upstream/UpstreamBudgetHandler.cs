@@ -15,19 +15,19 @@ internal sealed partial class UpstreamBudgetHandler(
     TimeProvider time,
     ILogger<UpstreamBudgetHandler> logger) : DelegatingHandler
 {
-    public const string TooManyRequests = "the upstream answered 429 Too Many Requests";
+    public const string TooManyRequests = "the device platform answered 429 Too Many Requests";
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         if (await pause.CurrentAsync(now, cancellationToken) is { } paused)
         {
-            throw new UpstreamCallNotSentException($"upstream calls are paused until {paused.Until:O} ({paused.Reason}).", paused.Until);
+            throw new UpstreamCallNotSentException($"calls to the device platform are paused until {paused.Until:O} ({paused.Reason}).", paused.Until);
         }
         if (!await budget.TryTakeAsync(now, cancellationToken))
         {
             var free = (await budget.ReadAsync(now, cancellationToken)).NextFreeAt;
-            throw new UpstreamCallNotSentException($"the budget of {budget.Limit} upstream calls per minute is used up until {free:O}.", free);
+            throw new UpstreamCallNotSentException($"the budget of {budget.Limit} calls to the device platform per minute is used up until {free:O}.", free);
         }
 
         var response = await base.SendAsync(request, cancellationToken);

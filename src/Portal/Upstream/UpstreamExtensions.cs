@@ -139,7 +139,7 @@ public static class UpstreamExtensions
             {
                 var until = time.GetUtcNow() + args.BreakDuration;
                 var reason = string.Create(CultureInfo.InvariantCulture,
-                    $"the circuit breaker opened: {settings.FailureRatio:P0} or more of the recent upstream calls failed, the last with {Failure(args.Outcome)}");
+                    $"the circuit breaker opened: {settings.FailureRatio:P0} or more of the recent calls to the device platform failed, the last with {Failure(args.Outcome)}");
                 await pause.PauseUntilAsync(until, reason);
                 UpstreamBudgetHandler.LogPaused(logger, until, reason);
             },

@@ -54,7 +54,7 @@ public sealed partial class UpstreamTokenProvider(
                 var reason = response.ErrorType == ResponseErrorType.Exception
                     ? response.Exception?.GetType().Name ?? "no answer"
                     : $"{(int)response.HttpStatusCode} {response.Error}";
-                throw new UpstreamAuthenticationException($"The upstream token endpoint refused the portal's credentials ({reason}).");
+                throw new UpstreamAuthenticationException($"The device platform's token endpoint refused the portal's credentials ({reason}).");
             }
 
             var lifetime = TimeSpan.FromSeconds(response.ExpiresIn > 0 ? response.ExpiresIn : 300);

@@ -9,6 +9,9 @@ namespace Portal.Webhooks;
 /// <summary>The body of <c>POST /webhooks</c>.</summary>
 public sealed record WebhookRegistrationRequest(string? Url, IReadOnlyList<string>? Events);
 
+/// <summary>The body of <c>PATCH /webhooks/{id}</c>: the events the endpoint receives from now on.</summary>
+public sealed record WebhookUpdateRequest(IReadOnlyList<string>? Events);
+
 /// <summary>A new secret, shown once: at registration and after a rotation.</summary>
 public sealed record WebhookSecretResponse(Guid Id, string Secret, string? Url = null, IReadOnlyList<string>? Events = null, DateTimeOffset? PreviousSecretValidUntil = null);
 
@@ -16,7 +19,7 @@ public static class WebhookApi
 {
     /// <summary>
     /// <c>/webhooks</c> under <paramref name="api"/> (the <c>/api/v1</c> group): register, list, read with the delivery
-    /// log, delete, send a test event, rotate the secret. Another user's webhook is 404.
+    /// log, change its events, delete, send a test event, re-send a delivery, rotate the secret. Another user's webhook is 404.
     /// </summary>
     public static IEndpointRouteBuilder MapWebhookApi(this IEndpointRouteBuilder api)
     {
@@ -26,6 +29,10 @@ public static class WebhookApi
             TypedResults.Ok(await service.ListAsync(users.Read(principal), ct)));
         webhooks.MapGet("/{id:guid}", async Task<Results<Ok<WebhookEndpointDetails>, ProblemHttpResult>> (Guid id, ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
             await service.GetAsync(users.Read(principal), id, ct) is { } details ? TypedResults.Ok(details) : NotFound(id));
+        webhooks.MapPatch("/{id:guid}", UpdateAsync)
+            .WithDescription("Changes the events the endpoint receives: {\"events\":[\"export.completed\"]}. Deliveries already queued are sent as queued.");
+        webhooks.MapPost("/{id:guid}/deliveries/{deliveryId:long}/resend", ResendAsync)
+            .WithDescription("Queues the event of one delivery again, with a new webhook-id, sent and retried like any other delivery. 202 with the new delivery.");
         webhooks.MapDelete("/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
             await service.DeleteAsync(users.Read(principal), id, ct) ? TypedResults.NoContent() : NotFound(id));
         webhooks.MapPost("/{id:guid}/test", async Task<Results<Accepted, ProblemHttpResult>> (Guid id, ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
@@ -58,6 +65,31 @@ public static class WebhookApi
             _ => throw new InvalidOperationException(),
         };
     }
+
+    private static async Task<Results<Ok<WebhookEndpointInfo>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        Guid id, WebhookUpdateRequest? body, ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
+        await service.UpdateEventsAsync(users.Read(principal), id, body?.Events, ct) switch
+        {
+            WebhookUpdate.Updated updated => TypedResults.Ok(updated.Endpoint),
+            WebhookUpdate.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The webhook was not changed"),
+            _ => NotFound(id),
+        };
+
+    private static async Task<Results<Accepted<WebhookDeliveryInfo>, ProblemHttpResult>> ResendAsync(
+        Guid id, long deliveryId, ClaimsPrincipal principal, UserReader users, WebhookService service, HttpRequest request, CancellationToken ct) =>
+        await service.ResendAsync(users.Read(principal), id, deliveryId, ct) switch
+        {
+            WebhookResend.Queued queued => TypedResults.Accepted($"{request.PathBase}{Portal.Api.ApiExtensions.RoutePrefix}/webhooks/{id}", queued.Delivery),
+            WebhookResend.Disabled => TypedResults.Problem(
+                title: "The webhook is disabled",
+                detail: "Its deliveries failed for too long. Fix the receiver, then register it again.",
+                statusCode: StatusCodes.Status409Conflict),
+            WebhookResend.StillPending => TypedResults.Problem(
+                title: "The delivery is still being sent",
+                detail: "It is retried until it is delivered or given up; re-send it after that.",
+                statusCode: StatusCodes.Status409Conflict),
+            _ => TypedResults.Problem(title: "Delivery not found", detail: $"There is no delivery {deliveryId} of your webhook {id}.", statusCode: StatusCodes.Status404NotFound),
+        };
 
     private static ProblemHttpResult NotFound(Guid id) =>
         TypedResults.Problem(title: "Webhook not found", detail: $"There is no webhook {id} of yours.", statusCode: StatusCodes.Status404NotFound);

@@ -39,7 +39,8 @@ public sealed record WebhookLogEntry(
     int? StatusCode,
     int DurationMs,
     string? Error,
-    DateTimeOffset? NextAttemptAt);
+    DateTimeOffset? NextAttemptAt,
+    long DeliveryId);
 
 public sealed record WebhookEndpointDetails(WebhookEndpointInfo Endpoint, IReadOnlyList<WebhookDeliveryInfo> Deliveries, IReadOnlyList<WebhookLogEntry> Log);
 
@@ -52,6 +53,33 @@ public abstract record WebhookRegistration
 
     /// <summary>Nothing stored; field name (<c>url</c>, <c>events</c>) to messages.</summary>
     public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors) : WebhookRegistration;
+}
+
+public abstract record WebhookUpdate
+{
+    private WebhookUpdate() { }
+
+    public sealed record Updated(WebhookEndpointInfo Endpoint) : WebhookUpdate;
+
+    /// <summary>Nothing changed; field name (<c>events</c>) to messages.</summary>
+    public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors) : WebhookUpdate;
+
+    public sealed record NotFound : WebhookUpdate;
+}
+
+public abstract record WebhookResend
+{
+    private WebhookResend() { }
+
+    /// <summary>A new delivery of the same event waits for the sender.</summary>
+    public sealed record Queued(WebhookDeliveryInfo Delivery) : WebhookResend;
+
+    public sealed record NotFound : WebhookResend;
+
+    public sealed record Disabled : WebhookResend;
+
+    /// <summary>The delivery is still being sent and retried; a copy would only send it twice.</summary>
+    public sealed record StillPending : WebhookResend;
 }
 
 public enum WebhookTestOutcome

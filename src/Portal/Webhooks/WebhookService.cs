@@ -29,14 +29,9 @@ public sealed class WebhookService(
             errors["url"] = [urlError];
         }
         var wanted = (events ?? []).Select(e => e?.Trim() ?? "").Distinct(StringComparer.Ordinal).ToList();
-        var unknown = wanted.Where(e => !WebhookEventTypes.All.Contains(e)).ToList();
-        if (wanted.Count == 0)
+        if (EventsError(wanted) is { } eventsError)
         {
-            errors["events"] = [$"Choose at least one event: {string.Join(", ", WebhookEventTypes.All)}."];
-        }
-        else if (unknown.Count > 0)
-        {
-            errors["events"] = [$"Unknown event {string.Join(", ", unknown)}; known events are {string.Join(", ", WebhookEventTypes.All)}."];
+            errors["events"] = [eventsError];
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (await db.Set<WebhookEndpoint>().CountAsync(e => e.OwnerId == user.Id, cancellationToken) >= options.Value.MaxEndpointsPerUser)
@@ -52,13 +47,74 @@ public sealed class WebhookService(
             Id = Guid.CreateVersion7(),
             OwnerId = user.Id,
             Url = url!.Trim(),
-            Events = string.Join(' ', WebhookEventTypes.All.Where(wanted.Contains)),
+            Events = EventsText(wanted),
             Secret = WebhookSigning.NewSecret(),
             CreatedAt = time.GetUtcNow(),
         };
         db.Set<WebhookEndpoint>().Add(endpoint);
         await db.SaveChangesAsync(cancellationToken);
         return new WebhookRegistration.Created(Info(endpoint), endpoint.Secret);
+    }
+
+    /// <summary>Changes which events an endpoint receives; deliveries already planned are sent as planned.</summary>
+    public async Task<WebhookUpdate> UpdateEventsAsync(ExportUser user, Guid id, IReadOnlyCollection<string>? events, CancellationToken cancellationToken)
+    {
+        var wanted = (events ?? []).Select(e => e?.Trim() ?? "").Distinct(StringComparer.Ordinal).ToList();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var endpoint = await FindAsync(db, user, id, "edit webhook", cancellationToken);
+        if (endpoint is null)
+        {
+            return new WebhookUpdate.NotFound();
+        }
+        if (EventsError(wanted) is { } error)
+        {
+            return new WebhookUpdate.Invalid(new Dictionary<string, string[]> { ["events"] = [error] });
+        }
+        endpoint.Events = EventsText(wanted);
+        await db.SaveChangesAsync(cancellationToken);
+        return new WebhookUpdate.Updated(Info(endpoint));
+    }
+
+    /// <summary>
+    /// Queues the event of one delivery again for its endpoint: a new delivery with the same body and its own message
+    /// id (receivers drop a message id they have seen), sent and retried by the sender like any other.
+    /// </summary>
+    public async Task<WebhookResend> ResendAsync(ExportUser user, Guid id, long deliveryId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var endpoint = await FindAsync(db, user, id, "resend a delivery of webhook", cancellationToken);
+        var original = endpoint is null
+            ? null
+            : await db.Set<WebhookDelivery>().AsNoTracking().SingleOrDefaultAsync(d => d.Id == deliveryId && d.EndpointId == id, cancellationToken);
+        if (endpoint is null || original is null)
+        {
+            return new WebhookResend.NotFound();
+        }
+        if (endpoint.DisabledAt is not null)
+        {
+            return new WebhookResend.Disabled();
+        }
+        if (original.State == WebhookDeliveryState.Pending)
+        {
+            return new WebhookResend.StillPending();
+        }
+        var now = time.GetUtcNow();
+        var copy = new WebhookDelivery
+        {
+            EndpointId = endpoint.Id,
+            MessageId = $"msg_resend_{Guid.CreateVersion7():N}",
+            EventType = original.EventType,
+            ExportId = original.ExportId,
+            Body = original.Body,
+            CreatedAt = now,
+            State = WebhookDeliveryState.Pending,
+            NextAttemptAt = now,
+        };
+        db.Set<WebhookDelivery>().Add(copy);
+        await db.SaveChangesAsync(cancellationToken);
+        signal.Wake();
+        return new WebhookResend.Queued(new WebhookDeliveryInfo(copy.Id, copy.MessageId, copy.EventType, copy.ExportId, copy.State, copy.Attempts,
+            copy.CreatedAt, copy.LastStatusCode, copy.LastError, copy.NextAttemptAt));
     }
 
     public async Task<IReadOnlyList<WebhookEndpointInfo>> ListAsync(ExportUser user, CancellationToken cancellationToken)
@@ -87,7 +143,7 @@ public sealed class WebhookService(
             .Where(a => a.EndpointId == id)
             .OrderByDescending(a => a.Id)
             .Take(LogSize)
-            .Select(a => new WebhookLogEntry(a.Id, a.At, a.EventType, a.MessageId, a.StatusCode, a.DurationMs, a.Error, a.NextAttemptAt))
+            .Select(a => new WebhookLogEntry(a.Id, a.At, a.EventType, a.MessageId, a.StatusCode, a.DurationMs, a.Error, a.NextAttemptAt, a.DeliveryId))
             .ToListAsync(cancellationToken);
         return new WebhookEndpointDetails(Info(endpoint), deliveries, log);
     }
@@ -182,6 +238,16 @@ public sealed class WebhookService(
         }
         return endpoint;
     }
+
+    private static string? EventsError(List<string> wanted)
+    {
+        var unknown = wanted.Where(e => !WebhookEventTypes.All.Contains(e)).ToList();
+        return wanted.Count == 0 ? $"Choose at least one event: {string.Join(", ", WebhookEventTypes.All)}."
+            : unknown.Count > 0 ? $"Unknown event {string.Join(", ", unknown)}; known events are {string.Join(", ", WebhookEventTypes.All)}."
+            : null;
+    }
+
+    private static string EventsText(List<string> wanted) => string.Join(' ', WebhookEventTypes.All.Where(wanted.Contains));
 
     private static WebhookEndpointInfo Info(WebhookEndpoint e) =>
         new(e.Id, e.Url, e.EventList, e.CreatedAt, e.DisabledAt is null, e.DisabledAt, e.DisabledReason, e.FailingSince, e.PreviousSecretUntil);

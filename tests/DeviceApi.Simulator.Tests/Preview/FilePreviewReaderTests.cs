@@ -1,3 +1,4 @@
+using System.Globalization;
 using DeviceApi.Simulator.Tests.Formats;
 using DeviceApi.Simulator.Tests.Orc;
 using DeviceStatus.Formats.Preview;
@@ -57,6 +58,32 @@ public sealed class FilePreviewReaderTests : IDisposable
         var signal = preview.Facts.Single(f => f.Column.Name == ColumnNames.SignalDbm).File;
         Assert.Equal(PreviewColumn.Format(all.Min(r => r.SignalDbm)), signal?.Min);
         Assert.Equal(all.Max(r => r.DeviceId), preview.Facts.Single(f => f.Column.Name == ColumnNames.DeviceId).File?.Max);
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task TimestampsAreShownAsUtcDatesInTheRowsFactsAndFooterStatistics(ResultFileFormat format)
+    {
+        var (files, rows) = await _fixture.WriteAsync(format);
+        var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
+
+        var preview = await FilePreviewReader.ReadAsync(format, new MemoryRangeSource(bytes), Cap, Cancellation);
+
+        var shown = ResultFileFixture.Expected(rows, 0, 100).ToList();
+        var all = ResultFileFixture.Expected(rows).ToList();
+        var timestamp = PreviewColumn.All.Single(c => c.Name == ColumnNames.Timestamp);
+        Assert.Equal(shown[0].Timestamp.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), PreviewColumn.Format(timestamp.ValueOf(preview.Rows[0])));
+        var facts = preview.Facts.Single(f => f.Column.Name == ColumnNames.Timestamp);
+        Assert.Equal(Date(shown.Min(r => r.Timestamp)), facts.Min);
+        Assert.Equal(Date(shown.Max(r => r.Timestamp)), facts.Max);
+        if (format is ResultFileFormat.Parquet or ResultFileFormat.Orc)
+        {
+            Assert.NotNull(facts.File);
+            Assert.Equal(Date(all.Min(r => r.Timestamp)), facts.File.Min);
+            Assert.Equal(Date(all.Max(r => r.Timestamp)), facts.File.Max);
+        }
+
+        static string Date(DateTime value) => value.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture) + "Z";
     }
 
     [Theory]

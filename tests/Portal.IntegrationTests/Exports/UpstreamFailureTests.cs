@@ -85,7 +85,7 @@ public class UpstreamFailureTests
 
         var calls = portal.Upstream.Calls.ToList();
         var throttled = calls.Where(c => c.Status == HttpStatusCode.TooManyRequests).MinBy(c => c.AnsweredAt)!;
-        Assert.Equal("the upstream answered 429 Too Many Requests", paused.Reason);
+        Assert.Equal("the device platform answered 429 Too Many Requests", paused.Reason);
         Assert.DoesNotContain(calls, c => c.SentAt > throttled.AnsweredAt && c.SentAt < paused.Until);
         Assert.Contains(calls, c => c.SentAt >= paused.Until && c.Method == "POST" && !c.IsToken);
         Assert.Equal(2, portal.Upstream.Posts(HttpStatusCode.Accepted));
@@ -166,7 +166,7 @@ public class UpstreamFailureTests
         var id = Accepted(await portal.Exports().SubmitAsync(Alice, Day(), FileFormat.Csv, Cancellation));
 
         var row = await portal.WaitForStatusAsync(id, ExportStatus.Failed);
-        Assert.Equal("The upstream no longer knows this export.", row.LastError);
+        Assert.Equal("The device platform no longer knows this export.", row.LastError);
         Assert.Contains(await portal.Exports().GetNoticesAsync(Alice, 5, Cancellation), n => n.Status == ExportStatus.Failed);
     }
 

@@ -20,6 +20,8 @@ namespace Portal.IntegrationTests.Webhooks;
 public class WebhookApiTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     private static readonly string[] UnknownEvents = ["export.exploded"];
+    private static readonly string[] CompletedEvent = ["export.completed"];
+    private static readonly string[] FailedEvent = ["export.failed"];
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -117,6 +119,77 @@ public class WebhookApiTests(PortalFactory portal) : IClassFixture<PortalFactory
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("errors");
         Assert.Contains("https", errors.GetProperty("url")[0].GetString(), StringComparison.Ordinal);
         Assert.Contains("export.exploded", errors.GetProperty("events")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheOwnerChangesAnEndpointsEventsAndOnlyTheChosenEventsAreSentFromThen()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var owner = User("Edda Edit");
+        using var client = await portal.ApiClientForAsync(owner);
+        var (id, _) = await RegisterAsync(client, receiver.Url, "export.failed");
+
+        var response = await client.PatchAsJsonAsync($"/api/v1/webhooks/{id}", new { events = CompletedEvent }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var changed = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        Assert.Equal(["export.completed"], changed.GetProperty("events").EnumerateArray().Select(e => e.GetString()));
+        var read = await client.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{id}", Cancellation);
+        Assert.Equal(["export.completed"], read.GetProperty("endpoint").GetProperty("events").EnumerateArray().Select(e => e.GetString()));
+        var exportId = await portal.CompletedExportAsync(owner);
+        var delivered = await receiver.WaitForAsync(r => r.Body.Contains(exportId.ToString(), StringComparison.Ordinal));
+        Assert.Contains("\"export.completed\"", delivered.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ChangingEventsSaysWhatToFixAndAnotherUsersEndpointIsNotFound()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var owner = await portal.ApiClientForAsync(User("Nora Nochange"));
+        using var other = await portal.ApiClientForAsync(User("Ivo Intruder"));
+        var (id, _) = await RegisterAsync(owner, receiver.Url, "export.completed");
+
+        var none = await owner.PatchAsJsonAsync($"/api/v1/webhooks/{id}", new { events = Array.Empty<string>() }, Cancellation);
+        var unknown = await owner.PatchAsJsonAsync($"/api/v1/webhooks/{id}", new { events = UnknownEvents }, Cancellation);
+        var foreign = await other.PatchAsJsonAsync($"/api/v1/webhooks/{id}", new { events = FailedEvent }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
+        Assert.Contains("Choose at least one event", (await none.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("errors").GetProperty("events")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("export.exploded", (await unknown.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("errors").GetProperty("events")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        var read = await owner.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{id}", Cancellation);
+        Assert.Equal(["export.completed"], read.GetProperty("endpoint").GetProperty("events").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task ADeliveryReSentFromTheLogIsANewDeliveryOfTheSameEventThatTheReceiverGets()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var client = await portal.ApiClientForAsync(User("Remy Resend"));
+        using var other = await portal.ApiClientForAsync(User("Olga Other"));
+        var (id, secret) = await RegisterAsync(client, receiver.Url, "export.completed");
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsync($"/api/v1/webhooks/{id}/test", null, Cancellation)).StatusCode);
+        var first = await receiver.WaitForAsync(r => r.AnsweredWith == 204);
+        var details = await WaitForLogAsync(client, id, entries => entries == 1);
+        var deliveryId = details.GetProperty("log")[0].GetProperty("deliveryId").GetInt64();
+        Assert.Equal(deliveryId, details.GetProperty("deliveries")[0].GetProperty("id").GetInt64());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync($"/api/v1/webhooks/{id}/deliveries/{deliveryId}/resend", null, Cancellation)).StatusCode);
+        var response = await client.PostAsync($"/api/v1/webhooks/{id}/deliveries/{deliveryId}/resend", null, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var queued = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        Assert.NotEqual(deliveryId, queued.GetProperty("id").GetInt64());
+        Assert.Equal("Pending", queued.GetProperty("state").GetString());
+        var again = await receiver.WaitForAsync(r => r.AnsweredWith == 204 && r.Id != first.Id);
+        Assert.Equal(first.Body, again.Body);
+        again.Verify(secret);
+        Assert.Equal(2, receiver.Received.Count);
+        var after = await WaitForLogAsync(client, id, entries => entries == 2);
+        Assert.Equal(2, after.GetProperty("deliveries").GetArrayLength());
+        Assert.All(after.GetProperty("deliveries").EnumerateArray(), d => Assert.Equal("Delivered", d.GetProperty("state").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"/api/v1/webhooks/{id}/deliveries/{deliveryId + 1000}/resend", null, Cancellation)).StatusCode);
     }
 
     internal static async Task<(Guid Id, string Secret)> RegisterAsync(HttpClient client, Uri url, params string[] events)

@@ -67,7 +67,7 @@ public class ExportSubmissionsTests
 
         var export = (await host.Exports().GetAsync(EngineTestHost.Alice, id, Cancellation))!.Summary;
         Assert.Equal(ExportStatus.Failed, export.Status);
-        Assert.Equal("The upstream rejected the export: fileformat: Unknown format.", export.LastError);
+        Assert.Equal("The device platform rejected the export: fileformat: Unknown format.", export.LastError);
         Assert.Equal(ExportStatus.Failed, Assert.Single(await host.Exports().GetNoticesAsync(EngineTestHost.Alice, 5, Cancellation)).Status);
     }
 

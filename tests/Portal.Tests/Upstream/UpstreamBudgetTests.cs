@@ -130,7 +130,7 @@ public class UpstreamBudgetTests
         Assert.Equal(0, upstream.Posts);
         Assert.Equal(until, token.RetryAt);
         Assert.Equal(until, health.PausedUntil);
-        Assert.Equal("the upstream answered 429 Too Many Requests", health.PauseReason);
+        Assert.Equal("the device platform answered 429 Too Many Requests", health.PauseReason);
         Assert.IsType<StatusResult.Found>(resumed);
         Assert.Null((await engine.HealthAsync()).PausedUntil);
     }

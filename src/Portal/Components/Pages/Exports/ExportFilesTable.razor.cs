@@ -26,9 +26,6 @@ public sealed partial class ExportFilesTable
     private IFilePreviewService Previews { get; set; } = default!;
 
     [Inject]
-    private TimeProvider Clock { get; set; } = default!;
-
-    [Inject]
     private IOptions<DownloadOptions> Downloads { get; set; } = default!;
 
     private long? Total => Export.Files.All(f => SizeOf(f) is not null) ? Export.Files.Sum(f => SizeOf(f)!.Value) : null;

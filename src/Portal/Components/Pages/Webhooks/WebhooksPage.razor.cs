@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using MudBlazor;
 using Portal.Components.Shared;
 using Portal.Webhooks;
@@ -19,6 +20,10 @@ public sealed partial class WebhooksPage : IDisposable
     private bool _loading = true;
     private bool _busy;
     private string? _error;
+    private bool _copied;
+    private Guid? _editing;
+    private HashSet<string> _editEvents = [];
+    private string? _editError;
 
     [Inject]
     private WebhookService Webhooks { get; set; } = default!;
@@ -37,6 +42,9 @@ public sealed partial class WebhooksPage : IDisposable
 
     [Inject]
     private IDialogService Dialogs { get; set; } = default!;
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
 
     [Inject]
     private ILoggerFactory Loggers { get; set; } = default!;
@@ -134,6 +142,7 @@ public sealed partial class WebhooksPage : IDisposable
             {
                 case WebhookRegistration.Created created:
                     _secret = (created.Endpoint.Url, created.Secret);
+                    _copied = false;
                     _url = null;
                     await LoadAsync();
                     break;
@@ -180,6 +189,93 @@ public sealed partial class WebhooksPage : IDisposable
         if (await Webhooks.RotateSecretAsync(await CurrentUser.GetAsync(), endpoint.Id, _disposed.Token) is { } secret)
         {
             _secret = (endpoint.Url, secret);
+            _copied = false;
+        }
+        await LoadAsync();
+    }
+
+    private async Task CopySecretAsync()
+    {
+        if (_secret is not { Value: var secret })
+        {
+            return;
+        }
+        try
+        {
+            await JS.InvokeVoidAsync("navigator.clipboard.writeText", secret);
+            _copied = true;
+            Snackbar.Add("Copied.", Severity.Success);
+        }
+        catch (JSException)
+        {
+            Snackbar.Add("The browser did not allow copying; select the secret and copy it by hand.", Severity.Warning);
+        }
+    }
+
+    private void StartEditing(WebhookEndpointInfo endpoint)
+    {
+        _editing = endpoint.Id;
+        _editEvents = [.. endpoint.Events];
+        _editError = null;
+    }
+
+    private void ToggleEdit(string type, bool on)
+    {
+        if (on)
+        {
+            _editEvents.Add(type);
+        }
+        else
+        {
+            _editEvents.Remove(type);
+        }
+    }
+
+    private async Task SaveEventsAsync(WebhookEndpointInfo endpoint)
+    {
+        _busy = true;
+        _editError = null;
+        try
+        {
+            switch (await Webhooks.UpdateEventsAsync(await CurrentUser.GetAsync(), endpoint.Id, [.. _editEvents], _disposed.Token))
+            {
+                case WebhookUpdate.Updated:
+                    _editing = null;
+                    Snackbar.Add("Events saved.", Severity.Success);
+                    break;
+                case WebhookUpdate.Invalid invalid:
+                    _editError = string.Join(" ", invalid.Errors.Values.SelectMany(e => e));
+                    return;
+                default:
+                    _editing = null;
+                    Snackbar.Add("That webhook is no longer there.", Severity.Warning);
+                    break;
+            }
+        }
+        finally
+        {
+            _busy = false;
+        }
+        await LoadAsync();
+    }
+
+    private async Task ResendAsync(WebhookEndpointInfo endpoint, WebhookLogEntry entry)
+    {
+        var outcome = await Webhooks.ResendAsync(await CurrentUser.GetAsync(), endpoint.Id, entry.DeliveryId, _disposed.Token);
+        switch (outcome)
+        {
+            case WebhookResend.Queued:
+                Snackbar.Add($"Queued: the {entry.EventType} event is sent again shortly, with a new webhook-id.", Severity.Info);
+                break;
+            case WebhookResend.Disabled:
+                Snackbar.Add("The endpoint is disabled: register it again once the receiver works.", Severity.Warning);
+                break;
+            case WebhookResend.StillPending:
+                Snackbar.Add("That delivery is still being sent; re-send it once it is delivered or given up.", Severity.Info);
+                break;
+            default:
+                Snackbar.Add("That delivery is no longer there.", Severity.Warning);
+                break;
         }
         await LoadAsync();
     }

@@ -6,6 +6,7 @@ using Portal.Components.Pages.Account;
 using Portal.Data;
 using Portal.Exports;
 using Portal.Notifications.Email;
+using Portal.Security;
 
 namespace Portal.Tests.Components.Pages.Account;
 
@@ -70,6 +71,28 @@ public class AccountSettingsTests : ExportTestContext
 
         Assert.Contains("sends no email", page.Find("[data-testid=email-not-configured]").TextContent, StringComparison.Ordinal);
         Assert.Equal("dev/mail", page.Find("[data-testid=dev-mail-link]").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void WithoutAMailServerAUserIsToldToAskTheAdministratorAndSeesNoSettingName()
+    {
+        var page = Render<AccountSettings>();
+
+        var banner = page.Find("[data-testid=email-not-configured]").TextContent;
+        Assert.Contains("Email is not set up on this portal", banner, StringComparison.Ordinal);
+        Assert.Contains("ask your administrator", banner, StringComparison.Ordinal);
+        Assert.DoesNotContain("Notifications:Email", banner, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-testid=email-setting-key]"));
+    }
+
+    [Fact]
+    public void WithoutAMailServerAnAdminSeesWhichSettingTurnsEmailOn()
+    {
+        Authorization.SetPolicies(PortalAuthorizationOptions.AdminPolicy);
+
+        var page = Render<AccountSettings>();
+
+        Assert.Equal("Notifications:Email:Host", page.Find("[data-testid=email-not-configured] [data-testid=email-setting-key]").TextContent);
     }
 
     [Fact]

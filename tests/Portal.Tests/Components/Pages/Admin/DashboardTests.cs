@@ -74,13 +74,13 @@ public class DashboardTests : ExportTestContext
         Service.Statistics = Figures() with
         {
             Upstream = new UpstreamHealth("Upstream answered 429 (Too Many Requests).", until.AddSeconds(-50), 0.1, 60, 60,
-                until, "the upstream answered 429 Too Many Requests"),
+                until, "the device platform answered 429 Too Many Requests"),
         };
 
         var page = RenderDashboard();
 
         Assert.Equal(
-            "Upstream calls paused until 2026-11-28 14:03:10 (the upstream answered 429 Too Many Requests)",
+            "Calls to the device platform paused until 2026-11-28 14:03:10 (the device platform answered 429 Too Many Requests)",
             page.Find("[data-testid=upstream-paused]").TextContent.Trim());
     }
 
