@@ -75,7 +75,7 @@ public sealed partial class NotificationBell : IDisposable
     private async Task OnExportChangedAsync(ExportChanged change)
     {
         // From == To is a note on the timeline (a download, an upstream hiccup), not the end it repeats.
-        if (change.OwnerId != _user?.Id || !IsEnd(change.Status) || change.Previous == change.Status)
+        if (change.OwnerId != _user?.Id || !IsEnd(change) || change.Previous == change.Status)
         {
             return;
         }
@@ -98,7 +98,9 @@ public sealed partial class NotificationBell : IDisposable
         });
     }
 
-    private static bool IsEnd(ExportStatus status) => status is ExportStatus.Completed or ExportStatus.Failed or ExportStatus.TimedOut;
+    // A cancel the owner made needs no notice; one by an admin does, with who and why.
+    private static bool IsEnd(ExportChanged change) => change.Status is ExportStatus.Completed or ExportStatus.Failed or ExportStatus.TimedOut
+        || (change.Status == ExportStatus.Cancelled && CancelReason.IsByAnother(change.Detail));
 
     private bool IsOnPageOf(Guid exportId)
     {
@@ -117,6 +119,7 @@ public sealed partial class NotificationBell : IDisposable
         {
             ExportStatus.Completed => ("Your export is ready to download.", Severity.Success),
             ExportStatus.TimedOut => ("Your export took too long; the portal stopped waiting.", Severity.Warning),
+            ExportStatus.Cancelled => ("Your export was cancelled: " + change.Detail, Severity.Warning),
             _ => ("Your export failed" + (string.IsNullOrEmpty(change.Detail) ? "." : ": " + change.Detail), Severity.Error),
         };
         var link = ExportLink(change.ExportId);
