@@ -69,6 +69,73 @@ public sealed class TypedInputTests(PortalServer server)
         user.AssertNoConsoleErrors();
     }
 
+    [Fact]
+    public async Task AScheduleTimeIsTypedAndItsTimeZonePickedWithTheKeyboard()
+    {
+        await using var user = await NewSessionAsync(server.Browser, "en-US", "Europe/Berlin");
+        await user.SignInAsync("Schedule Typist", returnUrl: "/schedules/new");
+        var page = user.Page;
+        var zoneField = page.Locator("input[data-testid=schedule-time-zone], [data-testid=schedule-time-zone] input").First;
+        await Expect(zoneField).ToHaveValueAsync(Portal.Components.Shared.TimeZones.Describe("Europe/Berlin"), new() { Timeout = 30_000 });
+
+        await page.Locator("input[data-testid=schedule-name], [data-testid=schedule-name] input").First.PressSequentiallyAsync("Evening in Tokyo");
+        await page.GetByTestId("schedule-time").PressSequentiallyAsync("0745P");
+        await zoneField.ClickAsync();
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.TypeAsync("tokyo");
+        await Expect(page.GetByText("Asia/Tokyo (UTC+09:00)")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(page.GetByTestId("schedule-next-runs")).ToContainTextAsync("In Asia/Tokyo.", new() { Timeout = 30_000 });
+        await Expect(page.GetByTestId("next-run").First).ToContainTextAsync("19:45");
+        await Expect(page.GetByTestId("schedule-time")).ToHaveValueAsync("19:45");
+        await user.ScreenshotAsync("typed-schedule");
+
+        // Hours typed as words stay in the field, with what to fix beside them.
+        await page.GetByTestId("range-last-hours").ClickAsync();
+        await page.GetByTestId("schedule-hours").FillAsync("");
+        await page.GetByTestId("schedule-hours").PressSequentiallyAsync("ten");
+        await Expect(ErrorNextTo(page, "schedule-hours")).ToContainTextAsync("Enter a number of hours from 1 to", new() { Timeout = 30_000 });
+        await Expect(page.GetByTestId("schedule-hours")).ToHaveValueAsync("ten");
+        await page.GetByTestId("schedule-hours").FillAsync("");
+        await page.GetByTestId("schedule-hours").PressSequentiallyAsync("10");
+        await Expect(ErrorNextTo(page, "schedule-hours")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+
+        await page.GetByTestId("save-schedule").ClickAsync();
+        await Expect(page.GetByTestId("schedule-state")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(zoneField).ToHaveValueAsync("Asia/Tokyo (UTC+09:00)");
+        await Expect(page.GetByTestId("schedule-time")).ToHaveValueAsync("19:45");
+        user.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task ATokenExpiryIsTypedAsADay()
+    {
+        await using var user = await NewSessionAsync(server.Browser, "en-US", "America/New_York");
+        await user.SignInAsync("Token Typist", returnUrl: "/account/tokens");
+        var page = user.Page;
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        var today = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).Date;
+        var c = CultureInfo.InvariantCulture;
+
+        await page.GetByTestId("new-token").ClickAsync();
+        await page.Locator("input[data-testid=token-name], [data-testid=token-name] input").First.PressSequentiallyAsync("typed-expiry.sh");
+        await page.GetByTestId("token-expiry").PressSequentiallyAsync(today.ToString("MMddyyyy", c));
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(ErrorNextTo(page, "token-expiry")).ToHaveTextAsync("Choose a day after today.", new() { Timeout = 30_000 });
+
+        var lastDay = today.AddDays(10);
+        await page.GetByTestId("token-expiry").PressSequentiallyAsync(lastDay.ToString("MMddyyyy", c));
+        await Expect(ErrorNextTo(page, "token-expiry")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        await page.GetByTestId("create-token").ClickAsync();
+
+        await Expect(page.GetByTestId("token-created")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        // It works through that day in the user's zone: it expires at the midnight after it.
+        await Expect(page.GetByTestId("token-row").Filter(new() { HasText = "typed-expiry.sh" }))
+            .ToContainTextAsync(lastDay.AddDays(1).ToString("yyyy-MM-dd 00:00", c));
+        user.AssertNoConsoleErrors();
+    }
+
     /// <summary>The message MudBlazor shows under a field, found from the field itself.</summary>
     private static ILocator ErrorNextTo(IPage page, string testId) =>
         page.Locator($".mud-input-control:has([data-testid={testId}]) .mud-input-error .me-auto");

@@ -219,7 +219,8 @@ public sealed partial class SchedulePage : IDisposable
             errors.TryAdd(key, messages);
         }
         _errors = errors;
-        _nextRuns = runs;
+        // Runs at a default time would mislead while the typed time cannot be read.
+        _nextRuns = errors.ContainsKey("time") ? [] : runs;
     }
 
     private string? ErrorOf(string key) =>
