@@ -169,6 +169,13 @@ public sealed class TypedInputTests(PortalServer server)
             ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", $"--lang={locale}"],
+            // Chromium takes the date fields' layout from the process's language as well as from --lang.
+            Env = new Dictionary<string, string>(Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+                .Select(e => KeyValuePair.Create((string)e.Key, (string?)e.Value ?? "")))
+            {
+                ["LANG"] = $"{locale.Replace('-', '_')}.UTF-8",
+                ["LANGUAGE"] = locale.Replace('-', '_'),
+            },
         });
     }
 
