@@ -77,7 +77,7 @@ public class SchedulePageTests : PortalTestContext
         var page = RenderPage();
         page.Find("input[data-testid=range-last-hours]").Click();
 
-        page.Find("input[data-testid=schedule-hours]").Input(typed);
+        page.WaitForElement("input[data-testid=schedule-hours]").Input(typed);
 
         Assert.Equal(typed, page.Find("input[data-testid=schedule-hours]").GetAttribute("value") ?? "");
         Assert.StartsWith("Enter a number of hours from 1 to", ErrorNextTo(page, "schedule-hours"), StringComparison.Ordinal);
@@ -89,7 +89,7 @@ public class SchedulePageTests : PortalTestContext
         var page = RenderPage();
         page.Find("input[data-testid=recurrence-monthly]").Click();
 
-        page.Find("input[data-testid=schedule-day-of-month]").Input("31");
+        page.WaitForElement("input[data-testid=schedule-day-of-month]").Input("31");
 
         Assert.Equal("31", page.Find("input[data-testid=schedule-day-of-month]").GetAttribute("value"));
         Assert.StartsWith("Choose a day from 1 to 28", ErrorNextTo(page, "schedule-day-of-month"), StringComparison.Ordinal);
