@@ -13,6 +13,8 @@ if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
 pg_bin=/usr/lib/postgresql/15/bin
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The browser tests type dates in a German Chromium too; Chromium lays out date fields in its UI language.
+[ -f /usr/lib/chromium/locales/de.pak ] || missing+=(chromium-l10n)
 [ -x "$pg_bin/initdb" ] || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then

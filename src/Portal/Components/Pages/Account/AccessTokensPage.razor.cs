@@ -1,4 +1,6 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using MudBlazor;
 using Portal.Api;
@@ -17,7 +19,8 @@ public sealed partial class AccessTokensPage
     private bool _busy;
     private bool _formOpen;
     private string? _name;
-    private int _days = 30;
+    private string _expiresOn = "";
+    private string? _expiryError;
     private string? _formError;
     private string? _error;
     private AccessTokenCreation? _created;
@@ -38,6 +41,9 @@ public sealed partial class AccessTokensPage
     private IJSRuntime JS { get; set; } = default!;
 
     [Inject]
+    private IOptions<ApiOptions> Settings { get; set; } = default!;
+
+    [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
     [Inject]
@@ -55,6 +61,51 @@ public sealed partial class AccessTokensPage
         _formError = null;
         _name = null;
         _created = null;
+        _expiresOn = BrowserInput.FormatDate(Today.AddDays(DefaultDays));
+        _expiryError = null;
+    }
+
+    private const int DefaultDays = 30;
+
+    private DateOnly Today => DateOnly.FromDateTime(TimeZone.ToLocal(Clock.GetUtcNow()));
+
+    private void OnExpiryChanged(string text)
+    {
+        _expiresOn = text;
+        ReadExpiry();
+    }
+
+    /// <summary>
+    /// The instant the token stops working: the end of the chosen day in the user's zone. Null, with a message next
+    /// to the field, when the day cannot be read or is out of bounds.
+    /// </summary>
+    private DateTimeOffset? ReadExpiry()
+    {
+        _expiryError = null;
+        if (!BrowserInput.TryParseDate(_expiresOn, out var day))
+        {
+            _expiryError = string.IsNullOrWhiteSpace(_expiresOn)
+                ? "Choose the last day the token works."
+                : "Not a date: enter the day, month and year, or pick them from the calendar.";
+            return null;
+        }
+        if (day <= Today)
+        {
+            _expiryError = "Choose a day after today.";
+            return null;
+        }
+        var now = Clock.GetUtcNow();
+        var midnight = day.AddDays(1).ToDateTime(TimeOnly.MinValue);
+        // Where the clocks skip midnight, the day ends an hour later.
+        var expiresAt = TimeZone.ToUtc(midnight) ?? TimeZone.ToUtc(midnight.AddHours(1))!.Value;
+        var max = Settings.Value.MaxTokenLifetime;
+        if (expiresAt > now + max)
+        {
+            var lastDay = DateOnly.FromDateTime(TimeZone.ToLocal(now + max)).AddDays(-1);
+            _expiryError = string.Create(CultureInfo.InvariantCulture, $"A token works for at most {max.TotalDays:0} days: choose {lastDay:yyyy-MM-dd} or earlier.");
+            return null;
+        }
+        return expiresAt;
     }
 
     private async Task LoadAsync()
@@ -82,7 +133,11 @@ public sealed partial class AccessTokensPage
         _busy = true;
         try
         {
-            var creation = await Tokens.CreateAsync(_user!, _name, Clock.GetUtcNow().AddDays(_days));
+            if (ReadExpiry() is not { } expiresAt)
+            {
+                return;
+            }
+            var creation = await Tokens.CreateAsync(_user!, _name, expiresAt);
             if (creation.Error is { } error)
             {
                 _formError = error;

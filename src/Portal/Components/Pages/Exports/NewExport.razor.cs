@@ -9,10 +9,11 @@ namespace Portal.Components.Pages.Exports;
 
 public sealed partial class NewExport : IDisposable
 {
-    private const string LocalInputFormat = "yyyy-MM-ddTHH:mm";
+    private string _fromText = "";
+    private string _toText = "";
 
-    private DateTime? _fromLocal;
-    private DateTime? _toLocal;
+    /// <summary>The field a problem with the whole range is shown under: the one changed last.</summary>
+    private string _rangeField = "to";
     private FileFormat _format = FileFormat.Csv;
     private string? _name;
     private string? _nameError;
@@ -82,22 +83,26 @@ public sealed partial class NewExport : IDisposable
 
     private void SetPreset(RangePreset preset)
     {
-        (_fromLocal, _toLocal) = preset.For(TimeZone.ToLocal(Clock.GetUtcNow()));
+        var (from, to) = preset.For(TimeZone.ToLocal(Clock.GetUtcNow()));
+        (_fromText, _toText) = (BrowserInput.FormatDateTime(from), BrowserInput.FormatDateTime(to));
         _preset = preset.Key;
+        _rangeField = "to";
         Validate();
     }
 
-    private Task OnFromChangedAsync(DateTime? value)
+    private Task OnFromChangedAsync(string text)
     {
-        _fromLocal = value;
+        _fromText = text;
+        _rangeField = "from";
         _preset = null;
         Validate();
         return LookForReusableAsync();
     }
 
-    private Task OnToChangedAsync(DateTime? value)
+    private Task OnToChangedAsync(string text)
     {
-        _toLocal = value;
+        _toText = text;
+        _rangeField = "to";
         _preset = null;
         Validate();
         return LookForReusableAsync();
@@ -131,35 +136,44 @@ public sealed partial class NewExport : IDisposable
         ? files == 1 ? $"about {Formatting.Bytes(bytes)}" : $"about {Formatting.Bytes(bytes)} in {Formatting.Count(files)} files"
         : "no estimate yet";
 
+    /// <summary>The message under a field: its own problem, or the whole range's when that field was changed last.</summary>
+    private string? ErrorOf(string field) =>
+        _errors.GetValueOrDefault(field) ?? (field == _rangeField ? _errors.GetValueOrDefault("range") : null);
+
     private void Validate()
     {
         _submitError = null;
-        DateTimeOffset? from = null, to = null;
-        var skipped = new Dictionary<string, string>();
-        if (_fromLocal is { } fromLocal)
-        {
-            from = TimeZone.ToUtc(fromLocal);
-            if (from is null)
-            {
-                skipped["from"] = "This time does not exist here: the clocks change then.";
-            }
-        }
-        if (_toLocal is { } toLocal)
-        {
-            to = TimeZone.ToUtc(toLocal);
-            if (to is null)
-            {
-                skipped["to"] = "This time does not exist here: the clocks change then.";
-            }
-        }
+        var fieldErrors = new Dictionary<string, string>();
+        var from = ReadBound("from", _fromText, fieldErrors);
+        var to = ReadBound("to", _toText, fieldErrors);
 
         _errors = RangeRules.Check(from, to, Clock.GetUtcNow());
-        foreach (var (field, message) in skipped)
+        foreach (var (field, message) in fieldErrors)
         {
             _errors[field] = message;
             _errors.Remove("range");
         }
         Range = _errors.Count == 0 && from is { } f && to is { } t ? new TimeRange(f, t) : null;
+    }
+
+    /// <summary>The UTC instant of a bound as typed; null, with a message when there is something to fix, otherwise.</summary>
+    private DateTimeOffset? ReadBound(string field, string text, Dictionary<string, string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        if (!BrowserInput.TryParseDateTime(text, out var local))
+        {
+            errors[field] = "Not a date and time: enter the day, month, year, hours and minutes, or pick them from the calendar.";
+            return null;
+        }
+        if (TimeZone.ToUtc(local) is not { } instant)
+        {
+            errors[field] = "This time does not exist here: the clocks change then.";
+            return null;
+        }
+        return instant;
     }
 
     private async Task LookForReusableAsync()

@@ -33,7 +33,7 @@ public static class RangeRules
             }
             else if (t - f > MaxSpan)
             {
-                errors["range"] = "A range can span at most 31 days.";
+                errors["range"] = "A range can span at most 31 days: move the start or the end closer together.";
             }
         }
         return errors;

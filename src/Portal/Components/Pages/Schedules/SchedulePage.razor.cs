@@ -30,11 +30,11 @@ public sealed partial class SchedulePage : IDisposable
     private string _name = "";
     private FileFormat _format = FileFormat.Csv;
     private ScheduleRangeKind _rangeKind = ScheduleRangeKind.PreviousDay;
-    private int? _hours = 24;
+    private string _hours = "24";
     private RecurrenceKind _recurrence = RecurrenceKind.Daily;
     private string _time = "06:00";
     private readonly HashSet<DayOfWeek> _days = [DayOfWeek.Monday];
-    private int _dayOfMonth = 1;
+    private string _dayOfMonth = "1";
     private string _cron = "";
     private string _zoneId = "UTC";
     private IReadOnlyList<DateTimeOffset> _nextRuns = [];
@@ -148,12 +148,12 @@ public sealed partial class SchedulePage : IDisposable
         _name = input.Name;
         _format = input.Format;
         _rangeKind = input.RangeKind;
-        _hours = input.RangeHours ?? 24;
+        _hours = BrowserInput.FormatInt(input.RangeHours ?? 24);
         _recurrence = input.Recurrence;
-        _time = input.Time.ToString("HH:mm", CultureInfo.InvariantCulture);
+        _time = BrowserInput.FormatTime(input.Time);
         _days.Clear();
         _days.UnionWith(input.Days);
-        _dayOfMonth = input.DayOfMonth;
+        _dayOfMonth = BrowserInput.FormatInt(input.DayOfMonth);
         _cron = input.Cron ?? "";
         _zoneId = input.TimeZoneId;
         _zoneTouched = true;
@@ -187,20 +187,23 @@ public sealed partial class SchedulePage : IDisposable
     {
         var errors = new Dictionary<string, string[]>();
         var time = new TimeOnly(6, 0);
-        if (_recurrence != RecurrenceKind.Cron && !TimeOnly.TryParseExact(_time ?? "", ["HH:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out time))
+        if (_recurrence != RecurrenceKind.Cron && !BrowserInput.TryParseTime(_time, out time))
         {
-            errors["time"] = ["Enter a time of day, e.g. 06:30."];
+            errors["time"] = ["Enter a time of day: hours and minutes, e.g. 06:30."];
         }
+        // Text that is not a number is checked like a missing or out-of-range one: the schedule's rules say what to fix.
+        int? hours = BrowserInput.TryParseInt(_hours, out var h) ? h : null;
+        var dayOfMonth = BrowserInput.TryParseInt(_dayOfMonth, out var d) ? d : 0;
         var input = new ScheduleInput
         {
             Name = _name ?? "",
             Format = _format,
             RangeKind = _rangeKind,
-            RangeHours = _hours,
+            RangeHours = hours,
             Recurrence = _recurrence,
             Time = time,
             Days = [.. _days],
-            DayOfMonth = _dayOfMonth,
+            DayOfMonth = dayOfMonth,
             Cron = _cron,
             TimeZoneId = _zoneId ?? "",
         };
@@ -216,13 +219,17 @@ public sealed partial class SchedulePage : IDisposable
             errors.TryAdd(key, messages);
         }
         _errors = errors;
-        _nextRuns = runs;
+        // Runs at a default time would mislead while the typed time cannot be read.
+        _nextRuns = errors.ContainsKey("time") ? [] : runs;
     }
 
     private string? ErrorOf(string key) =>
         (key != "name" || _attempted) && _errors.TryGetValue(key, out var messages) ? string.Join(" ", messages) : null;
 
     private bool HasError(string key) => ErrorOf(key) is not null;
+
+    private Task<IEnumerable<string>> SearchZonesAsync(string? text, CancellationToken cancellationToken) =>
+        Task.FromResult(TimeZones.Search(text, ScheduleClock.IanaId(TimeZone.Zone)));
 
     private TimeZoneInfo Zone => ScheduleClock.FindZone(_zoneId) ?? TimeZoneInfo.Utc;
 
@@ -235,7 +242,7 @@ public sealed partial class SchedulePage : IDisposable
         {
             return "(choose the hours)";
         }
-        var range = ScheduleClock.RangeFor(_rangeKind, _hours, run, Zone);
+        var range = ScheduleClock.RangeFor(_rangeKind, BrowserInput.TryParseInt(_hours, out var hours) ? hours : null, run, Zone);
         var from = TimeZoneInfo.ConvertTime(range.From, Zone);
         var to = TimeZoneInfo.ConvertTime(range.To, Zone);
         return string.Create(CultureInfo.InvariantCulture, $"{from:yyyy-MM-dd HH:mm} → {to:yyyy-MM-dd HH:mm}");

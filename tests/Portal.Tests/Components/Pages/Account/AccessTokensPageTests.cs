@@ -110,6 +110,42 @@ public sealed class AccessTokensPageTests : PortalTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task ATypedExpiryDayMakesTheTokenWorkUntilTheEndOfThatDay()
+    {
+        var lastDay = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(10);
+        var page = RenderPage();
+
+        page.Find("[data-testid=new-token]").Click();
+        page.Find("input[data-testid=token-name]").Input("typed-expiry.sh");
+        page.Find("input[data-testid=token-expiry]").Change(lastDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        page.Find("[data-testid=create-token]").Click();
+
+        page.WaitForElement("[data-testid=token-value]", Wait);
+        var token = Assert.Single(await Tokens.ListAsync(new Portal.Exports.ExportUser(UserId, UserName, null, false), cancellationToken: Cancellation));
+        Assert.Equal(new DateTimeOffset(lastDay.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), token.ExpiresAt);
+    }
+
+    [Theory]
+    [InlineData("05.01.2027", "Not a date")]
+    [InlineData("2020-01-05", "Choose a day after today.")]
+    [InlineData("2099-01-05", "A token works for at most 365 days")]
+    public async Task KeepsAnExpiryThatCannotBeUsedAndSaysWhatToFix(string typed, string message)
+    {
+        var page = RenderPage();
+        page.Find("[data-testid=new-token]").Click();
+        page.Find("input[data-testid=token-name]").Input("typed-expiry.sh");
+
+        page.Find("input[data-testid=token-expiry]").Change(typed);
+        page.Find("[data-testid=create-token]").Click();
+
+        Assert.Equal(typed, page.Find("input[data-testid=token-expiry]").GetAttribute("value"));
+        Assert.StartsWith(message, page.Find("input[data-testid=token-expiry]").Closest(".mud-input-control")!.QuerySelector(".mud-input-error .me-auto")!.TextContent.Trim(),
+            StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-testid=token-value]"));
+        Assert.Empty(await Tokens.ListAsync(new Portal.Exports.ExportUser(UserId, UserName, null, false), cancellationToken: Cancellation));
+    }
+
+    [Fact]
     public async Task ATokenWithoutANameIsNotCreated()
     {
         var page = RenderPage();

@@ -11,6 +11,10 @@ public class NewExportTests : ExportTestContext
 {
     private IRenderedComponent<NewExport> RenderPage() => Render<NewExport>();
 
+    /// <summary>The message shown under a field, or null.</summary>
+    private static string? ErrorNextTo(IRenderedComponent<NewExport> page, string testId) =>
+        page.Find($"input[data-testid={testId}]").Closest(".mud-input-control")!.QuerySelector(".mud-input-error .me-auto")?.TextContent.Trim() is { Length: > 0 } text ? text : null;
+
     [Fact]
     public void StartsWithTheLast24HoursAsCsv()
     {
@@ -89,11 +93,69 @@ public class NewExportTests : ExportTestContext
     {
         var page = RenderPage();
 
-        page.Find("input[data-testid=range-from]").Change("2026-11-28T13:00");
+        page.Find("input[data-testid=range-from]").Change("2026-11-28T13:00:00");
 
-        Assert.Equal("The start must be before the end.", page.Find("[data-testid=range-error]").TextContent.Trim());
+        Assert.Equal("The start must be before the end.", ErrorNextTo(page, "range-from"));
+        Assert.Null(ErrorNextTo(page, "range-to"));
         Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
         Assert.Empty(page.FindAll("[data-testid=row-estimate]"));
+    }
+
+    [Theory]
+    [InlineData("2026-11-28T09:30:00")]
+    [InlineData("2026-11-28T09:30")]
+    [InlineData("2026-11-28T09:30:00.000")]
+    public void AcceptsATypedStartAsTheBrowserSendsIt(string sent)
+    {
+        var page = RenderPage();
+
+        page.Find("input[data-testid=range-from]").Change(sent);
+
+        Assert.StartsWith("2026-11-28T09:30", page.Find("input[data-testid=range-from]").GetAttribute("value"), StringComparison.Ordinal);
+        Assert.Contains("[2026-11-28T09:30:00Z, 2026-11-28T12:00:00Z)", page.Find("[data-testid=range-utc]").TextContent, StringComparison.Ordinal);
+        Assert.Null(ErrorNextTo(page, "range-from"));
+        Assert.Equal("false", page.Find("[data-testid=preset-last-24h]").GetAttribute("aria-pressed"));
+        Assert.False(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task SubmitsATypedRangeWithSecondsInUtc()
+    {
+        var page = RenderPage();
+        page.Find("input[data-testid=range-from]").Change("2026-11-27T22:15:00");
+        page.Find("input[data-testid=range-to]").Change("2026-11-28T01:45:30");
+
+        await page.Find("button[data-testid=submit-export]").ClickAsync(new());
+
+        var (range, _) = Assert.Single(Service.Submissions);
+        Assert.Equal(new DateTimeOffset(2026, 11, 27, 22, 15, 0, TimeSpan.Zero), range.From);
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 1, 45, 30, TimeSpan.Zero), range.To);
+    }
+
+    [Fact]
+    public void KeepsTextThatIsNotADateAndSaysWhatToFix()
+    {
+        var page = RenderPage();
+
+        page.Find("input[data-testid=range-to]").Change("2026-11-31T25:00:00");
+
+        Assert.Equal("2026-11-31T25:00:00", page.Find("input[data-testid=range-to]").GetAttribute("value"));
+        Assert.Equal("true", page.Find("input[data-testid=range-to]").GetAttribute("aria-invalid"));
+        Assert.StartsWith("Not a date and time", ErrorNextTo(page, "range-to"), StringComparison.Ordinal);
+        Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+        Assert.Empty(page.FindAll("[data-testid=range-summary]"));
+    }
+
+    [Fact]
+    public void ShowsAProblemOfTheWholeRangeUnderTheFieldChangedLast()
+    {
+        var page = RenderPage();
+
+        page.Find("input[data-testid=range-to]").Change("2026-11-27T11:00:00");
+
+        Assert.Equal("The start must be before the end.", ErrorNextTo(page, "range-to"));
+        Assert.Null(ErrorNextTo(page, "range-from"));
+        Assert.Equal("true", page.Find("input[data-testid=range-from]").GetAttribute("aria-invalid"));
     }
 
     [Fact]
@@ -101,9 +163,10 @@ public class NewExportTests : ExportTestContext
     {
         var page = RenderPage();
 
-        page.Find("input[data-testid=range-from]").Change("2026-10-28T11:59");
+        page.Find("input[data-testid=range-from]").Change("2026-10-28T11:59:00");
 
-        Assert.Equal("A range can span at most 31 days.", page.Find("[data-testid=range-error]").TextContent.Trim());
+        Assert.Equal("A range can span at most 31 days: move the start or the end closer together.", ErrorNextTo(page, "range-from"));
+        Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
     }
 
     [Fact]
@@ -111,9 +174,10 @@ public class NewExportTests : ExportTestContext
     {
         var page = RenderPage();
 
-        page.Find("input[data-testid=range-from]").Change("2026-10-28T12:00");
+        page.Find("input[data-testid=range-from]").Change("2026-10-28T12:00:00");
 
-        Assert.Empty(page.FindAll("[data-testid=range-error]"));
+        Assert.Null(ErrorNextTo(page, "range-from"));
+        Assert.Null(ErrorNextTo(page, "range-to"));
         Assert.False(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
     }
 
@@ -122,9 +186,9 @@ public class NewExportTests : ExportTestContext
     {
         var page = RenderPage();
 
-        page.Find("input[data-testid=range-to]").Change("2026-11-28T12:06");
+        page.Find("input[data-testid=range-to]").Change("2026-11-28T12:06:00");
 
-        Assert.Contains("at most 5 minutes from now", page.Markup, StringComparison.Ordinal);
+        Assert.Equal("The end can be at most 5 minutes from now.", ErrorNextTo(page, "range-to"));
         Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
     }
 
@@ -135,7 +199,7 @@ public class NewExportTests : ExportTestContext
 
         page.Find("input[data-testid=range-from]").Change("");
 
-        Assert.Contains("Enter when the range starts.", page.Markup, StringComparison.Ordinal);
+        Assert.Equal("Enter when the range starts.", ErrorNextTo(page, "range-from"));
         Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
     }
 
@@ -301,9 +365,9 @@ public class NewExportTests : ExportTestContext
         var page = RenderPage();
         page.WaitForAssertion(() => Assert.Contains("Europe/Berlin", page.Find("[data-testid=time-zone]").TextContent, StringComparison.Ordinal));
 
-        page.Find("input[data-testid=range-from]").Change("2026-03-29T02:30");
+        page.Find("input[data-testid=range-from]").Change("2026-03-29T02:30:00");
 
-        Assert.Contains("does not exist here", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("does not exist here", ErrorNextTo(page, "range-from"), StringComparison.Ordinal);
         Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
     }
 }
