@@ -57,15 +57,15 @@ public sealed partial class FileSizeMeasurer(
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var due = await db.ExportFiles
-            .Where(f => f.SizeBytes == null && !skipped.Contains(f.Id)
+            .Where(f => f.SizeBytes == null && f.UrlExpiresAt > now && !skipped.Contains(f.Id)
                 && db.ExportRequests.Any(e => e.Id == f.ExportId && e.Status == ExportStatus.Completed))
             .OrderBy(f => f.Id)
-            .Take(settings.BatchSize * 4)
-            .Select(f => new { f.Id, f.ExportId, f.Part, f.Url, f.UrlExpiresAt })
+            .Take(settings.BatchSize)
+            .Select(f => new { f.Id, f.ExportId, f.Part, f.Url })
             .ToListAsync(cancellationToken);
 
         var stored = 0;
-        foreach (var file in due.Where(f => f.UrlExpiresAt > now).Take(settings.BatchSize))
+        foreach (var file in due)
         {
             long? size;
             try
