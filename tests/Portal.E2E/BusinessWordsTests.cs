@@ -64,11 +64,12 @@ public class BusinessWordsTests(PortalServer server)
         await Expect(page.GetByTestId("column-facts")).ToBeVisibleAsync(new() { Timeout = Timeout });
         await ScanAsync("a completed export with its timeline, files and preview");
 
-        // One the device platform never finishes: it ends TimedOut with its reason.
+        // One the device platform never finishes: it ends TimedOut with its reason. Another format than the first
+        // export's, which may still be in the same hour: the same range and format would be merged into that one.
         server.ReconfigureSimulator(o => o.Faults.NeverCompleteRate = 1);
         try
         {
-            await user.SubmitLastHourAsync();
+            await user.SubmitLastHourAsync("JSON");
             await user.ExpectStatusAsync("TimedOut", Timeout);
             await Expect(page.GetByTestId("export-problem")).ToBeVisibleAsync();
             await ScanAsync("a timed-out export");

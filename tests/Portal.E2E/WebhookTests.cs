@@ -72,7 +72,8 @@ public class WebhookTests(PortalServer server)
         await webhook.GetByTestId("webhook-send-test").ClickAsync();
         await Expect(webhook.GetByTestId("webhook-log-row")).ToHaveAttributeAsync("data-status-code", "204");
         await webhook.GetByTestId("webhook-resend").ClickAsync();
-        await Expect(page.GetByText("Queued: the webhook.test event is sent again shortly", new() { Exact = false })).ToBeVisibleAsync();
+        // Snackbars show three at a time: this one may wait for an earlier one to go.
+        await Expect(page.GetByText("Queued: the webhook.test event is sent again shortly", new() { Exact = false })).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(webhook.GetByTestId("webhook-log-row")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
         await Expect(webhook.GetByTestId("webhook-log-row").First).ToHaveAttributeAsync("data-status-code", "204");
         var received = receiver.Received;

@@ -203,8 +203,8 @@ public sealed partial class WebhooksPage : IDisposable
         try
         {
             await JS.InvokeVoidAsync("navigator.clipboard.writeText", secret);
+            // Said beside the button (a status region); a snackbar as well would only crowd the screen.
             _copied = true;
-            Snackbar.Add("Copied.", Severity.Success);
         }
         catch (JSException)
         {
