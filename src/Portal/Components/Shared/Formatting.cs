@@ -61,18 +61,6 @@ public static class Formatting
         return low == high ? $"about {low}" : $"{low} to {high}";
     }
 
-    /// <summary>A countdown such as <c>14:05</c> or <c>1:02:03</c>.</summary>
-    public static string Countdown(TimeSpan span)
-    {
-        if (span < TimeSpan.Zero)
-        {
-            span = TimeSpan.Zero;
-        }
-        return span.TotalHours >= 1
-            ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours}:{span.Minutes:00}:{span.Seconds:00}")
-            : string.Create(CultureInfo.InvariantCulture, $"{span.Minutes}:{span.Seconds:00}");
-    }
-
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     public static string Bytes(long bytes)
