@@ -23,8 +23,8 @@ public static class HealthExtensions
     }
 
     /// <summary>
-    /// <c>/health/live</c>: the process answers (no checks). <c>/health/ready</c>: database and tracker decide the status
-    /// code; every check, the upstream's included, is in the JSON body.
+    /// <c>/health/live</c>: the process answers (no checks). <c>/health/ready</c>: database, tracker and (with
+    /// <c>ConnectionStrings:Redis</c>) Redis decide the status code; every check, the upstream's included, is in the JSON body.
     /// </summary>
     public static IEndpointRouteBuilder MapPortalHealth(this IEndpointRouteBuilder app)
     {
