@@ -29,15 +29,6 @@ public sealed partial class AccessTokensPage
     private AccessTokens Tokens { get; set; } = default!;
 
     [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
-
-    [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
     [Inject]
@@ -45,9 +36,6 @@ public sealed partial class AccessTokensPage
 
     [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
-
-    [Inject]
-    private ILoggerFactory Loggers { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
     {
@@ -119,7 +107,7 @@ public sealed partial class AccessTokensPage
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Loggers.CreateLogger(PageErrors.LoggerCategory).LogError(ex, "Loading access tokens failed");
+            Logger.LogError(ex, "Loading access tokens failed");
             _error = "Your access tokens could not be loaded. Reload the page to try again.";
         }
         finally

@@ -23,11 +23,6 @@ public sealed partial class ExportPage : IDisposable
     public Guid Id { get; set; }
 
     [Inject]
-    private ILoggerFactory Loggers { get; set; } = default!;
-
-    private ILogger Logger => Loggers.CreateLogger(PageErrors.LoggerCategory);
-
-    [Inject]
     private IExportQueries Exports { get; set; } = default!;
 
     [Inject]
@@ -35,15 +30,6 @@ public sealed partial class ExportPage : IDisposable
 
     [Inject]
     private ExportActions Actions { get; set; } = default!;
-
-    [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;

@@ -28,15 +28,6 @@ public sealed partial class NewExport : IDisposable
     private IExportSubmissions Exports { get; set; } = default!;
 
     [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
-
-    [Inject]
     private IOptions<NewExportOptions> Settings { get; set; } = default!;
 
     [Inject]

@@ -29,15 +29,6 @@ public sealed partial class WebhooksPage : IDisposable
     private WebhookService Webhooks { get; set; } = default!;
 
     [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
-
-    [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
     [Inject]
@@ -45,11 +36,6 @@ public sealed partial class WebhooksPage : IDisposable
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
-
-    [Inject]
-    private ILoggerFactory Loggers { get; set; } = default!;
-
-    private ILogger Logger => Loggers.CreateLogger(PageErrors.LoggerCategory);
 
     protected override Task OnInitializedAsync() => LoadAsync();
 
