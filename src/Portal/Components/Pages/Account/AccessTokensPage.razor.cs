@@ -10,6 +10,7 @@ using Portal.Exports;
 namespace Portal.Components.Pages.Account;
 
 /// <summary>Create (shown once), list and revoke personal access tokens; admins also see and revoke everyone's.</summary>
+// One room (about 310 lines with its markup): the create form and the list share the once-shown token and one reload.
 public sealed partial class AccessTokensPage
 {
     private ExportUser? _user;

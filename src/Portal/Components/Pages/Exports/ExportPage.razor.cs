@@ -6,6 +6,7 @@ using Portal.Exports;
 namespace Portal.Components.Pages.Exports;
 
 /// <summary>One request: its parameters, where it stands, its files and its timeline, kept current as it changes.</summary>
+// One room (about 390 lines with its markup): one request's view, kept current by one subscription and one ticker; its files already have their own component.
 public sealed partial class ExportPage : IDisposable
 {
     private static readonly ExportStatus[] Steps = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed];

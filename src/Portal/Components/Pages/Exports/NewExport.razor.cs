@@ -7,6 +7,7 @@ using Portal.Tracking;
 
 namespace Portal.Components.Pages.Exports;
 
+// One room (about 420 lines with its markup): range, format and name check each other and feed one estimate, one reuse lookup and one submit.
 public sealed partial class NewExport : IDisposable
 {
     private string _fromText = "";

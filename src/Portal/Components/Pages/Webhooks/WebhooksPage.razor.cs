@@ -6,6 +6,7 @@ using Portal.Webhooks;
 
 namespace Portal.Components.Pages.Webhooks;
 
+// One room (about 470 lines with its markup): the list, the once-shown secret and every endpoint's actions share one load and one busy flag; each endpoint's card is the seam to split along next.
 public sealed partial class WebhooksPage : IDisposable
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
