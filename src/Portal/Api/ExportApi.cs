@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Portal.Downloads;
 using Portal.Exports;
 using Portal.Security;
+using static Portal.Api.ExportApiParameters;
 
 namespace Portal.Api;
 
@@ -22,8 +23,6 @@ public static class ExportApi
     public const int MaxIdempotencyKeyLength = 200;
 
     public const int MaxPageSize = 100;
-
-    private static readonly string FileFormatNames = string.Join(", ", FileFormats.All.Select(f => f.UpstreamName()));
 
     public static RouteGroupBuilder MapExportApi(this RouteGroupBuilder api)
     {
@@ -276,102 +275,6 @@ public static class ExportApi
             e.Status == ExportStatus.Completed ? [.. d.Files.Select(f => new ExportFileResource(f.Part, f.Name, f.RowCount, links.File(e.Id, f.Part)))] : [],
             [.. d.Timeline.Select(t => new TimelineEntryResource(Rfc3339.Format(t.At), t.From is { } from ? StatusName(from) : null, StatusName(t.To), t.Actor, t.Detail))],
             links.For(e.Id));
-    }
-
-    /// <summary>RFC 3339 with an offset (<c>Z</c> or <c>+01:00</c>); null and an entry in <paramref name="errors"/> otherwise.</summary>
-    private static DateTimeOffset? ParseInstant(string? value, string field, Dictionary<string, string[]> errors)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            errors[field] = ["Required: an RFC 3339 time such as 2026-11-27T00:00:00Z."];
-            return null;
-        }
-        var hasOffset = value.EndsWith('Z') || value.EndsWith('z') || (value.Length > 6 && value[^6] is '+' or '-' && value[^3] == ':');
-        if (value.Length < 20 || value[10] is not ('T' or 't') || !hasOffset
-            || !DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
-        {
-            errors[field] = [$"'{value}' is not an RFC 3339 time with an offset, such as 2026-11-27T00:00:00Z."];
-            return null;
-        }
-        return instant.ToUniversalTime();
-    }
-
-    private static ExportStatus? ParseStatus(string value, Dictionary<string, string[]> errors)
-    {
-        if (Enum.TryParse<ExportStatus>(value.Replace(" ", "", StringComparison.Ordinal), ignoreCase: true, out var status) && Enum.IsDefined(status))
-        {
-            return status;
-        }
-        errors["status"] = [$"'{value}' is not a status; use one of {string.Join(", ", Enum.GetValues<ExportStatus>().Select(StatusName))}."];
-        return null;
-    }
-
-    private static FileFormat? ParseFormat(string value, Dictionary<string, string[]> errors)
-    {
-        if (FileFormats.TryParseUpstreamName(value, out var format))
-        {
-            return format;
-        }
-        errors["fileformat"] = [$"'{value}' is not a file format; use one of {FileFormatNames}."];
-        return null;
-    }
-
-    private static ExportSort ParseSort(string? value, Dictionary<string, string[]> errors)
-    {
-        switch (value?.ToLowerInvariant())
-        {
-            case null or "created_at": return ExportSort.CreatedAt;
-            case "updated_at": return ExportSort.UpdatedAt;
-            case "status": return ExportSort.Status;
-            case "fileformat": return ExportSort.Format;
-            case "range_from": return ExportSort.RangeFrom;
-            case "owner": return ExportSort.Owner;
-            default:
-                errors["sort"] = ["Use created_at, updated_at, status, fileformat, range_from or owner."];
-                return ExportSort.CreatedAt;
-        }
-    }
-
-    private static int ParseInt(string? value, string field, int min, int max, int fallback, Dictionary<string, string[]> errors)
-    {
-        if (value is null)
-        {
-            return fallback;
-        }
-        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
-        {
-            return number;
-        }
-        errors[field] = [$"Use a whole number from {min} to {max}."];
-        return fallback;
-    }
-
-    private static bool Check(bool valid, string field, string message, Dictionary<string, string[]> errors)
-    {
-        if (!valid)
-        {
-            errors[field] = [message];
-        }
-        return valid;
-    }
-}
-
-/// <summary>Absolute addresses on this request's origin (as the proxy saw it), so a script can follow them as they are.</summary>
-internal readonly struct ApiLinks(HttpRequest request)
-{
-    private readonly string root = $"{request.Scheme}://{request.Host}{request.PathBase}";
-
-    public string Export(Guid id) => $"{root}{ApiExtensions.RoutePrefix}/exports/{id}";
-
-    public string File(Guid id, int part) => string.Create(CultureInfo.InvariantCulture, $"{Export(id)}/files/{part}");
-
-    public ExportLinks For(Guid id) => new(Export(id), $"{Export(id)}/cancel", $"{root}/exports/{id}");
-
-    public string WithPage(HttpRequest current, int page)
-    {
-        var query = current.Query.Where(q => q.Key != "page").Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value.ToString())}")
-            .Append(string.Create(CultureInfo.InvariantCulture, $"page={page}"));
-        return $"{root}{current.Path}?{string.Join('&', query)}";
     }
 }
 

@@ -83,6 +83,7 @@ public static class OutboundGuardExtensions
 }
 
 /// <summary>Refuses hosts outside the allow-list and caps the time and size of every exchange.</summary>
+// One file on purpose: the guard's options, its registration, the handler and the capped body it wraps responses in are read together; the handler itself is about 220 lines.
 public sealed partial class OutboundGuardHandler(
     string clientName,
     IOptionsMonitor<OutboundGuardOptions> options,

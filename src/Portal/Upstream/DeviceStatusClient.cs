@@ -14,6 +14,7 @@ namespace Portal.Upstream;
 /// The one place that speaks the upstream contract. Answers are values, not exceptions: every outcome the
 /// tracker and the service must handle is a case of <see cref="SubmitResult"/> or <see cref="StatusResult"/>.
 /// </summary>
+// One room on purpose: the POST and the status GET share the wire format, the retry and held-back rules and the error wording; the answer types below are the contract callers see.
 public sealed partial class DeviceStatusClient(
     HttpClient http,
     UpstreamEndpoint endpoint,

@@ -14,6 +14,7 @@ namespace Portal.Webhooks;
 /// always with the same message id and body; an endpoint failing for <see cref="WebhookOptions.DisableAfter"/> is
 /// disabled and its owner gets a notice.
 /// </summary>
+// One room on purpose: claiming, sending, retrying and disabling are one delivery's life under one lease and fencing token.
 public sealed partial class WebhookSender(
     IDbContextFactory<PortalDbContext> dbFactory,
     IHttpClientFactory httpFactory,

@@ -7,11 +7,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Portal.Components.Pages.Exports;
 using Portal.Components.Shared;
 using Portal.Data;
 using Portal.Exports;
 using Portal.Security;
+using Portal.Testing;
 using Portal.Tests.Fakes;
 using Portal.Tracking;
 
@@ -73,7 +75,8 @@ public class ExportTestContext : PortalTestContext
 
     public FakeExportChangeFeed Changes { get; } = new();
 
-    public ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+    /// <summary>The fixed clock the pages read; their timers run only when a test moves it.</summary>
+    public FakeTimeProvider Clock { get; } = TestClock.New(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
     public NewExportOptions NewExportOptions { get; } = new();
 
@@ -112,7 +115,7 @@ public class ExportTestContext : PortalTestContext
         int fileCount = 0, long? rowCount = null, string? lastError = null, DateTimeOffset? createdAt = null)
     {
         var export = FakeExportService.Summary(ownerId, ownerName, status, format: format, fileCount: fileCount, rowCount: rowCount,
-            lastError: lastError, createdAt: createdAt ?? Clock.Now.AddMinutes(-5));
+            lastError: lastError, createdAt: createdAt ?? Clock.GetUtcNow().AddMinutes(-5));
         Service.Exports.Add(export);
         return export;
     }

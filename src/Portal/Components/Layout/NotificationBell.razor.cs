@@ -29,19 +29,14 @@ public sealed partial class NotificationBell : IDisposable
     private IExportChangeFeed Changes { get; set; } = default!;
 
     [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
 
+    // The bell logs under its own category, not the pages' one.
     [Inject]
-    private ILogger<NotificationBell> Logger { get; set; } = default!;
+    private new ILogger<NotificationBell> Logger { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
@@ -14,21 +13,7 @@ namespace Portal.Components.Shared;
 /// </summary>
 public sealed partial class ExportGrid : IDisposable
 {
-    private static IReadOnlyList<int> PageSizes => ExportGridState.PageSizes;
-
-    private List<ExportSummary> _items = [];
-    private int _total;
-    private bool _totalIsLowerBound;
-    private int _page;
-    private int _pageSize = ExportGridState.DefaultPageSize;
-    private ExportSort _sortBy = ExportSort.CreatedAt;
-    private bool _descending = true;
-    private string? _search;
-    private ExportStatus? _status;
-    private FileFormat? _format;
-    private DateTime? _createdOn;
-    private string? _owner;
-    private bool _slow;
+    private readonly ExportGridRows _rows = new();
     private bool _loading = true;
     private bool _filtersOpen;
     private string? _error;
@@ -38,48 +23,26 @@ public sealed partial class ExportGrid : IDisposable
     private CancellationTokenSource? _load;
     private bool _shown;
     private readonly ExportGridAddress _address = new();
+    private ExportGridView _view = default!;
 
     /// <summary>Every user's requests, with owner column and filter.</summary>
     [Parameter]
     public bool AdminMode { get; set; }
 
-    [SupplyParameterFromQuery(Name = ExportGridState.SearchKey)]
-    private string? QuerySearch { get; set; }
-
-    [SupplyParameterFromQuery(Name = ExportGridState.StatusKey)]
-    private string? QueryStatus { get; set; }
-
-    [SupplyParameterFromQuery(Name = ExportGridState.FormatKey)]
-    private string? QueryFormat { get; set; }
-
-    [SupplyParameterFromQuery(Name = ExportGridState.CreatedKey)]
-    private string? QueryCreated { get; set; }
-
-    [SupplyParameterFromQuery(Name = ExportGridState.OwnerKey)]
-    private string? QueryOwner { get; set; }
-
-    [SupplyParameterFromQuery(Name = ExportGridState.SlowKey)]
-    private string? QuerySlow { get; set; }
-
-    [SupplyParameterFromQuery(Name = ExportGridState.SortKey)]
-    private string? QuerySort { get; set; }
-
-    [SupplyParameterFromQuery(Name = ExportGridState.DirectionKey)]
-    private string? QueryDirection { get; set; }
-
-    [SupplyParameterFromQuery(Name = ExportGridState.PageKey)]
-    private string? QueryPage { get; set; }
-
-    [SupplyParameterFromQuery(Name = ExportGridState.SizeKey)]
-    private string? QuerySize { get; set; }
+    // The address's values, read together by ExportGridState.FromQuery.
+    [SupplyParameterFromQuery(Name = ExportGridState.SearchKey)] private string? QuerySearch { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.StatusKey)] private string? QueryStatus { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.FormatKey)] private string? QueryFormat { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.CreatedKey)] private string? QueryCreated { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.OwnerKey)] private string? QueryOwner { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.SlowKey)] private string? QuerySlow { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.SortKey)] private string? QuerySort { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.DirectionKey)] private string? QueryDirection { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.PageKey)] private string? QueryPage { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.SizeKey)] private string? QuerySize { get; set; }
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
-
-    [Inject]
-    private ILoggerFactory Loggers { get; set; } = default!;
-
-    private ILogger Logger => Loggers.CreateLogger(PageErrors.LoggerCategory);
 
     [Inject]
     private IExportQueries Exports { get; set; } = default!;
@@ -90,25 +53,7 @@ public sealed partial class ExportGrid : IDisposable
     [Inject]
     private ExportActions Actions { get; set; } = default!;
 
-    [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
-
-    private bool HasFilters => CurrentState.HasFilters;
-
-    private int FilterCount => new object?[] { _status, _format, _createdOn, string.IsNullOrEmpty(_owner) ? null : _owner, _slow ? true : null }.Count(f => f is not null);
-
-    private int PageCount => Math.Max(1, (_total + _pageSize - 1) / _pageSize);
-
-    private string CountText => _total == 0
-        ? "No exports"
-        : string.Create(CultureInfo.InvariantCulture,
-            $"{(_page * _pageSize) + 1}–{Math.Min(_total, (_page + 1) * _pageSize)} of {Formatting.Count(_total)}{(_totalIsLowerBound ? "+" : "")}");
+    protected override void OnInitialized() => _view = new ExportGridView(AdminMode);
 
     protected override async Task OnInitializedAsync()
     {
@@ -133,12 +78,12 @@ public sealed partial class ExportGrid : IDisposable
             [ExportGridState.PageKey] = QueryPage,
             [ExportGridState.SizeKey] = QuerySize,
         }, AdminMode);
-        if (!_address.Arrived(fromAddress) || (_shown && fromAddress == CurrentState))
+        if (!_address.Arrived(fromAddress) || (_shown && fromAddress == _view.State))
         {
             return;
         }
         _shown = true;
-        Show(fromAddress);
+        _view.Show(fromAddress);
         await LoadAsync();
     }
 
@@ -148,34 +93,6 @@ public sealed partial class ExportGrid : IDisposable
         {
             StateHasChanged();
         }
-    }
-
-    private ExportGridState CurrentState => new()
-    {
-        Search = string.IsNullOrWhiteSpace(_search) ? null : _search,
-        Status = _status,
-        Format = _format,
-        CreatedOn = _createdOn is { } day ? DateOnly.FromDateTime(day) : null,
-        Owner = AdminMode && !string.IsNullOrWhiteSpace(_owner) ? _owner.Trim() : null,
-        Slow = AdminMode && _slow,
-        SortBy = _sortBy,
-        Descending = _descending,
-        Page = _page,
-        PageSize = _pageSize,
-    };
-
-    private void Show(ExportGridState state)
-    {
-        _search = state.Search;
-        _status = state.Status;
-        _format = state.Format;
-        _createdOn = state.CreatedOn?.ToDateTime(TimeOnly.MinValue);
-        _owner = state.Owner;
-        _slow = state.Slow;
-        _sortBy = state.SortBy;
-        _descending = state.Descending;
-        _page = state.Page;
-        _pageSize = state.PageSize;
     }
 
     /// <summary>
@@ -190,7 +107,7 @@ public sealed partial class ExportGrid : IDisposable
 
     private void WriteToAddress(bool replaceHistoryEntry)
     {
-        var state = CurrentState;
+        var state = _view.State;
         // Before the circuit is up a navigation would be a redirect of the prerendered page.
         if (!RendererInfo.IsInteractive || !_address.Write(state))
         {
@@ -198,32 +115,6 @@ public sealed partial class ExportGrid : IDisposable
         }
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(state.ToQuery()),
             new NavigationOptions { ReplaceHistoryEntry = replaceHistoryEntry });
-    }
-
-    /// <summary>The query for the grid's current page, sort and filters.</summary>
-    private ExportQuery BuildQuery()
-    {
-        DateTimeOffset? createdFrom = null, createdTo = null;
-        if (_createdOn is { } day)
-        {
-            createdFrom = TimeZone.ToUtc(day.Date) ?? new DateTimeOffset(day.Date, TimeSpan.Zero);
-            createdTo = TimeZone.ToUtc(day.Date.AddDays(1)) ?? createdFrom.Value.AddDays(1);
-        }
-        return new ExportQuery
-        {
-            Page = _page,
-            PageSize = _pageSize,
-            SortBy = _sortBy,
-            Descending = _descending,
-            Status = _status,
-            Format = _format,
-            CreatedFrom = createdFrom,
-            CreatedTo = createdTo,
-            Search = string.IsNullOrWhiteSpace(_search) ? null : _search.Trim(),
-            OwnerId = AdminMode && !string.IsNullOrWhiteSpace(_owner) ? _owner.Trim() : null,
-            AllUsers = AdminMode,
-            Slow = AdminMode && _slow,
-        };
     }
 
     private async Task LoadAsync()
@@ -243,23 +134,19 @@ public sealed partial class ExportGrid : IDisposable
         _error = null;
         try
         {
-            var result = await Exports.ListAsync(_user, BuildQuery(), token);
+            var result = await Exports.ListAsync(_user, _view.ToQuery(TimeZone.ToUtc), token);
             if (token.IsCancellationRequested)
             {
                 return;
             }
             // A delete can leave the last page empty: step back to the last page that has rows.
-            if (result.Items.Count == 0 && result.TotalCount > 0 && _page > 0)
+            if (result.Items.Count == 0 && result.TotalCount > 0 && _view.Page > 0)
             {
-                _page = Math.Max(0, (result.TotalCount - 1) / _pageSize);
+                _view.GoToLastPageOf(result.TotalCount);
                 await ApplyAsync(replaceHistoryEntry: true);
                 return;
             }
-            _items = [.. result.Items];
-            _total = result.TotalCount;
-            // Past a count's cap the total is a lower bound: the pager reaches as far as was counted, and further
-            // once the user pages there.
-            _totalIsLowerBound = result.TotalIsLowerBound;
+            _rows.Show(result);
             _loading = false;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -273,89 +160,40 @@ public sealed partial class ExportGrid : IDisposable
         }
     }
 
-    private Task ReloadFromFirstPageAsync(bool replaceHistoryEntry = false)
-    {
-        _page = 0;
-        return ApplyAsync(replaceHistoryEntry);
-    }
-
     private Task SortByAsync(ExportSort sort)
     {
-        Show(CurrentState.SortedBy(sort));
+        _view.SortOn(sort);
         return ApplyAsync();
     }
 
-    private string? SortIcon(ExportSort sort) => _sortBy != sort
-        ? Icons.Material.Filled.UnfoldMore
-        : _descending ? Icons.Material.Filled.ArrowDownward : Icons.Material.Filled.ArrowUpward;
+    private Task OnSearchChangedAsync(string? value) => ApplyAsync(replaceHistoryEntry: _view.SearchFor(value));
 
-    private string AriaSort(ExportSort sort) => _sortBy != sort ? "none" : _descending ? "descending" : "ascending";
-
-    private Task OnSearchChangedAsync(string? value)
-    {
-        var refining = !string.IsNullOrWhiteSpace(_search) && !string.IsNullOrWhiteSpace(value);
-        _search = value;
-        return ReloadFromFirstPageAsync(replaceHistoryEntry: refining);
-    }
-
-    private Task OnStatusChangedAsync(ExportStatus? value)
-    {
-        _status = value;
-        return ReloadFromFirstPageAsync();
-    }
-
-    private Task OnFormatChangedAsync(FileFormat? value)
-    {
-        _format = value;
-        return ReloadFromFirstPageAsync();
-    }
-
-    private Task OnCreatedOnChangedAsync(DateTime? value)
-    {
-        _createdOn = value;
-        return ReloadFromFirstPageAsync();
-    }
-
-    private Task OnOwnerChangedAsync(string? value)
-    {
-        var refining = !string.IsNullOrWhiteSpace(_owner) && !string.IsNullOrWhiteSpace(value);
-        _owner = value;
-        return ReloadFromFirstPageAsync(replaceHistoryEntry: refining);
-    }
-
-    private Task OnSlowChangedAsync(bool value)
-    {
-        _slow = value;
-        return ReloadFromFirstPageAsync();
-    }
+    private Task OnOwnerChangedAsync(string? value) => ApplyAsync(replaceHistoryEntry: _view.FilterByOwner(value));
 
     private Task FilterByOwnerAsync(string ownerId)
     {
-        _owner = ownerId;
-        return ReloadFromFirstPageAsync();
-    }
-
-    private Task ClearFiltersAsync()
-    {
-        _search = null;
-        _status = null;
-        _format = null;
-        _createdOn = null;
-        _owner = null;
-        _slow = false;
-        return ReloadFromFirstPageAsync();
-    }
-
-    private Task OnPageChangedAsync(int selected)
-    {
-        _page = selected - 1;
+        _view.FilterByOwner(ownerId);
         return ApplyAsync();
     }
 
-    private Task OnPageSizeChangedAsync(int size)
+    private Task OnStatusChangedAsync(ExportStatus? value) => ChangeAsync(() => _view.FilterByStatus(value));
+
+    private Task OnFormatChangedAsync(FileFormat? value) => ChangeAsync(() => _view.FilterByFormat(value));
+
+    private Task OnCreatedOnChangedAsync(DateTime? value) => ChangeAsync(() => _view.FilterByCreatedOn(value));
+
+    private Task OnSlowChangedAsync(bool value) => ChangeAsync(() => _view.FilterBySlow(value));
+
+    private Task ClearFiltersAsync() => ChangeAsync(_view.ClearFilters);
+
+    private Task OnPageChangedAsync(int selected) => ChangeAsync(() => _view.GoToPage(selected));
+
+    private Task OnPageSizeChangedAsync(int size) => ChangeAsync(() => _view.ShowPageSize(size));
+
+    private Task ChangeAsync(Action change)
     {
-        _pageSize = size;
-        return ReloadFromFirstPageAsync();
+        change();
+        return ApplyAsync();
     }
 
     private async Task CancelAsync(ExportSummary export)
@@ -413,12 +251,7 @@ public sealed partial class ExportGrid : IDisposable
         {
             try
             {
-                var index = _items.FindIndex(e => e.Id == change.ExportId);
-                if (index >= 0)
-                {
-                    _items[index] = Apply(_items[index], change);
-                }
-                else if (change.Previous is null && _page == 0)
+                if (!_rows.Apply(change) && change.Previous is null && _view.Page == 0)
                 {
                     // A new request (another tab, a re-run, an admin acting for the user) belongs on the first page.
                     await LoadAsync();
@@ -432,20 +265,9 @@ public sealed partial class ExportGrid : IDisposable
         });
     }
 
-    private static ExportSummary Apply(ExportSummary export, ExportChanged change) => export with
-    {
-        Status = change.Status,
-        UpdatedAt = change.At,
-        CompletedAt = change.Status == ExportStatus.Completed ? change.At : export.CompletedAt,
-        RowCount = change.RowCount ?? export.RowCount,
-        FileCount = change.FileCount,
-        LastError = change.Status is ExportStatus.Failed or ExportStatus.TimedOut ? change.Detail ?? export.LastError : export.LastError,
-    };
-
     private Task TickAsync()
     {
-        // Only open requests show a running clock; a page of finished ones does not need re-rendering.
-        if (_items.Exists(e => e.Status.IsOpen()))
+        if (_rows.HasOpen)
         {
             StateHasChanged();
         }

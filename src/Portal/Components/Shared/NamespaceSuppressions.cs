@@ -1,4 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
 
-// The Blazor template's folder name for components several pages use; nothing here is consumed from Visual Basic.
+// Shared holds the components several pages use (the pre-.NET 8 Blazor Server template's folder name); nothing here is consumed from Visual Basic.
 [assembly: SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Scope = "namespace", Target = "~N:Portal.Components.Shared")]

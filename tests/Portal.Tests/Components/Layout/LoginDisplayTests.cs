@@ -41,7 +41,7 @@ public class LoginDisplayTests : PortalTestContext
 
         var display = Render<LoginDisplay>();
 
-        Assert.NotNull(display.Find("[data-testid=admin-badge]"));
+        Assert.Equal("Admin", display.Find("[data-testid=admin-badge]").TextContent.Trim());
         Assert.Empty(display.FindAll("[data-testid=dev-signin-marker]"));
     }
 }

@@ -27,7 +27,7 @@ public class NotificationBellTests : ExportTestContext
 
     private ExportNotice AddNotice(ExportStatus status, bool read = false)
     {
-        var notice = new ExportNotice(Service.Notices.Count + 1, Guid.NewGuid(), status, Clock.Now.AddMinutes(-Service.Notices.Count),
+        var notice = new ExportNotice(Service.Notices.Count + 1, Guid.NewGuid(), status, Clock.GetUtcNow().AddMinutes(-Service.Notices.Count),
             $"Your CSV export is {status}", read);
         Service.Notices.Add(notice);
         return notice;
@@ -61,9 +61,9 @@ public class NotificationBellTests : ExportTestContext
         var bell = RenderBell();
         var exportId = Guid.NewGuid();
         // The engine stores the notice before it publishes the change.
-        Service.Notices.Add(new ExportNotice(1, exportId, ExportStatus.Completed, Clock.Now, "Your CSV export is ready", false));
+        Service.Notices.Add(new ExportNotice(1, exportId, ExportStatus.Completed, Clock.GetUtcNow(), "Your CSV export is ready", false));
 
-        await Changes.PublishAsync(new ExportChanged(exportId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60, 1),
+        await Changes.PublishAsync(new ExportChanged(exportId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, 60, 1),
             TestContext.Current.CancellationToken);
 
         _snackbars.WaitForAssertion(() => Assert.Contains("Your CSV export is ready", _snackbars.Markup, StringComparison.Ordinal));
@@ -78,7 +78,7 @@ public class NotificationBellTests : ExportTestContext
     {
         RenderBell();
 
-        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Submitted, ExportStatus.Failed, Clock.Now,
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Submitted, ExportStatus.Failed, Clock.GetUtcNow(),
             "The upstream rejected the range.", null, 0), TestContext.Current.CancellationToken);
 
         _snackbars.WaitForAssertion(() => Assert.Contains("Your export failed: The upstream rejected the range.", _snackbars.Markup, StringComparison.Ordinal));
@@ -89,9 +89,9 @@ public class NotificationBellTests : ExportTestContext
     {
         RenderBell();
 
-        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Submitted, ExportStatus.InProgress, Clock.Now, null, null, 0),
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Submitted, ExportStatus.InProgress, Clock.GetUtcNow(), null, null, 0),
             TestContext.Current.CancellationToken);
-        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), "someone-else", ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 1, 1),
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), "someone-else", ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, 1, 1),
             TestContext.Current.CancellationToken);
 
         Assert.Empty(Services.GetRequiredService<ISnackbar>().ShownSnackbars);
@@ -102,7 +102,7 @@ public class NotificationBellTests : ExportTestContext
     {
         RenderBell();
 
-        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Completed, ExportStatus.Completed, Clock.Now,
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.Completed, ExportStatus.Completed, Clock.GetUtcNow(),
             "Downloaded part-00000.csv.", 1, 1), TestContext.Current.CancellationToken);
 
         Assert.Empty(Services.GetRequiredService<ISnackbar>().ShownSnackbars);
@@ -115,7 +115,7 @@ public class NotificationBellTests : ExportTestContext
         SetRendererInfo(new RendererInfo("Static", isInteractive: false));
         var bell = RenderBell();
 
-        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 1, 1),
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, 1, 1),
             TestContext.Current.CancellationToken);
 
         Assert.Equal("Notifications, 1 unread", BellLabel(bell));
@@ -163,7 +163,7 @@ public class NotificationBellTests : ExportTestContext
         Render<MudPopoverProvider>();
         var area = Render<NotificationArea>();
 
-        Assert.NotNull(area.Find("[data-testid=notification-bell]"));
+        Assert.Equal("Notifications", area.Find("[data-testid=notification-bell] button").GetAttribute("aria-label"));
     }
 
     [Fact]
@@ -171,6 +171,6 @@ public class NotificationBellTests : ExportTestContext
     {
         var layout = Render<MainLayout>(p => p.Add(l => l.Body, (RenderFragment)(b => b.AddContent(0, "page body"))));
 
-        Assert.NotNull(layout.Find("header [data-testid=notification-bell]"));
+        Assert.Equal("Notifications", layout.Find("header [data-testid=notification-bell] button").GetAttribute("aria-label"));
     }
 }

@@ -46,6 +46,6 @@ public class UpstreamHealthBannerTests : PortalTestContext
 
         Monitor.RecordError("Upstream answered 429 (Too Many Requests).", HttpStatusCode.TooManyRequests);
 
-        banner.WaitForAssertion(() => Assert.NotNull(banner.Find("[data-testid=upstream-health-banner]")));
+        banner.WaitForAssertion(() => Assert.Contains("answering slowly", banner.Find("[data-testid=upstream-health-banner]").TextContent, StringComparison.Ordinal));
     }
 }

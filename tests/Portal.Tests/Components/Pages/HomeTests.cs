@@ -21,9 +21,9 @@ public class SignedInHomeTests : Portal.Tests.Components.ExportTestContext
     public void ShowsTheUsersFiveLatestExportsAndANewExportButton()
     {
         var exports = Enumerable.Range(1, 7)
-            .Select(i => AddExport(Portal.Exports.ExportStatus.Completed, fileCount: 1, createdAt: Clock.Now.AddMinutes(-i)))
+            .Select(i => AddExport(Portal.Exports.ExportStatus.Completed, fileCount: 1, createdAt: Clock.GetUtcNow().AddMinutes(-i)))
             .ToList();
-        AddExport(Portal.Exports.ExportStatus.Completed, ownerId: "someone-else", ownerName: "Bob", createdAt: Clock.Now);
+        AddExport(Portal.Exports.ExportStatus.Completed, ownerId: "someone-else", ownerName: "Bob", createdAt: Clock.GetUtcNow());
 
         var home = Render<Home>();
 
@@ -43,7 +43,7 @@ public class SignedInHomeTests : Portal.Tests.Components.ExportTestContext
 
         Service.Exports[0] = export with { Status = Portal.Exports.ExportStatus.Completed };
         await Changes.PublishAsync(new Portal.Exports.ExportChanged(export.Id, UserId, Portal.Exports.ExportStatus.InProgress,
-            Portal.Exports.ExportStatus.Completed, Clock.Now, null, 10, 1), Xunit.TestContext.Current.CancellationToken);
+            Portal.Exports.ExportStatus.Completed, Clock.GetUtcNow(), null, 10, 1), Xunit.TestContext.Current.CancellationToken);
 
         home.WaitForAssertion(() => Assert.Equal("Completed", home.Find("[data-testid=recent-export]").GetAttribute("data-status")));
     }

@@ -19,7 +19,7 @@ public class ReadyInAboutTests : ExportTestContext
         // Plenty of history, but of another format and another span.
         AddPreparationTimes(FileFormat.Json, Day, 40, 50, 50, 60, 70);
         AddPreparationTimes(FileFormat.Csv, 60, 40, 50, 50, 60, 70);
-        var export = AddExport(ExportStatus.InProgress, createdAt: Clock.Now.AddHours(-3));
+        var export = AddExport(ExportStatus.InProgress, createdAt: Clock.GetUtcNow().AddHours(-3));
 
         var eta = Render<ReadyInAbout>(p => p.Add(r => r.Export, export));
 
@@ -32,7 +32,7 @@ public class ReadyInAboutTests : ExportTestContext
     public void ShowsTheUsualRangeOfSimilarRequestsWithAProgressBarAgainstIt()
     {
         AddUsualCsvDays();
-        var export = AddExport(ExportStatus.InProgress, createdAt: Clock.Now.AddSeconds(-34));
+        var export = AddExport(ExportStatus.InProgress, createdAt: Clock.GetUtcNow().AddSeconds(-34));
 
         var eta = Render<ReadyInAbout>(p => p.Add(r => r.Export, export));
 
@@ -46,7 +46,7 @@ public class ReadyInAboutTests : ExportTestContext
     public void OnTheExportPageItTurnsIntoSlowerThanUsualOncePastThe95thPercentile()
     {
         AddUsualCsvDays();
-        var export = AddExport(ExportStatus.InProgress, createdAt: Clock.Now.AddSeconds(-67));
+        var export = AddExport(ExportStatus.InProgress, createdAt: Clock.GetUtcNow().AddSeconds(-67));
         Service.Details[export.Id] = new ExportDetails(export, null, "uuid", null, [], []);
         Render<MudPopoverProvider>();
         var page = Render<ExportPage>(p => p.Add(c => c.Id, export.Id));
@@ -54,7 +54,7 @@ public class ReadyInAboutTests : ExportTestContext
         Assert.Empty(page.FindAll("[data-testid=slower-than-usual]"));
 
         // The page's clock ticks every second: no reload, no event needed.
-        Clock.Now = Clock.Now.AddSeconds(2);
+        Clock.Advance(TimeSpan.FromSeconds(2));
 
         page.WaitForAssertion(() => Assert.Contains("Slower than usual", page.Find("[data-testid=slower-than-usual]").TextContent, StringComparison.Ordinal),
             TimeSpan.FromSeconds(5));
@@ -66,9 +66,9 @@ public class ReadyInAboutTests : ExportTestContext
     public void TheGridShowsTheEstimateOrTheFlagForOpenRequestsOnly()
     {
         AddUsualCsvDays();
-        var onTime = AddExport(ExportStatus.Submitted, createdAt: Clock.Now.AddSeconds(-10));
-        var late = AddExport(ExportStatus.InProgress, createdAt: Clock.Now.AddMinutes(-5));
-        var done = AddExport(ExportStatus.Completed, fileCount: 1, createdAt: Clock.Now.AddMinutes(-5));
+        var onTime = AddExport(ExportStatus.Submitted, createdAt: Clock.GetUtcNow().AddSeconds(-10));
+        var late = AddExport(ExportStatus.InProgress, createdAt: Clock.GetUtcNow().AddMinutes(-5));
+        var done = AddExport(ExportStatus.Completed, fileCount: 1, createdAt: Clock.GetUtcNow().AddMinutes(-5));
         Render<MudPopoverProvider>();
 
         var grid = Render<ExportGrid>();

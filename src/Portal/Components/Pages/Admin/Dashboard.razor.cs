@@ -20,21 +20,7 @@ public sealed partial class Dashboard
     private List<ChartSeries<double>> _failureSeries = [];
 
     [Inject]
-    private ILoggerFactory Loggers { get; set; } = default!;
-
-    private ILogger Logger => Loggers.CreateLogger(PageErrors.LoggerCategory);
-
-    [Inject]
     private IExportStatistics Statistics { get; set; } = default!;
-
-    [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
 
     protected override Task OnInitializedAsync() => LoadAsync();
 

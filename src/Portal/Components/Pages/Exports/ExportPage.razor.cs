@@ -6,6 +6,7 @@ using Portal.Exports;
 namespace Portal.Components.Pages.Exports;
 
 /// <summary>One request: its parameters, where it stands, its files and its timeline, kept current as it changes.</summary>
+// One room (about 390 lines with its markup): one request's view, kept current by one subscription and one ticker; its files already have their own component.
 public sealed partial class ExportPage : IDisposable
 {
     private static readonly ExportStatus[] Steps = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed];
@@ -23,11 +24,6 @@ public sealed partial class ExportPage : IDisposable
     public Guid Id { get; set; }
 
     [Inject]
-    private ILoggerFactory Loggers { get; set; } = default!;
-
-    private ILogger Logger => Loggers.CreateLogger(PageErrors.LoggerCategory);
-
-    [Inject]
     private IExportQueries Exports { get; set; } = default!;
 
     [Inject]
@@ -35,15 +31,6 @@ public sealed partial class ExportPage : IDisposable
 
     [Inject]
     private ExportActions Actions { get; set; } = default!;
-
-    [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;

@@ -7,6 +7,7 @@ using Portal.Tracking;
 
 namespace Portal.Components.Pages.Exports;
 
+// One room (about 420 lines with its markup): range, format and name check each other and feed one estimate, one reuse lookup and one submit.
 public sealed partial class NewExport : IDisposable
 {
     private string _fromText = "";
@@ -26,15 +27,6 @@ public sealed partial class NewExport : IDisposable
 
     [Inject]
     private IExportSubmissions Exports { get; set; } = default!;
-
-    [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
 
     [Inject]
     private IOptions<NewExportOptions> Settings { get; set; } = default!;

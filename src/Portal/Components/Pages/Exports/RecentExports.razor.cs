@@ -20,15 +20,6 @@ public sealed partial class RecentExports : IDisposable
     [Inject]
     private IExportChangeFeed Changes { get; set; } = default!;
 
-    [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
-    private ILoggerFactory Loggers { get; set; } = default!;
-
     protected override async Task OnInitializedAsync()
     {
         _user = await CurrentUser.GetAsync();
@@ -58,7 +49,7 @@ public sealed partial class RecentExports : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _error = PageErrors.Report(Loggers.CreateLogger(PageErrors.LoggerCategory), ex, "Your recent exports could not be loaded.");
+            _error = PageErrors.Report(Logger, ex, "Your recent exports could not be loaded.");
         }
     }
 

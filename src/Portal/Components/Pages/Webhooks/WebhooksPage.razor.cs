@@ -6,6 +6,7 @@ using Portal.Webhooks;
 
 namespace Portal.Components.Pages.Webhooks;
 
+// One room (about 470 lines with its markup): the list, the once-shown secret and every endpoint's actions share one load and one busy flag; each endpoint's card is the seam to split along next.
 public sealed partial class WebhooksPage : IDisposable
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
@@ -29,15 +30,6 @@ public sealed partial class WebhooksPage : IDisposable
     private WebhookService Webhooks { get; set; } = default!;
 
     [Inject]
-    private CurrentUser CurrentUser { get; set; } = default!;
-
-    [Inject]
-    private UserTimeZone TimeZone { get; set; } = default!;
-
-    [Inject]
-    private TimeProvider Clock { get; set; } = default!;
-
-    [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
     [Inject]
@@ -45,11 +37,6 @@ public sealed partial class WebhooksPage : IDisposable
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
-
-    [Inject]
-    private ILoggerFactory Loggers { get; set; } = default!;
-
-    private ILogger Logger => Loggers.CreateLogger(PageErrors.LoggerCategory);
 
     protected override Task OnInitializedAsync() => LoadAsync();
 

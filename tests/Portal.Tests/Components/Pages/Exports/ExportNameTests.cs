@@ -90,8 +90,8 @@ public class ExportNameTests : ExportTestContext
         Assert.Empty(page.FindAll("[data-testid=export-ready]"));
 
         Service.Details[export.Id] = new ExportDetails(export with { Status = ExportStatus.Completed, FileCount = 1 }, null, null, null,
-            [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(15))], []);
-        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60, 1),
+            [new ExportFileInfo(0, "part-00000.csv", Clock.GetUtcNow().AddMinutes(15))], []);
+        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, 60, 1),
             TestContext.Current.CancellationToken);
 
         page.WaitForAssertion(() => Assert.Contains("Your export is ready", page.Find("[data-testid=export-ready]").TextContent, StringComparison.Ordinal));
@@ -114,9 +114,9 @@ public class ExportNameTests : ExportTestContext
     {
         var snackbars = RenderBell();
         var exportId = Guid.NewGuid();
-        Service.Notices.Add(new ExportNotice(1, exportId, ExportStatus.Completed, Clock.Now, "\u201cFleet, Monday\u201d is ready to download.", false));
+        Service.Notices.Add(new ExportNotice(1, exportId, ExportStatus.Completed, Clock.GetUtcNow(), "\u201cFleet, Monday\u201d is ready to download.", false));
 
-        await Changes.PublishAsync(new ExportChanged(exportId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60, 1),
+        await Changes.PublishAsync(new ExportChanged(exportId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, 60, 1),
             TestContext.Current.CancellationToken);
 
         snackbars.WaitForAssertion(() =>
@@ -133,14 +133,14 @@ public class ExportNameTests : ExportTestContext
         var snackbars = RenderBell();
         var exportId = Guid.NewGuid();
         Services.GetRequiredService<NavigationManager>().NavigateTo($"exports/{exportId}");
-        Service.Notices.Add(new ExportNotice(1, exportId, ExportStatus.Completed, Clock.Now, "\u201cFleet, Monday\u201d is ready to download.", false));
+        Service.Notices.Add(new ExportNotice(1, exportId, ExportStatus.Completed, Clock.GetUtcNow(), "\u201cFleet, Monday\u201d is ready to download.", false));
 
-        await Changes.PublishAsync(new ExportChanged(exportId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60, 1),
+        await Changes.PublishAsync(new ExportChanged(exportId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, 60, 1),
             TestContext.Current.CancellationToken);
         // Another export's completion on the same page is still announced, so the first one was looked at.
         var otherId = Guid.NewGuid();
-        Service.Notices.Add(new ExportNotice(2, otherId, ExportStatus.Completed, Clock.Now, "\u201cDepot\u201d is ready to download.", false));
-        await Changes.PublishAsync(new ExportChanged(otherId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60, 1),
+        Service.Notices.Add(new ExportNotice(2, otherId, ExportStatus.Completed, Clock.GetUtcNow(), "\u201cDepot\u201d is ready to download.", false));
+        await Changes.PublishAsync(new ExportChanged(otherId, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, 60, 1),
             TestContext.Current.CancellationToken);
 
         snackbars.WaitForAssertion(() => Assert.Contains("\u201cDepot\u201d", snackbars.Markup, StringComparison.Ordinal));

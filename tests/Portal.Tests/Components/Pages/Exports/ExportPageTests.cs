@@ -32,17 +32,17 @@ public class ExportPageTests : ExportTestContext
     [InlineData(ExportStatus.InProgress)]
     public void AnOpenRequestShowsProgressAndElapsedTimeAndCanBeCancelled(ExportStatus status)
     {
-        var export = AddExport(status, createdAt: Clock.Now.AddMinutes(-2).AddSeconds(-13));
+        var export = AddExport(status, createdAt: Clock.GetUtcNow().AddMinutes(-2).AddSeconds(-13));
         AddDetails(export);
 
         var page = RenderPage(export.Id);
 
         Assert.Equal(status.ToString(), page.Find("[data-testid=export-status]").GetAttribute("data-status"));
-        Assert.NotNull(page.Find("[data-testid=export-progress]"));
+        Assert.Contains(status.DisplayName(), page.Find("[data-testid=export-progress]").TextContent, StringComparison.Ordinal);
         Assert.Contains("2m 13s", page.Find("[data-testid=elapsed]").TextContent, StringComparison.Ordinal);
-        Assert.NotNull(page.Find("[data-testid=cancel-export]"));
+        Assert.Equal("Cancel", page.Find("[data-testid=cancel-export]").TextContent.Trim());
         Assert.Empty(page.FindAll("[data-testid=rerun-export]"));
-        Assert.NotNull(page.Find("[data-testid=files-pending]"));
+        Assert.Contains("The files appear here when the export completes.", page.Find("[data-testid=files-pending]").TextContent, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid=download-file]"));
         Assert.Empty(page.FindAll("[data-testid=export-trouble]"));
     }
@@ -64,8 +64,8 @@ public class ExportPageTests : ExportTestContext
         var export = AddExport(ExportStatus.Completed, fileCount: 2, rowCount: 1_440_000);
         AddDetails(export,
         [
-            new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(14).AddSeconds(5), RowCount: 1_000_000, SizeBytes: 52_428_800),
-            new ExportFileInfo(1, "part-00001.csv", Clock.Now.AddMinutes(14).AddSeconds(5), RowCount: 440_000),
+            new ExportFileInfo(0, "part-00000.csv", Clock.GetUtcNow().AddMinutes(14).AddSeconds(5), RowCount: 1_000_000, SizeBytes: 52_428_800),
+            new ExportFileInfo(1, "part-00001.csv", Clock.GetUtcNow().AddMinutes(14).AddSeconds(5), RowCount: 440_000),
         ]);
 
         var page = RenderPage(export.Id);
@@ -79,8 +79,8 @@ public class ExportPageTests : ExportTestContext
         Assert.Contains("50 MB", rows[0].TextContent, StringComparison.Ordinal);
         Assert.Contains("440,000", rows[1].TextContent, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid=export-progress]"));
-        Assert.NotNull(page.Find("[data-testid=rerun-export]"));
-        Assert.NotNull(page.Find("[data-testid=delete-export]"));
+        Assert.Equal("Re-run", page.Find("[data-testid=rerun-export]").TextContent.Trim());
+        Assert.Equal("Delete", page.Find("[data-testid=delete-export]").TextContent.Trim());
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public class ExportPageTests : ExportTestContext
     {
         DownloadOptions.Mode = mode;
         var export = AddExport(ExportStatus.Completed, fileCount: 1, rowCount: 60);
-        AddDetails(export, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(14))]);
+        AddDetails(export, [new ExportFileInfo(0, "part-00000.csv", Clock.GetUtcNow().AddMinutes(14))]);
 
         var page = RenderPage(export.Id);
 
@@ -106,8 +106,8 @@ public class ExportPageTests : ExportTestContext
         var export = AddExport(ExportStatus.Completed, fileCount: 2, rowCount: 1_440_000);
         AddDetails(export,
         [
-            new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(14), RowCount: 1_000_000, SizeBytes: 1_048_576),
-            new ExportFileInfo(1, "part-00001.csv", Clock.Now.AddMinutes(14), RowCount: 440_000, SizeBytes: 1_048_576),
+            new ExportFileInfo(0, "part-00000.csv", Clock.GetUtcNow().AddMinutes(14), RowCount: 1_000_000, SizeBytes: 1_048_576),
+            new ExportFileInfo(1, "part-00001.csv", Clock.GetUtcNow().AddMinutes(14), RowCount: 440_000, SizeBytes: 1_048_576),
         ]);
         var rows = Enumerable.Range(0, 100).Select(i => new DeviceStatus.Formats.DeviceStatusRow(
             $"dev-{i % 3:D6}", new DateTime(2026, 11, 27, 0, i / 3, 0, DateTimeKind.Utc), i % 10 == 0 ? "offline" : "online",
@@ -134,11 +134,11 @@ public class ExportPageTests : ExportTestContext
     public void TheFilesShowNoLinkCountdownBecauseEachDownloadRenewsItsLink()
     {
         var export = AddExport(ExportStatus.Completed, fileCount: 1);
-        AddDetails(export, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddSeconds(90))]);
+        AddDetails(export, [new ExportFileInfo(0, "part-00000.csv", Clock.GetUtcNow().AddSeconds(90))]);
 
         var page = RenderPage(export.Id);
 
-        Assert.NotNull(page.Find("[data-testid=file-row]"));
+        Assert.Equal("0", Assert.Single(page.FindAll("[data-testid=file-row]")).GetAttribute("data-part"));
         Assert.Empty(page.FindAll("[data-testid=link-validity]"));
         Assert.DoesNotContain("valid for", page.Find("[data-testid=file-row]").Closest("table")!.TextContent, StringComparison.Ordinal);
     }
@@ -157,7 +157,7 @@ public class ExportPageTests : ExportTestContext
 
         Assert.Equal(status.ToString(), page.Find("[data-testid=export-status]").GetAttribute("data-status"));
         Assert.Contains(explanation, page.Find("[data-testid=export-problem]").TextContent, StringComparison.Ordinal);
-        Assert.NotNull(page.Find("[data-testid=rerun-export]"));
+        Assert.Equal("Re-run", page.Find("[data-testid=rerun-export]").TextContent.Trim());
         Assert.Empty(page.FindAll("[data-testid=cancel-export]"));
         Assert.Empty(page.FindAll("[data-testid=download-file]"));
     }
@@ -166,7 +166,7 @@ public class ExportPageTests : ExportTestContext
     public void ShowsTheParametersAndTheTimelineNewestFirst()
     {
         var export = AddExport(ExportStatus.Completed, fileCount: 1, format: FileFormat.Parquet);
-        AddDetails(export, [new ExportFileInfo(0, "part-00000.parquet", Clock.Now.AddMinutes(10))],
+        AddDetails(export, [new ExportFileInfo(0, "part-00000.parquet", Clock.GetUtcNow().AddMinutes(10))],
         [
             new ExportEventInfo(export.CreatedAt, null, ExportStatus.Queued, "Ada User", null),
             new ExportEventInfo(export.CreatedAt.AddSeconds(1), ExportStatus.Queued, ExportStatus.Submitted, "portal", null),
@@ -198,8 +198,8 @@ public class ExportPageTests : ExportTestContext
         Assert.Equal("InProgress", page.Find("[data-testid=export-status]").GetAttribute("data-status"));
 
         var completed = export with { Status = ExportStatus.Completed, FileCount = 1, RowCount = 60_000 };
-        AddDetails(completed, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(15))]);
-        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, 60_000, 1),
+        AddDetails(completed, [new ExportFileInfo(0, "part-00000.csv", Clock.GetUtcNow().AddMinutes(15))]);
+        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, 60_000, 1),
             TestContext.Current.CancellationToken);
 
         page.WaitForAssertion(() => Assert.Equal("Completed", page.Find("[data-testid=export-status]").GetAttribute("data-status")));
@@ -214,7 +214,7 @@ public class ExportPageTests : ExportTestContext
         var page = RenderPage(export.Id);
         Service.Details[export.Id] = Service.Details[export.Id] with { Summary = export with { Status = ExportStatus.Failed } };
 
-        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.Now, null, null, 1),
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, null, 1),
             TestContext.Current.CancellationToken);
 
         Assert.Equal("InProgress", page.Find("[data-testid=export-status]").GetAttribute("data-status"));
@@ -238,11 +238,11 @@ public class ExportPageTests : ExportTestContext
     public void ARequestThatIsNotTheUsersIsNotFound()
     {
         var foreign = AddExport(ExportStatus.Completed, ownerId: "bob", ownerName: "Bob", fileCount: 1);
-        AddDetails(foreign, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(10))]);
+        AddDetails(foreign, [new ExportFileInfo(0, "part-00000.csv", Clock.GetUtcNow().AddMinutes(10))]);
 
         var page = RenderPage(foreign.Id);
 
-        Assert.NotNull(page.Find("[data-testid=export-not-found]"));
+        Assert.Contains("not yours to see", page.Find("[data-testid=export-not-found]").TextContent, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid=download-file]"));
     }
 
@@ -256,7 +256,7 @@ public class ExportPageTests : ExportTestContext
         var page = RenderPage(foreign.Id);
 
         Assert.Contains("Bob", page.Find("[data-testid=export-parameters]").TextContent, StringComparison.Ordinal);
-        Assert.NotNull(page.Find("[data-testid=cancel-export]"));
+        Assert.Equal("Cancel", page.Find("[data-testid=cancel-export]").TextContent.Trim());
         Assert.Contains("All exports", page.Markup, StringComparison.Ordinal);
     }
 
@@ -264,7 +264,7 @@ public class ExportPageTests : ExportTestContext
     public void AUserDoesNotSeeAdminOnlyDetails()
     {
         var export = AddExport(ExportStatus.Completed, fileCount: 1);
-        AddDetails(export, [new ExportFileInfo(0, "part-00000.csv", Clock.Now.AddMinutes(10))]);
+        AddDetails(export, [new ExportFileInfo(0, "part-00000.csv", Clock.GetUtcNow().AddMinutes(10))]);
 
         var page = RenderPage(export.Id);
 
@@ -314,8 +314,8 @@ public class ExportPageTests : ExportTestContext
         var panel = page.Find("[data-testid=export-unconfirmed]").TextContent;
         Assert.Contains("may have started this export but did not confirm it", panel, StringComparison.Ordinal);
         Assert.Contains("billed", panel, StringComparison.Ordinal);
-        Assert.NotNull(page.Find("[data-testid=submit-again]"));
-        Assert.NotNull(page.Find("[data-testid=cancel-unconfirmed]"));
+        Assert.Equal("Submit again…", page.Find("[data-testid=submit-again]").TextContent.Trim());
+        Assert.Equal("Cancel it", page.Find("[data-testid=cancel-unconfirmed]").TextContent.Trim());
         Assert.Empty(page.FindAll("[data-testid=export-progress]"));
     }
 

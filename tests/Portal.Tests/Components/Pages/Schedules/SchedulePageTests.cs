@@ -9,6 +9,8 @@ using Portal.Exports;
 using Portal.Components.Shared;
 using Portal.Schedules;
 using Portal.Security;
+using Microsoft.Extensions.Time.Testing;
+using Portal.Testing;
 using Portal.Tests.Fakes;
 
 namespace Portal.Tests.Components.Pages.Schedules;
@@ -16,7 +18,7 @@ namespace Portal.Tests.Components.Pages.Schedules;
 /// <summary>The schedule form's typed fields, over the real schedule rules (no database: nothing is saved here).</summary>
 public class SchedulePageTests : PortalTestContext
 {
-    private ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+    private FakeTimeProvider Clock { get; } = TestClock.New(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
     public SchedulePageTests()
     {
