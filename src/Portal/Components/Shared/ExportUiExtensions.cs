@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Components.Pages.Exports;
 
 namespace Portal.Components.Shared;
@@ -15,7 +14,6 @@ public static class ExportUiExtensions
             .BindConfiguration(NewExportOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddScoped<UserTimeZone>();
         // A factory, not a type: the export service comes from the engine's registration, which the container
