@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Components.Shared;
+using Portal.Data;
 using Portal.Exports;
 using Portal.Schedules;
 
