@@ -1,5 +1,5 @@
 using Portal.Api;
-using Portal.Components.Shared;
+using Portal.Components;
 using Portal.Downloads;
 using Portal.Hosting;
 using Portal.Hosting.ScaleOut;

@@ -1,6 +1,7 @@
 using Portal.Components.Pages.Exports;
+using Portal.Components.Shared;
 
-namespace Portal.Components.Shared;
+namespace Portal.Components;
 
 public static class ExportUiExtensions
 {
