@@ -1,8 +1,6 @@
 using Portal.Api;
-using Portal.Components.Shared;
-using Portal.Data;
+using Portal.Components;
 using Portal.Downloads;
-using Portal.Exports;
 using Portal.Hosting;
 using Portal.Hosting.ScaleOut;
 using Portal.Notifications;
@@ -10,7 +8,6 @@ using Portal.Notifications.Email;
 using Portal.Previews;
 using Portal.Schedules;
 using Portal.Security;
-using Portal.Tracking;
 using Portal.Upstream;
 using Portal.Webhooks;
 
@@ -21,11 +18,8 @@ builder.AddPortalShell();
 builder.AddPortalTelemetry();
 builder.AddPortalHealth();
 builder.AddPortalSecurity();
-builder.AddPortalData();
-builder.AddUpstream();
-builder.AddExports();
-builder.AddExportTracking();
-builder.AddExportNotifications();
+builder.AddExportEngine();
+builder.AddExportsHub();
 builder.AddEmailNotifications();
 builder.AddExportPages();
 builder.AddDownloads();
@@ -33,11 +27,13 @@ builder.AddFilePreviews();
 builder.AddWebhooks();
 builder.AddSchedules();
 builder.AddPortalApi();
+// Last: it replaces the in-process budget, pause, gate and fan-out that the features above registered.
 builder.AddPortalScaleOut();
 
 var app = builder.Build();
 
 app.UsePortalShell();
+// After the shell: the exception handler's and status code pages' re-executed requests must be authorized too.
 app.UsePortalSecurity();
 app.MapPortalShell();
 app.MapAccountEndpoints();

@@ -7,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portal.Data;
+using Portal.Security;
+using Portal.Hosting;
 using Portal.Exports;
 using Portal.Notifications;
 using Portal.Tracking;
@@ -208,11 +210,9 @@ public sealed class PollingBenchmark : IBenchmark
             });
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddMetrics();
-            builder.AddPortalData();
-            builder.AddUpstream();
-            builder.AddExports();
-            builder.AddExportTracking();
-            builder.AddExportNotifications();
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton<AuditLog>();
+            builder.AddExportEngine();
             if (estimator is not null)
             {
                 builder.Services.AddSingleton(estimator);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Exports;
-using Portal.Hosting;
 
 namespace Portal.E2E;
 

@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portal.Data;
+using Portal.Hosting;
 using Portal.Exports;
 using Portal.Hosting.ScaleOut;
 using Portal.Notifications;
@@ -261,11 +262,9 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Tracking:Enabled"] = "false" });
         builder.Logging.AddFilter(_ => false);
         builder.Services.AddMetrics();
-        builder.AddPortalData();
-        builder.AddUpstream();
-        builder.AddExports();
-        builder.AddExportTracking();
-        builder.AddExportNotifications();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AuditLog>();
+        builder.AddExportEngine();
         builder.AddPortalScaleOut();
         return builder.Build();
     }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Portal.Hosting;
+using Portal.Components.Layout;
 
 namespace Portal.IntegrationTests;
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
-using Portal.Hosting;
+using Portal.Components.Layout;
 using Portal.Tracking;
 using Portal.Upstream;
 

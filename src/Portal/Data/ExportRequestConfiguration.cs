@@ -11,7 +11,7 @@ internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<Expo
     {
         builder.Ignore(e => e.Range);
         builder.Ignore(e => e.DisplayName);
-        builder.Property(e => e.Name).HasMaxLength(Exports.ExportNames.MaxStoredLength);
+        builder.Property(e => e.Name).HasMaxLength(ExportNames.MaxStoredLength);
         builder.Property(e => e.OwnerId).HasMaxLength(200);
         builder.Property(e => e.OwnerName).HasMaxLength(200);
         builder.Property(e => e.OwnerEmail).HasMaxLength(320);
@@ -50,7 +50,7 @@ internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<Expo
         builder.HasMany(e => e.Files).WithOne().HasForeignKey(f => f.ExportId).OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(e => e.Events).WithOne().HasForeignKey(v => v.ExportId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<ExportRequest>().WithMany().HasForeignKey(e => e.RerunOf).OnDelete(DeleteBehavior.SetNull);
-        builder.HasOne<Schedules.Schedule>().WithMany().HasForeignKey(e => e.ScheduleId).OnDelete(DeleteBehavior.SetNull);
+        builder.HasOne<Schedule>().WithMany().HasForeignKey(e => e.ScheduleId).OnDelete(DeleteBehavior.SetNull);
     }
 }
 

@@ -2,8 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Portal.Exports;
-using Portal.Notifications.Email;
-using Portal.Schedules;
 
 namespace Portal.Data;
 
@@ -32,11 +30,19 @@ public class PortalDbContext : DbContext
     public DbSet<UserSettings> UserSettings => Set<UserSettings>();
 
     public DbSet<EmailMessage> EmailMessages => Set<EmailMessage>();
+
     public DbSet<Schedule> Schedules => Set<Schedule>();
 
     public DbSet<ScheduleRun> ScheduleRuns => Set<ScheduleRun>();
 
     public DbSet<ScheduleHistoryEntry> ScheduleHistory => Set<ScheduleHistoryEntry>();
+
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+
     public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -1,3 +1,5 @@
+using Portal.Upstream;
+
 namespace Portal.Exports;
 
 /// <summary>One row of a history grid.</summary>
@@ -133,24 +135,6 @@ public sealed record DailyStatusCount(DateOnly Day, ExportStatus Status, int Cou
 public sealed record FormatDurations(FileFormat Format, int Count, double P50Seconds, double P90Seconds, double P95Seconds);
 
 public sealed record FailureReasonCount(string Reason, int Count);
-
-/// <summary>
-/// How the upstream has been answering lately. <see cref="PollsLastMinute"/> counts every attempt sent (polls,
-/// submits, retries, token requests); <see cref="PausedUntil"/> is set while every upstream call is paused, with why;
-/// <see cref="ConsecutiveFailures"/> counts failed calls since the last good answer; <see cref="LastRateLimitedAt"/>
-/// is the last 429.
-/// </summary>
-public sealed record UpstreamHealth(
-    string? LastError,
-    DateTimeOffset? LastErrorAt,
-    double RecentErrorRate,
-    int PollsLastMinute,
-    int PollBudgetPerMinute,
-    DateTimeOffset? PausedUntil = null,
-    string? PauseReason = null,
-    int ConsecutiveFailures = 0,
-    DateTimeOffset? LastSuccessAt = null,
-    DateTimeOffset? LastRateLimitedAt = null);
 
 /// <summary>
 /// A change of a request as pushed to open pages and hub clients, built from its event row (the outbox). Never

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
-using Portal.Hosting;
 
 namespace Portal.Exports;
 

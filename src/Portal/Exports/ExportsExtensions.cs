@@ -1,19 +1,17 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Portal.Security;
-
 namespace Portal.Exports;
 
 public static class ExportsExtensions
 {
-    /// <summary>The export services with their limits (section <c>Exports</c>).</summary>
+    /// <summary>
+    /// The export services with their limits (section <c>Exports</c>). They need the shell's
+    /// <see cref="TimeProvider"/> and Security's <see cref="Security.AuditLog"/>.
+    /// </summary>
     public static IHostApplicationBuilder AddExports(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<ExportsOptions>().BindConfiguration(ExportsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ISubmissionGate, SubmissionGate>();
         services.AddSingleton<ExportMetrics>();
-        services.TryAddSingleton<AuditLog>();
         services.AddSingleton<ExportProgress>();
         services.AddSingleton<ExportAccess>();
         services.AddSingleton<TrackerSignal>();

@@ -1,9 +1,11 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Portal.Components;
+using Portal.Components.Layout;
 
 namespace Portal.Hosting;
 
@@ -34,8 +36,13 @@ public static class HostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// The shell: the one <see cref="TimeProvider"/> every feature reads the time from, settings of the app bar and of
+    /// proxies in front, Razor components and MudBlazor.
+    /// </summary>
     public static IHostApplicationBuilder AddPortalShell(this IHostApplicationBuilder builder)
     {
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName);
         builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, proxies) =>

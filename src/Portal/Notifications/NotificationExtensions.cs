@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using Portal.Exports;
 using Portal.Security;
 
@@ -5,21 +6,44 @@ namespace Portal.Notifications;
 
 public static class NotificationExtensions
 {
-    /// <summary>The outbox dispatcher, the feed open pages subscribe to and the hub (section <c>Notifications</c>).</summary>
+    /// <summary>The outbox dispatcher and the feed open pages subscribe to (section <c>Notifications</c>).</summary>
     public static IHostApplicationBuilder AddExportNotifications(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        // SignalR itself (limits, the hub's session filter) is set up with the portal's security.
-        services.AddSignalR();
         services.AddSingleton<ExportChangeFeed>();
         services.AddSingleton<IExportChangeFeed>(sp => sp.GetRequiredService<ExportChangeFeed>());
         services.AddSingleton<IExportChangeFanOut, InProcessFanOut>();
-        services.AddSingleton<HubSessions>();
-        services.AddHostedService<ExportsHubRelay>();
         services.AddSingleton<ExportChangeDispatcher>();
         services.AddSingleton<IExportOutbox>(sp => sp.GetRequiredService<ExportChangeDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<ExportChangeDispatcher>());
+        return builder;
+    }
+
+    /// <summary>
+    /// SignalR and the hub at <see cref="ExportsHub.Path"/>: its message limit (<c>Security:HubMaximumReceiveMessageSize</c>),
+    /// connections named by the export owner's id, the relay that sends them the feed's changes, and the session
+    /// filter with its revalidation. Several instances add the Redis backplane to this setup.
+    /// </summary>
+    public static IHostApplicationBuilder AddExportsHub(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var isDevelopment = builder.Environment.IsDevelopment();
+        // Read now: AddHubOptions takes a plain delegate. ValidateOnStart checks the same values.
+        var security = builder.Configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>() ?? new SecurityOptions();
+
+        // The hub only receives subscriptions: a small limit is plenty.
+        services.AddSignalR(hub =>
+        {
+            hub.MaximumReceiveMessageSize = security.HubMaximumReceiveMessageSize;
+            hub.EnableDetailedErrors = isDevelopment;
+        })
+        // Circuits have their own revalidation (PortalAuthenticationStateProvider); the hub gets this one.
+        .AddHubOptions<ExportsHub>(hub => hub.AddFilter<HubSessions>());
+        services.AddSingleton<IUserIdProvider, PortalUserIdProvider>();
+        services.AddSingleton<HubSessions>();
+        services.AddHostedService<HubSessionRevalidator>();
+        services.AddHostedService<ExportsHubRelay>();
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cronos;
+using Portal.Data;
 using Portal.Exports;
 
 namespace Portal.Schedules;

@@ -21,29 +21,18 @@ public static partial class CspReportEndpoints
 
     public const string MeterName = "Portal.Security";
 
-    private const string RateLimitPolicy = "csp-reports";
-
     private const int MaxBodyBytes = 64 * 1024;
 
-    internal static void AddCspReports(IServiceCollection services)
+    /// <summary>The rate-limit policy of <see cref="Path"/>, added to the app-wide limiter by the security setup.</summary>
+    internal const string RateLimitPolicy = "csp-reports";
+
+    /// <summary>Reports are limited per client address (<c>Security:CspReportsPerMinute</c> a minute).</summary>
+    internal static RateLimitPartition<string> ReportsPerClient(HttpContext context)
     {
-        services.AddSingleton<CspViolationMetrics>();
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.OnRejected = (context, _) =>
-            {
-                WithoutStatusCodePage(context.HttpContext);
-                return ValueTask.CompletedTask;
-            };
-            limiter.AddPolicy(RateLimitPolicy, context =>
-            {
-                var perMinute = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.CspReportsPerMinute;
-                return RateLimitPartition.GetFixedWindowLimiter(
-                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
-            });
-        });
+        var perMinute = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.CspReportsPerMinute;
+        return RateLimitPartition.GetFixedWindowLimiter(
+            context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
     }
 
     public static IEndpointRouteBuilder MapCspReports(this IEndpointRouteBuilder app)
@@ -112,7 +101,7 @@ public static partial class CspReportEndpoints
 
     // The answer is for a browser's reporting machinery: re-executing it as the Not found page (a form POST) would
     // only turn it into an antiforgery failure.
-    private static void WithoutStatusCodePage(HttpContext context)
+    internal static void WithoutStatusCodePage(HttpContext context)
     {
         if (context.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
         {

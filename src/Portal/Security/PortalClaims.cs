@@ -17,7 +17,7 @@ public static class PortalClaims
 
     /// <summary>The id the portal knows the user by (Entra object id, else name identifier), for the audit log.</summary>
     public static string GetUserId(this ClaimsPrincipal principal) =>
-        principal.FindFirstValue(Portal.Exports.ExportUser.ObjectIdClaim)
+        principal.FindFirstValue(Portal.Kernel.ExportUser.ObjectIdClaim)
             ?? principal.FindFirstValue("oid")
             ?? principal.FindFirstValue(ClaimTypes.NameIdentifier)
             ?? "anonymous";

@@ -4,11 +4,9 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
-using Portal.Notifications;
 
 namespace Portal.Security;
 
@@ -22,7 +20,8 @@ public static class SecurityHostingExtensions
     /// <summary>
     /// Sign-in (Entra ID when <c>AzureAd:ClientId</c> is set, else the development sign-in, in Development only),
     /// the <c>Admin</c> policy and a fallback policy that requires a signed-in user everywhere that does not opt out
-    /// with <c>[AllowAnonymous]</c>, revalidation of open pages, audit logging, and deliberate circuit and hub limits.
+    /// with <c>[AllowAnonymous]</c>, revalidation of open pages, audit logging, the app-wide rate limiter and
+    /// deliberate circuit limits.
     /// </summary>
     public static IHostApplicationBuilder AddPortalSecurity(this IHostApplicationBuilder builder)
     {
@@ -38,8 +37,7 @@ public static class SecurityHostingExtensions
             .BindConfiguration(SecurityOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<AuditLog>();
+        services.AddSingleton<AuditLog>();
         services.TryAddSingleton<SignedInUserValidator>();
 
         var azureAd = builder.Configuration.GetSection(AzureAdSectionName);
@@ -89,7 +87,8 @@ public static class SecurityHostingExtensions
         services.AddScoped<AuthenticationStateProvider, PortalAuthenticationStateProvider>();
 
         AddConnectionLimits(builder, isDevelopment);
-        CspReportEndpoints.AddCspReports(services);
+        services.AddSingleton<CspViolationMetrics>();
+        AddRateLimits(services);
         services.AddSecurityHeaderPolicies(policies => policies.AddPolicy(SecurityHeaders.DownloadPolicy, SecurityHeaders.BuildDownload()));
         return builder;
     }
@@ -166,6 +165,22 @@ public static class SecurityHostingExtensions
         SessionCookieEvents.Attach(cookie.Events);
     }
 
+    /// <summary>
+    /// The app-wide rate limiter (<see cref="UsePortalSecurity"/> turns it on) and its one policy: CSP reports per
+    /// client address. A rejected request gets a bare 429, never the Not found page.
+    /// </summary>
+    private static void AddRateLimits(IServiceCollection services) =>
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = (context, _) =>
+            {
+                CspReportEndpoints.WithoutStatusCodePage(context.HttpContext);
+                return ValueTask.CompletedTask;
+            };
+            limiter.AddPolicy(CspReportEndpoints.RateLimitPolicy, CspReportEndpoints.ReportsPerClient);
+        });
+
     private static void AddConnectionLimits(IHostApplicationBuilder builder, bool isDevelopment)
     {
         // Read now: AddHubOptions takes a plain delegate. ValidateOnStart checks the same values.
@@ -182,17 +197,5 @@ public static class SecurityHostingExtensions
                 hub.MaximumReceiveMessageSize = security.CircuitMaximumReceiveMessageSize;
                 hub.EnableDetailedErrors = isDevelopment;
             });
-
-        builder.Services.AddSingleton<IUserIdProvider, PortalUserIdProvider>();
-
-        // Every other hub (the export notifications) only receives subscriptions: a small limit is plenty.
-        builder.Services.AddSignalR(hub =>
-        {
-            hub.MaximumReceiveMessageSize = security.HubMaximumReceiveMessageSize;
-            hub.EnableDetailedErrors = isDevelopment;
-        })
-        // Circuits have their own revalidation (PortalAuthenticationStateProvider); the notification hub gets this one.
-        .AddHubOptions<ExportsHub>(hub => hub.AddFilter<HubSessions>());
-        builder.Services.AddHostedService<HubSessionRevalidator>();
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Portal.Upstream;
 
 namespace Portal.Tracking;
 
@@ -28,7 +29,11 @@ public sealed class TrackerOptions
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan MaxOpenDuration { get; set; } = TimeSpan.FromHours(6);
 
-    /// <summary>All upstream calls of the tracker per minute, however many requests are open.</summary>
+    /// <summary>
+    /// Every upstream call per minute, not only the tracker's: polls, submits, retries, token requests and the file
+    /// reads of previews all take from this one budget (<see cref="IUpstreamBudget"/>), however many requests are open.
+    /// With Redis it is shared by all instances. The tracker claims only as many requests as fit.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int PollBudgetPerMinute { get; set; } = 300;
 

@@ -6,7 +6,6 @@ using System.Text.Json.Serialization;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Portal.Exports;
-using Portal.Hosting;
 
 namespace Portal.Upstream;
 

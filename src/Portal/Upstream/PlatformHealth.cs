@@ -1,4 +1,3 @@
-using Portal.Exports;
 
 namespace Portal.Upstream;
 

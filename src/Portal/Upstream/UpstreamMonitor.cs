@@ -1,5 +1,4 @@
 using System.Net;
-using Portal.Exports;
 
 namespace Portal.Upstream;
 

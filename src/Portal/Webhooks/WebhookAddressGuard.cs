@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Portal.Data;
 
 namespace Portal.Webhooks;
 

@@ -1,9 +1,6 @@
-namespace Portal.Webhooks;
+using Portal.Data;
 
-public static class WebhookRules
-{
-    public const int MaxUrlLength = 2000;
-}
+namespace Portal.Webhooks;
 
 /// <summary>An endpoint as its owner sees it; never its secret, which is shown once when made.</summary>
 public sealed record WebhookEndpointInfo(

@@ -24,7 +24,7 @@ public sealed class WebhookPlanner(TimeProvider time, IOptions<WebhookOptions> o
             return;
         }
         var owners = statusChanges.Select(c => c.OwnerId).Distinct().ToList();
-        var endpoints = await db.Set<WebhookEndpoint>().AsNoTracking()
+        var endpoints = await db.WebhookEndpoints.AsNoTracking()
             .Where(e => owners.Contains(e.OwnerId) && e.DisabledAt == null)
             .ToListAsync(cancellationToken);
         if (endpoints.Count == 0)
@@ -47,7 +47,7 @@ public sealed class WebhookPlanner(TimeProvider time, IOptions<WebhookOptions> o
             var body = new WebhookEvent(type, change.At, WebhookExportData.From(export, change, options.Value.PortalBaseUrl)).ToJson();
             foreach (var endpoint in endpoints.Where(e => e.OwnerId == change.OwnerId && e.EventList.Contains(type)))
             {
-                db.Set<WebhookDelivery>().Add(new WebhookDelivery
+                db.WebhookDeliveries.Add(new WebhookDelivery
                 {
                     EndpointId = endpoint.Id,
                     MessageId = $"msg_{change.EventId}_{endpoint.Id:N}",

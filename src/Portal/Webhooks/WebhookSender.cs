@@ -53,7 +53,7 @@ public sealed partial class WebhookSender(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        var due = await db.Set<WebhookDelivery>()
+        var due = await db.WebhookDeliveries
             .Where(d => d.State == WebhookDeliveryState.Pending && d.NextAttemptAt <= now && (d.LeaseUntil == null || d.LeaseUntil < now))
             .OrderBy(d => d.NextAttemptAt)
             .Select(d => new { d.Id, d.LeaseToken })
@@ -63,7 +63,7 @@ public sealed partial class WebhookSender(
         var claimed = new List<(long, long)>(due.Count);
         foreach (var row in due)
         {
-            var won = await db.Set<WebhookDelivery>()
+            var won = await db.WebhookDeliveries
                 .Where(d => d.Id == row.Id && d.LeaseToken == row.LeaseToken && d.State == WebhookDeliveryState.Pending)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseToken, d => d.LeaseToken + 1).SetProperty(d => d.LeaseUntil, leaseUntil), cancellationToken);
             if (won == 1)
@@ -77,8 +77,8 @@ public sealed partial class WebhookSender(
     private async Task SendAsync(long id, long token, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var delivery = await db.Set<WebhookDelivery>().SingleOrDefaultAsync(d => d.Id == id && d.LeaseToken == token, cancellationToken);
-        var endpoint = delivery is null ? null : await db.Set<WebhookEndpoint>().SingleOrDefaultAsync(e => e.Id == delivery.EndpointId, cancellationToken);
+        var delivery = await db.WebhookDeliveries.SingleOrDefaultAsync(d => d.Id == id && d.LeaseToken == token, cancellationToken);
+        var endpoint = delivery is null ? null : await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == delivery.EndpointId, cancellationToken);
         if (delivery is null || endpoint is null)
         {
             return;
@@ -121,7 +121,7 @@ public sealed partial class WebhookSender(
             endpoint.FailingSince ??= sentAt;
             disable = now - endpoint.FailingSince.Value >= Settings.DisableAfter;
         }
-        db.Set<WebhookAttempt>().Add(new WebhookAttempt
+        db.WebhookAttempts.Add(new WebhookAttempt
         {
             DeliveryId = delivery.Id,
             EndpointId = endpoint.Id,
@@ -212,14 +212,14 @@ public sealed partial class WebhookSender(
     private async Task DisableAsync(PortalDbContext db, WebhookEndpoint endpoint, string lastError, DateTimeOffset now)
     {
         var reason = Truncate($"Every delivery failed for {Formatting(Settings.DisableAfter)}; the last one: {lastError}");
-        var disabled = await db.Set<WebhookEndpoint>()
+        var disabled = await db.WebhookEndpoints
             .Where(e => e.Id == endpoint.Id && e.DisabledAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.DisabledAt, now).SetProperty(e => e.DisabledReason, reason), CancellationToken.None);
         if (disabled != 1)
         {
             return;
         }
-        await db.Set<WebhookDelivery>()
+        await db.WebhookDeliveries
             .Where(d => d.EndpointId == endpoint.Id && d.State == WebhookDeliveryState.Pending)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(d => d.State, WebhookDeliveryState.Failed)
@@ -228,7 +228,7 @@ public sealed partial class WebhookSender(
         LogDisabled(logger, endpoint.Id, reason);
 
         // The bell lists notices of an export; the latest export this endpoint was told about carries it.
-        var exportId = await db.Set<WebhookDelivery>()
+        var exportId = await db.WebhookDeliveries
             .Where(d => d.EndpointId == endpoint.Id && d.ExportId != null)
             .OrderByDescending(d => d.Id)
             .Select(d => d.ExportId)

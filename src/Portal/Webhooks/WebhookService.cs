@@ -34,7 +34,7 @@ public sealed class WebhookService(
             errors["events"] = [eventsError];
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        if (await db.Set<WebhookEndpoint>().CountAsync(e => e.OwnerId == user.Id, cancellationToken) >= options.Value.MaxEndpointsPerUser)
+        if (await db.WebhookEndpoints.CountAsync(e => e.OwnerId == user.Id, cancellationToken) >= options.Value.MaxEndpointsPerUser)
         {
             errors["url"] = [.. errors.GetValueOrDefault("url") ?? [], $"You have {options.Value.MaxEndpointsPerUser} webhooks already; delete one first."];
         }
@@ -51,7 +51,7 @@ public sealed class WebhookService(
             Secret = WebhookSigning.NewSecret(),
             CreatedAt = time.GetUtcNow(),
         };
-        db.Set<WebhookEndpoint>().Add(endpoint);
+        db.WebhookEndpoints.Add(endpoint);
         await db.SaveChangesAsync(cancellationToken);
         return new WebhookRegistration.Created(Info(endpoint), endpoint.Secret);
     }
@@ -85,7 +85,7 @@ public sealed class WebhookService(
         var endpoint = await FindAsync(db, user, id, "resend a delivery of webhook", cancellationToken);
         var original = endpoint is null
             ? null
-            : await db.Set<WebhookDelivery>().AsNoTracking().SingleOrDefaultAsync(d => d.Id == deliveryId && d.EndpointId == id, cancellationToken);
+            : await db.WebhookDeliveries.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deliveryId && d.EndpointId == id, cancellationToken);
         if (endpoint is null || original is null)
         {
             return new WebhookResend.NotFound();
@@ -110,7 +110,7 @@ public sealed class WebhookService(
             State = WebhookDeliveryState.Pending,
             NextAttemptAt = now,
         };
-        db.Set<WebhookDelivery>().Add(copy);
+        db.WebhookDeliveries.Add(copy);
         await db.SaveChangesAsync(cancellationToken);
         signal.Wake();
         return new WebhookResend.Queued(new WebhookDeliveryInfo(copy.Id, copy.MessageId, copy.EventType, copy.ExportId, copy.State, copy.Attempts,
@@ -121,7 +121,7 @@ public sealed class WebhookService(
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var endpoints = await db.Set<WebhookEndpoint>().AsNoTracking().Where(e => e.OwnerId == user.Id).ToListAsync(cancellationToken);
+        var endpoints = await db.WebhookEndpoints.AsNoTracking().Where(e => e.OwnerId == user.Id).ToListAsync(cancellationToken);
         return [.. endpoints.OrderBy(e => e.CreatedAt).Select(Info)];
     }
 
@@ -133,13 +133,13 @@ public sealed class WebhookService(
         {
             return null;
         }
-        var deliveries = await db.Set<WebhookDelivery>().AsNoTracking()
+        var deliveries = await db.WebhookDeliveries.AsNoTracking()
             .Where(d => d.EndpointId == id)
             .OrderByDescending(d => d.Id)
             .Take(LogSize)
             .Select(d => new WebhookDeliveryInfo(d.Id, d.MessageId, d.EventType, d.ExportId, d.State, d.Attempts, d.CreatedAt, d.LastStatusCode, d.LastError, d.NextAttemptAt))
             .ToListAsync(cancellationToken);
-        var log = await db.Set<WebhookAttempt>().AsNoTracking()
+        var log = await db.WebhookAttempts.AsNoTracking()
             .Where(a => a.EndpointId == id)
             .OrderByDescending(a => a.Id)
             .Take(LogSize)
@@ -177,7 +177,7 @@ public sealed class WebhookService(
         var now = time.GetUtcNow();
         var body = new WebhookEvent(WebhookEventTypes.Test, now,
             new WebhookTestData(endpoint.Id, "A test event from the Device Status Export Portal.")).ToJson();
-        db.Set<WebhookDelivery>().Add(new WebhookDelivery
+        db.WebhookDeliveries.Add(new WebhookDelivery
         {
             EndpointId = endpoint.Id,
             MessageId = $"msg_test_{Guid.CreateVersion7():N}",
@@ -216,8 +216,8 @@ public sealed class WebhookService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var since = time.GetUtcNow() - TimeSpan.FromDays(1);
-        var endpoints = db.Set<WebhookEndpoint>();
-        var attempts = db.Set<WebhookAttempt>();
+        var endpoints = db.WebhookEndpoints;
+        var attempts = db.WebhookAttempts;
         return new WebhookHealth(
             await endpoints.CountAsync(e => e.DisabledAt == null, cancellationToken),
             await endpoints.CountAsync(e => e.DisabledAt == null && e.FailingSince != null, cancellationToken),
@@ -230,7 +230,7 @@ public sealed class WebhookService(
     private async Task<WebhookEndpoint?> FindAsync(PortalDbContext db, ExportUser user, Guid id, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var endpoint = await db.Set<WebhookEndpoint>().SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+        var endpoint = await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
         if (endpoint is not null && endpoint.OwnerId != user.Id)
         {
             audit.AccessDenied(user.Id, $"{operation} {id}");

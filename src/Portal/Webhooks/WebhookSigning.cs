@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using StandardWebhooks;
+using Portal.Data;
 
 namespace Portal.Webhooks;
 

@@ -22,7 +22,7 @@ public class ExportApiSettingsTests
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         Assert.Equal("Cancelled", (await JsonAsync(cancel)).GetProperty("status").GetString());
         await ProblemAsync(again, 409);
-        Assert.Equal(Portal.Exports.ExportStatus.Cancelled, (await portal.RowAsync(id)).Status);
+        Assert.Equal(Portal.Kernel.ExportStatus.Cancelled, (await portal.RowAsync(id)).Status);
     }
 
     [Fact]

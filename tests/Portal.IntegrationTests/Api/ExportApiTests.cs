@@ -103,7 +103,7 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
         await ProblemAsync(cancel, 404);
         await ProblemAsync(download, 404);
         Assert.Equal(0, (await JsonAsync(list)).GetProperty("total").GetInt32());
-        Assert.Equal(Portal.Exports.ExportStatus.Completed, (await portal.RowAsync(id)).Status);
+        Assert.Equal(Portal.Kernel.ExportStatus.Completed, (await portal.RowAsync(id)).Status);
         Assert.Contains(portal.Logs.Entries, e => e.Contains($"Audit: {other.Id} was denied View export {id}", StringComparison.Ordinal));
         Assert.Contains(portal.Logs.Entries, e => e.Contains($"Audit: {other.Id} was denied Download export {id}", StringComparison.Ordinal));
     }
@@ -228,7 +228,7 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
             """{"timerange":{"from":"yesterday","to":"2026-11-28T00:00:00Z"},"fileformat":"XLSX"}"""), Cancellation);
         using var notJson = await client.PostAsync(ExportsPath, JsonContent("{\"timerange\":"), Cancellation);
         using var badPaging = await client.GetAsync($"{ExportsPath}?page_size=0&status=Lost", Cancellation);
-        using var backwards = await client.CreateAsync(new Portal.Exports.TimeRange(Day(2).To, Day(2).From));
+        using var backwards = await client.CreateAsync(new Portal.Kernel.TimeRange(Day(2).To, Day(2).From));
 
         var fields = (await ProblemAsync(badTimes, 400)).GetProperty("errors");
         Assert.Contains("RFC 3339", fields.GetProperty("timerange.from")[0].GetString(), StringComparison.Ordinal);
@@ -245,7 +245,7 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
     private static string Rfc3339Day(int daysAgo) => DeviceStatus.Formats.Rfc3339.Format(Day(daysAgo).From);
 
     /// <summary>Completed requests written straight to the database: more than the engine would complete in a test.</summary>
-    private async Task AddCompletedAsync(Portal.Exports.ExportUser owner, int count)
+    private async Task AddCompletedAsync(Portal.Kernel.ExportUser owner, int count)
     {
         var now = DateTimeOffset.UtcNow;
         var range = Day(2);
@@ -258,7 +258,7 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
             RangeFrom = range.From,
             RangeTo = range.To,
             Format = Portal.Exports.FileFormat.Csv,
-            Status = Portal.Exports.ExportStatus.Completed,
+            Status = Portal.Kernel.ExportStatus.Completed,
             CreatedAt = created,
             CreatedDay = DateOnly.FromDateTime(created.UtcDateTime),
             UpdatedAt = created,

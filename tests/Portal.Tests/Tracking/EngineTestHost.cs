@@ -5,6 +5,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portal.Data;
 using Portal.Downloads;
+using Portal.Security;
+using Portal.Hosting;
 using Portal.Exports;
 using Portal.Hosting.ScaleOut;
 using Portal.Notifications;
@@ -69,16 +71,10 @@ public sealed class EngineTestHost : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(settings);
         }
         builder.Logging.AddFilter(_ => false);
-        if (time is not null)
-        {
-            builder.Services.AddSingleton(time);
-        }
+        builder.Services.AddSingleton(time ?? TimeProvider.System);
+        builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddMetrics();
-        builder.AddPortalData();
-        builder.AddUpstream();
-        builder.AddExports();
-        builder.AddExportTracking();
-        builder.AddExportNotifications();
+        builder.AddExportEngine();
         builder.AddEmailNotifications();
         builder.AddDownloads();
         builder.AddWebhooks();

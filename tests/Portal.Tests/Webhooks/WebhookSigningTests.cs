@@ -1,3 +1,4 @@
+using Portal.Data;
 using Portal.Webhooks;
 
 namespace Portal.Tests.Webhooks;

@@ -373,7 +373,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("ExportRequests");
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.EmailMessage", b =>
+            modelBuilder.Entity("Portal.Data.EmailMessage", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -460,7 +460,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("EmailMessages");
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.UserSettings", b =>
+            modelBuilder.Entity("Portal.Data.UserSettings", b =>
                 {
                     b.Property<string>("UserId")
                         .HasMaxLength(200)
@@ -486,7 +486,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("UserSettings");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.Schedule", b =>
+            modelBuilder.Entity("Portal.Data.Schedule", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -574,7 +574,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("Schedules");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleHistoryEntry", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleHistoryEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -603,7 +603,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("ScheduleHistory", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleRun", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleRun", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -639,7 +639,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("ScheduleRuns");
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookAttempt", b =>
+            modelBuilder.Entity("Portal.Data.WebhookAttempt", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -688,7 +688,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("WebhookAttempts", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookDelivery", b =>
+            modelBuilder.Entity("Portal.Data.WebhookDelivery", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -755,7 +755,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("WebhookDeliveries", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookEndpoint", b =>
+            modelBuilder.Entity("Portal.Data.WebhookEndpoint", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -842,13 +842,13 @@ namespace Portal.Data.Migrations
                         .HasForeignKey("RerunOf")
                         .OnDelete(DeleteBehavior.SetNull);
 
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany()
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.EmailMessage", b =>
+            modelBuilder.Entity("Portal.Data.EmailMessage", b =>
                 {
                     b.HasOne("Portal.Data.ExportRequest", null)
                         .WithMany()
@@ -857,41 +857,41 @@ namespace Portal.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleHistoryEntry", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleHistoryEntry", b =>
                 {
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany("History")
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleRun", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleRun", b =>
                 {
                     b.HasOne("Portal.Data.ExportRequest", null)
                         .WithMany()
                         .HasForeignKey("ExportId")
                         .OnDelete(DeleteBehavior.SetNull);
 
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany("Runs")
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookAttempt", b =>
+            modelBuilder.Entity("Portal.Data.WebhookAttempt", b =>
                 {
-                    b.HasOne("Portal.Webhooks.WebhookDelivery", null)
+                    b.HasOne("Portal.Data.WebhookDelivery", null)
                         .WithMany()
                         .HasForeignKey("DeliveryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookDelivery", b =>
+            modelBuilder.Entity("Portal.Data.WebhookDelivery", b =>
                 {
-                    b.HasOne("Portal.Webhooks.WebhookEndpoint", null)
+                    b.HasOne("Portal.Data.WebhookEndpoint", null)
                         .WithMany()
                         .HasForeignKey("EndpointId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -905,7 +905,7 @@ namespace Portal.Data.Migrations
                     b.Navigation("Files");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.Schedule", b =>
+            modelBuilder.Entity("Portal.Data.Schedule", b =>
                 {
                     b.Navigation("History");
 

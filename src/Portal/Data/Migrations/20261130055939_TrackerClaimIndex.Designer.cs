@@ -376,7 +376,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("ExportRequests");
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.EmailMessage", b =>
+            modelBuilder.Entity("Portal.Data.EmailMessage", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -463,7 +463,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("EmailMessages");
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.UserSettings", b =>
+            modelBuilder.Entity("Portal.Data.UserSettings", b =>
                 {
                     b.Property<string>("UserId")
                         .HasMaxLength(200)
@@ -489,7 +489,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("UserSettings");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.Schedule", b =>
+            modelBuilder.Entity("Portal.Data.Schedule", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -577,7 +577,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("Schedules");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleHistoryEntry", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleHistoryEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -606,7 +606,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("ScheduleHistory", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleRun", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleRun", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -642,7 +642,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("ScheduleRuns");
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookAttempt", b =>
+            modelBuilder.Entity("Portal.Data.WebhookAttempt", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -691,7 +691,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("WebhookAttempts", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookDelivery", b =>
+            modelBuilder.Entity("Portal.Data.WebhookDelivery", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -758,7 +758,7 @@ namespace Portal.Data.Migrations
                     b.ToTable("WebhookDeliveries", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookEndpoint", b =>
+            modelBuilder.Entity("Portal.Data.WebhookEndpoint", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -845,13 +845,13 @@ namespace Portal.Data.Migrations
                         .HasForeignKey("RerunOf")
                         .OnDelete(DeleteBehavior.SetNull);
 
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany()
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.EmailMessage", b =>
+            modelBuilder.Entity("Portal.Data.EmailMessage", b =>
                 {
                     b.HasOne("Portal.Data.ExportRequest", null)
                         .WithMany()
@@ -860,41 +860,41 @@ namespace Portal.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleHistoryEntry", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleHistoryEntry", b =>
                 {
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany("History")
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleRun", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleRun", b =>
                 {
                     b.HasOne("Portal.Data.ExportRequest", null)
                         .WithMany()
                         .HasForeignKey("ExportId")
                         .OnDelete(DeleteBehavior.SetNull);
 
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany("Runs")
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookAttempt", b =>
+            modelBuilder.Entity("Portal.Data.WebhookAttempt", b =>
                 {
-                    b.HasOne("Portal.Webhooks.WebhookDelivery", null)
+                    b.HasOne("Portal.Data.WebhookDelivery", null)
                         .WithMany()
                         .HasForeignKey("DeliveryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookDelivery", b =>
+            modelBuilder.Entity("Portal.Data.WebhookDelivery", b =>
                 {
-                    b.HasOne("Portal.Webhooks.WebhookEndpoint", null)
+                    b.HasOne("Portal.Data.WebhookEndpoint", null)
                         .WithMany()
                         .HasForeignKey("EndpointId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -908,7 +908,7 @@ namespace Portal.Data.Migrations
                     b.Navigation("Files");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.Schedule", b =>
+            modelBuilder.Entity("Portal.Data.Schedule", b =>
                 {
                     b.Navigation("History");
 

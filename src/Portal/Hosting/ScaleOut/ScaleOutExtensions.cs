@@ -49,6 +49,7 @@ public static class ScaleOutExtensions
 
         // The prefix is read here, before options exist: the backplane and the key ring are configured at registration.
         var prefix = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.KeyPrefix ?? new RedisOptions().KeyPrefix;
+        // Extends the hub's SignalR setup (Notifications' AddExportsHub): AddSignalR only hands back its builder here.
         services.AddSignalR().AddStackExchangeRedis(connectionString, backplane =>
         {
             backplane.Configuration = RedisConnection.Parse(connectionString);

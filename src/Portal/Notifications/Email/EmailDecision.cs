@@ -1,3 +1,4 @@
+using Portal.Data;
 using Portal.Exports;
 
 namespace Portal.Notifications.Email;

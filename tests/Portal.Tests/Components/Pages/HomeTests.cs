@@ -21,9 +21,9 @@ public class SignedInHomeTests : Portal.Tests.Components.ExportTestContext
     public void ShowsTheUsersFiveLatestExportsAndANewExportButton()
     {
         var exports = Enumerable.Range(1, 7)
-            .Select(i => AddExport(Portal.Exports.ExportStatus.Completed, fileCount: 1, createdAt: Clock.GetUtcNow().AddMinutes(-i)))
+            .Select(i => AddExport(Portal.Kernel.ExportStatus.Completed, fileCount: 1, createdAt: Clock.GetUtcNow().AddMinutes(-i)))
             .ToList();
-        AddExport(Portal.Exports.ExportStatus.Completed, ownerId: "someone-else", ownerName: "Bob", createdAt: Clock.GetUtcNow());
+        AddExport(Portal.Kernel.ExportStatus.Completed, ownerId: "someone-else", ownerName: "Bob", createdAt: Clock.GetUtcNow());
 
         var home = Render<Home>();
 
@@ -38,12 +38,12 @@ public class SignedInHomeTests : Portal.Tests.Components.ExportTestContext
     [Fact]
     public async Task AStatusChangeShowsWithoutAReload()
     {
-        var export = AddExport(Portal.Exports.ExportStatus.InProgress);
+        var export = AddExport(Portal.Kernel.ExportStatus.InProgress);
         var home = Render<Home>();
 
-        Service.Exports[0] = export with { Status = Portal.Exports.ExportStatus.Completed };
-        await Changes.PublishAsync(new Portal.Exports.ExportChanged(export.Id, UserId, Portal.Exports.ExportStatus.InProgress,
-            Portal.Exports.ExportStatus.Completed, Clock.GetUtcNow(), null, 10, 1), Xunit.TestContext.Current.CancellationToken);
+        Service.Exports[0] = export with { Status = Portal.Kernel.ExportStatus.Completed };
+        await Changes.PublishAsync(new Portal.Exports.ExportChanged(export.Id, UserId, Portal.Kernel.ExportStatus.InProgress,
+            Portal.Kernel.ExportStatus.Completed, Clock.GetUtcNow(), null, 10, 1), Xunit.TestContext.Current.CancellationToken);
 
         home.WaitForAssertion(() => Assert.Equal("Completed", home.Find("[data-testid=recent-export]").GetAttribute("data-status")));
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Components.Shared;
 using Portal.Exports;
+using Portal.Upstream;
 
 namespace Portal.Components.Pages.Admin;
 

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using Portal.Components.Shared;
 using Portal.Exports;
-using Portal.Hosting;
 using Portal.Tracking;
 
 namespace Portal.Components.Pages.Exports;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Components.Shared;
+using Portal.Data;
 using Portal.Exports;
 using Portal.Schedules;
 

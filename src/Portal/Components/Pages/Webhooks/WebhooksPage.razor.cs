@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using MudBlazor;
 using Portal.Components.Shared;
+using Portal.Data;
 using Portal.Webhooks;
 
 namespace Portal.Components.Pages.Webhooks;

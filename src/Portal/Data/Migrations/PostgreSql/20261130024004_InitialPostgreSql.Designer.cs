@@ -365,7 +365,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("ExportRequests");
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.EmailMessage", b =>
+            modelBuilder.Entity("Portal.Data.EmailMessage", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -454,7 +454,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("EmailMessages");
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.UserSettings", b =>
+            modelBuilder.Entity("Portal.Data.UserSettings", b =>
                 {
                     b.Property<string>("UserId")
                         .HasMaxLength(200)
@@ -480,7 +480,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("UserSettings");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.Schedule", b =>
+            modelBuilder.Entity("Portal.Data.Schedule", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -568,7 +568,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("Schedules");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleHistoryEntry", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleHistoryEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -599,7 +599,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("ScheduleHistory", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleRun", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleRun", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -637,7 +637,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("ScheduleRuns");
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookAttempt", b =>
+            modelBuilder.Entity("Portal.Data.WebhookAttempt", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -688,7 +688,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("WebhookAttempts", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookDelivery", b =>
+            modelBuilder.Entity("Portal.Data.WebhookDelivery", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -757,7 +757,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("WebhookDeliveries", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookEndpoint", b =>
+            modelBuilder.Entity("Portal.Data.WebhookEndpoint", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -844,13 +844,13 @@ namespace Portal.Data.Migrations.PostgreSql
                         .HasForeignKey("RerunOf")
                         .OnDelete(DeleteBehavior.SetNull);
 
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany()
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.EmailMessage", b =>
+            modelBuilder.Entity("Portal.Data.EmailMessage", b =>
                 {
                     b.HasOne("Portal.Data.ExportRequest", null)
                         .WithMany()
@@ -859,41 +859,41 @@ namespace Portal.Data.Migrations.PostgreSql
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleHistoryEntry", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleHistoryEntry", b =>
                 {
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany("History")
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleRun", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleRun", b =>
                 {
                     b.HasOne("Portal.Data.ExportRequest", null)
                         .WithMany()
                         .HasForeignKey("ExportId")
                         .OnDelete(DeleteBehavior.SetNull);
 
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany("Runs")
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookAttempt", b =>
+            modelBuilder.Entity("Portal.Data.WebhookAttempt", b =>
                 {
-                    b.HasOne("Portal.Webhooks.WebhookDelivery", null)
+                    b.HasOne("Portal.Data.WebhookDelivery", null)
                         .WithMany()
                         .HasForeignKey("DeliveryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookDelivery", b =>
+            modelBuilder.Entity("Portal.Data.WebhookDelivery", b =>
                 {
-                    b.HasOne("Portal.Webhooks.WebhookEndpoint", null)
+                    b.HasOne("Portal.Data.WebhookEndpoint", null)
                         .WithMany()
                         .HasForeignKey("EndpointId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -907,7 +907,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.Navigation("Files");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.Schedule", b =>
+            modelBuilder.Entity("Portal.Data.Schedule", b =>
                 {
                     b.Navigation("History");
 

@@ -384,7 +384,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("ExportRequests");
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.EmailMessage", b =>
+            modelBuilder.Entity("Portal.Data.EmailMessage", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -473,7 +473,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("EmailMessages");
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.UserSettings", b =>
+            modelBuilder.Entity("Portal.Data.UserSettings", b =>
                 {
                     b.Property<string>("UserId")
                         .HasMaxLength(200)
@@ -499,7 +499,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("UserSettings");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.Schedule", b =>
+            modelBuilder.Entity("Portal.Data.Schedule", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -587,7 +587,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("Schedules");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleHistoryEntry", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleHistoryEntry", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -618,7 +618,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("ScheduleHistory", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleRun", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleRun", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -656,7 +656,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("ScheduleRuns");
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookAttempt", b =>
+            modelBuilder.Entity("Portal.Data.WebhookAttempt", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -707,7 +707,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("WebhookAttempts", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookDelivery", b =>
+            modelBuilder.Entity("Portal.Data.WebhookDelivery", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -776,7 +776,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.ToTable("WebhookDeliveries", (string)null);
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookEndpoint", b =>
+            modelBuilder.Entity("Portal.Data.WebhookEndpoint", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -863,13 +863,13 @@ namespace Portal.Data.Migrations.PostgreSql
                         .HasForeignKey("RerunOf")
                         .OnDelete(DeleteBehavior.SetNull);
 
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany()
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
-            modelBuilder.Entity("Portal.Notifications.Email.EmailMessage", b =>
+            modelBuilder.Entity("Portal.Data.EmailMessage", b =>
                 {
                     b.HasOne("Portal.Data.ExportRequest", null)
                         .WithMany()
@@ -878,41 +878,41 @@ namespace Portal.Data.Migrations.PostgreSql
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleHistoryEntry", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleHistoryEntry", b =>
                 {
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany("History")
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Schedules.ScheduleRun", b =>
+            modelBuilder.Entity("Portal.Data.ScheduleRun", b =>
                 {
                     b.HasOne("Portal.Data.ExportRequest", null)
                         .WithMany()
                         .HasForeignKey("ExportId")
                         .OnDelete(DeleteBehavior.SetNull);
 
-                    b.HasOne("Portal.Schedules.Schedule", null)
+                    b.HasOne("Portal.Data.Schedule", null)
                         .WithMany("Runs")
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookAttempt", b =>
+            modelBuilder.Entity("Portal.Data.WebhookAttempt", b =>
                 {
-                    b.HasOne("Portal.Webhooks.WebhookDelivery", null)
+                    b.HasOne("Portal.Data.WebhookDelivery", null)
                         .WithMany()
                         .HasForeignKey("DeliveryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Portal.Webhooks.WebhookDelivery", b =>
+            modelBuilder.Entity("Portal.Data.WebhookDelivery", b =>
                 {
-                    b.HasOne("Portal.Webhooks.WebhookEndpoint", null)
+                    b.HasOne("Portal.Data.WebhookEndpoint", null)
                         .WithMany()
                         .HasForeignKey("EndpointId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -926,7 +926,7 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.Navigation("Files");
                 });
 
-            modelBuilder.Entity("Portal.Schedules.Schedule", b =>
+            modelBuilder.Entity("Portal.Data.Schedule", b =>
                 {
                     b.Navigation("History");
 

@@ -121,7 +121,7 @@ public sealed class AccessTokensPageTests : PortalTestContext, IAsyncLifetime
         page.Find("[data-testid=create-token]").Click();
 
         page.WaitForElement("[data-testid=token-value]", Wait);
-        var token = Assert.Single(await Tokens.ListAsync(new Portal.Exports.ExportUser(UserId, UserName, null, false), cancellationToken: Cancellation));
+        var token = Assert.Single(await Tokens.ListAsync(new Portal.Kernel.ExportUser(UserId, UserName, null, false), cancellationToken: Cancellation));
         Assert.Equal(new DateTimeOffset(lastDay.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), token.ExpiresAt);
     }
 
@@ -142,7 +142,7 @@ public sealed class AccessTokensPageTests : PortalTestContext, IAsyncLifetime
         Assert.StartsWith(message, page.Find("input[data-testid=token-expiry]").Closest(".mud-input-control")!.QuerySelector(".mud-input-error .me-auto")!.TextContent.Trim(),
             StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid=token-value]"));
-        Assert.Empty(await Tokens.ListAsync(new Portal.Exports.ExportUser(UserId, UserName, null, false), cancellationToken: Cancellation));
+        Assert.Empty(await Tokens.ListAsync(new Portal.Kernel.ExportUser(UserId, UserName, null, false), cancellationToken: Cancellation));
     }
 
     [Fact]
@@ -155,13 +155,13 @@ public sealed class AccessTokensPageTests : PortalTestContext, IAsyncLifetime
 
         page.WaitForAssertion(() => Assert.Contains("Give the token a name", page.Find("[data-testid=token-error]").TextContent, StringComparison.Ordinal), Wait);
         Assert.Empty(page.FindAll("[data-testid=token-value]"));
-        Assert.Empty(await Tokens.ListAsync(new Portal.Exports.ExportUser(UserId, UserName, null, false), cancellationToken: Cancellation));
+        Assert.Empty(await Tokens.ListAsync(new Portal.Kernel.ExportUser(UserId, UserName, null, false), cancellationToken: Cancellation));
     }
 
     [Fact]
     public async Task AnAdminSeesEveryonesTokensAndRevokesOne()
     {
-        var owner = new Portal.Exports.ExportUser("user-9", "Uma User", null, false);
+        var owner = new Portal.Kernel.ExportUser("user-9", "Uma User", null, false);
         var creation = await Tokens.CreateAsync(owner, "uma's script", DateTimeOffset.UtcNow.AddDays(7), Cancellation);
         SignInAs("admin-1", "Ann Admin", admin: true);
 

@@ -2,6 +2,7 @@ using Bunit;
 using MudBlazor;
 using Portal.Components.Pages.Admin;
 using Portal.Exports;
+using Portal.Upstream;
 
 namespace Portal.Tests.Components.Pages.Admin;
 

@@ -11,8 +11,8 @@ public class WebhookHealthCardTests : ExportTestContext
     public void TheDashboardShowsFailingAndDisabledEndpointsAndTheDaysDeliveries()
     {
         Service.Statistics = new(
-            [], [], [], new Dictionary<Portal.Exports.ExportStatus, int>(),
-            new Portal.Exports.UpstreamHealth(null, null, 0, 0, 60));
+            [], [], [], new Dictionary<Portal.Kernel.ExportStatus, int>(),
+            new Portal.Upstream.UpstreamHealth(null, null, 0, 0, 60));
         WebhookHealth.Health = new WebhookHealth(ActiveEndpoints: 5, FailingEndpoints: 2, DisabledEndpoints: 1, DeliveredLastDay: 40, FailedAttemptsLastDay: 9, GivenUpLastDay: 3);
         SignInAs("admin-1", "Ann Admin", admin: true);
         Render<MudPopoverProvider>();

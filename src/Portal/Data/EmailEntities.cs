@@ -1,8 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Portal.Data;
 
-namespace Portal.Notifications.Email;
+namespace Portal.Data;
 
 /// <summary>When a user wants an email about their own exports.</summary>
 public enum ExportEmails

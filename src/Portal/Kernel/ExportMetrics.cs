@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
+using Portal.Exports;
 
-namespace Portal.Exports;
+namespace Portal.Kernel;
 
 /// <summary>The portal's export and upstream instruments (meter <see cref="MeterName"/>).</summary>
 public sealed class ExportMetrics

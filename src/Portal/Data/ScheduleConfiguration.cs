@@ -1,8 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Portal.Data;
 
-namespace Portal.Schedules;
+namespace Portal.Data;
 
 internal sealed class ScheduleConfiguration : IEntityTypeConfiguration<Schedule>
 {

@@ -1,4 +1,4 @@
-namespace Portal.Exports;
+namespace Portal.Kernel;
 
 /// <summary>A half-open range of instants, <c>[From, To)</c>, always held in UTC.</summary>
 public readonly record struct TimeRange

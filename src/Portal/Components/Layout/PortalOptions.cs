@@ -1,4 +1,4 @@
-namespace Portal.Hosting;
+namespace Portal.Components.Layout;
 
 /// <summary>Settings of the portal shell, section <c>Portal</c>.</summary>
 public sealed class PortalOptions

@@ -1,6 +1,7 @@
 using System.Globalization;
+using Portal.Exports;
 
-namespace Portal.Exports;
+namespace Portal.Kernel;
 
 /// <summary>
 /// The names people tell their exports apart by. A name left empty is made from the format and the range, in the zone

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Components.Pages.Exports;
+using Portal.Components.Shared;
 
-namespace Portal.Components.Shared;
+namespace Portal.Components;
 
 public static class ExportUiExtensions
 {
@@ -15,7 +15,6 @@ public static class ExportUiExtensions
             .BindConfiguration(NewExportOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddScoped<UserTimeZone>();
         // A factory, not a type: the export service comes from the engine's registration, which the container

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Portal.Hosting;
+namespace Portal.Kernel;
 
 /// <summary>
 /// The portal's own spans (source <see cref="SourceName"/>): a tracker pass, each request it works on, each upstream

@@ -1,7 +1,13 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Portal.Webhooks;
+namespace Portal.Data;
+
+/// <summary>The longest receiver URL: the column's size and what the webhook forms and API accept.</summary>
+public static class WebhookRules
+{
+    public const int MaxUrlLength = 2000;
+}
 
 /// <summary>A receiver a user registered: where to POST, which events, and the secret that signs them.</summary>
 public sealed class WebhookEndpoint

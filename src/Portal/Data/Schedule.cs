@@ -1,6 +1,6 @@
 using Portal.Exports;
 
-namespace Portal.Schedules;
+namespace Portal.Data;
 
 /// <summary>
 /// A recurring export: what to export (format, a range relative to each run) and when (a cron expression in the

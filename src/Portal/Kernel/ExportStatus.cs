@@ -1,4 +1,4 @@
-namespace Portal.Exports;
+namespace Portal.Kernel;
 
 /// <summary>
 /// Where an export request stands. <see cref="Submitted"/>, <see cref="InProgress"/> and <see cref="Completed"/>

@@ -1,6 +1,6 @@
 using System.Security.Claims;
 
-namespace Portal.Exports;
+namespace Portal.Kernel;
 
 /// <summary>Who is asking: every query and command of the export service is scoped by it.</summary>
 public sealed record ExportUser(string Id, string Name, string? Email, bool IsAdmin)
