@@ -23,7 +23,7 @@ public static class ExportApi
 
     public const int MaxPageSize = 100;
 
-    private static readonly string FileFormatNames = string.Join(", ", FileFormats.All.Select(f => f.UpstreamName()));
+    private static readonly string FileFormatNames = string.Join(", ", FileFormats.All.Select(f => f.ApiName()));
 
     public static RouteGroupBuilder MapExportApi(this RouteGroupBuilder api)
     {
@@ -107,7 +107,7 @@ public static class ExportApi
             errors["timerange"] = ["Give the time range: {\"from\": ..., \"to\": ...} in RFC 3339."];
         }
         var format = FileFormat.Csv;
-        if (body?.Fileformat is { } name && !FileFormats.TryParseUpstreamName(name, out format))
+        if (body?.Fileformat is { } name && !FileFormats.TryParseApiName(name, out format))
         {
             errors["fileformat"] = [$"'{name}' is not a file format; use one of {FileFormatNames}."];
         }
@@ -243,7 +243,7 @@ public static class ExportApi
         e.Id,
         e.Name,
         StatusName(e.Status),
-        e.Format.UpstreamName(),
+        e.Format.ApiName(),
         new TimeRangeBody(Rfc3339.Format(e.Range.From), Rfc3339.Format(e.Range.To)),
         e.OwnerId,
         e.OwnerName,
@@ -262,7 +262,7 @@ public static class ExportApi
             e.Id,
             e.Name,
             StatusName(e.Status),
-            e.Format.UpstreamName(),
+            e.Format.ApiName(),
             new TimeRangeBody(Rfc3339.Format(e.Range.From), Rfc3339.Format(e.Range.To)),
             e.OwnerId,
             e.OwnerName,
@@ -308,7 +308,7 @@ public static class ExportApi
 
     private static FileFormat? ParseFormat(string value, Dictionary<string, string[]> errors)
     {
-        if (FileFormats.TryParseUpstreamName(value, out var format))
+        if (FileFormats.TryParseApiName(value, out var format))
         {
             return format;
         }

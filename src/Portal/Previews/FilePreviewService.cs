@@ -57,8 +57,7 @@ public sealed partial class FilePreviewService(
         try
         {
             var source = host.Ranges(file.Url, size => learned = size);
-            var format = Enum.Parse<ResultFileFormat>(files.Format.ToString());
-            return new PreviewOutcome.Shown(await FilePreviewReader.ReadAsync(format, source, options.Value.MaxBytes, cancellationToken));
+            return new PreviewOutcome.Shown(await FilePreviewReader.ReadAsync(files.Format, source, options.Value.MaxBytes, cancellationToken));
         }
         catch (PreviewProblemException ex)
         {

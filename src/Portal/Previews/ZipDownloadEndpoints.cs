@@ -30,7 +30,7 @@ public static partial class ZipDownloadEndpoints
     {
         ArgumentNullException.ThrowIfNull(files);
         return string.Create(CultureInfo.InvariantCulture,
-            $"export-{files.Format.UpstreamName().ToLowerInvariant()}-{files.RangeFrom.UtcDateTime:yyyyMMdd-HHmm}-{files.ExportId.ToString("N")[..8]}.zip");
+            $"export-{files.Format.ApiName().ToLowerInvariant()}-{files.RangeFrom.UtcDateTime:yyyyMMdd-HHmm}-{files.ExportId.ToString("N")[..8]}.zip");
     }
 
     private static async Task DownloadAllAsync(

@@ -217,6 +217,6 @@ public sealed class UpstreamAnswers(
     private static string PartName(Uri url, int part, FileFormat format)
     {
         var last = Uri.UnescapeDataString(url.Segments.LastOrDefault() ?? "");
-        return last.Length is > 0 and <= 200 && !last.EndsWith('/') ? last : $"part-{part:D5}{format.Extension()}";
+        return last.Length is > 0 and <= 200 && !last.EndsWith('/') ? last : format.PartFileName(part);
     }
 }
