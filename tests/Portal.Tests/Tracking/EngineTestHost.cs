@@ -180,9 +180,10 @@ public sealed class EngineTestHost : IAsyncDisposable
     public static readonly ExportUser Bob = new("bob-oid", "Bob", "bob@example.test", IsAdmin: false);
     public static readonly ExportUser Admin = new("admin-oid", "Ada Admin", "ada@example.test", IsAdmin: true);
 
-    public static TimeRange Day(int daysAgo = 2)
+    /// <summary>A whole UTC day <paramref name="daysAgo"/> days before <paramref name="now"/> (the wall clock's when not given).</summary>
+    public static TimeRange Day(int daysAgo = 2, DateTimeOffset? now = null)
     {
-        var day = DateTimeOffset.UtcNow.Date.AddDays(-daysAgo);
+        var day = (now ?? DateTimeOffset.UtcNow).UtcDateTime.Date.AddDays(-daysAgo);
         return new TimeRange(new DateTimeOffset(day, TimeSpan.Zero), new DateTimeOffset(day.AddDays(1), TimeSpan.Zero));
     }
 }
