@@ -91,6 +91,14 @@ public sealed class UpstreamAnswers(
         progress.Transition(db, request, ExportStatus.Unconfirmed, ExportProgress.TrackerActor, detail, now);
     }
 
+    /// <summary>A request open longer than <c>Tracking:MaxOpenDuration</c>: the portal stops waiting for it.</summary>
+    public void TimeOut(PortalDbContext db, ExportRequest request, TimeSpan maxOpenDuration, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.LastError = $"No result after {maxOpenDuration}; the portal stopped waiting.";
+        progress.Transition(db, request, ExportStatus.TimedOut, ExportProgress.TrackerActor, request.LastError, now);
+    }
+
     /// <summary>Applies a status answer to a tracked request.</summary>
     public void ApplyStatus(PortalDbContext db, ExportRequest request, StatusResult result, DateTimeOffset now, double jitter, double quotaLeft)
     {
