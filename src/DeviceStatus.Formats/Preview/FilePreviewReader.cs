@@ -15,6 +15,7 @@ namespace DeviceStatus.Formats.Preview;
 /// PARQUET and ORC from their footers and the first row group or the first chunk of each stream of the first stripe;
 /// the text formats and AVRO from their first bytes, fetched in growing steps until the rows are complete.
 /// </summary>
+// About 400 lines in one class: six short readers, one per format, behind one ReadAsync switch and one retry over missing ranges.
 public static class FilePreviewReader
 {
     public const int MaxRows = 100;
