@@ -123,7 +123,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         await using var db = await Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         var row = await db.ExportRequests.SingleAsync(e => e.Id == id);
         row.Version++;
-        row.UpdatedAt = DateTimeOffset.UtcNow;
+        row.UpdatedAt = Now;
         var note = new ExportEvent
         {
             ExportId = id, OwnerId = row.OwnerId, Version = row.Version, At = row.UpdatedAt,
@@ -144,16 +144,15 @@ public sealed class EngineTestHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds: subscribers hear changes on their own readers.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string because, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, because);
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
-    }
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds: subscribers hear changes on their own readers. Kept for the tests
+    /// outside <c>Tracking</c> that still call it; new code calls <see cref="Eventually.HoldsAsync(Func{bool}, string, TimeSpan?)"/>.
+    /// </summary>
+    public static Task WaitUntilAsync(Func<bool> condition, string because, TimeSpan? timeout = null) =>
+        Eventually.HoldsAsync(condition, because, timeout);
+
+    /// <summary>The engine's now: its fake clock's, when the test gave it one.</summary>
+    public DateTimeOffset Now => Services.GetRequiredService<TimeProvider>().GetUtcNow();
 
     /// <summary>A tracker of its own (a second instance shares the database, not the object).</summary>
     public ExportTracker NewTracker() => ActivatorUtilities.CreateInstance<ExportTracker>(Services);
