@@ -31,7 +31,7 @@ public sealed class FormatsBenchmark : IBenchmark
             return await MeasureAsync(Parse(options.Value("format")), devices, minutes, cancellationToken);
         }
 
-        var formats = options.Value("format") is { } one ? [Parse(one)] : ResultFileFormats.All;
+        var formats = options.Value("format") is { } one ? [Parse(one)] : FileFormats.All;
         Console.WriteLine($"# formats: {devices} devices x {minutes} minutes = {(long)devices * minutes} rows per format");
         var exitCode = 0;
         foreach (var format in formats)
@@ -42,10 +42,10 @@ public sealed class FormatsBenchmark : IBenchmark
         return exitCode;
     }
 
-    private static ResultFileFormat Parse(string? name) =>
-        ResultFileFormats.TryParseApiName(name, out var format) ? format : throw new ArgumentException($"Unknown format '{name}'.");
+    private static FileFormat Parse(string? name) =>
+        FileFormats.TryParseApiName(name, out var format) ? format : throw new ArgumentException($"Unknown format '{name}'.");
 
-    private async Task<int> RunChildAsync(ResultFileFormat format, int devices, int minutes, CancellationToken cancellationToken)
+    private async Task<int> RunChildAsync(FileFormat format, int devices, int minutes, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = false, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
@@ -63,7 +63,7 @@ public sealed class FormatsBenchmark : IBenchmark
         return child.ExitCode;
     }
 
-    private static async Task<int> MeasureAsync(ResultFileFormat format, int devices, int minutes, CancellationToken cancellationToken)
+    private static async Task<int> MeasureAsync(FileFormat format, int devices, int minutes, CancellationToken cancellationToken)
     {
         var rows = new DeviceStatusGenerator(devices, seed: 20261127).Rows(Day, Day.AddMinutes(minutes));
         var folder = Directory.CreateTempSubdirectory("portal-benchmark-formats-").FullName;

@@ -39,7 +39,7 @@ public sealed class PreviewBenchmark : IBenchmark
         var devices = options.Number("devices", 1_000);
         var minutes = options.Number("minutes", 1_000);
         var formats = options.Value("format") is { } one
-            ? [FileFormats.TryParseUpstreamName(one, out var parsed) ? parsed : throw new ArgumentException($"Unknown format '{one}'.")]
+            ? [FileFormats.TryParseApiName(one, out var parsed) ? parsed : throw new ArgumentException($"Unknown format '{one}'.")]
             : FileFormats.All;
 
         await using var simulator = await SimulatorServer.StartAsync(o =>
@@ -65,7 +65,7 @@ public sealed class PreviewBenchmark : IBenchmark
                 var preview = await PreviewAsync(portal, user, id, cancellationToken);
                 watch.Stop();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"preview: format={format.UpstreamName()} first_rows_ms={watch.Elapsed.TotalMilliseconds:F0} bytes_read={meter.BytesServed - servedBefore} file_bytes={preview.FileBytes}"));
+                    $"preview: format={format.ApiName()} first_rows_ms={watch.Elapsed.TotalMilliseconds:F0} bytes_read={meter.BytesServed - servedBefore} file_bytes={preview.FileBytes}"));
             }
 
             return 0;

@@ -16,7 +16,7 @@ public class EarlyClickTests(PortalServer portal)
     /// <summary>Range presets and formats other than the form's default (last 24 hours, CSV).</summary>
     private static readonly (string Preset, string Format)[] Variants =
         [.. new[] { "last-hour", "yesterday", "last-7-days", "previous-month", "last-24h" }
-            .SelectMany(preset => FileFormats.All.Select(format => (preset, format.UpstreamName())))
+            .SelectMany(preset => FileFormats.All.Select(format => (preset, format.ApiName())))
             .Where(v => v != ("last-24h", "CSV"))];
 
     [Fact]

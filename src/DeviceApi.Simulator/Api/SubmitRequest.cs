@@ -6,7 +6,7 @@ using DeviceApi.Simulator.Formats;
 namespace DeviceApi.Simulator.Api;
 
 /// <summary>A valid submit body: the time range in UTC and the file format.</summary>
-internal sealed partial record SubmitRequest(DateTime From, DateTime To, ResultFileFormat Format)
+internal sealed partial record SubmitRequest(DateTime From, DateTime To, FileFormat Format)
 {
     public static readonly TimeSpan MaxSpan = TimeSpan.FromDays(31);
     public static readonly TimeSpan MaxAhead = TimeSpan.FromMinutes(5);
@@ -35,11 +35,11 @@ internal sealed partial record SubmitRequest(DateTime From, DateTime To, ResultF
             to = ParseBound(range, "to", errors);
         }
 
-        var format = ResultFileFormat.Csv;
+        var format = FileFormat.Csv;
         if (body.TryGetProperty("fileformat", out var formatElement) && formatElement.ValueKind != JsonValueKind.Null
-            && (formatElement.ValueKind != JsonValueKind.String || !ResultFileFormats.TryParseApiName(formatElement.GetString(), out format)))
+            && (formatElement.ValueKind != JsonValueKind.String || !FileFormats.TryParseApiName(formatElement.GetString(), out format)))
         {
-            errors["fileformat"] = [$"The fileformat must be one of {string.Join(", ", ResultFileFormats.All.Select(f => f.ApiName()))}."];
+            errors["fileformat"] = [$"The fileformat must be one of {string.Join(", ", FileFormats.All.Select(f => f.ApiName()))}."];
         }
 
         if (from is { } start && to is { } end)

@@ -6,14 +6,14 @@ namespace DeviceApi.Simulator.Formats;
 public static class ResultFileWriters
 {
     /// <summary>A writer of one file of <paramref name="format"/> onto <paramref name="output"/>, which stays open.</summary>
-    public static IResultFileWriter Create(ResultFileFormat format, Stream output) => format switch
+    public static IResultFileWriter Create(FileFormat format, Stream output) => format switch
     {
-        ResultFileFormat.Csv => new CsvResultFileWriter(output),
-        ResultFileFormat.Parquet => new ParquetResultFileWriter(output),
-        ResultFileFormat.Json => new JsonResultFileWriter(output),
-        ResultFileFormat.Avro => new AvroResultFileWriter(output),
-        ResultFileFormat.TextFile => new TextFileResultFileWriter(output),
-        ResultFileFormat.Orc => new OrcDeviceStatusWriter(output),
+        FileFormat.Csv => new CsvResultFileWriter(output),
+        FileFormat.Parquet => new ParquetResultFileWriter(output),
+        FileFormat.Json => new JsonResultFileWriter(output),
+        FileFormat.Avro => new AvroResultFileWriter(output),
+        FileFormat.TextFile => new TextFileResultFileWriter(output),
+        FileFormat.Orc => new OrcDeviceStatusWriter(output),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 }

@@ -20,7 +20,7 @@ public static class ResultFiles
     /// </summary>
     public static async Task<IReadOnlyList<ResultFile>> WriteAsync(
         DeviceStatusRows rows,
-        ResultFileFormat format,
+        FileFormat format,
         string directory,
         int partSize = MaxPartSize,
         Func<long, CancellationToken, ValueTask>? afterBatch = null,

@@ -27,7 +27,7 @@ internal sealed record JobState(
 
 /// <summary>One accepted export request and its preparation.</summary>
 internal sealed class ExportJob(
-    Guid id, string clientId, DateTime from, DateTime to, ResultFileFormat format, DateTimeOffset submittedAt, JobFate fate)
+    Guid id, string clientId, DateTime from, DateTime to, FileFormat format, DateTimeOffset submittedAt, JobFate fate)
 {
     private JobState _state = new(JobStatus.Submitted, submittedAt);
 
@@ -35,7 +35,7 @@ internal sealed class ExportJob(
     public string ClientId { get; } = clientId;
     public DateTime From { get; } = from;
     public DateTime To { get; } = to;
-    public ResultFileFormat Format { get; } = format;
+    public FileFormat Format { get; } = format;
     public DateTimeOffset SubmittedAt { get; } = submittedAt;
     public JobFate Fate { get; } = fate;
 

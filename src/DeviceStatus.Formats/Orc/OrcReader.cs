@@ -15,6 +15,7 @@ namespace DeviceStatus.Formats.Orc;
 /// (list), <c>List&lt;KeyValuePair&lt;object?, object?&gt;&gt;</c> (map) and <see cref="OrcUnion"/>; null stays null.
 /// One stripe at a time is held in memory.
 /// </summary>
+// Over 1,000 lines in one class, as the ORC format needs: every column reader uses the types, statistics and stripes read once from the footer.
 public sealed class OrcReader : IDisposable
 {
     private const long OrcEpochSeconds = 1_420_070_400;

@@ -15,24 +15,25 @@ namespace DeviceStatus.Formats.Preview;
 /// PARQUET and ORC from their footers and the first row group or the first chunk of each stream of the first stripe;
 /// the text formats and AVRO from their first bytes, fetched in growing steps until the rows are complete.
 /// </summary>
+// About 400 lines in one class: six short readers, one per format, behind one ReadAsync switch and one retry over missing ranges.
 public static class FilePreviewReader
 {
     public const int MaxRows = 100;
 
-    public static async Task<FilePreview> ReadAsync(ResultFileFormat format, IRangeSource source, long maxBytes, CancellationToken cancellationToken)
+    public static async Task<FilePreview> ReadAsync(FileFormat format, IRangeSource source, long maxBytes, CancellationToken cancellationToken)
     {
-        var cache = await RangeCacheStream.OpenAsync(source, fromEnd: format is ResultFileFormat.Parquet or ResultFileFormat.Orc, maxBytes, cancellationToken)
+        var cache = await RangeCacheStream.OpenAsync(source, fromEnd: format is FileFormat.Parquet or FileFormat.Orc, maxBytes, cancellationToken)
             .ConfigureAwait(false);
         try
         {
             var (rows, statistics, total) = format switch
             {
-                ResultFileFormat.Csv => (await ReadTextAsync(cache, ParseCsv, cancellationToken).ConfigureAwait(false), null, null),
-                ResultFileFormat.TextFile => (await ReadTextAsync(cache, ParseTextFile, cancellationToken).ConfigureAwait(false), null, null),
-                ResultFileFormat.Json => (await ReadTextAsync(cache, ParseJson, cancellationToken).ConfigureAwait(false), null, null),
-                ResultFileFormat.Avro => (await RetryAsync(cache, () => ReadAvro(cache), cancellationToken).ConfigureAwait(false), null, null),
-                ResultFileFormat.Parquet => await RetryAsync(cache, () => ReadParquetAsync(cache, cancellationToken), cancellationToken).ConfigureAwait(false),
-                ResultFileFormat.Orc => await RetryAsync(cache, () => ReadOrc(cache), cancellationToken).ConfigureAwait(false),
+                FileFormat.Csv => (await ReadTextAsync(cache, ParseCsv, cancellationToken).ConfigureAwait(false), null, null),
+                FileFormat.TextFile => (await ReadTextAsync(cache, ParseTextFile, cancellationToken).ConfigureAwait(false), null, null),
+                FileFormat.Json => (await ReadTextAsync(cache, ParseJson, cancellationToken).ConfigureAwait(false), null, null),
+                FileFormat.Avro => (await RetryAsync(cache, () => ReadAvro(cache), cancellationToken).ConfigureAwait(false), null, null),
+                FileFormat.Parquet => await RetryAsync(cache, () => ReadParquetAsync(cache, cancellationToken), cancellationToken).ConfigureAwait(false),
+                FileFormat.Orc => await RetryAsync(cache, () => ReadOrc(cache), cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
             };
             return new FilePreview(rows, FilePreview.FactsOf(rows, statistics), cache.Length, cache.BytesRead, total);

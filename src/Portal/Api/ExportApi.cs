@@ -106,7 +106,7 @@ public static class ExportApi
             errors["timerange"] = ["Give the time range: {\"from\": ..., \"to\": ...} in RFC 3339."];
         }
         var format = FileFormat.Csv;
-        if (body?.Fileformat is { } name && !FileFormats.TryParseUpstreamName(name, out format))
+        if (body?.Fileformat is { } name && !FileFormats.TryParseApiName(name, out format))
         {
             errors["fileformat"] = [$"'{name}' is not a file format; use one of {FileFormatNames}."];
         }
@@ -242,7 +242,7 @@ public static class ExportApi
         e.Id,
         e.Name,
         StatusName(e.Status),
-        e.Format.UpstreamName(),
+        e.Format.ApiName(),
         new TimeRangeBody(Rfc3339.Format(e.Range.From), Rfc3339.Format(e.Range.To)),
         e.OwnerId,
         e.OwnerName,
@@ -261,7 +261,7 @@ public static class ExportApi
             e.Id,
             e.Name,
             StatusName(e.Status),
-            e.Format.UpstreamName(),
+            e.Format.ApiName(),
             new TimeRangeBody(Rfc3339.Format(e.Range.From), Rfc3339.Format(e.Range.To)),
             e.OwnerId,
             e.OwnerName,

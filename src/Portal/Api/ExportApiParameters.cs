@@ -9,7 +9,7 @@ namespace Portal.Api;
 /// </summary>
 internal static class ExportApiParameters
 {
-    internal static readonly string FileFormatNames = string.Join(", ", FileFormats.All.Select(f => f.UpstreamName()));
+    internal static readonly string FileFormatNames = string.Join(", ", FileFormats.All.Select(f => f.ApiName()));
 
     /// <summary>RFC 3339 with an offset (<c>Z</c> or <c>+01:00</c>); null and an entry in <paramref name="errors"/> otherwise.</summary>
     internal static DateTimeOffset? ParseInstant(string? value, string field, Dictionary<string, string[]> errors)
@@ -41,7 +41,7 @@ internal static class ExportApiParameters
 
     internal static FileFormat? ParseFormat(string value, Dictionary<string, string[]> errors)
     {
-        if (FileFormats.TryParseUpstreamName(value, out var format))
+        if (FileFormats.TryParseApiName(value, out var format))
         {
             return format;
         }

@@ -114,14 +114,22 @@ public static class DownloadEndpoints
         await ProxyAsync(context, link, options, httpClients.CreateClient(HttpClientName), logger, () => audit.Downloaded(user.Id, id, part), id, part);
     }
 
-    /// <summary>The media type of a result file by its (portal-built) extension; never one a browser would render.</summary>
-    internal static string ContentTypeOf(string fileName) => Path.GetExtension(fileName) switch
+    /// <summary>
+    /// The media type of a result file by its (portal-built) extension: the format's own for the text formats,
+    /// <c>application/octet-stream</c> for the binary ones; never one a browser would render.
+    /// </summary>
+    internal static string ContentTypeOf(string fileName)
     {
-        ".csv" => "text/csv",
-        ".json" => "application/json",
-        ".txt" => "text/plain",
-        _ => "application/octet-stream",
-    };
+        var extension = Path.GetExtension(fileName);
+        foreach (var format in FileFormats.All)
+        {
+            if (format.IsText() && extension == "." + format.Extension())
+            {
+                return format.ContentType();
+            }
+        }
+        return "application/octet-stream";
+    }
 
     private static async Task ProxyAsync(HttpContext context, DownloadLink link, DownloadOptions options, HttpClient client,
         ILogger logger, Action downloaded, Guid id, int part)

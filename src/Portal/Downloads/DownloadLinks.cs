@@ -2,12 +2,17 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Exports;
-using Portal.Tracking;
 using Portal.Upstream;
 
 namespace Portal.Downloads;
 
-/// <summary>Fresh download links for the files of completed requests.</summary>
+/// <summary>A completed export's files with links fresh enough to use now.</summary>
+public sealed record ResultFileSet(Guid ExportId, FileFormat Format, DateTimeOffset RangeFrom, IReadOnlyList<ResultFileLink> Files);
+
+/// <summary>A part of the export, named as the portal serves it (<see cref="ResultFileNames"/>).</summary>
+public sealed record ResultFileLink(int Part, string Name, Uri Url, long? SizeBytes);
+
+/// <summary>Fresh links to the files of completed requests, for downloads, previews and the zip of all parts.</summary>
 public interface IDownloadLinks
 {
     /// <summary>
@@ -15,8 +20,26 @@ public interface IDownloadLinks
     /// the request's timeline; null when not found or no longer available.
     /// </summary>
     Task<DownloadLink?> GetDownloadAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every file of the export with a link valid now, for <paramref name="operation"/> (a preview, the zip): renewed
+    /// like a download's, not recorded in the timeline.
+    /// </summary>
+    /// <returns>Null when the export is not the user's to see or has no files (it is not completed, or no longer kept).</returns>
+    Task<ResultFileSet?> GetFilesAsync(ExportUser user, Guid id, string operation, CancellationToken cancellationToken = default);
+
+    /// <summary>Sizes of the export's files that are known, by part, scoped like <see cref="GetFilesAsync"/>.</summary>
+    Task<IReadOnlyDictionary<int, long?>> SizesAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
+
+    Task StoreSizeAsync(Guid id, int part, long size, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// The one renewal of result-file links. The files of an export are handed to its owner or an admin (anyone else: not
+/// found, audited); links about to expire are renewed from the upstream's status, and an export the upstream no
+/// longer keeps turns <see cref="ExportStatus.Expired"/>. The row is saved under its version, so a change made
+/// meanwhile (by the tracker, a user, another instance) makes it read the row and ask again, up to three times.
+/// </summary>
 public sealed class DownloadLinks(
     IDbContextFactory<PortalDbContext> dbFactory,
     DeviceStatusClient client,
@@ -26,34 +49,73 @@ public sealed class DownloadLinks(
     TimeProvider time,
     IOptions<ExportsOptions> options) : IDownloadLinks
 {
+    private const int MaxAttempts = 3;
+
     public async Task<DownloadLink?> GetDownloadAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default)
     {
+        var request = await RenewAsync(user, id, "Download", part, cancellationToken);
+        var file = request?.Files.FirstOrDefault(f => f.Part == part);
+        return request is null || file is null
+            ? null
+            : new DownloadLink(new Uri(file.Url), file.UrlExpiresAt, ResultFileNames.For(request.Format, request.Range, file.Name, file.Part));
+    }
+
+    public async Task<ResultFileSet?> GetFilesAsync(ExportUser user, Guid id, string operation, CancellationToken cancellationToken = default)
+    {
+        var request = await RenewAsync(user, id, operation, downloadedPart: null, cancellationToken);
+        return request is null
+            ? null
+            : new ResultFileSet(request.Id, request.Format, request.RangeFrom,
+                [.. request.Files.OrderBy(f => f.Part).Select(f => new ResultFileLink(f.Part, ResultFileNames.For(request.Format, request.Range, f.Name, f.Part), new Uri(f.Url), f.SizeBytes))]);
+    }
+
+    public async Task<IReadOnlyDictionary<int, long?>> SizesAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(user);
-        for (var attempt = 0; attempt < 3; attempt++)
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await ExportAccess.VisibleTo(db.ExportRequests, user).Where(e => e.Id == id).SelectMany(e => e.Files).ToDictionaryAsync(f => f.Part, f => f.SizeBytes, cancellationToken);
+    }
+
+    public async Task StoreSizeAsync(Guid id, int part, long size, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.ExportFiles.Where(f => f.ExportId == id && f.Part == part && f.SizeBytes != size)
+            .ExecuteUpdateAsync(s => s.SetProperty(f => f.SizeBytes, size), cancellationToken);
+    }
+
+    /// <summary>
+    /// The completed request with links to its files (only <paramref name="downloadedPart"/>, when given) valid now,
+    /// saved; a download is noted in its timeline. Null when not visible, not completed, without that file, expired,
+    /// or still changing after <see cref="MaxAttempts"/> reads.
+    /// </summary>
+    private async Task<ExportRequest?> RenewAsync(ExportUser user, Guid id, string operation, int? downloadedPart, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var request = await ExportAccess.VisibleTo(db.ExportRequests, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
             if (request is null)
             {
-                await access.NotFoundAsync(db, user, id, "Download", cancellationToken);
+                await access.NotFoundAsync(db, user, id, operation, cancellationToken);
                 return null;
             }
-            var file = request.Files.FirstOrDefault(f => f.Part == part);
-            if (request is not { Status: ExportStatus.Completed, RequestUuid: { } uuid } || file is null)
+            List<ExportFile> files = [.. request.Files.Where(f => downloadedPart is not { } part || f.Part == part)];
+            if (request is not { Status: ExportStatus.Completed, RequestUuid: { } uuid } || files.Count == 0)
             {
                 return null;
             }
 
             var now = time.GetUtcNow();
             var expired = false;
-            if (file.UrlExpiresAt - now < options.Value.RenewLinksBefore)
+            if (files.Any(f => f.UrlExpiresAt - now < options.Value.RenewLinksBefore))
             {
                 var status = await client.GetStatusAsync(uuid, cancellationToken);
                 now = time.GetUtcNow();
                 switch (status)
                 {
                     case StatusResult.Found { Status: { State: UpstreamState.Completed } fresh }:
-                        UpstreamAnswers.StoreFiles(request, fresh, now);
+                        ResultFileUrls.Store(request, fresh, now);
                         break;
                     case StatusResult.NotFound:
                         request.LastError = "The device platform no longer keeps the files of this export.";
@@ -61,7 +123,7 @@ public sealed class DownloadLinks(
                         expired = true;
                         break;
                     default:
-                        if (file.UrlExpiresAt <= now)
+                        if (files.Any(f => f.UrlExpiresAt <= now))
                         {
                             return null;
                         }
@@ -69,10 +131,11 @@ public sealed class DownloadLinks(
                 }
             }
 
-            if (!expired)
+            if (!expired && downloadedPart is not null)
             {
-                ExportProgress.Note(db, request, user.Name, $"Downloaded {file.Name}.", now);
+                ExportProgress.Note(db, request, user.Name, $"Downloaded {files[0].Name}.", now);
             }
+            var changed = db.ChangeTracker.HasChanges();
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -82,8 +145,11 @@ public sealed class DownloadLinks(
                 continue;
             }
 
-            outbox.Wake();
-            return expired ? null : new DownloadLink(new Uri(file.Url), file.UrlExpiresAt, ResultFileNames.For(request.Format, request.Range, file.Name, file.Part));
+            if (changed)
+            {
+                outbox.Wake();
+            }
+            return expired ? null : request;
         }
         return null;
     }

@@ -21,7 +21,7 @@ public static class ResultFileNames
     /// </summary>
     public static string For(FileFormat format, TimeRange range, string vendorName, int part) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"device-status_{format.UpstreamName()}_{Stamp(range.From)}_{Stamp(range.To)}_{PartName(vendorName, format) ?? $"part-{part:D5}"}{format.Extension()}");
+            $"device-status_{format.ApiName()}_{Stamp(range.From)}_{Stamp(range.To)}_{PartName(vendorName, format) ?? $"part-{part:D5}"}.{format.Extension()}");
 
     /// <summary><c>attachment</c> with the name, and its RFC 5987 <c>filename*</c> form when it is not plain ASCII.</summary>
     public static string ContentDisposition(string fileName)
@@ -45,9 +45,10 @@ public static class ResultFileNames
     private static string? PartName(string? vendorName, FileFormat format)
     {
         var name = (vendorName ?? "").Split('/', '\\')[^1];
-        if (name.EndsWith(format.Extension(), StringComparison.OrdinalIgnoreCase))
+        var extension = "." + format.Extension();
+        if (name.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
         {
-            name = name[..^format.Extension().Length];
+            name = name[..^extension.Length];
         }
 
         var safe = new StringBuilder(Math.Min(name.Length, MaxPartNameLength));

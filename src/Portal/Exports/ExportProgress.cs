@@ -74,7 +74,7 @@ public sealed class ExportProgress(ExportMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(request);
         return string.Create(CultureInfo.InvariantCulture,
-            $"POST /v3/devices/status {{\"timerange\":{{\"from\":\"{request.RangeFrom.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\",\"to\":\"{request.RangeTo.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\"}},\"fileformat\":\"{request.Format.UpstreamName()}\"}}");
+            $"POST /v3/devices/status {{\"timerange\":{{\"from\":\"{request.RangeFrom.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\",\"to\":\"{request.RangeTo.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\"}},\"fileformat\":\"{request.Format.ApiName()}\"}}");
     }
 
     /// <summary>The notice's words: each names its export, so a list of them (the bell, a snackbar) tells them apart.</summary>

@@ -71,7 +71,7 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
                 .Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
             // The format is a column of a few known words: the ones the text is part of are found here, so the database
             // compares the column for equality instead of matching a pattern against it.
-            var formats = FileFormats.All.Where(f => f.UpstreamName().Contains(search, StringComparison.OrdinalIgnoreCase)).ToList();
+            var formats = FileFormats.All.Where(f => f.ApiName().Contains(search, StringComparison.OrdinalIgnoreCase)).ToList();
             // SQLite's LIKE ignores case; PostgreSQL's does not, its ILIKE does. The name is matched in the same pass over
             // the rows as the other columns: no index serves a pattern with a leading %, and the count stays capped.
             requests = db.Database.IsNpgsql()

@@ -23,7 +23,7 @@ public static class ExportNames
     /// dates, one across years both years. Made in UTC, it says so.
     /// </summary>
     public static string Default(FileFormat format, TimeRange range, TimeZoneInfo zone) =>
-        format.UpstreamName() + Separator + RangeText(range, zone);
+        format.ApiName() + Separator + RangeText(range, zone);
 
     /// <summary>A scheduled run: the schedule's name and the run's range in the schedule's zone.</summary>
     public static string ForSchedule(string scheduleName, TimeRange range, TimeZoneInfo zone)

@@ -1,6 +1,7 @@
 using DeviceStatus.Formats;
 using DeviceStatus.Formats.Preview;
 using Microsoft.Extensions.Options;
+using Portal.Downloads;
 using Portal.Exports;
 using Portal.Security;
 
@@ -34,7 +35,7 @@ public interface IFilePreviewService
 /// way (a ranged answer's total, or a <c>HEAD</c> when the page needs sizes before any preview).
 /// </summary>
 public sealed partial class FilePreviewService(
-    ResultFileLinks links,
+    IDownloadLinks links,
     ResultFileHost host,
     IOptions<PreviewOptions> options,
     ILoggerFactory loggers,
@@ -45,7 +46,7 @@ public sealed partial class FilePreviewService(
     public async Task<PreviewOutcome> PreviewAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var files = await links.GetAsync(user, id, "Preview", cancellationToken);
+        var files = await links.GetFilesAsync(user, id, "Preview", cancellationToken);
         var file = files?.Files.FirstOrDefault(f => f.Part == part);
         if (files is null || file is null)
         {
@@ -57,8 +58,7 @@ public sealed partial class FilePreviewService(
         try
         {
             var source = host.Ranges(file.Url, size => learned = size);
-            var format = Enum.Parse<ResultFileFormat>(files.Format.ToString());
-            return new PreviewOutcome.Shown(await FilePreviewReader.ReadAsync(format, source, options.Value.MaxBytes, cancellationToken));
+            return new PreviewOutcome.Shown(await FilePreviewReader.ReadAsync(files.Format, source, options.Value.MaxBytes, cancellationToken));
         }
         catch (PreviewProblemException ex)
         {
@@ -83,7 +83,7 @@ public sealed partial class FilePreviewService(
             return sizes;
         }
 
-        var files = await links.GetAsync(user, id, "View", cancellationToken);
+        var files = await links.GetFilesAsync(user, id, "View", cancellationToken);
         var result = new Dictionary<int, long?>(sizes);
         foreach (var file in files?.Files ?? [])
         {

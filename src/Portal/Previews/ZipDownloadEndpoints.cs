@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Portal.Downloads;
 using Portal.Exports;
 using Portal.Security;
 
@@ -30,13 +31,13 @@ public static partial class ZipDownloadEndpoints
     {
         ArgumentNullException.ThrowIfNull(files);
         return string.Create(CultureInfo.InvariantCulture,
-            $"export-{files.Format.UpstreamName().ToLowerInvariant()}-{files.RangeFrom.UtcDateTime:yyyyMMdd-HHmm}-{files.ExportId.ToString("N")[..8]}.zip");
+            $"export-{files.Format.ApiName().ToLowerInvariant()}-{files.RangeFrom.UtcDateTime:yyyyMMdd-HHmm}-{files.ExportId.ToString("N")[..8]}.zip");
     }
 
     private static async Task DownloadAllAsync(
         Guid id,
         HttpContext context,
-        [FromServices] ResultFileLinks links,
+        [FromServices] IDownloadLinks links,
         [FromServices] ResultFileHost host,
         [FromServices] IOptions<PortalAuthorizationOptions> authorizationOptions,
         [FromServices] AuditLog audit,
@@ -44,7 +45,7 @@ public static partial class ZipDownloadEndpoints
     {
         var user = ExportUser.FromPrincipal(context.User, authorizationOptions.Value.AdminRole);
         context.Response.Headers.CacheControl = "no-store";
-        var files = await links.GetAsync(user, id, "Download", context.RequestAborted);
+        var files = await links.GetFilesAsync(user, id, "Download", context.RequestAborted);
         if (files is null)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -62,7 +63,7 @@ public static partial class ZipDownloadEndpoints
         foreach (var part in files.Files)
         {
             // Each part gets a link that is fresh when it starts, however long the parts before it took.
-            var link = (await links.GetAsync(user, id, "Download", context.RequestAborted))?.Files.FirstOrDefault(f => f.Part == part.Part);
+            var link = (await links.GetFilesAsync(user, id, "Download", context.RequestAborted))?.Files.FirstOrDefault(f => f.Part == part.Part);
             using var response = link is null ? null : await host.GetAsync(link.Url, context.RequestAborted);
             if (response is not { IsSuccessStatusCode: true })
             {

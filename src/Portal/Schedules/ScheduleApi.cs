@@ -129,9 +129,9 @@ public sealed record ScheduleRequest(
             return null;
         }
         var input = new ScheduleInput { Name = body.Name ?? "", RangeHours = body.Hours, Cron = body.Cron, TimeZoneId = body.TimeZone ?? "" };
-        if (!FileFormats.TryParseUpstreamName(body.Format ?? "CSV", out var format))
+        if (!FileFormats.TryParseApiName(body.Format ?? "CSV", out var format))
         {
-            errors["format"] = [$"Unknown format '{body.Format}': use one of {string.Join(", ", FileFormats.All.Select(f => f.UpstreamName()))}."];
+            errors["format"] = [$"Unknown format '{body.Format}': use one of {string.Join(", ", FileFormats.All.Select(f => f.ApiName()))}."];
         }
         if (!RangeNames.TryGetValue(body.Range ?? "previous-day", out var range))
         {
@@ -202,7 +202,7 @@ public sealed record ScheduleResponse(
     public static ScheduleResponse From(ScheduleSummary s, ScheduleDetails? details)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return new ScheduleResponse(s.Id, s.Name, s.OwnerId, s.OwnerName, s.Format.UpstreamName(), ScheduleRequest.RangeName(s.RangeKind), s.RangeHours,
+        return new ScheduleResponse(s.Id, s.Name, s.OwnerId, s.OwnerName, s.Format.ApiName(), ScheduleRequest.RangeName(s.RangeKind), s.RangeHours,
             s.Recurrence.ToString().ToLowerInvariant(), s.Cron, s.TimeZoneId, $"{s.RecurrenceText}, {s.RangeText}",
             s.IsPaused, s.PausedAt, s.PauseReason, s.ConsecutiveFailures, s.NextRunAt, s.LastRunAt, s.CreatedAt, s.UpdatedAt,
             details?.Runs.Select(r => new ScheduleRunResponse(r.OccurrenceAt, r.ExportId, r.Status?.DisplayName(), r.Outcome?.ToString(), r.Error)),

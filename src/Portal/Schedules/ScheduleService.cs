@@ -234,7 +234,7 @@ public sealed class ScheduleService(
             : null;
 
     private static string Describe(Schedule schedule) =>
-        $"{ScheduleClock.DescribeRecurrence(schedule.Recurrence, schedule.Cron)} ({schedule.TimeZoneId}), {ScheduleClock.DescribeRange(schedule.RangeKind, schedule.RangeHours)}, {schedule.Format.UpstreamName()}";
+        $"{ScheduleClock.DescribeRecurrence(schedule.Recurrence, schedule.Cron)} ({schedule.TimeZoneId}), {ScheduleClock.DescribeRange(schedule.RangeKind, schedule.RangeHours)}, {schedule.Format.ApiName()}";
 
     internal static void AddHistory(PortalDbContext db, Schedule schedule, string actor, string text, DateTimeOffset now) =>
         db.ScheduleHistory.Add(new ScheduleHistoryEntry

@@ -24,6 +24,11 @@ public static class TrackingExtensions
         services.AddSingleton<ISlowRequests>(sp => sp.GetRequiredService<ReadyEstimates>());
         services.AddSingleton<IFileSizeEstimates, FileSizeEstimates>();
         services.AddSingleton<TrackerHeartbeat>();
+        // A tracker's pass and claims are its own (its instance id tells its leases apart); the rest is shared.
+        services.AddTransient<TrackerClaims>();
+        services.AddTransient<TrackerPass>();
+        services.AddSingleton<RequestTracker>();
+        services.AddSingleton<RetentionExpiry>();
         services.AddSingleton<ExportTracker>();
         services.AddHostedService<BackgroundService>(sp => sp.GetRequiredService<IOptions<TrackerOptions>>().Value.Enabled
             ? sp.GetRequiredService<ExportTracker>()

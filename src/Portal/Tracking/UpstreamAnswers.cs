@@ -91,6 +91,14 @@ public sealed class UpstreamAnswers(
         progress.Transition(db, request, ExportStatus.Unconfirmed, ExportProgress.TrackerActor, detail, now);
     }
 
+    /// <summary>A request open longer than <c>Tracking:MaxOpenDuration</c>: the portal stops waiting for it.</summary>
+    public void TimeOut(PortalDbContext db, ExportRequest request, TimeSpan maxOpenDuration, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.LastError = $"No result after {maxOpenDuration}; the portal stopped waiting.";
+        progress.Transition(db, request, ExportStatus.TimedOut, ExportProgress.TrackerActor, request.LastError, now);
+    }
+
     /// <summary>Applies a status answer to a tracked request.</summary>
     public void ApplyStatus(PortalDbContext db, ExportRequest request, StatusResult result, DateTimeOffset now, double jitter, double quotaLeft)
     {
@@ -150,26 +158,6 @@ public sealed class UpstreamAnswers(
         }
     }
 
-    /// <summary>Stores fresh URLs of a completed request.</summary>
-    public static void StoreFiles(ExportRequest request, UpstreamStatus status, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(status);
-        var expires = status.UrlsExpireAt ?? now.AddMinutes(15);
-        for (var part = 0; part < status.DownloadUrls.Count; part++)
-        {
-            var url = status.DownloadUrls[part];
-            var file = request.Files.FirstOrDefault(f => f.Part == part);
-            if (file is null)
-            {
-                file = new ExportFile { ExportId = request.Id, Part = part, Name = PartName(url, part, request.Format) };
-                request.Files.Add(file);
-            }
-            file.Url = url.ToString();
-            file.UrlExpiresAt = expires;
-        }
-    }
-
     public DateTimeOffset NextPoll(ExportRequest request, DateTimeOffset now, TimeSpan? retryAfter, double jitter, double quotaLeft)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -185,7 +173,7 @@ public sealed class UpstreamAnswers(
         request.CompletedAt = status.CompletedAt ?? now;
         request.CompletionSeenAt = now;
         request.SecondsToComplete = Math.Max(0, (request.CompletedAt.Value - request.CreatedAt).TotalSeconds);
-        StoreFiles(request, status, now);
+        ResultFileUrls.Store(request, status, now);
         if (request.SubmittedAt is { } submittedAt)
         {
             var upstreamStart = status.SubmittedAt ?? submittedAt;
@@ -212,11 +200,5 @@ public sealed class UpstreamAnswers(
         }
         request.Version++;
         request.UpdatedAt = now;
-    }
-
-    private static string PartName(Uri url, int part, FileFormat format)
-    {
-        var last = Uri.UnescapeDataString(url.Segments.LastOrDefault() ?? "");
-        return last.Length is > 0 and <= 200 && !last.EndsWith('/') ? last : $"part-{part:D5}{format.Extension()}";
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class DeviceStatusClient(
     /// </summary>
     public async Task<SubmitResult> SubmitAsync(TimeRange range, FileFormat format, CancellationToken cancellationToken = default)
     {
-        var body = new SubmitBody(new RangeBody(Rfc3339(range.From), Rfc3339(range.To)), format.UpstreamName());
+        var body = new SubmitBody(new RangeBody(Rfc3339(range.From), Rfc3339(range.To)), format.ApiName());
         using var span = PortalActivity.StartUpstreamCall("upstream.submit");
         var started = time.GetTimestamp();
         try

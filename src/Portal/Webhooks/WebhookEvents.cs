@@ -78,7 +78,7 @@ public sealed record WebhookExportData(
             row.DisplayName,
             change.Status,
             change.Previous,
-            row.Format.UpstreamName(),
+            row.Format.ApiName(),
             new WebhookRange(row.RangeFrom, row.RangeTo),
             change.RowCount,
             change.FileCount,

@@ -16,7 +16,7 @@ public sealed class BinaryFormatTests : IDisposable
     [Fact]
     public async Task ParquetReadsBackWithContractSchemaNullsAndAllRows()
     {
-        var (files, rows) = await _fixture.WriteAsync(ResultFileFormat.Parquet);
+        var (files, rows) = await _fixture.WriteAsync(FileFormat.Parquet);
 
         var read = await ReadParquetAsync(files.Single().Path);
 
@@ -27,7 +27,7 @@ public sealed class BinaryFormatTests : IDisposable
     [Fact]
     public async Task ParquetMarksRequiredAndOptionalColumnsWithMicrosUtcTimestampsAndSnappy()
     {
-        var (files, _) = await _fixture.WriteAsync(ResultFileFormat.Parquet);
+        var (files, _) = await _fixture.WriteAsync(FileFormat.Parquet);
 
         await using var reader = await ParquetReader.CreateAsync(files.Single().Path, cancellationToken: Cancellation);
         var metadata = reader.Metadata!;
@@ -63,7 +63,7 @@ public sealed class BinaryFormatTests : IDisposable
     [Fact]
     public async Task ParquetMultiPartResultHasCompletePartsInRowOrder()
     {
-        var (files, rows) = await _fixture.WriteAsync(ResultFileFormat.Parquet, partSize: 200);
+        var (files, rows) = await _fixture.WriteAsync(FileFormat.Parquet, partSize: 200);
 
         var parts = new List<List<DeviceStatusRow>>();
         foreach (var file in files)
@@ -79,7 +79,7 @@ public sealed class BinaryFormatTests : IDisposable
     [Fact]
     public async Task EmptyParquetIsAValidFileWithNoRows()
     {
-        var files = await _fixture.WriteEmptyAsync(ResultFileFormat.Parquet);
+        var files = await _fixture.WriteEmptyAsync(FileFormat.Parquet);
 
         Assert.Empty(await ReadParquetAsync(Assert.Single(files).Path));
     }
@@ -87,7 +87,7 @@ public sealed class BinaryFormatTests : IDisposable
     [Fact]
     public async Task AvroReadsBackWithContractSchemaNullsAndAllRows()
     {
-        var (files, rows) = await _fixture.WriteAsync(ResultFileFormat.Avro);
+        var (files, rows) = await _fixture.WriteAsync(FileFormat.Avro);
 
         var read = ReadAvro(files.Single().Path);
 
@@ -98,7 +98,7 @@ public sealed class BinaryFormatTests : IDisposable
     [Fact]
     public async Task AvroIsADeflatedContainerOfDeviceStatusRecordsWithTimestampMicrosAndNullUnions()
     {
-        var (files, _) = await _fixture.WriteAsync(ResultFileFormat.Avro);
+        var (files, _) = await _fixture.WriteAsync(FileFormat.Avro);
 
         using var reader = DataFileReader<GenericRecord>.OpenReader(files.Single().Path);
         using var schema = JsonDocument.Parse(reader.GetSchema().ToString());
@@ -125,8 +125,8 @@ public sealed class BinaryFormatTests : IDisposable
     [Fact]
     public async Task AvroMultiPartAndEmptyResultsAreCompleteContainers()
     {
-        var (parts, rows) = await _fixture.WriteAsync(ResultFileFormat.Avro, partSize: 400);
-        var empty = await _fixture.WriteEmptyAsync(ResultFileFormat.Avro);
+        var (parts, rows) = await _fixture.WriteAsync(FileFormat.Avro, partSize: 400);
+        var empty = await _fixture.WriteEmptyAsync(FileFormat.Avro);
 
         Assert.Equal([400, 20], parts.Select(p => ReadAvro(p.Path).Count));
         Assert.Equal(ResultFileFixture.Expected(rows), parts.SelectMany(p => ReadAvro(p.Path)));
@@ -134,14 +134,14 @@ public sealed class BinaryFormatTests : IDisposable
     }
 
     [Theory]
-    [InlineData(ResultFileFormat.Parquet)]
-    [InlineData(ResultFileFormat.Avro)]
-    public async Task SameRowsYieldTheSameFile(ResultFileFormat format)
+    [InlineData(FileFormat.Parquet)]
+    [InlineData(FileFormat.Avro)]
+    public async Task SameRowsYieldTheSameFile(FileFormat format)
     {
         var (first, _) = await _fixture.WriteAsync(format);
         var (second, _) = await _fixture.WriteAsync(format);
 
-        if (format == ResultFileFormat.Avro)
+        if (format == FileFormat.Avro)
         {
             // Avro's sync marker is random per file by design; the rows must still match.
             Assert.Equal(ReadAvro(first[0].Path), ReadAvro(second[0].Path));

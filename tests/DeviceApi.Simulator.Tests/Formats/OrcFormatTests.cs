@@ -11,7 +11,7 @@ public sealed class OrcFormatTests : IDisposable
     [Fact]
     public async Task OrcReadsBackWithContractSchemaZlibNullsAndAllRows()
     {
-        var (files, rows) = await _fixture.WriteAsync(ResultFileFormat.Orc);
+        var (files, rows) = await _fixture.WriteAsync(FileFormat.Orc);
 
         using var reader = OrcReader.Open(files.Single().Path);
         var read = reader.ReadDeviceStatusRows().ToList();
@@ -29,8 +29,8 @@ public sealed class OrcFormatTests : IDisposable
     [Fact]
     public async Task OrcMultiPartAndEmptyResultsAreCompleteFiles()
     {
-        var (parts, rows) = await _fixture.WriteAsync(ResultFileFormat.Orc, partSize: 300);
-        var empty = await _fixture.WriteEmptyAsync(ResultFileFormat.Orc);
+        var (parts, rows) = await _fixture.WriteAsync(FileFormat.Orc, partSize: 300);
+        var empty = await _fixture.WriteEmptyAsync(FileFormat.Orc);
 
         var read = parts.Select(p =>
         {

@@ -14,17 +14,17 @@ internal sealed class ResultFileFixture : IDisposable
     public string Folder { get; } = Directory.CreateTempSubdirectory("simulator-format-tests-").FullName;
 
     public async Task<(IReadOnlyList<ResultFile> Files, DeviceStatusRows Rows)> WriteAsync(
-        ResultFileFormat format, TimeSpan? span = null, int partSize = ResultFiles.MaxPartSize)
+        FileFormat format, TimeSpan? span = null, int partSize = ResultFiles.MaxPartSize)
     {
         var rows = Generator.Rows(From, From + (span ?? TimeSpan.FromHours(1)));
         return (await WriteAsync(format, rows, partSize), rows);
     }
 
     /// <summary>A range inside one minute that contains no minute start: no rows.</summary>
-    public Task<IReadOnlyList<ResultFile>> WriteEmptyAsync(ResultFileFormat format) =>
+    public Task<IReadOnlyList<ResultFile>> WriteEmptyAsync(FileFormat format) =>
         WriteAsync(format, Generator.Rows(From.AddSeconds(10), From.AddSeconds(50)), ResultFiles.MaxPartSize);
 
-    private async Task<IReadOnlyList<ResultFile>> WriteAsync(ResultFileFormat format, DeviceStatusRows rows, int partSize)
+    private async Task<IReadOnlyList<ResultFile>> WriteAsync(FileFormat format, DeviceStatusRows rows, int partSize)
     {
         return await ResultFiles.WriteAsync(
             rows, format, Path.Combine(Folder, Guid.NewGuid().ToString("N")), partSize, cancellationToken: TestContext.Current.CancellationToken);
@@ -38,7 +38,7 @@ internal sealed class ResultFileFixture : IDisposable
         }
     }
 
-    /// <summary>The hour of <see cref="WriteAsync(ResultFileFormat, TimeSpan?, int)"/> read back: every row, in order, equal to the source.</summary>
+    /// <summary>The hour of <see cref="WriteAsync(FileFormat, TimeSpan?, int)"/> read back: every row, in order, equal to the source.</summary>
     public static void AssertSameRows(DeviceStatusRows rows, IReadOnlyList<DeviceStatusRow> read)
     {
         Assert.Equal(420, read.Count);

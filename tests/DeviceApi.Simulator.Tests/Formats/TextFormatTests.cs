@@ -16,7 +16,7 @@ public sealed class TextFormatTests : IDisposable
     [Fact]
     public async Task CsvReadsBackWithHeaderColumnsNullsAndAllRows()
     {
-        var (files, rows) = await _fixture.WriteAsync(ResultFileFormat.Csv);
+        var (files, rows) = await _fixture.WriteAsync(FileFormat.Csv);
 
         var read = new List<DeviceStatusRow>();
         using (var csv = CsvReader.FromFile(files.Single().Path, new CsvReaderOptions { Separator = ',' }))
@@ -42,7 +42,7 @@ public sealed class TextFormatTests : IDisposable
     [Fact]
     public async Task CsvIsUtf8WithoutBomWithLfLineEndsAndEmptyFieldsForNull()
     {
-        var (files, rows) = await _fixture.WriteAsync(ResultFileFormat.Csv);
+        var (files, rows) = await _fixture.WriteAsync(FileFormat.Csv);
 
         var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
         var text = Encoding.UTF8.GetString(bytes);
@@ -65,7 +65,7 @@ public sealed class TextFormatTests : IDisposable
     [Fact]
     public async Task EmptyCsvIsTheHeaderLine()
     {
-        var files = await _fixture.WriteEmptyAsync(ResultFileFormat.Csv);
+        var files = await _fixture.WriteEmptyAsync(FileFormat.Csv);
 
         Assert.Equal(Header + "\n", await File.ReadAllTextAsync(Assert.Single(files).Path, Cancellation));
     }
@@ -73,7 +73,7 @@ public sealed class TextFormatTests : IDisposable
     [Fact]
     public async Task TextFileIsTabSeparatedWithoutHeaderOrQuotingAndNullAsBackslashN()
     {
-        var (files, rows) = await _fixture.WriteAsync(ResultFileFormat.TextFile);
+        var (files, rows) = await _fixture.WriteAsync(FileFormat.TextFile);
 
         var text = await File.ReadAllTextAsync(files.Single().Path, Cancellation);
         var lines = text.Split('\n')[..^1];
@@ -97,7 +97,7 @@ public sealed class TextFormatTests : IDisposable
     [Fact]
     public async Task EmptyTextFileHasNoLines()
     {
-        var files = await _fixture.WriteEmptyAsync(ResultFileFormat.TextFile);
+        var files = await _fixture.WriteEmptyAsync(FileFormat.TextFile);
 
         Assert.Equal(0, new FileInfo(Assert.Single(files).Path).Length);
     }
@@ -105,7 +105,7 @@ public sealed class TextFormatTests : IDisposable
     [Fact]
     public async Task JsonIsOneArrayOfObjectsInColumnOrderWithNulls()
     {
-        var (files, rows) = await _fixture.WriteAsync(ResultFileFormat.Json);
+        var (files, rows) = await _fixture.WriteAsync(FileFormat.Json);
 
         await using var stream = File.OpenRead(files.Single().Path);
         using var document = await JsonDocument.ParseAsync(stream, cancellationToken: Cancellation);
@@ -138,16 +138,16 @@ public sealed class TextFormatTests : IDisposable
     [Fact]
     public async Task EmptyJsonIsAnEmptyArray()
     {
-        var files = await _fixture.WriteEmptyAsync(ResultFileFormat.Json);
+        var files = await _fixture.WriteEmptyAsync(FileFormat.Json);
 
         Assert.Equal("[]", await File.ReadAllTextAsync(Assert.Single(files).Path, Cancellation));
     }
 
     [Theory]
-    [InlineData(ResultFileFormat.Csv)]
-    [InlineData(ResultFileFormat.TextFile)]
-    [InlineData(ResultFileFormat.Json)]
-    public async Task ResultOverThePartSizeIsSplitIntoCompleteFilesInRowOrder(ResultFileFormat format)
+    [InlineData(FileFormat.Csv)]
+    [InlineData(FileFormat.TextFile)]
+    [InlineData(FileFormat.Json)]
+    public async Task ResultOverThePartSizeIsSplitIntoCompleteFilesInRowOrder(FileFormat format)
     {
         var (files, rows) = await _fixture.WriteAsync(format, partSize: 150);
 
@@ -156,8 +156,8 @@ public sealed class TextFormatTests : IDisposable
         Assert.All(files, f => Assert.EndsWith("." + format.Extension(), f.Name, StringComparison.Ordinal));
         var second = await File.ReadAllTextAsync(files[1].Path, Cancellation);
         var firstOfSecond = rows[150];
-        Assert.Contains(firstOfSecond.DeviceId, second.Split('\n')[format == ResultFileFormat.Csv ? 1 : 0], StringComparison.Ordinal);
-        if (format == ResultFileFormat.Json)
+        Assert.Contains(firstOfSecond.DeviceId, second.Split('\n')[format == FileFormat.Csv ? 1 : 0], StringComparison.Ordinal);
+        if (format == FileFormat.Json)
         {
             Assert.Equal(120, JsonDocument.Parse(await File.ReadAllTextAsync(files[2].Path, Cancellation)).RootElement.GetArrayLength());
         }

@@ -13,11 +13,11 @@ public sealed class FilePreviewReaderTests : IDisposable
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    public static TheoryData<ResultFileFormat> Formats => [.. ResultFileFormats.All];
+    public static TheoryData<FileFormat> Formats => [.. FileFormats.All];
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public async Task PreviewHasTheFirstHundredRowsTypedAndFactsOverThem(ResultFileFormat format)
+    public async Task PreviewHasTheFirstHundredRowsTypedAndFactsOverThem(FileFormat format)
     {
         var (files, rows) = await _fixture.WriteAsync(format);
         var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
@@ -40,9 +40,9 @@ public sealed class FilePreviewReaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData(ResultFileFormat.Parquet)]
-    [InlineData(ResultFileFormat.Orc)]
-    public async Task ParquetAndOrcAlsoGiveTheFooterStatisticsOfAllRows(ResultFileFormat format)
+    [InlineData(FileFormat.Parquet)]
+    [InlineData(FileFormat.Orc)]
+    public async Task ParquetAndOrcAlsoGiveTheFooterStatisticsOfAllRows(FileFormat format)
     {
         var (files, rows) = await _fixture.WriteAsync(format);
         var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
@@ -62,7 +62,7 @@ public sealed class FilePreviewReaderTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public async Task TimestampsAreShownAsUtcDatesInTheRowsFactsAndFooterStatistics(ResultFileFormat format)
+    public async Task TimestampsAreShownAsUtcDatesInTheRowsFactsAndFooterStatistics(FileFormat format)
     {
         var (files, rows) = await _fixture.WriteAsync(format);
         var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
@@ -76,7 +76,7 @@ public sealed class FilePreviewReaderTests : IDisposable
         var facts = preview.Facts.Single(f => f.Column.Name == ColumnNames.Timestamp);
         Assert.Equal(Date(shown.Min(r => r.Timestamp)), facts.Min);
         Assert.Equal(Date(shown.Max(r => r.Timestamp)), facts.Max);
-        if (format is ResultFileFormat.Parquet or ResultFileFormat.Orc)
+        if (format is FileFormat.Parquet or FileFormat.Orc)
         {
             Assert.NotNull(facts.File);
             Assert.Equal(Date(all.Min(r => r.Timestamp)), facts.File.Min);
@@ -87,11 +87,11 @@ public sealed class FilePreviewReaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData(ResultFileFormat.Parquet)]
-    [InlineData(ResultFileFormat.Orc)]
-    [InlineData(ResultFileFormat.Csv)]
-    [InlineData(ResultFileFormat.Avro)]
-    public async Task ALargerFileIsPreviewedFromAFractionOfItsBytes(ResultFileFormat format)
+    [InlineData(FileFormat.Parquet)]
+    [InlineData(FileFormat.Orc)]
+    [InlineData(FileFormat.Csv)]
+    [InlineData(FileFormat.Avro)]
+    public async Task ALargerFileIsPreviewedFromAFractionOfItsBytes(FileFormat format)
     {
         var (files, rows) = await _fixture.WriteAsync(format, TimeSpan.FromDays(31));
         var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
@@ -106,7 +106,7 @@ public sealed class FilePreviewReaderTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public async Task ATruncatedFileGivesAClearMessage(ResultFileFormat format)
+    public async Task ATruncatedFileGivesAClearMessage(FileFormat format)
     {
         var (files, _) = await _fixture.WriteAsync(format, TimeSpan.FromMinutes(10));
         var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);
@@ -121,7 +121,7 @@ public sealed class FilePreviewReaderTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public async Task ACapTooSmallForTheFirstRowsSaysSoAndReadsNoMore(ResultFileFormat format)
+    public async Task ACapTooSmallForTheFirstRowsSaysSoAndReadsNoMore(FileFormat format)
     {
         var (files, _) = await _fixture.WriteAsync(format);
         var bytes = await File.ReadAllBytesAsync(files.Single().Path, Cancellation);

@@ -257,7 +257,7 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
             OwnerName = owner.Name,
             RangeFrom = range.From,
             RangeTo = range.To,
-            Format = Portal.Exports.FileFormat.Csv,
+            Format = FileFormat.Csv,
             Status = Portal.Kernel.ExportStatus.Completed,
             CreatedAt = created,
             CreatedDay = DateOnly.FromDateTime(created.UtcDateTime),

@@ -33,7 +33,7 @@ public class ExportFlowTests(PortalFactory portal) : IClassFixture<PortalFactory
         var link = await portal.Exports().GetDownloadAsync(user, id, 0, Cancellation);
 
         Assert.Equal(3 * 1440, row.RowCount);
-        Assert.Equal($"part-00000{format.Extension()}", Assert.Single(row.Files).Name);
+        Assert.Equal($"part-00000.{format.Extension()}", Assert.Single(row.Files).Name);
         // In Progress may pass between two polls unseen.
         var steps = row.Events.Where(e => e.From != e.To).OrderBy(e => e.Id).Select(e => e.To).ToList();
         Assert.Equal([ExportStatus.Queued, ExportStatus.Submitted], steps.Take(2));
@@ -44,8 +44,8 @@ public class ExportFlowTests(PortalFactory portal) : IClassFixture<PortalFactory
         using var file = await http.GetAsync(link.Url, Cancellation);
         Assert.Equal(HttpStatusCode.OK, file.StatusCode);
         Assert.Equal(contentType, file.Content.Headers.ContentType?.MediaType);
-        Assert.Equal($"device-status_{format.UpstreamName()}_{row.RangeFrom.UtcDateTime:yyyy-MM-dd'T'HHmm}Z_{row.RangeTo.UtcDateTime:yyyy-MM-dd'T'HHmm}Z_part-00000{format.Extension()}", link.FileName);
-        Assert.Contains((await portal.Exports().GetAsync(user, id, Cancellation))!.Timeline, e => e.Detail == $"Downloaded part-00000{format.Extension()}.");
+        Assert.Equal($"device-status_{format.ApiName()}_{row.RangeFrom.UtcDateTime:yyyy-MM-dd'T'HHmm}Z_{row.RangeTo.UtcDateTime:yyyy-MM-dd'T'HHmm}Z_part-00000.{format.Extension()}", link.FileName);
+        Assert.Contains((await portal.Exports().GetAsync(user, id, Cancellation))!.Timeline, e => e.Detail == $"Downloaded part-00000.{format.Extension()}.");
     }
 
     [Fact]

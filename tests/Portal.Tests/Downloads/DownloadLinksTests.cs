@@ -1,5 +1,8 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Downloads;
 using Portal.Exports;
+using Portal.Testing;
 using Portal.Tests.Tracking;
 using Portal.Tests.Upstream;
 
@@ -81,4 +84,69 @@ public class DownloadLinksTests
         Assert.Null(await exports.GetDownloadAsync(EngineTestHost.Bob, id, 0, Cancellation));
     }
 
+
+    [Fact]
+    public async Task APreviewOfAPurgedResultTurnsTheRequestExpired()
+    {
+        var clock = TestClock.New();
+        var upstream = new StubUpstream { Clock = clock };
+        await using var host = await EngineTestHost.StartAsync(upstream, time: clock);
+        var id = await CompletedAsync(host, clock, linkLeft: TimeSpan.FromSeconds(20));
+        upstream.GetFallback = _ => StubUpstream.Problem(HttpStatusCode.NotFound, "Not Found");
+
+        var files = await PreviewFilesAsync(host, EngineTestHost.Alice, id);
+
+        Assert.Null(files);
+        Assert.Equal(ExportStatus.Expired, (await host.RowAsync(id)).Status);
+        Assert.Contains(await host.Exports().GetNoticesAsync(EngineTestHost.Alice, 10, Cancellation), n => n.Status == ExportStatus.Expired);
+    }
+
+    [Fact]
+    public async Task APreviewsRenewalThatMeetsAConcurrentChangeIsRetried()
+    {
+        var clock = TestClock.New();
+        var upstream = new StubUpstream { Clock = clock };
+        await using var host = await EngineTestHost.StartAsync(upstream, time: clock);
+        var id = await CompletedAsync(host, clock, linkLeft: TimeSpan.FromSeconds(20));
+        upstream.GetFallback = _ => StubUpstream.Problem(HttpStatusCode.NotFound, "Not Found");
+        var statusCalls = 0;
+        upstream.BeforeAnswer = async (request, _) =>
+        {
+            // While the first renewal waits for the device platform, someone else changes the row.
+            if (request.Method == HttpMethod.Get && Interlocked.Increment(ref statusCalls) == 1)
+            {
+                await host.UpdateAsync(id, e => e.Version++);
+            }
+        };
+
+        var files = await PreviewFilesAsync(host, EngineTestHost.Alice, id);
+
+        Assert.Null(files);
+        Assert.Equal(2, statusCalls);
+        var row = await host.RowAsync(id);
+        Assert.Equal(ExportStatus.Expired, row.Status);
+        Assert.Single(row.Events, e => e.To == ExportStatus.Expired);
+    }
+
+    /// <summary>A completed export of Alice's whose one link lapses in <paramref name="linkLeft"/>.</summary>
+    private static async Task<Guid> CompletedAsync(EngineTestHost host, TimeProvider clock, TimeSpan linkLeft)
+    {
+        host.Upstream.EnqueuePost(_ => StubUpstream.Accepted("u-7"));
+        var id = Accepted(await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(now: clock.GetUtcNow()), FileFormat.Csv, Cancellation)).Id;
+        await host.TrackAsync();
+        await host.UpdateAsync(id, e =>
+        {
+            e.Status = ExportStatus.Completed;
+            e.Files.Add(new Portal.Data.ExportFile { Part = 0, Name = "part-00000.csv", Url = "https://files.test/old", UrlExpiresAt = clock.GetUtcNow() + linkLeft });
+        });
+        return id;
+    }
+
+    /// <summary>The files a preview (or the zip) works on, their links renewed as the preview renews them.</summary>
+    private static async Task<IReadOnlyList<Uri>?> PreviewFilesAsync(EngineTestHost host, ExportUser user, Guid id)
+    {
+        using var scope = host.Services.CreateScope();
+        var files = await scope.ServiceProvider.GetRequiredService<IDownloadLinks>().GetFilesAsync(user, id, "Preview", Cancellation);
+        return files is null ? null : [.. files.Files.Select(f => f.Url)];
+    }
 }

@@ -119,7 +119,7 @@ public sealed class EngineTestHost : IAsyncDisposable
         await using var db = await Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         var row = await db.ExportRequests.SingleAsync(e => e.Id == id);
         row.Version++;
-        row.UpdatedAt = DateTimeOffset.UtcNow;
+        row.UpdatedAt = Now;
         var note = new ExportEvent
         {
             ExportId = id, OwnerId = row.OwnerId, Version = row.Version, At = row.UpdatedAt,
@@ -140,16 +140,15 @@ public sealed class EngineTestHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds: subscribers hear changes on their own readers.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string because, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, because);
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
-    }
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds: subscribers hear changes on their own readers. Kept for the tests
+    /// outside <c>Tracking</c> that still call it; new code calls <see cref="Eventually.HoldsAsync(Func{bool}, string, TimeSpan?)"/>.
+    /// </summary>
+    public static Task WaitUntilAsync(Func<bool> condition, string because, TimeSpan? timeout = null) =>
+        Eventually.HoldsAsync(condition, because, timeout);
+
+    /// <summary>The engine's now: its fake clock's, when the test gave it one.</summary>
+    public DateTimeOffset Now => Services.GetRequiredService<TimeProvider>().GetUtcNow();
 
     /// <summary>A tracker of its own (a second instance shares the database, not the object).</summary>
     public ExportTracker NewTracker() => ActivatorUtilities.CreateInstance<ExportTracker>(Services);
@@ -176,9 +175,10 @@ public sealed class EngineTestHost : IAsyncDisposable
     public static readonly ExportUser Bob = new("bob-oid", "Bob", "bob@example.test", IsAdmin: false);
     public static readonly ExportUser Admin = new("admin-oid", "Ada Admin", "ada@example.test", IsAdmin: true);
 
-    public static TimeRange Day(int daysAgo = 2)
+    /// <summary>A whole UTC day <paramref name="daysAgo"/> days before <paramref name="now"/> (the wall clock's when not given).</summary>
+    public static TimeRange Day(int daysAgo = 2, DateTimeOffset? now = null)
     {
-        var day = DateTimeOffset.UtcNow.Date.AddDays(-daysAgo);
+        var day = (now ?? DateTimeOffset.UtcNow).UtcDateTime.Date.AddDays(-daysAgo);
         return new TimeRange(new DateTimeOffset(day, TimeSpan.Zero), new DateTimeOffset(day.AddDays(1), TimeSpan.Zero));
     }
 }

@@ -2,8 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Portal.Data;
 using Portal.Exports;
+using Portal.Testing;
 using Portal.Tests.Upstream;
 using Portal.Tracking;
 using Portal.Upstream;
@@ -23,26 +25,40 @@ public class ExportTrackerTests
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
+    /// <summary>
+    /// An engine on <paramref name="clock"/>, which only the test moves; the upstream client retries at once, since
+    /// a retry's delay would wait for that clock.
+    /// </summary>
+    private static Task<EngineTestHost> StartAsync(
+        FakeTimeProvider clock, StubUpstream? upstream = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        upstream ??= new StubUpstream();
+        upstream.Clock = clock;
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Upstream:RetryDelay"] = "00:00:00" };
+        return EngineTestHost.StartAsync(upstream, all, clock, services: services);
+    }
+
     private static async Task<Guid> SubmitAsync(EngineTestHost host, ExportUser? user = null)
     {
-        var outcome = await host.Exports().SubmitAsync(user ?? EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation);
+        var outcome = await host.Exports().SubmitAsync(user ?? EngineTestHost.Alice, EngineTestHost.Day(now: host.Now), FileFormat.Csv, Cancellation);
         var id = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
         await host.TrackAsync();
         return id;
     }
 
     private static Task MakeDueAsync(EngineTestHost host, Guid id) =>
-        host.UpdateAsync(id, e => e.NextPollAt = DateTimeOffset.UtcNow.AddSeconds(-1));
+        host.UpdateAsync(id, e => e.NextPollAt = host.Now.AddSeconds(-1));
 
     [Fact]
     public async Task TheTrackerFollowsARequestToCompletedAndRecordsEachStep()
     {
+        var clock = TestClock.New();
         var upstream = new StubUpstream();
-        await using var host = await EngineTestHost.StartAsync(upstream, FastPolicy);
+        await using var host = await StartAsync(clock, upstream, FastPolicy);
         var id = await SubmitAsync(host);
         var uuid = (await host.RowAsync(id)).RequestUuid!;
         upstream.EnqueueGet(_ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Status("In Progress", uuid)));
-        upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed(uuid, DateTimeOffset.UtcNow.AddMinutes(15)));
+        upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed(uuid, clock.GetUtcNow().AddMinutes(15)));
         await host.DispatchAsync();
         var changes = new ConcurrentQueue<ExportChanged>();
         using var subscription = host.Changes.Subscribe(c => { changes.Enqueue(c); return Task.CompletedTask; });
@@ -53,7 +69,7 @@ public class ExportTrackerTests
         await MakeDueAsync(host, id);
         await tracker.RunPassAsync(Cancellation);
         await host.DispatchAsync();
-        await EngineTestHost.WaitUntilAsync(() => changes.Count == 2, "the subscriber heard both changes");
+        await Eventually.HoldsAsync(() => changes.Count == 2, "the subscriber heard both changes");
 
         var row = await host.RowAsync(id);
         Assert.Equal(ExportStatus.Completed, row.Status);
@@ -94,31 +110,35 @@ public class ExportTrackerTests
                     Interlocked.Increment(ref overlaps);
                 }
                 byTracker.AddOrUpdate(current.Value ?? "?", 1, (_, n) => n + 1);
+                // A call takes a moment, so two holders of one request would overlap in it.
                 await Task.Delay(5, cancellationToken);
                 inFlight.AddOrUpdate(uuid, 0, (_, n) => n - 1);
             },
         };
         var settings = new Dictionary<string, string?>(FastPolicy) { ["Tracking:BatchSize"] = "4", ["Tracking:PollBudgetPerMinute"] = "100000" };
-        await using var host = await EngineTestHost.StartAsync(upstream, settings);
+        var clock = TestClock.New();
+        await using var host = await StartAsync(clock, upstream, settings);
         var ids = new List<Guid>();
         for (var i = 0; i < 12; i++)
         {
             ids.Add(await SubmitAsync(host, new ExportUser($"user-{i}", $"User {i}", null, false)));
         }
         var trackers = new[] { host.NewTracker(), host.NewTracker() };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var passes = 0;
 
+        // Each pass moves the clock by the polling interval, so what was polled is due again for the next.
         await Task.WhenAll(trackers.Select((tracker, n) => Task.Run(async () =>
         {
             current.Value = $"tracker-{n}";
-            while (upstream.Gets < 60 && DateTime.UtcNow < deadline)
+            while (upstream.Gets < 60 && Interlocked.Increment(ref passes) <= 2000)
             {
                 await tracker.RunPassAsync(Cancellation);
+                clock.Advance(TimeSpan.FromMilliseconds(10));
             }
         }, Cancellation)));
 
         Assert.Equal(0, overlaps);
-        Assert.True(upstream.Gets >= 60, $"only {upstream.Gets} polls before the deadline");
+        Assert.True(upstream.Gets >= 60, $"only {upstream.Gets} polls in {passes} passes");
         Assert.True(byTracker.GetValueOrDefault("tracker-0") > 0 && byTracker.GetValueOrDefault("tracker-1") > 0, "both trackers polled");
     }
 
@@ -126,7 +146,7 @@ public class ExportTrackerTests
     public async Task ANewExportIsSubmittedBeforeOverduePollsOfOthers()
     {
         var upstream = new StubUpstream();
-        await using var host = await EngineTestHost.StartAsync(upstream, new Dictionary<string, string?> { ["Tracking:MaxParallelCalls"] = "2" });
+        await using var host = await StartAsync(TestClock.New(), upstream, new Dictionary<string, string?> { ["Tracking:MaxParallelCalls"] = "2" });
         var open = new List<Guid>();
         for (var i = 0; i < 3; i++)
         {
@@ -135,9 +155,9 @@ public class ExportTrackerTests
         foreach (var id in open)
         {
             // Far behind: the budget could not poll them on time.
-            await host.UpdateAsync(id, e => e.NextPollAt = DateTimeOffset.UtcNow.AddMinutes(-30));
+            await host.UpdateAsync(id, e => e.NextPollAt = host.Now.AddMinutes(-30));
         }
-        var outcome = await host.Exports().SubmitAsync(EngineTestHost.Bob, EngineTestHost.Day(), FileFormat.Csv, Cancellation);
+        var outcome = await host.Exports().SubmitAsync(EngineTestHost.Bob, EngineTestHost.Day(now: host.Now), FileFormat.Csv, Cancellation);
         var fresh = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
         var (postsBefore, getsBefore) = (upstream.Posts, upstream.Gets);
 
@@ -150,7 +170,7 @@ public class ExportTrackerTests
     [Fact]
     public async Task TheTrackerSpreadsItsCallsEvenlyOverTheMinute()
     {
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.New();
         var upstream = new StubUpstream { Clock = time };
         // 60 calls a minute: five per five seconds, however many requests are due and could be called at once.
         await using var host = await EngineTestHost.StartAsync(upstream, new Dictionary<string, string?>
@@ -163,7 +183,7 @@ public class ExportTrackerTests
         var ids = new List<Guid>();
         for (var i = 0; i < 12; i++)
         {
-            var outcome = await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(i + 2), FileFormat.Csv, Cancellation);
+            var outcome = await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(i + 2, time.GetUtcNow()), FileFormat.Csv, Cancellation);
             ids.Add(Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id);
         }
         var tracker = host.NewTracker();
@@ -187,22 +207,23 @@ public class ExportTrackerTests
     {
         // Another instance took the last places between this tracker's look at the budget and its call.
         var refusing = new RefusingBudget();
-        await using var host = await EngineTestHost.StartAsync(services: s => s.AddSingleton<IUpstreamBudget>(refusing));
-        var outcome = await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation);
+        var clock = TestClock.New();
+        await using var host = await StartAsync(clock, services: s => s.AddSingleton<IUpstreamBudget>(refusing));
+        var outcome = await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(now: clock.GetUtcNow()), FileFormat.Csv, Cancellation);
         var id = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
         var eventsBefore = await EventCountAsync(host, id);
 
         await host.TrackAsync();
         var queued = await host.RowAsync(id);
-        await host.UpdateAsync(id, e => { e.Status = ExportStatus.Submitted; e.RequestUuid = "held-back"; e.NextPollAt = DateTimeOffset.UtcNow.AddSeconds(-1); });
+        await host.UpdateAsync(id, e => { e.Status = ExportStatus.Submitted; e.RequestUuid = "held-back"; e.NextPollAt = clock.GetUtcNow().AddSeconds(-1); });
         await host.TrackAsync();
         var polled = await host.RowAsync(id);
 
         Assert.Equal((0, 0), (host.Upstream.Posts, host.Upstream.Gets));
         Assert.Equal((ExportStatus.Queued, 0, 0, (string?)null, (DateTimeOffset?)null), (queued.Status, queued.SubmitAttempts, queued.ConsecutiveErrors, queued.LastError, queued.SubmitSentAt));
-        Assert.InRange(queued.NextPollAt!.Value - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(20), RefusingBudget.FreeIn);
+        Assert.InRange(queued.NextPollAt!.Value - clock.GetUtcNow(), TimeSpan.FromSeconds(20), RefusingBudget.FreeIn);
         Assert.Equal((0, 0, (string?)null), (polled.Polls, polled.ConsecutiveErrors, polled.LastError));
-        Assert.True(polled.NextPollAt > DateTimeOffset.UtcNow.AddSeconds(20));
+        Assert.True(polled.NextPollAt > clock.GetUtcNow().AddSeconds(20));
         Assert.Equal(eventsBefore, await EventCountAsync(host, id));
     }
 
@@ -228,9 +249,11 @@ public class ExportTrackerTests
     [Fact]
     public async Task ARequestOpenLongerThanTheMaximumTimesOut()
     {
-        await using var host = await EngineTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Tracking:MaxOpenDuration"] = "00:10:00" });
+        var clock = TestClock.New();
+        await using var host = await StartAsync(clock, settings: new Dictionary<string, string?> { ["Tracking:MaxOpenDuration"] = "00:10:00" });
         var id = await SubmitAsync(host);
-        await host.UpdateAsync(id, e => { e.CreatedAt = DateTimeOffset.UtcNow.AddHours(-1); e.NextPollAt = DateTimeOffset.UtcNow.AddSeconds(-1); });
+        clock.Advance(TimeSpan.FromHours(1));
+        await MakeDueAsync(host, id);
         var getsBefore = host.Upstream.Gets;
 
         await host.NewTracker().RunPassAsync(Cancellation);
@@ -243,9 +266,11 @@ public class ExportTrackerTests
     [Fact]
     public async Task ACompletedRequestBeyondTheUpstreamsRetentionExpires()
     {
-        await using var host = await EngineTestHost.StartAsync();
+        var clock = TestClock.New();
+        await using var host = await StartAsync(clock);
         var id = await SubmitAsync(host);
-        await host.UpdateAsync(id, e => { e.Status = ExportStatus.Completed; e.NextPollAt = null; e.CompletedAt = DateTimeOffset.UtcNow.AddHours(-25); });
+        await host.UpdateAsync(id, e => { e.Status = ExportStatus.Completed; e.NextPollAt = null; e.CompletedAt = clock.GetUtcNow(); });
+        clock.Advance(TimeSpan.FromHours(25));
 
         await host.NewTracker().RunPassAsync(Cancellation);
 
@@ -257,7 +282,7 @@ public class ExportTrackerTests
     public async Task A404BeforeCompletionFailsTheRequest()
     {
         var upstream = new StubUpstream { GetFallback = _ => StubUpstream.Problem(HttpStatusCode.NotFound, "Not Found") };
-        await using var host = await EngineTestHost.StartAsync(upstream);
+        await using var host = await StartAsync(TestClock.New(), upstream);
         var id = await SubmitAsync(host);
         await MakeDueAsync(host, id);
 
@@ -272,7 +297,7 @@ public class ExportTrackerTests
     public async Task AnUnknownStatusIsRecordedOnceAndPollingGoesOn()
     {
         var upstream = new StubUpstream { GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Status("Paused")) };
-        await using var host = await EngineTestHost.StartAsync(upstream);
+        await using var host = await StartAsync(TestClock.New(), upstream);
         var id = await SubmitAsync(host);
         var tracker = host.NewTracker();
 
@@ -293,10 +318,10 @@ public class ExportTrackerTests
     public async Task TransientErrorsBackOffAndKeepTheRequestOpen()
     {
         var upstream = new StubUpstream { GetFallback = _ => StubUpstream.Problem(HttpStatusCode.TooManyRequests, "Too Many Requests", retryAfter: 120) };
-        await using var host = await EngineTestHost.StartAsync(upstream);
+        await using var host = await StartAsync(TestClock.New(), upstream);
         var id = await SubmitAsync(host);
         await MakeDueAsync(host, id);
-        var before = DateTimeOffset.UtcNow;
+        var before = host.Now;
 
         await host.NewTracker().RunPassAsync(Cancellation);
 
@@ -312,7 +337,7 @@ public class ExportTrackerTests
     {
         var upstream = new StubUpstream { GetFallback = _ => StubUpstream.Problem(HttpStatusCode.ServiceUnavailable, "Service Unavailable") };
         // Nine failed attempts would open the circuit breaker and pause the recovery pass: not what this test is about.
-        await using var host = await EngineTestHost.StartAsync(upstream, new Dictionary<string, string?> { ["Upstream:CircuitBreaker:MinimumThroughput"] = "1000" });
+        await using var host = await StartAsync(TestClock.New(), upstream, new Dictionary<string, string?> { ["Upstream:CircuitBreaker:MinimumThroughput"] = "1000" });
         var id = await SubmitAsync(host);
         var uuid = (await host.RowAsync(id)).RequestUuid!;
         await host.DispatchAsync();
@@ -330,7 +355,7 @@ public class ExportTrackerTests
         await MakeDueAsync(host, id);
         await tracker.RunPassAsync(Cancellation);
         await host.DispatchAsync();
-        await EngineTestHost.WaitUntilAsync(() => changes.Count == 2, "the subscriber heard the trouble and its end");
+        await Eventually.HoldsAsync(() => changes.Count == 2, "the subscriber heard the trouble and its end");
 
         Assert.Equal(3, failing.ConsecutiveErrors);
         Assert.Contains("503", failing.LastError, StringComparison.Ordinal);
@@ -348,7 +373,7 @@ public class ExportTrackerTests
     public async Task ABadRowDoesNotStopThePass()
     {
         var upstream = new StubUpstream();
-        await using var host = await EngineTestHost.StartAsync(upstream);
+        await using var host = await StartAsync(TestClock.New(), upstream);
         var bad = await SubmitAsync(host, EngineTestHost.Alice);
         var good = await SubmitAsync(host, EngineTestHost.Bob);
         var badUuid = (await host.RowAsync(bad)).RequestUuid!;
@@ -356,7 +381,7 @@ public class ExportTrackerTests
         upstream.BeforeAnswer = (request, _) => request.RequestUri!.AbsolutePath.EndsWith(badUuid, StringComparison.Ordinal)
             ? throw new InvalidOperationException("a row the portal cannot handle")
             : Task.CompletedTask;
-        upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed(goodUuid, DateTimeOffset.UtcNow.AddMinutes(15)));
+        upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed(goodUuid, host.Now.AddMinutes(15)));
         await MakeDueAsync(host, bad);
         await MakeDueAsync(host, good);
         var before = (await host.RowAsync(bad)).Status;
@@ -367,7 +392,7 @@ public class ExportTrackerTests
         var parked = await host.RowAsync(bad);
         Assert.Equal(before, parked.Status);
         Assert.Null(parked.LeaseOwner);
-        Assert.True(parked.NextPollAt > DateTimeOffset.UtcNow);
+        Assert.True(parked.NextPollAt > host.Now);
     }
 
     [Fact]
@@ -375,7 +400,7 @@ public class ExportTrackerTests
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var upstream = new StubUpstream();
-        await using var host = await EngineTestHost.StartAsync(upstream);
+        await using var host = await StartAsync(TestClock.New(), upstream);
         var id = await SubmitAsync(host);
         upstream.BeforeAnswer = async (_, cancellationToken) =>
         {
@@ -386,7 +411,7 @@ public class ExportTrackerTests
         var tracker = host.NewTracker();
 
         await tracker.StartAsync(Cancellation);
-        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+        await Eventually.HoldsAsync(() => entered.Task.IsCompleted, "the tracker's first call reached the device platform");
         Assert.Equal(tracker.InstanceId, (await host.RowAsync(id)).LeaseOwner);
         await tracker.StopAsync(Cancellation);
 
@@ -400,7 +425,7 @@ public class ExportTrackerTests
     {
         var upstream = new StubUpstream();
         upstream.EnqueuePost(_ => StubUpstream.Problem(HttpStatusCode.ServiceUnavailable, "Service Unavailable", retryAfter: 1));
-        await using var host = await EngineTestHost.StartAsync(upstream);
+        await using var host = await StartAsync(TestClock.New(), upstream);
         var id = await SubmitAsync(host);
         Assert.Equal(ExportStatus.Queued, (await host.RowAsync(id)).Status);
         await MakeDueAsync(host, id);
@@ -432,11 +457,11 @@ public class ExportTrackerTests
                 }
             },
         };
-        await using var host = await EngineTestHost.StartAsync(upstream);
-        var id = Assert.IsType<SubmitOutcome.Accepted>(await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Export.Id;
+        await using var host = await StartAsync(TestClock.New(), upstream);
+        var id = Assert.IsType<SubmitOutcome.Accepted>(await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(now: host.Now), FileFormat.Csv, Cancellation)).Export.Id;
 
         var first = host.NewTracker().RunPassAsync(Cancellation);
-        await posted.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+        await Eventually.HoldsAsync(() => posted.Task.IsCompleted, "the first tracker sent the POST");
         await host.NewTracker().RunPassAsync(Cancellation);
         release.SetResult();
         await first;

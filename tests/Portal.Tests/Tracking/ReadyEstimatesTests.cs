@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using Portal.Exports;
+using Portal.Testing;
 using Portal.Tracking;
 
 namespace Portal.Tests.Tracking;
@@ -38,10 +38,10 @@ public class ReadyEstimatesTests
     [Fact]
     public async Task TheSlowFilterListsOpenRequestsPastThe95thPercentileOfSimilarOnes()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.New();
         await using var host = await EngineTestHost.StartAsync(time: time);
         var estimator = host.Services.GetRequiredService<PreparationEstimator>();
-        var day = EngineTestHost.Day();
+        var day = EngineTestHost.Day(now: time.GetUtcNow());
         foreach (var seconds in new[] { 60, 70, 80, 90, 100 })
         {
             estimator.Add(new PreparationSample(FileFormat.Csv, day.Minutes, TimeSpan.FromSeconds(seconds)));
@@ -52,7 +52,7 @@ public class ReadyEstimatesTests
         // No JSON export has completed yet: it cannot be late against anything.
         Accepted(await exports.SubmitAsync(EngineTestHost.Bob, day, FileFormat.Json, Cancellation));
         time.Advance(TimeSpan.FromSeconds(50));
-        Accepted(await exports.SubmitAsync(EngineTestHost.Bob, EngineTestHost.Day(3), FileFormat.Csv, Cancellation));
+        Accepted(await exports.SubmitAsync(EngineTestHost.Bob, EngineTestHost.Day(3, time.GetUtcNow()), FileFormat.Csv, Cancellation));
         await host.UpdateAsync(done.Id, e => e.Status = ExportStatus.Completed);
 
         // The 95th percentile of 60..100 s is 98 s: the first request is past it, the one submitted later is not.

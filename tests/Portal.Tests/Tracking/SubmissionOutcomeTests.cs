@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using Portal.Exports;
+using Portal.Testing;
 using Portal.Tests.Upstream;
 
 namespace Portal.Tests.Tracking;
@@ -12,7 +12,7 @@ public class SubmissionOutcomeTests
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     private static async Task<Guid> SubmitAsync(EngineTestHost host) =>
-        Assert.IsType<SubmitOutcome.Accepted>(await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Export.Id;
+        Assert.IsType<SubmitOutcome.Accepted>(await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(now: host.Now), FileFormat.Csv, Cancellation)).Export.Id;
 
     public static TheoryData<string> AmbiguousAnswers => ["502", "504", "dropped"];
 
@@ -29,7 +29,7 @@ public class SubmissionOutcomeTests
                 _ => throw new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely."),
             },
         };
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.New();
         await using var host = await EngineTestHost.StartAsync(upstream, time: time);
         var id = await SubmitAsync(host);
 
@@ -75,14 +75,14 @@ public class SubmissionOutcomeTests
         var directory = Path.Combine(Path.GetTempPath(), "portal-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var database = Path.Combine(directory, "portal.db");
-        var crashed = await EngineTestHost.StartAsync(upstream, databaseFile: database);
+        var crashed = await EngineTestHost.StartAsync(upstream, time: TestClock.New(), databaseFile: database);
         var id = await SubmitAsync(crashed);
 
         // The first instance sends the POST and hangs before it can store the answer, as if the process died there.
         var hung = crashed.NewTracker().RunPassAsync(Cancellation);
-        await posted.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+        await Eventually.HoldsAsync(() => posted.Task.IsCompleted, "the first instance sent the POST");
 
-        var later = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(10));
+        var later = TestClock.New(TestClock.Start.AddMinutes(10));
         await using (var restarted = await EngineTestHost.StartAsync(upstream, time: later, databaseFile: database))
         {
             await restarted.TrackAsync();
@@ -107,7 +107,7 @@ public class SubmissionOutcomeTests
         var upstream = new StubUpstream();
         upstream.EnqueuePost(_ => new HttpResponseMessage(HttpStatusCode.BadGateway));
         upstream.EnqueuePost(_ => StubUpstream.Accepted("u-second"));
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.New();
         await using var host = await EngineTestHost.StartAsync(upstream, time: time);
         var id = await SubmitAsync(host);
         await host.TrackAsync();
@@ -132,7 +132,7 @@ public class SubmissionOutcomeTests
     public async Task AnUnconfirmedRequestCanBeCancelled()
     {
         var upstream = new StubUpstream { PostFallback = _ => new HttpResponseMessage(HttpStatusCode.InternalServerError) };
-        await using var host = await EngineTestHost.StartAsync(upstream);
+        await using var host = await EngineTestHost.StartAsync(upstream, time: TestClock.New());
         var id = await SubmitAsync(host);
         await host.TrackAsync();
 
@@ -161,20 +161,20 @@ public class SubmissionOutcomeTests
             },
         };
         upstream.EnqueuePost(_ => StubUpstream.Accepted("u-late"));
-        await using var host = await EngineTestHost.StartAsync(upstream);
+        await using var host = await EngineTestHost.StartAsync(upstream, time: TestClock.New());
         var id = await SubmitAsync(host);
         var changes = new List<ExportChanged>();
         using var subscription = host.Changes.Subscribe(c => { lock (changes) { changes.Add(c); } return Task.CompletedTask; });
 
         var pass = host.TrackAsync();
-        await posted.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
+        await Eventually.HoldsAsync(() => posted.Task.IsCompleted, "the tracker sent the POST");
         Assert.True(action == "cancel"
             ? await host.Exports().CancelAsync(EngineTestHost.Alice, id, Cancellation)
             : await host.Exports().DeleteAsync(EngineTestHost.Alice, id, Cancellation));
         release.SetResult();
         await pass;
         await host.DispatchAsync();
-        await EngineTestHost.WaitUntilAsync(() => { lock (changes) { return changes.Exists(c => c.Detail?.Contains("u-late", StringComparison.Ordinal) == true); } }, "the late id was pushed");
+        await Eventually.HoldsAsync(() => { lock (changes) { return changes.Exists(c => c.Detail?.Contains("u-late", StringComparison.Ordinal) == true); } }, "the late id was pushed");
 
         var row = await host.RowAsync(id);
         Assert.Equal(ExportStatus.Cancelled, row.Status);

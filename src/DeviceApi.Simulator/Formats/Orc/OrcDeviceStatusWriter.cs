@@ -8,6 +8,7 @@ namespace DeviceApi.Simulator.Formats.Orc;
 /// Memory is bounded by one stripe's uncompressed streams, in buffers that the next writer reuses
 /// (<see cref="StripeBufferSet"/>); the output stream needs no seeking.
 /// </summary>
+// About 500 lines in one class, as the ORC format needs: every column writes its streams into one stripe's shared buffers.
 public sealed class OrcDeviceStatusWriter : IResultFileWriter
 {
     private const long OrcEpochSeconds = 1_420_070_400;

@@ -83,7 +83,7 @@ public sealed record ExportGridState
         {
             Search = query.TryGetValue(SearchKey, out var search) && !string.IsNullOrWhiteSpace(search) ? search : null,
             Status = TryParseName<ExportStatus>(Get(StatusKey)),
-            Format = FileFormats.TryParseUpstreamName(Get(FormatKey), out var format) && IsName(Get(FormatKey)) ? format : null,
+            Format = FileFormats.TryParseApiName(Get(FormatKey), out var format) && IsName(Get(FormatKey)) ? format : null,
             CreatedOn = DateOnly.TryParseExact(Get(CreatedKey), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null,
             Owner = adminMode ? Get(OwnerKey) : null,
             Slow = adminMode && bool.TryParse(Get(SlowKey), out var slow) && slow,
@@ -102,7 +102,7 @@ public sealed record ExportGridState
     {
         [SearchKey] = string.IsNullOrWhiteSpace(Search) ? null : Search,
         [StatusKey] = Status?.ToString(),
-        [FormatKey] = Format?.UpstreamName(),
+        [FormatKey] = Format?.ApiName(),
         [CreatedKey] = CreatedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         [OwnerKey] = string.IsNullOrWhiteSpace(Owner) ? null : Owner,
         [SlowKey] = Slow ? "true" : null,

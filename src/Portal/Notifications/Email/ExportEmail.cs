@@ -23,7 +23,7 @@ public static class ExportEmail
     public static Content Compose(ExportRequest request, ExportStatus outcome, string? portalUrl, bool isScheduledRun, string? detail = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var format = request.Format.UpstreamName();
+        var format = request.Format.ApiName();
         // The name first: a mailbox of several exports' emails is told apart by their subjects.
         var name = $"\u201c{request.DisplayName}\u201d";
         var what = string.Create(CultureInfo.InvariantCulture,

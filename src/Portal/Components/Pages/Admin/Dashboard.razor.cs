@@ -77,7 +77,7 @@ public sealed partial class Dashboard
         // A status keeps its colour whichever statuses a period has: failures read red at a glance.
         _dayOptions = new StackedBarChartOptions { ChartPalette = [.. _daySeries.Select(series => StatusColours[StatusNamed(series.Name)])] };
 
-        _formatLabels = [.. stats.DurationsByFormat.Select(f => f.Format.UpstreamName())];
+        _formatLabels = [.. stats.DurationsByFormat.Select(f => f.Format.ApiName())];
         _durationSeries =
         [
             new() { Name = "p50", Data = new ChartData<double>([.. stats.DurationsByFormat.Select(f => f.P50Seconds)]) },

@@ -1,4 +1,5 @@
 using Portal.Components.Shared;
+using Portal.Data;
 using Portal.Exports;
 using Portal.Schedules;
 

@@ -51,7 +51,7 @@ public class NewExportTests : ExportTestContext
 
         foreach (var format in FileFormats.All)
         {
-            Assert.Contains(format.Description(), page.Find($"input[data-testid=format-{format.UpstreamName()}]").Closest("label")!.TextContent, StringComparison.Ordinal);
+            Assert.Contains(format.Description(), page.Find($"input[data-testid=format-{format.ApiName()}]").Closest("label")!.TextContent, StringComparison.Ordinal);
         }
     }
 
