@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Portal.Testing;
 
 namespace DeviceApi.Simulator.Tests;
 
@@ -94,33 +95,14 @@ internal sealed class TestSimulator : IAsyncDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
     }
 
-    /// <summary>Polls the status until it is <paramref name="status"/>, failing after a deadline.</summary>
-    public async Task<JsonElement> WaitForStatusAsync(Guid id, string status, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            var body = await GetStatusAsync(id);
-            if (body.GetProperty("status").GetString() == status)
-            {
-                return body;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Request {id} did not reach {status}; last seen {body}");
-            await Task.Delay(20, Cancellation);
-        }
-    }
-
-    /// <summary>Polls a condition until it holds, failing after a deadline.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string because, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, because);
-            await Task.Delay(20, Cancellation);
-        }
-    }
+    /// <summary>Polls the status until it is <paramref name="status"/>; fails with the last answer after the ceiling.</summary>
+    public Task<JsonElement> WaitForStatusAsync(Guid id, string status, TimeSpan? timeout = null) =>
+        Eventually.ReturnsAsync(
+            () => GetStatusAsync(id),
+            body => body.GetProperty("status").GetString() == status,
+            $"request {id} to reach {status}",
+            timeout,
+            body => body.ToString());
 
     /// <summary>A download URL from a status answer, as a request to this server (the URL's host may differ).</summary>
     public HttpRequestMessage DownloadRequest(string url)

@@ -131,22 +131,14 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return await db.ExportRequests.Include(e => e.Files).Include(e => e.Events).AsNoTracking().SingleAsync(e => e.Id == id);
     }
 
-    /// <summary>Waits until the request satisfies <paramref name="condition"/>; fails with its last state after the deadline.</summary>
-    public async Task<ExportRequest> WaitForAsync(Guid id, Func<ExportRequest, bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var row = await RowAsync(id);
-            if (condition(row))
-            {
-                return row;
-            }
-            Assert.True(DateTime.UtcNow < deadline,
-                $"Export request {id} is {row.Status} ({row.UpstreamStatus}; last error: {row.LastError}; last entry: {row.Events.OrderBy(e => e.Id).LastOrDefault()?.Detail}) after the deadline.");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
+    /// <summary>Waits until the request satisfies <paramref name="condition"/>; fails with its last state after the ceiling.</summary>
+    public Task<ExportRequest> WaitForAsync(Guid id, Func<ExportRequest, bool> condition, TimeSpan? timeout = null) =>
+        Eventually.ReturnsAsync(
+            () => RowAsync(id),
+            condition,
+            $"export request {id} to reach the expected state",
+            timeout,
+            row => $"{row.Status} ({row.UpstreamStatus}; last error: {row.LastError}; last entry: {row.Events.OrderBy(e => e.Id).LastOrDefault()?.Detail})");
 
     public Task<ExportRequest> WaitForStatusAsync(Guid id, ExportStatus status, TimeSpan? timeout = null) =>
         WaitForAsync(id, row => row.Status == status, timeout);

@@ -19,25 +19,42 @@ public static class Eventually
         HoldsAsync(() => Task.FromResult(condition()), waitingFor, timeout);
 
     /// <inheritdoc cref="HoldsAsync(Func{bool}, string, TimeSpan?)"/>
-    public static async Task HoldsAsync(Func<Task<bool>> condition, string waitingFor, TimeSpan? timeout = null)
+    public static Task HoldsAsync(Func<Task<bool>> condition, string waitingFor, TimeSpan? timeout = null) =>
+        WaitAsync(condition, () => $"Waited {Ceiling(timeout).TotalSeconds:0.#} s for {waitingFor}; it did not happen.", timeout);
+
+    /// <summary>Waits until <paramref name="read"/> returns a value that <paramref name="accept"/> takes, and returns it.</summary>
+    /// <param name="lastSeen">Describes the last value read, for the message when the wait fails.</param>
+    public static async Task<T> ReturnsAsync<T>(
+        Func<Task<T>> read, Func<T, bool> accept, string waitingFor, TimeSpan? timeout = null, Func<T, string>? lastSeen = null)
     {
-        var ceiling = timeout ?? DefaultTimeout;
+        T value = default!;
+        var haveRead = false;
+        await WaitAsync(
+            async () =>
+            {
+                value = await read();
+                haveRead = true;
+                return accept(value);
+            },
+            () => $"Waited {Ceiling(timeout).TotalSeconds:0.#} s for {waitingFor}; it did not happen."
+                + (lastSeen is not null && haveRead ? $" Last seen: {lastSeen(value)}" : ""),
+            timeout);
+        return value;
+    }
+
+    private static TimeSpan Ceiling(TimeSpan? timeout) => timeout ?? DefaultTimeout;
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, Func<string> failure, TimeSpan? timeout)
+    {
+        var ceiling = Ceiling(timeout);
         var started = System.Diagnostics.Stopwatch.StartNew();
         while (!await condition())
         {
             if (started.Elapsed > ceiling)
             {
-                Assert.Fail($"Waited {ceiling.TotalSeconds:0.#} s for {waitingFor}; it did not happen.");
+                Assert.Fail(failure());
             }
             await Task.Delay(Step, TestContext.Current.CancellationToken);
         }
-    }
-
-    /// <summary>Waits until <paramref name="read"/> returns a value that <paramref name="accept"/> takes, and returns it.</summary>
-    public static async Task<T> ReturnsAsync<T>(Func<Task<T>> read, Func<T, bool> accept, string waitingFor, TimeSpan? timeout = null)
-    {
-        T value = default!;
-        await HoldsAsync(async () => accept(value = await read()), waitingFor, timeout);
-        return value;
     }
 }

@@ -71,12 +71,8 @@ public sealed class SmtpTestServer : IAsyncDisposable
     /// <summary>Waits until at least <paramref name="count"/> messages arrived; fails after the deadline.</summary>
     public async Task<IReadOnlyList<MimeMessage>> WaitForAsync(int count, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (store.Messages.Count < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{store.Messages.Count} of {count} messages arrived before the deadline.");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
+        await Eventually.ReturnsAsync(
+            () => Task.FromResult(store.Messages.Count), arrived => arrived >= count, $"{count} messages to arrive", timeout, arrived => $"{arrived} arrived");
         return Messages;
     }
 

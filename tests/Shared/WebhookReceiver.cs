@@ -83,22 +83,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
     }
 
     /// <summary>Waits for a POST that satisfies <paramref name="condition"/>; fails with what arrived after the deadline.</summary>
-    public async Task<ReceivedWebhook> WaitForAsync(Func<ReceivedWebhook, bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            if (received.FirstOrDefault(condition) is { } match)
-            {
-                return match;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No matching webhook after the deadline; received {received.Count}: {string.Join(" | ", received.Select(r => $"{r.AnsweredWith} {r.Body}"))}");
-            }
-            await Task.Delay(20);
-        }
-    }
+    public async Task<ReceivedWebhook> WaitForAsync(Func<ReceivedWebhook, bool> condition, TimeSpan? timeout = null) =>
+        (await Eventually.ReturnsAsync(
+            () => Task.FromResult(received.FirstOrDefault(condition)),
+            match => match is not null,
+            "a matching webhook",
+            timeout,
+            _ => $"received {received.Count}: {string.Join(" | ", received.Select(r => $"{r.AnsweredWith} {r.Body}"))}"))!;
 
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
 }

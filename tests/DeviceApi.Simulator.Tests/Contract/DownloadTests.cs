@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
+using Portal.Testing;
 
 namespace DeviceApi.Simulator.Tests.Contract;
 
@@ -71,7 +71,7 @@ public sealed class DownloadTests
     [Fact]
     public async Task ETagStaysTheSameWhenUrlsAreSignedAgain()
     {
-        var time = new FakeTimeProvider(Now);
+        var time = TestClock.New(Now);
         var (simulator, id, first) = await CompletedAsync(time: time);
         await using var _ = simulator;
         using var client = Anonymous(simulator);
@@ -140,7 +140,7 @@ public sealed class DownloadTests
     [Fact]
     public async Task ExpiredUrlIs403ExpiredAndSignatureIsCheckedFirst()
     {
-        var time = new FakeTimeProvider(Now);
+        var time = TestClock.New(Now);
         var (simulator, _, url) = await CompletedAsync(time: time, configure: o => o.UrlLifetime = TimeSpan.FromMinutes(15));
         await using var _ = simulator;
         using var client = Anonymous(simulator);
@@ -159,7 +159,7 @@ public sealed class DownloadTests
     [Fact]
     public async Task DownloadOfPurgedResultIs404()
     {
-        var time = new FakeTimeProvider(Now);
+        var time = TestClock.New(Now);
         var (simulator, _, url) = await CompletedAsync(time: time, configure: o =>
         {
             o.Retention = TimeSpan.FromMinutes(5);

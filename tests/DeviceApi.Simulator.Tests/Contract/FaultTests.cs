@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
+using Portal.Testing;
 
 namespace DeviceApi.Simulator.Tests.Contract;
 
@@ -15,7 +15,7 @@ public sealed class FaultTests
     [Fact]
     public async Task QuotaOverEveryV3CallAnswers429WithRetryAfter()
     {
-        var time = new FakeTimeProvider(Now);
+        var time = TestClock.New(Now);
         await using var simulator = await TestSimulator.StartAsync(o =>
         {
             o.Faults.Quota = 3;
@@ -130,7 +130,7 @@ public sealed class FaultTests
     [Fact]
     public async Task JobThatNeverCompletesStaysInProgress()
     {
-        var time = new FakeTimeProvider(Now);
+        var time = TestClock.New(Now);
         await using var simulator = await TestSimulator.StartAsync(o => o.Faults.NeverCompleteRate = 1, time);
         var id = await simulator.SubmitAsync(TestSimulator.Day, TestSimulator.Day.AddMinutes(5));
         await simulator.WaitForStatusAsync(id, "In Progress");
@@ -153,13 +153,13 @@ public sealed class FaultTests
         var id = await simulator.SubmitAsync(TestSimulator.Day, TestSimulator.Day.AddMinutes(5));
 
         await simulator.WaitForStatusAsync(id, "In Progress");
-        await TestSimulator.EventuallyAsync(
+        await Eventually.HoldsAsync(
             async () =>
             {
                 using var response = await simulator.GetStatusResponseAsync(id);
                 return response.StatusCode == HttpStatusCode.NotFound;
             },
-            "the lost job kept answering");
+            "the lost job to answer 404 Not Found");
     }
 
     [Fact]
@@ -196,7 +196,7 @@ public sealed class FaultTests
     [Fact]
     public async Task RetryAfterCanComeAsAnHttpDateRoundedUpToTheSecond()
     {
-        var time = new FakeTimeProvider(Now);
+        var time = TestClock.New(Now);
         await using var simulator = await TestSimulator.StartAsync(o =>
         {
             o.Faults.Quota = 1;

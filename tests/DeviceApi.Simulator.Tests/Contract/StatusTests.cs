@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
+using Portal.Testing;
 
 namespace DeviceApi.Simulator.Tests.Contract;
 
@@ -50,7 +50,7 @@ public sealed class StatusTests
     [Fact]
     public async Task TimesInStatusAreRfc3339UtcWithZ()
     {
-        var time = new FakeTimeProvider(Now);
+        var time = TestClock.New(Now);
         await using var simulator = await TestSimulator.StartAsync(time: time);
         var id = await simulator.SubmitAsync(TestSimulator.Day, TestSimulator.Day.AddMinutes(10));
 
@@ -83,7 +83,7 @@ public sealed class StatusTests
     [Fact]
     public async Task CompletedStaysCompletedAndEachGetSignsUrlsAfresh()
     {
-        var time = new FakeTimeProvider(Now);
+        var time = TestClock.New(Now);
         await using var simulator = await TestSimulator.StartAsync(time: time);
         var id = await simulator.SubmitAsync(TestSimulator.Day, TestSimulator.Day.AddMinutes(10));
         var first = await simulator.WaitForStatusAsync(id, "Completed");
@@ -122,7 +122,7 @@ public sealed class StatusTests
     [Fact]
     public async Task ResultsArePurgedAfterRetentionAndThenAnswer404()
     {
-        var time = new FakeTimeProvider(Now);
+        var time = TestClock.New(Now);
         await using var simulator = await TestSimulator.StartAsync(o => (o.Retention, o.TokenLifetime) = (TimeSpan.FromHours(24), TimeSpan.FromDays(2)), time);
         var id = await simulator.SubmitAsync(TestSimulator.Day, TestSimulator.Day.AddMinutes(10));
         await simulator.WaitForStatusAsync(id, "Completed");
@@ -150,7 +150,7 @@ public sealed class StatusTests
         await simulator.WaitForStatusAsync(id, "Completed", TimeSpan.FromSeconds(5));
         var folder = simulator.Server.Services.GetRequiredService<Jobs.ResultStorage>().JobFolder(id);
 
-        await TestSimulator.EventuallyAsync(() => Task.FromResult(!Directory.Exists(folder)), "the purge did not delete the files");
+        await Eventually.HoldsAsync(() => !Directory.Exists(folder), "the purge to delete the files");
 
         using var response = await simulator.GetStatusResponseAsync(id);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
+using Portal.Testing;
 
 namespace DeviceApi.Simulator.Tests.Contract;
 
@@ -111,7 +111,7 @@ public sealed class SubmitTests
     [MemberData(nameof(InvalidBodies))]
     public async Task InvalidSubmitIs400ProblemWithTheFieldInError(string body, string field)
     {
-        await using var simulator = await TestSimulator.StartAsync(time: new FakeTimeProvider(Now));
+        await using var simulator = await TestSimulator.StartAsync(time: TestClock.New(Now));
 
         using var response = await simulator.SubmitAsync(body);
 
@@ -144,7 +144,7 @@ public sealed class SubmitTests
     [InlineData("2026-11-28T09:00:00Z", "2026-11-28T10:05:00Z")]
     public async Task SpanOfExactly31DaysAndEndFiveMinutesAheadAreAccepted(string from, string to)
     {
-        await using var simulator = await TestSimulator.StartAsync(time: new FakeTimeProvider(Now));
+        await using var simulator = await TestSimulator.StartAsync(time: TestClock.New(Now));
 
         using var response = await simulator.SubmitAsync($$$"""{"timerange":{"from":"{{{from}}}","to":"{{{to}}}"},"fileformat":"CSV"}""");
 

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
+using Portal.Testing;
 
 namespace DeviceApi.Simulator.Tests.Contract;
 
@@ -133,7 +133,7 @@ public sealed class TokenTests
     [Fact]
     public async Task TokenExpiresAfterItsLifetime()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero));
+        var time = TestClock.New(new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero));
         await using var simulator = await TestSimulator.StartAsync(o => o.TokenLifetime = TimeSpan.FromMinutes(5), time);
 
         time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
@@ -149,7 +149,7 @@ public sealed class TokenTests
     [Fact]
     public async Task TokenExpiringEarlyFaultCutsTokensShortOfExpiresIn()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero));
+        var time = TestClock.New(new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero));
         await using var simulator = await TestSimulator.StartAsync(o => o.Faults.TokenExpiresEarlyAfter = TimeSpan.FromSeconds(30), time, authorize: false);
 
         using var tokenResponse = await simulator.RequestTokenAsync("grant_type=client_credentials&client_id=portal&client_secret=portal-secret");

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Api;
 using Portal.Exports;
+using Portal.Testing;
 
 namespace Portal.IntegrationTests.Api;
 
@@ -71,21 +72,16 @@ internal static class ApiCalls
     }
 
     /// <summary>Polls <c>GET /api/v1/exports/{id}</c> as a script would until its status is <paramref name="status"/>.</summary>
-    public static async Task<JsonElement> WaitForStatusAsync(this HttpClient client, Guid id, string status)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            using var response = await client.GetAsync($"{ExportsPath}/{id}", Cancellation);
-            var export = await JsonAsync(response);
-            if (export.GetProperty("status").GetString() == status)
+    public static Task<JsonElement> WaitForStatusAsync(this HttpClient client, Guid id, string status) =>
+        Eventually.ReturnsAsync(
+            async () =>
             {
-                return export;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"Export {id} is {export.GetProperty("status")} after the deadline.");
-            await Task.Delay(100, Cancellation);
-        }
-    }
+                using var response = await client.GetAsync($"{ExportsPath}/{id}", Cancellation);
+                return await JsonAsync(response);
+            },
+            export => export.GetProperty("status").GetString() == status,
+            $"export {id} to be {status}",
+            lastSeen: export => $"it is {export.GetProperty("status")}");
 
     /// <summary>Asserts an RFC 9457 problem with <paramref name="status"/> and returns it.</summary>
     public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, int status)

@@ -1,5 +1,6 @@
 using System.Net;
 using Portal.Exports;
+using Portal.Testing;
 
 namespace Portal.IntegrationTests.Exports;
 
@@ -52,24 +53,24 @@ public class ExportFlowTests(PortalFactory portal) : IClassFixture<PortalFactory
     public async Task TheReadinessEndpointReportsDatabaseTrackerAndUpstream()
     {
         using var client = portal.CreateClient();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        HttpResponseMessage response;
-        while (true)
-        {
-            response = await client.GetAsync("/health/ready", Cancellation);
-            if (response.StatusCode == HttpStatusCode.OK || DateTime.UtcNow > deadline)
+        using var response = await Eventually.ReturnsAsync(
+            async () =>
             {
-                break;
-            }
-            response.Dispose();
-            await Task.Delay(100, Cancellation);
-        }
+                var answer = await client.GetAsync("/health/ready", Cancellation);
+                if (answer.StatusCode != HttpStatusCode.OK)
+                {
+                    answer.Dispose();
+                }
+                return answer;
+            },
+            answer => answer.StatusCode == HttpStatusCode.OK,
+            "the portal to become ready",
+            lastSeen: answer => answer.StatusCode.ToString());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancellation));
         var checks = body.RootElement.GetProperty("checks");
         Assert.Equal(["database", "tracker", "upstream"], checks.EnumerateObject().Select(c => c.Name).Order());
         Assert.All(checks.EnumerateObject(), c => Assert.Equal("Healthy", c.Value.GetProperty("status").GetString()));
-        response.Dispose();
     }
 }

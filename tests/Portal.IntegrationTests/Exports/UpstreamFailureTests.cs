@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Exports;
+using Portal.Testing;
 using Portal.Upstream;
 using static Portal.IntegrationTests.Exports.ExportFlowTests;
 
@@ -93,16 +94,9 @@ public class UpstreamFailureTests
 
     private static async Task<(DateTimeOffset Until, string Reason)> WaitForPauseAsync(UpstreamMonitor monitor)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            if (await monitor.SnapshotAsync() is { PausedUntil: { } until, PauseReason: { } reason })
-            {
-                return (until, reason);
-            }
-            Assert.True(DateTime.UtcNow < deadline, "The upstream was not paused before the deadline.");
-            await Task.Delay(20, Cancellation);
-        }
+        var snapshot = await Eventually.ReturnsAsync(
+            () => monitor.SnapshotAsync(), s => s is { PausedUntil: not null, PauseReason: not null }, "the upstream to be paused");
+        return (snapshot.PausedUntil!.Value, snapshot.PauseReason!);
     }
 
     /// <summary>No status request follows an answer carrying <c>Retry-After</c> sooner than it said.</summary>
@@ -209,12 +203,7 @@ public class UpstreamFailureTests
         var completed = await portal.WaitForStatusAsync(id, ExportStatus.Completed);
         var stored = Assert.Single(completed.Files);
         // The upstream signs afresh once a second has passed; a one-second lifetime means the stored URL is stale then.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTimeOffset.UtcNow <= stored.UrlExpiresAt)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the stored URL expired");
-            await Task.Delay(50, Cancellation);
-        }
+        await Eventually.HoldsAsync(() => DateTimeOffset.UtcNow > stored.UrlExpiresAt, "the stored URL to expire");
 
         var renewed = await portal.Exports().GetDownloadAsync(Alice, id, 0, Cancellation);
 
@@ -228,13 +217,17 @@ public class UpstreamFailureTests
         }
 
         portal.Simulator.Reconfigure(options => options.Retention = TimeSpan.Zero);
-        deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await portal.RowAsync(id)).Status != ExportStatus.Expired)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the purge was noticed");
-            await portal.Exports().GetDownloadAsync(Alice, id, 0, Cancellation);
-            await Task.Delay(100, Cancellation);
-        }
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                if ((await portal.RowAsync(id)).Status == ExportStatus.Expired)
+                {
+                    return true;
+                }
+                await portal.Exports().GetDownloadAsync(Alice, id, 0, Cancellation);
+                return false;
+            },
+            "the purge to be noticed");
         Assert.Null(await portal.Exports().GetDownloadAsync(Alice, id, 0, Cancellation));
         Assert.Null(await portal.Exports().FindReusableAsync(Alice, Day(), FileFormat.TextFile, Cancellation));
     }

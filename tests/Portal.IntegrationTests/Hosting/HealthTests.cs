@@ -69,18 +69,14 @@ public class HealthTests
         Assert.Equal("Healthy", checks.GetProperty("database").GetProperty("status").GetString());
     }
 
-    private static async Task WaitForReadyAsync(HttpClient client)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            using var response = await client.GetAsync("/health/ready", Cancellation);
-            if (response.StatusCode == HttpStatusCode.OK)
+    private static async Task WaitForReadyAsync(HttpClient client) =>
+        await Eventually.ReturnsAsync(
+            async () =>
             {
-                return;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "the portal became ready: " + await response.Content.ReadAsStringAsync(Cancellation));
-            await Task.Delay(100, Cancellation);
-        }
-    }
+                using var response = await client.GetAsync("/health/ready", Cancellation);
+                return (response.StatusCode, Body: await response.Content.ReadAsStringAsync(Cancellation));
+            },
+            answer => answer.StatusCode == HttpStatusCode.OK,
+            "the portal to become ready",
+            lastSeen: answer => answer.Body);
 }

@@ -59,19 +59,14 @@ public class EmailTests
         Assert.Equal(ExportEmails.WhenSlow, settings.ExportEmails);
     }
 
-    private static async Task WaitForEmailStateAsync(PortalFactory portal, Guid exportId, EmailState state)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            await using var db = await portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancellation);
-            var row = await db.EmailMessages.AsNoTracking().SingleOrDefaultAsync(m => m.ExportId == exportId, Cancellation);
-            if (row?.State == state)
+    private static async Task WaitForEmailStateAsync(PortalFactory portal, Guid exportId, EmailState state) =>
+        await Eventually.ReturnsAsync(
+            async () =>
             {
-                return;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"The email of {exportId} is {row?.State.ToString() ?? "not planned"} after the deadline.");
-            await Task.Delay(50, Cancellation);
-        }
-    }
+                await using var db = await portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancellation);
+                return await db.EmailMessages.AsNoTracking().SingleOrDefaultAsync(m => m.ExportId == exportId, Cancellation);
+            },
+            row => row?.State == state,
+            $"the email of {exportId} to be {state}",
+            lastSeen: row => $"it is {row?.State.ToString() ?? "not planned"}");
 }

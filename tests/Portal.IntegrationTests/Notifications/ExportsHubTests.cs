@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Data;
 using Portal.Exports;
 using Portal.Notifications;
+using Portal.Testing;
 using Portal.Tracking;
 using static Portal.IntegrationTests.Exports.ExportFlowTests;
 
@@ -50,10 +51,11 @@ public class ExportsHubTests(PortalFactory portal) : IClassFixture<PortalFactory
         var bobsId = Accepted(await portal.Exports().SubmitAsync(bob, Day(), FileFormat.Json, Cancellation));
         await portal.WaitForStatusAsync(alicesId, ExportStatus.Completed);
         await portal.WaitForStatusAsync(bobsId, ExportStatus.Completed);
-        await WaitUntilAsync(() =>
-            aliceReceived.Any(c => c.Status == ExportStatus.Completed)
-            && bobReceived.Any(c => c.Status == ExportStatus.Completed)
-            && adminReceived.Count(c => c.Status == ExportStatus.Completed) >= 2);
+        await Eventually.HoldsAsync(
+            () => aliceReceived.Any(c => c.Status == ExportStatus.Completed)
+                && bobReceived.Any(c => c.Status == ExportStatus.Completed)
+                && adminReceived.Count(c => c.Status == ExportStatus.Completed) >= 2,
+            "each hub client to hear the completions it may see");
 
         Assert.All(aliceReceived, c => Assert.Equal(alicesId, c.ExportId));
         Assert.All(bobReceived, c => Assert.Equal(bobsId, c.ExportId));
@@ -86,7 +88,7 @@ public class ExportsHubTests(PortalFactory portal) : IClassFixture<PortalFactory
         await using var _ = connection;
         var id = Accepted(await portal.Exports().SubmitAsync(user, Day(3), FileFormat.Csv, Cancellation));
         await portal.WaitForStatusAsync(id, ExportStatus.Completed);
-        await WaitUntilAsync(() => received.Any(c => c.Status == ExportStatus.Completed));
+        await Eventually.HoldsAsync(() => received.Any(c => c.Status == ExportStatus.Completed), "the hub client to hear the completion");
 
         Assert.All(received, c => Assert.DoesNotContain("http", c.ToString(), StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(typeof(ExportChanged).GetProperties(), p => p.PropertyType == typeof(Uri));
@@ -155,7 +157,7 @@ public class ExportsHubTests(PortalFactory portal) : IClassFixture<PortalFactory
                 var before = Stopwatch.GetTimestamp();
                 saved[await SaveNoteAsync(id, $"Note {i}.")] = before;
             }
-            await WaitUntilAsync(() => saved.Keys.All(pageHeard.ContainsKey) && saved.Keys.All(hubHeard.ContainsKey));
+            await Eventually.HoldsAsync(() => saved.Keys.All(pageHeard.ContainsKey) && saved.Keys.All(hubHeard.ContainsKey), "the other page and the hub client to hear every note");
 
             Assert.False(release.Task.IsCompleted);
             Assert.All(saved, s => Assert.True(Stopwatch.GetElapsedTime(s.Value, pageHeard[s.Key]) < TimeSpan.FromSeconds(1.5), "the other page heard it at once"));
@@ -169,7 +171,7 @@ public class ExportsHubTests(PortalFactory portal) : IClassFixture<PortalFactory
         {
             release.TrySetResult();
         }
-        await WaitUntilAsync(() => saved.Keys.All(slowHeard.Contains));
+        await Eventually.HoldsAsync(() => saved.Keys.All(slowHeard.Contains), "the slow page to catch up once released");
     }
 
     /// <summary>A change saved the way the tracker saves one (row and event row, one transaction), then the outbox woken.</summary>
@@ -188,15 +190,5 @@ public class ExportsHubTests(PortalFactory portal) : IClassFixture<PortalFactory
         await db.SaveChangesAsync(Cancellation);
         portal.Services.GetRequiredService<IExportOutbox>().Wake();
         return note.Id;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the hub delivered the expected changes before the deadline");
-            await Task.Delay(50, Cancellation);
-        }
     }
 }

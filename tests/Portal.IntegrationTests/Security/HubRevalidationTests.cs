@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Exports;
 using Portal.Notifications;
 using Portal.Security;
+using Portal.Testing;
 using static Portal.IntegrationTests.Exports.ExportFlowTests;
 
 namespace Portal.IntegrationTests.Security;
@@ -64,7 +65,7 @@ public class HubRevalidationTests(FastRevalidationPortalFactory portal) : IClass
         Assert.True(store.SetAdmin(formerId, isAdmin: false));
         await formerClosed.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
         var id = Accepted(await portal.Exports().SubmitAsync(User("HubOtherOwner"), Day(), FileFormat.Csv, Cancellation));
-        await WaitUntilAsync(() => currentReceived.Any(c => c.ExportId == id));
+        await Eventually.HoldsAsync(() => currentReceived.Any(c => c.ExportId == id), "the current admin's hub connection to hear the new export");
 
         Assert.DoesNotContain(formerReceived, c => c.ExportId == id);
         Assert.Equal(HubConnectionState.Disconnected, former.State);
@@ -85,15 +86,5 @@ public class HubRevalidationTests(FastRevalidationPortalFactory portal) : IClass
 
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
         Assert.Equal(HubConnectionState.Disconnected, connection.State);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the hub delivered the expected changes before the deadline");
-            await Task.Delay(50, Cancellation);
-        }
     }
 }

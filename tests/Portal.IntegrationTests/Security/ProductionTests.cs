@@ -2,6 +2,7 @@ using System.Net;
 using System.Web;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -36,11 +37,20 @@ public class ProductionWithoutEntraTests
     }
 
     [Fact]
-    public void DevelopmentWithoutEntraOffersTheDevelopmentSignIn()
+    public async Task DevelopmentWithoutEntraOffersTheDevelopmentSignIn()
     {
         using var factory = new PortalFactory().WithWebHostBuilder(builder => builder.UseEnvironment("Development"));
+        var cancellationToken = TestContext.Current.CancellationToken;
 
         Assert.NotNull(factory.Services.GetService<Portal.Security.DevelopmentUserStore>());
+        using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var login = await client.GetAsync("/account/login", cancellationToken);
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        var signIn = login.Headers.Location!;
+        Assert.Equal("/account/dev-signin", signIn.OriginalString.Split('?')[0]);
+        var page = await client.GetStringAsync(signIn, cancellationToken);
+        Assert.Contains("Development sign-in", page, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"dev-signin\"", page, StringComparison.Ordinal);
     }
 
     internal static IEnumerable<Exception> Chain(Exception? error)

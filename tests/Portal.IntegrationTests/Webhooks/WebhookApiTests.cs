@@ -204,20 +204,12 @@ public class WebhookApiTests(PortalFactory portal) : IClassFixture<PortalFactory
         return (id, secret);
     }
 
-    private static async Task<JsonElement> WaitForLogAsync(HttpClient client, Guid id, Func<int, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var details = await client.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{id}", Cancellation);
-            if (condition(details.GetProperty("log").GetArrayLength()))
-            {
-                return details;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"The delivery log did not reach the expected state: {details}");
-            await Task.Delay(50, Cancellation);
-        }
-    }
+    private static Task<JsonElement> WaitForLogAsync(HttpClient client, Guid id, Func<int, bool> condition) =>
+        Eventually.ReturnsAsync(
+            () => client.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{id}", Cancellation),
+            details => condition(details.GetProperty("log").GetArrayLength()),
+            "the delivery log to reach the expected state",
+            lastSeen: details => details.ToString());
 }
 
 /// <summary>Outside Development: receivers on loopback and link-local addresses are refused, at registration and at send time.</summary>
@@ -304,17 +296,11 @@ public class WebhookGuardTests(EntraPortalFactory portal) : IClassFixture<EntraP
 
     private static async Task<JsonElement> WaitForFirstLogEntryAsync(HttpClient client, Guid id)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            var log = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{id}", Cancellation)).GetProperty("log");
-            if (log.GetArrayLength() > 0)
-            {
-                return log[log.GetArrayLength() - 1];
-            }
-            Assert.True(DateTime.UtcNow < deadline, "No attempt was logged.");
-            await Task.Delay(50, Cancellation);
-        }
+        var log = await Eventually.ReturnsAsync(
+            async () => (await client.GetFromJsonAsync<JsonElement>($"/api/v1/webhooks/{id}", Cancellation)).GetProperty("log"),
+            entries => entries.GetArrayLength() > 0,
+            "an attempt to be logged");
+        return log[log.GetArrayLength() - 1];
     }
 
     private Task<HttpClient> ClientForAsync(ExportUser user) => portal.ApiClientForAsync(user);

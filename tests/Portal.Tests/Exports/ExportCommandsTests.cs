@@ -1,5 +1,6 @@
 using System.Net;
 using Portal.Exports;
+using Portal.Testing;
 using Portal.Tests.Tracking;
 using Portal.Tests.Upstream;
 
@@ -46,7 +47,7 @@ public class ExportCommandsTests
 
         Assert.True(await exports.DeleteAsync(EngineTestHost.Alice, id, Cancellation));
         await host.DispatchAsync();
-        await EngineTestHost.WaitUntilAsync(() => { lock (changes) { return changes.Exists(c => c.Deleted); } }, "the delete was pushed");
+        await Eventually.HoldsAsync(() => { lock (changes) { return changes.Exists(c => c.Deleted); } }, "the delete was pushed");
 
         var row = await host.RowAsync(id);
         Assert.Equal(ExportStatus.Cancelled, row.Status);

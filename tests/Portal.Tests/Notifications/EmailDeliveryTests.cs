@@ -78,7 +78,7 @@ public class EmailDeliveryTests
         var failed = Assert.Single(await EmailsAsync(host));
         Assert.Equal(EmailState.Pending, failed.State);
         Assert.Contains("try again later", failed.LastError, StringComparison.Ordinal);
-        await WaitUntilAsync(async () => await Sender(host).SendDueAsync(Cancellation) == 1, "the retry was sent after its delay");
+        await Eventually.HoldsAsync(async () => await Sender(host).SendDueAsync(Cancellation) == 1, "the retry to be sent after its delay");
         Assert.Equal(0, await Sender(host).SendDueAsync(Cancellation));
 
         Assert.Equal(2, smtp.Messages.Count);
@@ -174,15 +174,5 @@ public class EmailDeliveryTests
         var file = Path.Combine(Path.GetTempPath(), "portal-tests", Guid.NewGuid().ToString("N"), "portal.db");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         return file;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string because)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, because);
-            await Task.Delay(20, Cancellation);
-        }
     }
 }

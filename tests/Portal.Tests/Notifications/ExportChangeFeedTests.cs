@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Data;
 using Portal.Exports;
 using Portal.Notifications;
+using Portal.Testing;
 using Portal.Tests.Tracking;
 
 namespace Portal.Tests.Notifications;
@@ -33,7 +34,7 @@ public class ExportChangeFeedTests
 
         var first = Change();
         feed.Deliver(first);
-        await EngineTestHost.WaitUntilAsync(() => !received.IsEmpty, "the subscriber heard the first change");
+        await Eventually.HoldsAsync(() => !received.IsEmpty, "the subscriber heard the first change");
         subscription.Dispose();
         feed.Deliver(Change());
 
@@ -54,7 +55,7 @@ public class ExportChangeFeedTests
         feed.Deliver(Change());
         feed.Deliver(Change());
 
-        await EngineTestHost.WaitUntilAsync(() => Volatile.Read(ref received) == 2 && Volatile.Read(ref brokenCalls) == 2, "both subscribers were called twice");
+        await Eventually.HoldsAsync(() => Volatile.Read(ref received) == 2 && Volatile.Read(ref brokenCalls) == 2, "both subscribers were called twice");
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public class ExportChangeFeedTests
         feed.Deliver(Change(id, version: 2, eventId: 2));
         feed.Deliver(Change(id, version: 1, eventId: 1));
         feed.Deliver(Change(id, version: 3, eventId: 3));
-        await EngineTestHost.WaitUntilAsync(() => received.Count == 2, "the new versions arrived");
+        await Eventually.HoldsAsync(() => received.Count == 2, "the new versions arrived");
 
         Assert.Equal([2, 3], received.Select(c => c.Version));
     }
@@ -91,14 +92,14 @@ public class ExportChangeFeedTests
             using var page = crashing.Changes.Subscribe(c => { heardBeforeTheCrash.Enqueue(c); return Task.CompletedTask; });
             eventId = (await crashing.SaveNoteAsync(id, "Saved just before the crash.")).Id;
             await Assert.ThrowsAsync<IOException>(() => crashing.Services.GetRequiredService<ExportChangeDispatcher>().DispatchAsync(Cancellation));
-            await EngineTestHost.WaitUntilAsync(() => heardBeforeTheCrash.Any(c => c.EventId == eventId), "the fan-out ran before the crash");
+            await Eventually.HoldsAsync(() => heardBeforeTheCrash.Any(c => c.EventId == eventId), "the fan-out ran before the crash");
         }
 
         await using var restarted = await EngineTestHost.StartAsync(databaseFile: file);
         var received = new ConcurrentQueue<ExportChanged>();
         using var subscription = restarted.Changes.Subscribe(c => { received.Enqueue(c); return Task.CompletedTask; });
         await restarted.DispatchAsync();
-        await EngineTestHost.WaitUntilAsync(() => received.Any(c => c.EventId == eventId), "the restarted dispatcher pushed the change again");
+        await Eventually.HoldsAsync(() => received.Any(c => c.EventId == eventId), "the restarted dispatcher pushed the change again");
 
         var again = received.Single(c => c.EventId == eventId);
         Assert.Equal(id, again.ExportId);
@@ -116,7 +117,7 @@ public class ExportChangeFeedTests
         feed.Deliver(again with { Version = again.Version - 1, Detail = "older" });
         var marker = Change(version: 1, eventId: eventId + 1000);
         feed.Deliver(marker);
-        await EngineTestHost.WaitUntilAsync(() => received.Contains(marker), "the marker behind them arrived");
+        await Eventually.HoldsAsync(() => received.Contains(marker), "the marker behind them arrived");
         Assert.Single(received, c => c.EventId == eventId);
         Assert.DoesNotContain(received, c => c.Detail == "older");
     }
@@ -139,10 +140,10 @@ public class ExportChangeFeedTests
             notes.Add(await host.SaveNoteAsync(id, $"Note {i}."));
             await host.DispatchAsync();
         }
-        await EngineTestHost.WaitUntilAsync(() => fast.Count == 12, "the fast subscriber heard every note while the slow one was stuck");
+        await Eventually.HoldsAsync(() => fast.Count == 12, "the fast subscriber heard every note while the slow one was stuck");
         Assert.Empty(slow);
         release.SetResult();
-        await EngineTestHost.WaitUntilAsync(() => slow.Count == 12, "the slow subscriber caught up");
+        await Eventually.HoldsAsync(() => slow.Count == 12, "the slow subscriber caught up");
 
         Assert.Equal(notes.Select(n => n.Version), slow.Select(c => c.Version));
         Assert.Equal(notes.Select(n => n.Id), slow.Select(c => c.EventId));

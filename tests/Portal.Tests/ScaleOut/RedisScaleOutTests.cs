@@ -201,12 +201,12 @@ public sealed class RedisScaleOutTests : IAsyncLifetime
             await a.SaveNoteAsync(id, $"note {i}");
         }
         await a.DispatchAsync();
-        await EngineTestHost.WaitUntilAsync(() => { lock (onA) { return onA.Count == 4; } }, "the dispatching instance's page hears its changes through Redis");
+        await Eventually.HoldsAsync(() => { lock (onA) { return onA.Count == 4; } }, "the dispatching instance's page hears its changes through Redis");
         // A second dispatcher that pushes the same rows (both read them before either marked them): repeats are dropped.
         await b.Services.GetRequiredService<IExportChangeFanOut>().PublishAsync([.. onA], Cancellation);
         await a.SaveNoteAsync(id, "note 4");
         await a.DispatchAsync();
-        await EngineTestHost.WaitUntilAsync(() => { lock (onB) { return onB.Any(c => c.Detail == "note 4"); } }, "the other instance's page hears the last change");
+        await Eventually.HoldsAsync(() => { lock (onB) { return onB.Any(c => c.Detail == "note 4"); } }, "the other instance's page hears the last change");
 
         lock (onB)
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using Portal.Data;
 using Portal.Exports;
 using Portal.Schedules;
+using Portal.Testing;
 using Portal.Tests.Tracking;
 using Portal.Tests.Upstream;
 
@@ -130,7 +131,7 @@ public class ExportSchedulerTests
     [Fact]
     public async Task AScheduleWhoseRunsFailThreeTimesInARowPausesItselfAndTellsItsOwnerWhy()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.New();
         var upstream = new StubUpstream { PostFallback = _ => StubUpstream.Problem(HttpStatusCode.UnprocessableEntity, "The device fleet is being migrated.") };
         await using var host = await EngineTestHost.StartAsync(upstream, time: time);
         var id = await CreateAsync(host, new ScheduleInput
@@ -164,7 +165,7 @@ public class ExportSchedulerTests
     [Fact]
     public async Task ACompletedRunResetsTheFailuresInARow()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.New();
         var upstream = new StubUpstream { PostFallback = _ => StubUpstream.Problem(HttpStatusCode.UnprocessableEntity, "Not today.") };
         await using var host = await EngineTestHost.StartAsync(upstream, time: time);
         var id = await CreateAsync(host, new ScheduleInput
@@ -182,7 +183,7 @@ public class ExportSchedulerTests
 
         var uuid = Guid.NewGuid().ToString();
         upstream.PostFallback = _ => StubUpstream.Accepted(uuid);
-        upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed(uuid, DateTimeOffset.UtcNow.AddHours(1)));
+        upstream.GetFallback = _ => StubUpstream.Json(HttpStatusCode.OK, StubUpstream.Completed(uuid, time.GetUtcNow().AddHours(1)));
         time.Advance(TimeSpan.FromMinutes(1));
         await PassAsync(host);
         await host.TrackAsync();

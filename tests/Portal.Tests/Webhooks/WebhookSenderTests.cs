@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Data;
 using Portal.Exports;
+using Portal.Testing;
 using Portal.Tests.Tracking;
 using Portal.Webhooks;
 
@@ -18,7 +19,7 @@ public class WebhookSenderTests
     [Fact]
     public async Task AnEndpointFailingFor24HoursIsDisabledAndItsOwnerGetsANotice()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.New();
         var receiver = new Receiver { Answer = _ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) };
         await using var host = await StartAsync(time, receiver);
         var endpointId = await AddEndpointAsync(host, EngineTestHost.Alice, "export.queued");
@@ -64,7 +65,7 @@ public class WebhookSenderTests
     [Fact]
     public async Task ASenderThatDiesAfterSendingLeavesTheDeliveryToTheNextClaimWithTheSameIdAndBody()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.New();
         var receiver = new Receiver();
         receiver.Answer = request => receiver.Requests.Count == 1
             ? throw new InvalidOperationException("the process died before the answer was stored")
@@ -94,7 +95,7 @@ public class WebhookSenderTests
     [Fact]
     public async Task TwoSendersOnOneDatabaseSendADueDeliveryOnce()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.New();
         var receiver = new Receiver();
         await using var host = await StartAsync(time, receiver);
         await AddEndpointAsync(host, EngineTestHost.Alice, "export.queued");
@@ -109,7 +110,7 @@ public class WebhookSenderTests
     [Fact]
     public async Task ChangesArePlannedForTheOwnersMatchingEndpointsOnlyWithTheStatusInTheBody()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = TestClock.New();
         await using var host = await StartAsync(time, new Receiver());
         var queued = await AddEndpointAsync(host, EngineTestHost.Alice, "export.queued");
         await AddEndpointAsync(host, EngineTestHost.Alice, "export.completed");
@@ -136,10 +137,19 @@ public class WebhookSenderTests
 
     private static async Task<Guid> SubmitAndPlanAsync(EngineTestHost host)
     {
-        var outcome = await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation);
+        var outcome = await host.Exports().SubmitAsync(EngineTestHost.Alice, DayBefore(Clock(host)), FileFormat.Csv, Cancellation);
         var id = Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
         await host.DispatchAsync();
         return id;
+    }
+
+    private static TimeProvider Clock(EngineTestHost host) => host.Services.GetRequiredService<TimeProvider>();
+
+    /// <summary>The whole UTC day two days before the fake clock's now, as <see cref="EngineTestHost.Day"/> is on the wall clock.</summary>
+    private static TimeRange DayBefore(TimeProvider time)
+    {
+        var day = time.GetUtcNow().UtcDateTime.Date.AddDays(-2);
+        return new TimeRange(new DateTimeOffset(day, TimeSpan.Zero), new DateTimeOffset(day.AddDays(1), TimeSpan.Zero));
     }
 
     /// <summary>Stored as registration would store it; registration's own checks are tested over the API.</summary>
@@ -153,7 +163,7 @@ public class WebhookSenderTests
             Url = "https://hooks.example.test/portal",
             Events = events,
             Secret = WebhookSigning.NewSecret(),
-            CreatedAt = DateTimeOffset.UtcNow,
+            CreatedAt = Clock(host).GetUtcNow(),
         };
         db.Add(endpoint);
         await db.SaveChangesAsync(Cancellation);
