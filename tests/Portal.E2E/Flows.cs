@@ -12,9 +12,7 @@ public static partial class Flows
         await session.Page.GetByTestId("preset-last-hour").ClickAsync();
         await session.Page.GetByTestId($"format-{format}").ClickAsync();
         await session.Page.GetByTestId("submit-export").ClickAsync();
-        // As in the early-click test: on a loaded 2-core machine (other test projects run beside the browser tests) the
-        // submit's round trip over the circuit can outlast the default 15 s.
-        await session.Page.WaitForURLAsync(ExportPageUrl(), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
+        await session.Page.WaitForURLAsync(ExportPageUrl(), new() { WaitUntil = WaitUntilState.Commit });
         await Expect(session.Page.GetByTestId("export-status")).ToBeVisibleAsync();
         return Guid.Parse(ExportPageUrl().Match(session.Page.Url).Groups["id"].Value);
     }
@@ -22,7 +20,7 @@ public static partial class Flows
     /// <summary>The order statuses of a request that completes go through.</summary>
     public static readonly string[] Lifecycle = ["Queued", "Submitted", "InProgress", "Completed"];
 
-    public static Task ExpectStatusAsync(this BrowserSession session, string status, float timeoutMs = 20_000) =>
+    public static Task ExpectStatusAsync(this BrowserSession session, string status, float timeoutMs = PortalServer.WaitCeilingMs) =>
         Expect(session.Page.GetByTestId("export-status")).ToHaveAttributeAsync("data-status", status, new() { Timeout = timeoutMs });
 
     [GeneratedRegex("/exports/(?<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")]

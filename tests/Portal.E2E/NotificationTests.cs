@@ -1,6 +1,6 @@
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsC.Name)]
 public class NotificationTests(PortalServer server)
 {
     [Fact]
@@ -23,7 +23,7 @@ public class NotificationTests(PortalServer server)
             server.ResetSimulator();
 
             var snackbar = user.Page.Locator(".mud-snackbar").Filter(new() { HasText = "ready to download" });
-            await Expect(snackbar).ToBeVisibleAsync(new() { Timeout = 20_000 });
+            await Expect(snackbar).ToBeVisibleAsync();
             var bell = user.Page.GetByTestId("notification-bell").GetByRole(AriaRole.Button);
             await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
 
