@@ -94,7 +94,7 @@ public class BusinessWordsTests(PortalServer server)
         await Expect(page.GetByTestId("schedule-next-runs").GetByTestId("next-run")).ToHaveCountAsync(3);
         await ScanAsync("/schedules/new");
         await page.GetByTestId("save-schedule").ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/schedules/[0-9a-f-]{36}$"), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/schedules/[0-9a-f-]{36}$"));
         await Expect(page.GetByTestId("schedule-state")).ToBeVisibleAsync();
         await ScanAsync("a schedule");
 

@@ -17,7 +17,7 @@ public class ExportNameTests(PortalServer server)
         await Expect(field).ToHaveValueAsync(name);
         await session.ScreenshotAsync("export-name-form");
         await session.Page.GetByTestId("submit-export").ClickAsync();
-        await session.Page.WaitForURLAsync(Flows.ExportPageUrl(), new() { WaitUntil = WaitUntilState.Commit });
+        await session.ExpectExportPageAsync();
         await Expect(session.Page.GetByTestId("export-name-heading")).ToHaveTextAsync(name);
         return Guid.Parse(Flows.ExportPageUrl().Match(session.Page.Url).Groups["id"].Value);
     }
@@ -79,7 +79,7 @@ public class ExportNameTests(PortalServer server)
             await Expect(link).ToHaveAttributeAsync("href", $"exports/{id}");
             await user.ScreenshotAsync("export-name-snackbar");
             await link.ClickAsync();
-            await user.Page.WaitForURLAsync($"**/exports/{id}");
+            await Expect(user.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/exports/{id}$"));
             await user.ExpectStatusAsync("Completed");
             user.AssertNoConsoleErrors();
         }

@@ -28,7 +28,7 @@ public class NotificationTests(PortalServer server)
             await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
 
             await snackbar.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
-            await user.Page.WaitForURLAsync($"**/exports/{id}");
+            await Expect(user.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/exports/{id}$"));
             await user.ExpectStatusAsync("Completed");
 
             // The notice outlives the snackbar and a reload.
@@ -40,7 +40,7 @@ public class NotificationTests(PortalServer server)
             await Expect(notices).ToHaveAttributeAsync("href", $"exports/{id}");
             await Expect(notices).ToContainTextAsync("is ready");
             await notices.ClickAsync();
-            await user.Page.WaitForURLAsync($"**/exports/{id}");
+            await Expect(user.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/exports/{id}$"));
             await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications");
 
             user.AssertNoConsoleErrors();

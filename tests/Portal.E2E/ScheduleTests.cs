@@ -17,7 +17,7 @@ public partial class ScheduleTests(PortalServer server)
         await user.GoToAsync("schedules");
         await Expect(user.Page.GetByTestId("schedules-empty")).ToBeVisibleAsync();
         await user.Page.GetByTestId("new-schedule").ClickAsync();
-        await user.Page.WaitForURLAsync(url => url.EndsWith("/schedules/new", StringComparison.Ordinal));
+        await Expect(user.Page).ToHaveURLAsync(new Regex("/schedules/new$"));
         await user.WaitForCircuitAsync();
 
         var page = user.Page;
@@ -33,7 +33,7 @@ public partial class ScheduleTests(PortalServer server)
         await Expect(nextRuns).ToHaveCountAsync(3);
         var first = await nextRuns.First.InnerTextAsync();
         await page.GetByTestId("save-schedule").ClickAsync();
-        await page.WaitForURLAsync(SchedulePageUrl(), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(SchedulePageUrl());
         await Expect(page.GetByTestId("schedule-state")).ToHaveAttributeAsync("data-paused", "false");
         Assert.Contains("exports", first, StringComparison.Ordinal);
 
@@ -60,7 +60,7 @@ public partial class ScheduleTests(PortalServer server)
         await Expect(run).ToHaveAttributeAsync("data-status", "Completed");
 
         await run.GetByTestId("schedule-run-link").ClickAsync();
-        await page.WaitForURLAsync(Flows.ExportPageUrl(), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(Flows.ExportPageUrl());
         await user.ExpectStatusAsync("Completed");
         await Expect(page.GetByText("Requested by schedule \u201cLast hour, every minute\u201d", new() { Exact = false })).ToBeVisibleAsync();
         user.AssertNoConsoleErrors();

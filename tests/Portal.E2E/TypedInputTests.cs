@@ -42,7 +42,7 @@ public sealed class TypedInputTests(PortalServer server)
 
         await Expect(page.GetByTestId("submit-export")).ToBeEnabledAsync();
         await page.GetByTestId("submit-export").ClickAsync();
-        await page.WaitForURLAsync(Flows.ExportPageUrl(), new() { WaitUntil = WaitUntilState.Commit });
+        await Expect(page).ToHaveURLAsync(Flows.ExportPageUrl());
         await Expect(page.GetByTestId("export-parameters")).ToContainTextAsync(utc);
         user.AssertNoConsoleErrors();
     }
