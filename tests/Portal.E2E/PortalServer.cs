@@ -70,7 +70,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             ["Tracking:MaxIntervalBeforeExpected"] = "00:00:01",
             ["Tracking:ErrorBackoff"] = "00:00:00.500",
             ["Tracking:ErrorBackoffCap"] = "00:00:01",
-            ["Tracking:MaxOpenDuration"] = "00:00:16",
+            // Long enough that a request held open stays open while a loaded machine loads the pages that act on it.
+            ["Tracking:MaxOpenDuration"] = "00:00:30",
             // An outage opens the circuit: a short break keeps the recovery within the scenario's wait.
             ["Upstream:CircuitBreaker:BreakDuration"] = "00:00:01",
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
