@@ -1,6 +1,6 @@
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsC.Name)]
 public class AdminCancelTests(PortalServer server)
 {
     [Fact]
@@ -21,20 +21,20 @@ public class AdminCancelTests(PortalServer server)
             await Expect(admin.Page.GetByTestId("timeline")).ToContainTextAsync("Submitted");
             await admin.Page.GetByTestId("cancel-export").ClickAsync();
             var dialog = admin.Page.GetByRole(AriaRole.Dialog);
-            await Expect(dialog).ToContainTextAsync("Cancel Case Owner's export?", new() { Timeout = 30_000 });
+            await Expect(dialog).ToContainTextAsync("Cancel Case Owner's export?");
             await Expect(dialog.GetByTestId("cancel-owner")).ToContainTextAsync("belongs to Cancel Case Owner");
             var reason = dialog.GetByLabel("Reason (optional)");
             await reason.ClickAsync();
             await reason.PressSequentiallyAsync("Wrong device group, please re-run for fleet B.");
             await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel export" }).ClickAsync();
-            await admin.ExpectStatusAsync("Cancelled", 30_000);
+            await admin.ExpectStatusAsync("Cancelled");
             await Expect(admin.Page.GetByTestId("timeline")).ToContainTextAsync("Cancelled by Ada Admin. Reason: Wrong device group, please re-run for fleet B.");
 
-            await owner.ExpectStatusAsync("Cancelled", 30_000);
+            await owner.ExpectStatusAsync("Cancelled");
             await Expect(owner.Page.GetByTestId("timeline")).ToContainTextAsync("Reason: Wrong device group, please re-run for fleet B.");
             await owner.GoToAsync("");
             var bell = owner.Page.GetByTestId("notification-bell").GetByRole(AriaRole.Button);
-            await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread", new() { Timeout = 30_000 });
+            await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
             await bell.ClickAsync();
             var notice = owner.Page.GetByTestId("notice");
             await Expect(notice).ToHaveCountAsync(1);

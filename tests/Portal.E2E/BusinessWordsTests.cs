@@ -6,11 +6,9 @@ namespace Portal.E2E;
 /// Users read "device platform", never the engineers' "upstream": every page a plain user reaches, with exports that
 /// met trouble, timed out and completed, a schedule, a webhook with its log, the API reference and the error pages.
 /// </summary>
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsB.Name)]
 public class BusinessWordsTests(PortalServer server)
 {
-    private const float Timeout = 30_000;
-
     // The visible text, the tab title and the words assistive technology reads out or a field shows when empty.
     private const string FindJargon = """
         () => {
@@ -49,7 +47,7 @@ public class BusinessWordsTests(PortalServer server)
         try
         {
             await user.SubmitLastHourAsync();
-            await Expect(page.GetByTestId("export-trouble")).ToContainTextAsync("503", new() { Timeout = Timeout });
+            await Expect(page.GetByTestId("export-trouble")).ToContainTextAsync("503");
             await ScanAsync("an export during an outage");
         }
         finally
@@ -58,10 +56,10 @@ public class BusinessWordsTests(PortalServer server)
         }
 
         var completed = await user.SubmitLastHourAsync("PARQUET");
-        await user.ExpectStatusAsync("Completed", Timeout);
+        await user.ExpectStatusAsync("Completed");
         await Expect(page.GetByTestId("timeline-entry").First).ToBeVisibleAsync();
         await page.GetByTestId("preview-file").First.ClickAsync();
-        await Expect(page.GetByTestId("column-facts")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await Expect(page.GetByTestId("column-facts")).ToBeVisibleAsync();
         await ScanAsync("a completed export with its timeline, files and preview");
 
         // One the device platform never finishes: it ends TimedOut with its reason. Another format than the first
@@ -70,7 +68,7 @@ public class BusinessWordsTests(PortalServer server)
         try
         {
             await user.SubmitLastHourAsync("JSON");
-            await user.ExpectStatusAsync("TimedOut", Timeout);
+            await user.ExpectStatusAsync("TimedOut");
             await Expect(page.GetByTestId("export-problem")).ToBeVisibleAsync();
             await ScanAsync("a timed-out export");
         }
@@ -87,7 +85,7 @@ public class BusinessWordsTests(PortalServer server)
         }
 
         await user.GoToAsync("exports");
-        await Expect(page.Locator($"a[href*='{completed}']").First).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await Expect(page.Locator($"a[href*='{completed}']").First).ToBeVisibleAsync();
         await ScanAsync("/exports with exports");
 
         await user.GoToAsync("schedules/new");
@@ -96,8 +94,8 @@ public class BusinessWordsTests(PortalServer server)
         await Expect(page.GetByTestId("schedule-next-runs").GetByTestId("next-run")).ToHaveCountAsync(3);
         await ScanAsync("/schedules/new");
         await page.GetByTestId("save-schedule").ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/schedules/[0-9a-f-]{36}$"), new() { Timeout = Timeout, WaitUntil = WaitUntilState.Commit });
-        await Expect(page.GetByTestId("schedule-state")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/schedules/[0-9a-f-]{36}$"));
+        await Expect(page.GetByTestId("schedule-state")).ToBeVisibleAsync();
         await ScanAsync("a schedule");
 
         await user.GoToAsync("account/webhooks");
@@ -107,7 +105,7 @@ public class BusinessWordsTests(PortalServer server)
         await page.GetByTestId("webhook-register").ClickAsync();
         await Expect(page.GetByTestId("webhook-secret")).ToContainTextAsync("whsec_");
         await page.GetByTestId("webhook-send-test").ClickAsync();
-        await Expect(page.GetByTestId("webhook-log-row")).ToHaveAttributeAsync("data-status-code", "204", new() { Timeout = Timeout });
+        await Expect(page.GetByTestId("webhook-log-row")).ToHaveAttributeAsync("data-status-code", "204");
         await ScanAsync("/account/webhooks with a delivery");
 
         await user.GoToAsync("no/such/page");
@@ -120,7 +118,7 @@ public class BusinessWordsTests(PortalServer server)
 
         // The API reference renders its introduction from the OpenAPI document on the client.
         await page.GotoAsync("api/docs");
-        await Expect(page.Locator("body")).ToContainTextAsync("Authorization: Bearer <token>", new() { Timeout = Timeout });
+        await Expect(page.Locator("body")).ToContainTextAsync("Authorization: Bearer <token>");
         await ScanAsync("/api/docs");
 
         Assert.Equal(16, seen.Count);

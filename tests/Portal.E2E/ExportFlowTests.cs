@@ -2,7 +2,7 @@ using static Portal.E2E.Flows;
 
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsC.Name)]
 public class ExportFlowTests(PortalServer server)
 {
     [Theory]

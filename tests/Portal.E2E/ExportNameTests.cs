@@ -1,7 +1,7 @@
 namespace Portal.E2E;
 
 /// <summary>Exports people can tell apart: a name typed on the form, found again in the history, and named in its notices.</summary>
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsB.Name)]
 public class ExportNameTests(PortalServer server)
 {
     private static ILocator Field(IPage page, string testId) => page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
@@ -17,8 +17,8 @@ public class ExportNameTests(PortalServer server)
         await Expect(field).ToHaveValueAsync(name);
         await session.ScreenshotAsync("export-name-form");
         await session.Page.GetByTestId("submit-export").ClickAsync();
-        await session.Page.WaitForURLAsync(Flows.ExportPageUrl(), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
-        await Expect(session.Page.GetByTestId("export-name-heading")).ToHaveTextAsync(name, new() { Timeout = 30_000 });
+        await session.ExpectExportPageAsync();
+        await Expect(session.Page.GetByTestId("export-name-heading")).ToHaveTextAsync(name);
         return Guid.Parse(Flows.ExportPageUrl().Match(session.Page.Url).Groups["id"].Value);
     }
 
@@ -32,12 +32,12 @@ public class ExportNameTests(PortalServer server)
 
         await user.GoToAsync("exports");
         var rows = user.Page.GetByTestId("export-row");
-        await Expect(rows).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+        await Expect(rows).ToHaveCountAsync(2);
         var search = Field(user.Page, "grid-search");
         await search.ClickAsync();
         await search.PressSequentiallyAsync("fleet CHECK");
 
-        await Expect(rows).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(rows).ToHaveCountAsync(1);
         await Expect(rows).ToHaveAttributeAsync("data-export-id", id.ToString());
         await Expect(rows.GetByTestId("row-name")).ToHaveTextAsync("Fleet check 42");
         await user.ScreenshotAsync("export-name-history-search");
@@ -45,7 +45,7 @@ public class ExportNameTests(PortalServer server)
         // The format finds an export too: the other one is the JSON export, named after its format by default.
         await search.FillAsync("");
         await search.PressSequentiallyAsync("json");
-        await Expect(rows).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Expect(rows).ToHaveCountAsync(1);
         await Expect(rows.GetByTestId("row-name")).ToContainTextAsync("JSON · ");
         user.AssertNoConsoleErrors();
     }
@@ -73,13 +73,13 @@ public class ExportNameTests(PortalServer server)
             server.ResetSimulator();
 
             var snackbar = user.Page.Locator(".mud-snackbar").Filter(new() { HasText = "Night shift report" });
-            await Expect(snackbar).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Expect(snackbar).ToBeVisibleAsync();
             var link = snackbar.GetByTestId("snackbar-export-link");
             await Expect(link).ToHaveTextAsync("\u201cNight shift report\u201d is ready to download.");
             await Expect(link).ToHaveAttributeAsync("href", $"exports/{id}");
             await user.ScreenshotAsync("export-name-snackbar");
             await link.ClickAsync();
-            await user.Page.WaitForURLAsync($"**/exports/{id}");
+            await Expect(user.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/exports/{id}$"));
             await user.ExpectStatusAsync("Completed");
             user.AssertNoConsoleErrors();
         }
@@ -101,11 +101,11 @@ public class ExportNameTests(PortalServer server)
             await user.ExpectStatusAsync("Queued");
             server.ResetSimulator();
 
-            await user.ExpectStatusAsync("Completed", 30_000);
-            await Expect(user.Page.GetByTestId("export-ready")).ToContainTextAsync("Your export is ready", new() { Timeout = 30_000 });
+            await user.ExpectStatusAsync("Completed");
+            await Expect(user.Page.GetByTestId("export-ready")).ToContainTextAsync("Your export is ready");
             // The bell counts the notice in the same step in which it decides on a snackbar: once it shows, none was shown.
             var bell = user.Page.GetByTestId("notification-bell").GetByRole(AriaRole.Button);
-            await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread", new() { Timeout = 30_000 });
+            await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
             await Expect(user.Page.Locator(".mud-snackbar")).ToHaveCountAsync(0);
             await user.ScreenshotAsync("export-name-ready-in-place");
             user.AssertNoConsoleErrors();

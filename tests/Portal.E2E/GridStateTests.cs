@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsC.Name)]
 public partial class GridStateTests(PortalServer server)
 {
     [GeneratedRegex(@"/exports\?sort=format$")]
@@ -33,7 +33,7 @@ public partial class GridStateTests(PortalServer server)
 
         await session.Page.GoBackAsync();
         await Expect(session.Page).ToHaveURLAsync(SortedByFormat());
-        await Expect(rows.First).ToHaveAttributeAsync("data-export-id", csv.ToString(), new() { Timeout = 30_000 });
+        await Expect(rows.First).ToHaveAttributeAsync("data-export-id", csv.ToString());
         await Expect(session.Page.Locator("th", new() { Has = session.Page.GetByTestId("sort-Format") })).ToHaveAttributeAsync("aria-sort", "ascending");
 
         // The keyboard opens a row too: focus it and press Enter.
@@ -45,7 +45,7 @@ public partial class GridStateTests(PortalServer server)
 
         await session.Page.ReloadAsync();
         await session.WaitForCircuitAsync();
-        await Expect(rows.First).ToHaveAttributeAsync("data-export-id", csv.ToString(), new() { Timeout = 30_000 });
+        await Expect(rows.First).ToHaveAttributeAsync("data-export-id", csv.ToString());
         await Expect(rows.Nth(1)).ToHaveAttributeAsync("data-export-id", json.ToString());
         await Expect(session.Page.Locator("th", new() { Has = session.Page.GetByTestId("sort-Format") })).ToHaveAttributeAsync("aria-sort", "ascending");
 

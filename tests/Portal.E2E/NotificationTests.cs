@@ -1,6 +1,6 @@
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsC.Name)]
 public class NotificationTests(PortalServer server)
 {
     [Fact]
@@ -23,12 +23,12 @@ public class NotificationTests(PortalServer server)
             server.ResetSimulator();
 
             var snackbar = user.Page.Locator(".mud-snackbar").Filter(new() { HasText = "ready to download" });
-            await Expect(snackbar).ToBeVisibleAsync(new() { Timeout = 20_000 });
+            await Expect(snackbar).ToBeVisibleAsync();
             var bell = user.Page.GetByTestId("notification-bell").GetByRole(AriaRole.Button);
             await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications, 1 unread");
 
             await snackbar.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
-            await user.Page.WaitForURLAsync($"**/exports/{id}");
+            await Expect(user.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/exports/{id}$"));
             await user.ExpectStatusAsync("Completed");
 
             // The notice outlives the snackbar and a reload.
@@ -40,7 +40,7 @@ public class NotificationTests(PortalServer server)
             await Expect(notices).ToHaveAttributeAsync("href", $"exports/{id}");
             await Expect(notices).ToContainTextAsync("is ready");
             await notices.ClickAsync();
-            await user.Page.WaitForURLAsync($"**/exports/{id}");
+            await Expect(user.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/exports/{id}$"));
             await Expect(bell).ToHaveAttributeAsync("aria-label", "Notifications");
 
             user.AssertNoConsoleErrors();

@@ -1,6 +1,6 @@
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsC.Name)]
 public class PlatformHealthTests(PortalServer server)
 {
     [Fact]

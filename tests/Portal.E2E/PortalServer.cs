@@ -9,13 +9,19 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
+using Portal.Schedules;
 using simulator::DeviceApi.Simulator;
+
+// One thread per browser collection: a test that waits holds its thread, so with fewer the third collection would
+// start only after another ended.
+[assembly: CollectionBehavior(MaxParallelThreads = 3)]
 
 namespace Portal.E2E;
 
 /// <summary>
 /// The portal on a real Kestrel port with its embedded simulator, a fresh SQLite file, and one headless
-/// Debian Chromium; shared by every browser test (they run one after another in one collection).
+/// Debian Chromium; shared by the browser tests of one collection (they run one after another; the collections run
+/// beside each other, each with a server of its own).
 /// </summary>
 public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetime
 {
@@ -30,6 +36,15 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
     public FinishedSpans Spans { get; } = new();
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The scheduler's clock: the real one until a test moves it forward to a schedule's next run.</summary>
+    public SchedulerClock SchedulerClock { get; } = new();
+
+    /// <summary>
+    /// The one ceiling of every browser wait (actions, navigations, expectations): generous, since on a loaded
+    /// machine a wait only takes longer, and a wait for a condition ends as soon as it holds.
+    /// </summary>
+    public const int WaitCeilingMs = 45_000;
 
     public static string ArtifactsDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "artifacts");
 
@@ -55,7 +70,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             ["Tracking:MaxIntervalBeforeExpected"] = "00:00:01",
             ["Tracking:ErrorBackoff"] = "00:00:00.500",
             ["Tracking:ErrorBackoffCap"] = "00:00:01",
-            ["Tracking:MaxOpenDuration"] = "00:00:16",
+            // Long enough that a request held open stays open while a loaded machine loads the pages that act on it.
+            ["Tracking:MaxOpenDuration"] = "00:00:30",
             // An outage opens the circuit: a short break keeps the recovery within the scenario's wait.
             ["Upstream:CircuitBreaker:BreakDuration"] = "00:00:01",
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
@@ -68,6 +84,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             builder.UseSetting(key, value);
         }
         builder.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans)));
+        // Only the scheduler reads the movable clock: pages, exports and the tracker keep the real one.
+        builder.ConfigureServices(services => services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ExportScheduler>(sp, SchedulerClock)));
         builder.ConfigureServices(services => services.PostConfigure<SimulatorOptions>(options =>
         {
             lock (_changesLock)
@@ -118,6 +136,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             ],
         });
         Directory.CreateDirectory(ArtifactsDirectory);
+        SetDefaultExpectTimeout(WaitCeilingMs);
     }
 
     /// <summary>A fresh browser context (its own cookies) with console errors recorded.</summary>
@@ -130,7 +149,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             ViewportSize = new() { Width = width, Height = height },
             AcceptDownloads = true,
         });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(WaitCeilingMs);
         return await BrowserSession.StartAsync(context);
     }
 
@@ -175,8 +194,48 @@ public sealed class FinishedSpans : System.Collections.ObjectModel.Collection<Sy
     }
 }
 
+/// <summary>
+/// A clock that runs with the real one, plus how far a test moved it forward: a schedule's next run comes when the test
+/// says, not at the next wall-clock minute. Timers are the real clock's.
+/// </summary>
+public sealed class SchedulerClock : TimeProvider
+{
+    private long _aheadTicks;
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _aheadTicks));
+
+    /// <summary>Moves the clock forward to <paramref name="instant"/>, if it is not there yet.</summary>
+    public void MoveTo(DateTimeOffset instant)
+    {
+        var ahead = instant - System.GetUtcNow();
+        if (ahead > TimeSpan.FromTicks(Interlocked.Read(ref _aheadTicks)))
+        {
+            Interlocked.Exchange(ref _aheadTicks, ahead.Ticks);
+        }
+    }
+
+    /// <summary>Back to the real time.</summary>
+    public void Reset() => Interlocked.Exchange(ref _aheadTicks, 0);
+}
+
+// Three collections, each with its own portal, database and browser, run beside each other; the tests of one
+// collection run one after another. The split balances their durations (about three minutes each on a quiet
+// 2-core machine); most of a browser test's time is waiting for the simulated device platform, not CPU.
+
 [CollectionDefinition(Name)]
 public sealed class BrowserTests : ICollectionFixture<PortalServer>
 {
-    public const string Name = "Browser";
+    public const string Name = "Browser A";
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserTestsB : ICollectionFixture<PortalServer>
+{
+    public const string Name = "Browser B";
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserTestsC : ICollectionFixture<PortalServer>
+{
+    public const string Name = "Browser C";
 }

@@ -2,7 +2,7 @@ using System.IO.Compression;
 
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsB.Name)]
 public class PreviewTests(PortalServer server)
 {
     [Theory]
@@ -24,7 +24,7 @@ public class PreviewTests(PortalServer server)
         await user.Page.GetByTestId("preview-file").First.ClickAsync();
 
         var grid = user.Page.GetByTestId("preview-grid");
-        await Expect(grid).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await Expect(grid).ToBeVisibleAsync();
         await Expect(grid.GetByTestId("preview-row")).ToHaveCountAsync(100);
         await Expect(grid.Locator("thead th")).ToHaveCountAsync(7);
         await Expect(grid.GetByTestId("preview-row").First.Locator("td").First).ToHaveTextAsync("dev-000000");

@@ -6,7 +6,7 @@ using Portal.Tracking;
 
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsC.Name)]
 public class ReadyInAboutTests(PortalServer server)
 {
     [Fact]
@@ -26,8 +26,8 @@ public class ReadyInAboutTests(PortalServer server)
 
             // Other scenarios' completed exports may have joined the history: the range is theirs and these.
             await Expect(user.Page.GetByTestId("eta")).ToContainTextAsync("Usually ready in");
-            // Past the 95th percentile (under 10 s) it is slower than usual; it times out at 16 s.
-            await Expect(user.Page.GetByTestId("slower-than-usual")).ToContainTextAsync("Slower than usual", new() { Timeout = 14_000 });
+            // Past the 95th percentile (under 10 s) it is slower than usual; it times out at 30 s.
+            await Expect(user.Page.GetByTestId("slower-than-usual")).ToContainTextAsync("Slower than usual");
             await Expect(user.Page.GetByTestId("eta")).ToHaveCountAsync(0);
             await user.ExpectStatusAsync("InProgress");
 

@@ -1,6 +1,6 @@
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsC.Name)]
 public class ReconnectTests(PortalServer server)
 {
     [Fact]
@@ -32,7 +32,7 @@ public class ReconnectTests(PortalServer server)
             await user.ExpectStatusAsync("InProgress", 100);
 
             await user.Context.SetOfflineAsync(false);
-            await Expect(modal).ToBeHiddenAsync(new() { Timeout = 20_000 });
+            await Expect(modal).ToBeHiddenAsync();
             await user.ExpectStatusAsync("Cancelled");
             // No console check for the user: the browser rightly logs the dropped connection.
             admin.AssertNoConsoleErrors();

@@ -61,7 +61,6 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        SetDefaultExpectTimeout(5_000);
         Directory.CreateDirectory(PortalServer.ArtifactsDirectory);
         foreach (var instance in instances)
         {
@@ -77,8 +76,6 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
     [Fact]
     public async Task ThreeInstancesShareTheWorkTheBudgetTheSessionsAndTheChangesAndTakeOverAKilledOnesWork()
     {
-        // Three portals and a browser on a shared 2-core machine: a circuit may take longer than the usual 5 s.
-        SetDefaultExpectTimeout(30_000);
         var settings = SharedSettings();
         // C serves pages and hub clients only: whatever it shows was processed by another instance.
         // A migrates the new database first: on a loaded machine, instances waiting for the migration lock can
@@ -294,7 +291,7 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
     private async Task<BrowserSession> SessionAsync(PortalProcess instance)
     {
         var context = await server.Browser.NewContextAsync(new() { BaseURL = instance.Address.ToString() });
-        context.SetDefaultTimeout(30_000);
+        context.SetDefaultTimeout(PortalServer.WaitCeilingMs);
         return await BrowserSession.StartAsync(context);
     }
 

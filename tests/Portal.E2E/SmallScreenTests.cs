@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsB.Name)]
 public partial class SmallScreenTests(PortalServer server)
 {
     [GeneratedRegex(@" · Device Status Exports$")]

@@ -1,6 +1,6 @@
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsB.Name)]
 public class UpstreamFaultTests(PortalServer server)
 {
     [Fact]
@@ -42,7 +42,7 @@ public class UpstreamFaultTests(PortalServer server)
             await user.SignInAsync("Waiting User");
             await user.SubmitLastHourAsync();
 
-            await user.ExpectStatusAsync("TimedOut", timeoutMs: 25_000);
+            await user.ExpectStatusAsync("TimedOut");
             await Expect(user.Page.GetByTestId("export-problem")).ToContainTextAsync("stopped waiting");
             user.AssertNoConsoleErrors();
         }
