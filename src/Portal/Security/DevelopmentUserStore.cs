@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using Microsoft.Extensions.Options;
-using Portal.Exports;
 
 namespace Portal.Security;
 

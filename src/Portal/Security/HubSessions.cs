@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
-using Portal.Notifications;
 
 namespace Portal.Security;
 
 /// <summary>
-/// Keeps track of this instance's open hub connections and their users: <see cref="Notifications.ExportsHubRelay"/>
+/// Keeps track of this instance's open hub connections and their users: <c>ExportsHubRelay</c>
 /// sends changes to them, and <see cref="HubSessionRevalidator"/> re-checks them (a connection authenticates once, when
 /// it opens, and would otherwise outlive the session and the rights it began with).
 /// </summary>
