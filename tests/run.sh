@@ -81,33 +81,15 @@ if [ "$status" -eq 0 ]; then
       --logger "trx;LogFileName=$project.$provider.trx" --results-directory "$results" "$@"
   }
 
-  # Two lanes side by side. The browser tests spend most of their time waiting for the simulated device platform and
-  # wait for conditions, not for fixed times, so the other projects beside them only make them take longer. Their
-  # output is kept apart and shown when they end, so the two lanes do not interleave. PORTAL_TEST_SERIAL=1 runs
-  # them after the others instead, for a machine too busy to carry both.
-  mkdir -p "$results"
-  browser_status=0
-  browser_pid=""
-  if [ "${PORTAL_TEST_SERIAL:-}" != "1" ]; then
-    run_tests Portal.E2E Sqlite "$@" >"$results/Portal.E2E.log" 2>&1 &
-    browser_pid=$!
-  fi
-
-  for project in DeviceApi.Simulator.Tests Portal.Tests Portal.IntegrationTests; do
+  # One project at a time: on 2 cores a second test process beside the browser tests (which run three portals of
+  # their own side by side) starves both, and bUnit's and Playwright's waits then stretch to their ceilings.
+  for project in DeviceApi.Simulator.Tests Portal.Tests Portal.IntegrationTests Portal.E2E; do
     run_tests "$project" Sqlite "$@" || status=$?
   done
   # The tests that touch the database, again on PostgreSQL (each fixture gets its own database).
   for project in Portal.Tests Portal.IntegrationTests; do
     run_tests "$project" PostgreSQL "$@" || status=$?
   done
-
-  if [ -n "$browser_pid" ]; then
-    wait "$browser_pid" || browser_status=$?
-    cat "$results/Portal.E2E.log"
-  else
-    run_tests Portal.E2E Sqlite "$@" || browser_status=$?
-  fi
-  if [ "$browser_status" -ne 0 ]; then status=$browser_status; fi
 fi
 
 passed=0 failed=0 skipped=0

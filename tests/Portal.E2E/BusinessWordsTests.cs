@@ -65,6 +65,7 @@ public class BusinessWordsTests(PortalServer server)
         // One the device platform never finishes: it ends TimedOut with its reason. Another format than the first
         // export's, which may still be in the same hour: the same range and format would be merged into that one.
         server.ReconfigureSimulator(o => o.Faults.NeverCompleteRate = 1);
+        var maxOpenDuration = server.StopWaitingAfter(TimeSpan.FromSeconds(10));
         try
         {
             await user.SubmitLastHourAsync("JSON");
@@ -74,6 +75,7 @@ public class BusinessWordsTests(PortalServer server)
         }
         finally
         {
+            server.StopWaitingAfter(maxOpenDuration);
             server.ResetSimulator();
         }
 

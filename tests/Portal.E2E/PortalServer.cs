@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
 using Portal.Schedules;
+using Portal.Tracking;
 using simulator::DeviceApi.Simulator;
 
 // One thread per browser collection: a test that waits holds its thread, so with fewer the third collection would
@@ -70,8 +71,9 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             ["Tracking:MaxIntervalBeforeExpected"] = "00:00:01",
             ["Tracking:ErrorBackoff"] = "00:00:00.500",
             ["Tracking:ErrorBackoffCap"] = "00:00:01",
-            // Long enough that a request held open stays open while a loaded machine loads the pages that act on it.
-            ["Tracking:MaxOpenDuration"] = "00:00:30",
+            // A request held open stays open however long a loaded machine takes to load the pages that act on it; the
+            // scenario that waits for the time-out shortens it (StopWaitingAfter).
+            ["Tracking:MaxOpenDuration"] = "00:10:00",
             // An outage opens the circuit: a short break keeps the recovery within the scenario's wait.
             ["Upstream:CircuitBreaker:BreakDuration"] = "00:00:01",
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
@@ -106,6 +108,18 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             _simulatorChanges.Add(change);
         }
         Services.GetRequiredService<IOptionsMonitorCache<SimulatorOptions>>().TryRemove(Options.DefaultName);
+    }
+
+    /// <summary>
+    /// Sets <c>Tracking:MaxOpenDuration</c> while the portal runs (the tracker reads it on every look at a request) and
+    /// returns the value it replaced, for the scenario to put back.
+    /// </summary>
+    public TimeSpan StopWaitingAfter(TimeSpan maxOpenDuration)
+    {
+        var tracking = Services.GetRequiredService<IOptions<TrackerOptions>>().Value;
+        var before = tracking.MaxOpenDuration;
+        tracking.MaxOpenDuration = maxOpenDuration;
+        return before;
     }
 
     /// <summary>Back to the fault-free simulator of the fixture.</summary>

@@ -36,6 +36,7 @@ public class UpstreamFaultTests(PortalServer server)
     public async Task AnExportThatNeverCompletesEndsTimedOutWithAReadableReason()
     {
         server.ReconfigureSimulator(o => o.Faults.NeverCompleteRate = 1);
+        var maxOpenDuration = server.StopWaitingAfter(TimeSpan.FromSeconds(10));
         try
         {
             await using var user = await server.NewSessionAsync();
@@ -48,6 +49,7 @@ public class UpstreamFaultTests(PortalServer server)
         }
         finally
         {
+            server.StopWaitingAfter(maxOpenDuration);
             server.ResetSimulator();
         }
     }

@@ -17,6 +17,8 @@ public class PortalTestContext : BunitContext
 {
     public PortalTestContext()
     {
+        // One generous ceiling for every WaitFor*: a loaded machine makes a wait longer, never a failure.
+        DefaultWaitTimeout = Testing.Eventually.DefaultTimeout;
         JSInterop.Mode = JSRuntimeMode.Loose;
         // The layout hands the theme chosen while prerendering to the interactive render.
         this.AddBunitPersistentComponentState();

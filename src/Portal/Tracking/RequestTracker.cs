@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Exports;
-using Portal.Hosting;
 using Portal.Upstream;
 
 namespace Portal.Tracking;

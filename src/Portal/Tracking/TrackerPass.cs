@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Portal.Hosting;
 using Portal.Upstream;
 
 namespace Portal.Tracking;

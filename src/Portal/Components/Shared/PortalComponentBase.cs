@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Components;
-using Portal.Components.Shared;
 
-namespace Portal.Components;
+namespace Portal.Components.Shared;
 
 /// <summary>
 /// What the portal's pages and panels share: the signed-in user, the browser's time zone, the clock and the logger
