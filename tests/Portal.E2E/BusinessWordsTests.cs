@@ -110,11 +110,11 @@ public class BusinessWordsTests(PortalServer server)
         await Expect(page.GetByTestId("webhook-log-row")).ToHaveAttributeAsync("data-status-code", "204");
         await ScanAsync("/account/webhooks with a delivery");
 
-        await user.GoToAsync("no/such/page");
+        await user.GoToAsync("no/such/page", newDocument: true);
         await Expect(page.Locator("h1").First).ToHaveTextAsync("Not found");
         await ScanAsync("a page that does not exist");
 
-        await user.GoToAsync("admin");
+        await user.GoToAsync("admin", newDocument: true);
         await Expect(page.GetByTestId("access-denied")).ToBeVisibleAsync();
         await ScanAsync("an admin page");
 
