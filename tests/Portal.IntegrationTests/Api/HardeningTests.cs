@@ -214,5 +214,20 @@ public sealed class HardeningTests(HardenedPortal fixture) : IClassFixture<Harde
         }
     }
 
+    [Fact]
+    public async Task AFileTheReaderCannotReadShowsAReferenceNotTheReadersOwnWords()
+    {
+        var user = User("Rita");
+        var id = Accepted(await Portal.Exports().SubmitAsync(user, Day(5), FileFormat.Parquet, Cancellation));
+        await Portal.WaitForStatusAsync(id, ExportStatus.Completed);
+
+        // The file host's bytes are no Parquet file, so the reader fails inside.
+        var outcome = await Previews().PreviewAsync(user, id, 0, Cancellation);
+
+        var problem = Assert.IsType<PreviewOutcome.Problem>(outcome);
+        Assert.Matches(@"^This file cannot be read as PARQUET; it may be damaged or truncated\. If it keeps happening, tell your administrator the reference [0-9a-f]{12}\.$",
+            problem.Message);
+    }
+
     private IFilePreviewService Previews() => Portal.Services.CreateScope().ServiceProvider.GetRequiredService<IFilePreviewService>();
 }
