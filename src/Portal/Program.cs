@@ -33,6 +33,8 @@ builder.AddPortalScaleOut();
 var app = builder.Build();
 
 app.UsePortalShell();
+// Between routing and authorization: routing's own 405/415 answers under /api/v1 take the API's policy and problem bodies.
+app.UseApiProblems();
 // After the shell: the exception handler's and status code pages' re-executed requests must be authorized too.
 app.UsePortalSecurity();
 app.MapPortalShell();

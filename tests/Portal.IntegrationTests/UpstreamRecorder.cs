@@ -15,6 +15,9 @@ public sealed class UpstreamRecorder
     /// <summary>When set, replaces the <c>status</c> of status answers that are not <c>Completed</c>.</summary>
     public string? ReplaceOpenStatusWith { get; set; }
 
+    /// <summary>When set, rewrites the body of every successful status answer, as a vendor sending other data would.</summary>
+    public Func<string, string>? RewriteStatus { get; set; }
+
     public const string TokenPath = "/oauth2/token";
 
     /// <summary>The export submissions (token requests are POSTs too, and not counted here).</summary>
@@ -35,6 +38,11 @@ public sealed class UpstreamRecorder
             try
             {
                 response = await base.SendAsync(request, cancellationToken);
+                if (recorder.RewriteStatus is { } rewrite && request.Method == HttpMethod.Get && response.StatusCode == HttpStatusCode.OK)
+                {
+                    var body = rewrite(await response.Content.ReadAsStringAsync(cancellationToken));
+                    response.Content = new StringContent(body, Encoding.UTF8, "application/json");
+                }
                 if (recorder.ReplaceOpenStatusWith is { } replacement && request.Method == HttpMethod.Get && response.StatusCode == HttpStatusCode.OK)
                 {
                     var body = await response.Content.ReadAsStringAsync(cancellationToken);

@@ -44,7 +44,8 @@ public static class FilePreviewReader
         }
         catch (Exception ex) when (ex is not (PreviewProblemException or OperationCanceledException or OutOfMemoryException))
         {
-            throw new PreviewProblemException($"This file cannot be read as {format.ApiName()}; it may be damaged or truncated ({ex.Message})", ex);
+            // The reader's own words stay with the inner exception, for the log: they can quote the file's bytes.
+            throw new PreviewProblemException($"This file cannot be read as {format.ApiName()}; it may be damaged or truncated.", ex);
         }
     }
 

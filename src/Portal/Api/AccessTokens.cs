@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Exports;
+using Portal.Kernel;
 using Portal.Security;
 
 namespace Portal.Api;
@@ -73,6 +74,10 @@ public sealed class AccessTokens(
         if (name.Trim().Length > MaxNameLength)
         {
             return $"The name may be at most {MaxNameLength} characters long.";
+        }
+        if (NameText.HasControlCharacters(name.Trim()))
+        {
+            return NameText.ControlCharactersProblem("token's name");
         }
         if (expiresAt <= now)
         {

@@ -1,11 +1,15 @@
 using System.Globalization;
+using Portal.Security;
 
 namespace Portal.Api;
 
-/// <summary>Absolute addresses on this request's origin (as the proxy saw it), so a script can follow them as they are.</summary>
+/// <summary>
+/// Absolute addresses on the portal's configured public address (<see cref="PortalPublicUrl"/>), never on a
+/// <c>Host</c> header the caller chose, so a script can follow them as they are.
+/// </summary>
 internal readonly struct ApiLinks(HttpRequest request)
 {
-    private readonly string root = $"{request.Scheme}://{request.Host}{request.PathBase}";
+    private readonly string root = PortalPublicUrl.Root(request);
 
     public string Export(Guid id) => $"{root}{ApiExtensions.RoutePrefix}/exports/{id}";
 

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Portal.Api;
 
@@ -33,13 +35,78 @@ internal static class ApiProblems
     {
         var result = await next(context);
         var response = context.HttpContext.Response;
-        if (result is null or EmptyHttpResult && !response.HasStarted && response.StatusCode >= 400)
+        // A body of its own announced (a proxied file host's 416 with Content-Length: 0) is not replaced.
+        if (result is null or EmptyHttpResult && !response.HasStarted && response.StatusCode >= 400 && response.ContentLength is null)
         {
             return Problem(response.StatusCode, ReasonPhrase(response.StatusCode), response.StatusCode == 404
                 ? "There is no such export or file that you may see."
                 : "The request could not be answered.");
         }
         return result;
+    }
+
+    /// <summary>
+    /// Problem bodies for the API's errors that no endpoint writes: a body that is not JSON or not of the expected form
+    /// (400 from binding), a wrong <c>Content-Type</c> (415) and a method the route does not have (405). Routing answers
+    /// the last two with endpoints of its own, outside the API's group; they are given the API's policy here, so a
+    /// caller with a valid token hears what is wrong with the request, not "unauthorized". Runs after routing and
+    /// before authorization.
+    /// </summary>
+    public static WebApplication UseApiProblems(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.Use(async (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments(ApiExtensions.RoutePrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                await next(context);
+                return;
+            }
+            if (context.GetEndpoint() is { } endpoint && endpoint.Metadata.GetMetadata<IAuthorizeData>() is null
+                && endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null && endpoint.RequestDelegate is { } answer)
+            {
+                context.SetEndpoint(new Endpoint(
+                    async routed =>
+                    {
+                        await answer(routed);
+                        await WriteBindingProblemAsync(routed);
+                    },
+                    new EndpointMetadataCollection(new AuthorizeAttribute(ApiExtensions.ApiPolicy), new SkipStatusCodePagesAttribute()),
+                    endpoint.DisplayName));
+            }
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+            {
+                // Development throws binding failures (RouteHandlerOptions.ThrowOnBadRequest); elsewhere they are bare statuses.
+                context.Response.Clear();
+                context.Response.StatusCode = ex.StatusCode;
+            }
+            await WriteBindingProblemAsync(context);
+        });
+        return app;
+    }
+
+    private static async Task WriteBindingProblemAsync(HttpContext context)
+    {
+        var response = context.Response;
+        if (response.HasStarted || response.ContentLength is not null || !string.IsNullOrEmpty(response.ContentType))
+        {
+            return;
+        }
+        var (title, detail) = response.StatusCode switch
+        {
+            StatusCodes.Status400BadRequest => ("Invalid request", "The body is not JSON of the form this endpoint takes; see /api/docs for its fields."),
+            StatusCodes.Status405MethodNotAllowed => ("Method not allowed", $"This address does not take {context.Request.Method}; see /api/docs for its methods."),
+            StatusCodes.Status415UnsupportedMediaType => ("Unsupported media type", "Send the body as JSON with 'Content-Type: application/json'."),
+            _ => ((string?)null, (string?)null),
+        };
+        if (title is not null)
+        {
+            await Problem(response.StatusCode, title, detail!).ExecuteAsync(context);
+        }
     }
 
     private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";

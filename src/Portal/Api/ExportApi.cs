@@ -235,6 +235,13 @@ public static class ExportApi
         return TypedResults.Ok(ToResource(details.Summary, new ApiLinks(context.Request)));
     }
 
+    /// <summary>The files under the names the portal hands out (<see cref="ResultFileNames.ForAll"/>), never the vendor's raw ones.</summary>
+    private static List<ExportFileResource> FilesOf(ExportDetails details, ApiLinks links)
+    {
+        var names = ResultFileNames.ForAll(details.Summary.Format, details.Summary.Range, details.Files.Select(f => (f.Part, (string?)f.Name)));
+        return [.. details.Files.Select(f => new ExportFileResource(f.Part, names[f.Part], f.RowCount, links.File(details.Summary.Id, f.Part)))];
+    }
+
     /// <summary>The vendor's word where there is one (<c>In Progress</c>), else the portal's status name.</summary>
     public static string StatusName(ExportStatus status) => status == ExportStatus.InProgress ? "In Progress" : status.ToString();
 
@@ -272,7 +279,7 @@ public static class ExportApi
             e.LastError,
             d.RequestUuid,
             // Files are offered only while they can be downloaded.
-            e.Status == ExportStatus.Completed ? [.. d.Files.Select(f => new ExportFileResource(f.Part, f.Name, f.RowCount, links.File(e.Id, f.Part)))] : [],
+            e.Status == ExportStatus.Completed ? FilesOf(d, links) : [],
             [.. d.Timeline.Select(t => new TimelineEntryResource(Rfc3339.Format(t.At), t.From is { } from ? StatusName(from) : null, StatusName(t.To), t.Actor, t.Detail))],
             links.For(e.Id));
     }

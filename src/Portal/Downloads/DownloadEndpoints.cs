@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -180,8 +181,18 @@ public static class DownloadEndpoints
                 downloaded();
             }
             context.Response.StatusCode = status;
+            if (status == 416 && context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+            {
+                // Not the pages' "not found": a range beyond the file is answered as such (the API adds its problem body).
+                statusPages.Enabled = false;
+            }
             foreach (var name in CopiedResponseHeaders)
             {
+                // An error's body is the portal's own (the API's problem body), so its length is not the file host's.
+                if (name == HeaderNames.ContentLength && status is not (200 or 206))
+                {
+                    continue;
+                }
                 if (response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values))
                 {
                     context.Response.Headers[name] = values.ToArray();

@@ -57,7 +57,7 @@ public sealed class DownloadLinks(
         var file = request?.Files.FirstOrDefault(f => f.Part == part);
         return request is null || file is null
             ? null
-            : new DownloadLink(new Uri(file.Url), file.UrlExpiresAt, ResultFileNames.For(request.Format, request.Range, file.Name, file.Part));
+            : new DownloadLink(new Uri(file.Url), file.UrlExpiresAt, NamesOf(request)[file.Part]);
     }
 
     public async Task<ResultFileSet?> GetFilesAsync(ExportUser user, Guid id, string operation, CancellationToken cancellationToken = default)
@@ -66,8 +66,11 @@ public sealed class DownloadLinks(
         return request is null
             ? null
             : new ResultFileSet(request.Id, request.Format, request.RangeFrom,
-                [.. request.Files.OrderBy(f => f.Part).Select(f => new ResultFileLink(f.Part, ResultFileNames.For(request.Format, request.Range, f.Name, f.Part), new Uri(f.Url), f.SizeBytes))]);
+                [.. request.Files.OrderBy(f => f.Part).Select(f => new ResultFileLink(f.Part, NamesOf(request)[f.Part], new Uri(f.Url), f.SizeBytes))]);
     }
+
+    private static IReadOnlyDictionary<int, string> NamesOf(ExportRequest request) =>
+        ResultFileNames.ForAll(request.Format, request.Range, request.Files.Select(f => (f.Part, (string?)f.Name)));
 
     public async Task<IReadOnlyDictionary<int, long?>> SizesAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {

@@ -19,9 +19,36 @@ public static class ResultFileNames
     /// extension. Only the vendor's base name is kept, and only its letters, digits, <c>-</c>, <c>_</c> and single dots,
     /// so whatever its URL says the result is a plain file name.
     /// </summary>
-    public static string For(FileFormat format, TimeRange range, string vendorName, int part) =>
+    public static string For(FileFormat format, TimeRange range, string? vendorName, int part) =>
+        Build(format, range, PartName(vendorName, format) ?? string.Create(CultureInfo.InvariantCulture, $"part-{part:D5}"));
+
+    private static string Build(FileFormat format, TimeRange range, string partName) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"device-status_{format.ApiName()}_{Stamp(range.From)}_{Stamp(range.To)}_{PartName(vendorName, format) ?? $"part-{part:D5}"}.{format.Extension()}");
+            $"device-status_{format.ApiName()}_{Stamp(range.From)}_{Stamp(range.To)}_{partName}.{format.Extension()}");
+
+    /// <summary>
+    /// The names of every part of one export by part, as <see cref="For"/> gives them and unique within the export: a
+    /// part whose name an earlier part already took gets its part number added. The zip's entries, the download's
+    /// <c>Content-Disposition</c>, the API's <c>files[].name</c> and the files table all use these.
+    /// </summary>
+    public static IReadOnlyDictionary<int, string> ForAll(FileFormat format, TimeRange range, IEnumerable<(int Part, string? VendorName)> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var names = new Dictionary<int, string>();
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (part, vendorName) in parts.OrderBy(p => p.Part))
+        {
+            var partName = PartName(vendorName, format);
+            var name = Build(format, range, partName ?? $"part-{part:D5}");
+            for (var extra = 0; !taken.Add(name); extra++)
+            {
+                name = Build(format, range, string.Create(CultureInfo.InvariantCulture,
+                    $"{partName ?? "part"}_part-{part:D5}{(extra == 0 ? "" : $"-{extra}")}"));
+            }
+            names[part] = name;
+        }
+        return names;
+    }
 
     /// <summary><c>attachment</c> with the name, and its RFC 5987 <c>filename*</c> form when it is not plain ASCII.</summary>
     public static string ContentDisposition(string fileName)

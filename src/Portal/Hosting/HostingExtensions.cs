@@ -43,6 +43,8 @@ public static class HostingExtensions
     public static IHostApplicationBuilder AddPortalShell(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
+        // RemoveServerHeader() in the security headers drops only headers the app sets; Kestrel adds its own.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
         builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.SectionName);
         builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, proxies) =>

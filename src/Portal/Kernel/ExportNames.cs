@@ -62,9 +62,9 @@ public static class ExportNames
             return string.Create(CultureInfo.InvariantCulture,
                 $"The name may be at most {MaxLength} characters long; this one has {trimmed.Length}.");
         }
-        if (trimmed.Any(char.IsControl))
+        if (NameText.HasControlCharacters(trimmed))
         {
-            return "The name may not contain line breaks, tabs or other control characters.";
+            return NameText.ControlCharactersProblem("name");
         }
         return null;
     }

@@ -38,6 +38,7 @@ public sealed partial class FilePreviewService(
     IDownloadLinks links,
     ResultFileHost host,
     IOptions<PreviewOptions> options,
+    PreviewConcurrency concurrency,
     ILoggerFactory loggers,
     ILogger<FilePreviewService> logger) : IFilePreviewService
 {
@@ -53,6 +54,14 @@ public sealed partial class FilePreviewService(
             return new PreviewOutcome.NotFound();
         }
 
+        using var slot = concurrency.TryEnter(PreviewConcurrency.Kind.Preview, user.Id);
+        if (slot is null)
+        {
+            LogNotPreviewed(logger, part, id, "too many previews under way for the user");
+            return new PreviewOutcome.Problem(
+                $"You have {concurrency.Limit(PreviewConcurrency.Kind.Preview)} previews loading already; wait for one to finish, then try again.");
+        }
+
         LogPreviewed(_audit, user.Id, part, id);
         long? learned = null;
         try
@@ -60,10 +69,19 @@ public sealed partial class FilePreviewService(
             var source = host.Ranges(file.Url, size => learned = size);
             return new PreviewOutcome.Shown(await FilePreviewReader.ReadAsync(files.Format, source, options.Value.MaxBytes, cancellationToken));
         }
-        catch (PreviewProblemException ex)
+        catch (PreviewProblemException ex) when (ex.InnerException is null)
         {
             LogNotPreviewed(logger, part, id, ex.Message);
             return new PreviewOutcome.Problem(ex.Message, ex.CapTooSmall);
+        }
+        catch (Exception ex) when (ex is PreviewProblemException or HttpRequestException or InvalidOperationException or IOException)
+        {
+            // What went wrong inside (a reader's or the network's own words) is for the log; the page shows where to find it.
+            var reference = NewReference();
+            LogPreviewFailed(logger, ex, part, id, reference);
+            var said = ex is PreviewProblemException ? ex.Message.TrimEnd('.') + "." : "The preview could not be loaded.";
+            return new PreviewOutcome.Problem($"{said} If it keeps happening, tell your administrator the reference {reference}.",
+                (ex as PreviewProblemException)?.CapTooSmall ?? false);
         }
         finally
         {
@@ -108,6 +126,12 @@ public sealed partial class FilePreviewService(
 
         return result;
     }
+
+    /// <summary>A short id that ties what a user was shown to the log line with the details.</summary>
+    private static string NewReference() => Guid.NewGuid().ToString("N")[..12];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Part {Part} of export {ExportId} could not be previewed (reference {Reference})")]
+    private static partial void LogPreviewFailed(ILogger logger, Exception exception, int part, Guid exportId, string reference);
 
     [LoggerMessage(EventId = 9007, EventName = "Previewed", Level = LogLevel.Information,
         Message = "Audit: {UserId} previewed part {Part} of export {ExportId}")]

@@ -7,6 +7,7 @@ public static class PreviewsExtensions
     {
         builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ResultFileHost>();
+        builder.Services.AddSingleton<PreviewConcurrency>();
         builder.Services.AddScoped<IFilePreviewService, FilePreviewService>();
         builder.Services.AddOptions<FileSizeOptions>().BindConfiguration(FileSizeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         if (builder.Configuration.GetValue(FileSizeOptions.SectionName + ":" + nameof(FileSizeOptions.Enabled), true))

@@ -99,7 +99,7 @@ public sealed class ResultFileHost(IHttpClientFactory httpClients, IUpstreamBudg
                     throw new PreviewProblemException("The file host does not answer ranged reads, so this file cannot be previewed.");
                 }
 
-                var all = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                var all = await ReadAtMostAsync(response.Content, (int)whole, cancellationToken);
                 Learn(all.Length);
                 var start = (int)Math.Min(all.Length, offset ?? Math.Max(0, all.Length - length));
                 return new RangeAnswer(start, all[start..(int)Math.Min(all.Length, start + (long)length)], all.Length);
@@ -111,8 +111,31 @@ public sealed class ResultFileHost(IHttpClientFactory httpClients, IUpstreamBudg
             }
 
             Learn(total);
-            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            // Never more than was asked for, whatever the host sends: a preview's memory is bounded by its reads.
+            var bytes = await ReadAtMostAsync(response.Content, length, cancellationToken);
             return new RangeAnswer(first, bytes, total);
+        }
+
+        /// <summary>The body, failing as soon as it runs past <paramref name="max"/> bytes instead of holding it.</summary>
+        private static async Task<byte[]> ReadAtMostAsync(HttpContent content, int max, CancellationToken cancellationToken)
+        {
+            if (content.Headers.ContentLength > max)
+            {
+                throw new PreviewProblemException($"The file host sent more than the {max} bytes asked for, so this file cannot be previewed.");
+            }
+            await using var body = await content.ReadAsStreamAsync(cancellationToken);
+            var buffer = new byte[max];
+            var filled = 0;
+            int read;
+            while (filled < max && (read = await body.ReadAsync(buffer.AsMemory(filled, max - filled), cancellationToken)) > 0)
+            {
+                filled += read;
+            }
+            if (filled == max && await body.ReadAsync(new byte[1], cancellationToken) > 0)
+            {
+                throw new PreviewProblemException($"The file host sent more than the {max} bytes asked for, so this file cannot be previewed.");
+            }
+            return filled == max ? buffer : buffer[..filled];
         }
 
         private void Learn(long size)

@@ -39,12 +39,24 @@ public static partial class ZipDownloadEndpoints
         HttpContext context,
         [FromServices] IDownloadLinks links,
         [FromServices] ResultFileHost host,
+        [FromServices] PreviewConcurrency concurrency,
         [FromServices] IOptions<PortalAuthorizationOptions> authorizationOptions,
         [FromServices] AuditLog audit,
         [FromServices] ILoggerFactory loggers)
     {
         var user = ExportUser.FromPrincipal(context.User, authorizationOptions.Value.AdminRole);
         context.Response.Headers.CacheControl = "no-store";
+        using var slot = concurrency.TryEnter(PreviewConcurrency.Kind.Zip, user.Id);
+        if (slot is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "30";
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture,
+                $"You are downloading {concurrency.Limit(PreviewConcurrency.Kind.Zip)} zips already; wait for one to finish, then try again."), context.RequestAborted);
+            return;
+        }
+
         var files = await links.GetFilesAsync(user, id, "Download", context.RequestAborted);
         if (files is null)
         {

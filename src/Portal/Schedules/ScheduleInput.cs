@@ -2,6 +2,7 @@ using System.Globalization;
 using Cronos;
 using Portal.Data;
 using Portal.Exports;
+using Portal.Kernel;
 
 namespace Portal.Schedules;
 
@@ -94,6 +95,10 @@ public sealed record ScheduleDefinition(string Cron, CronExpression? Expression,
         else if (input.Name.Trim().Length > ScheduleInput.MaxNameLength)
         {
             errors["name"] = [$"The name may be at most {ScheduleInput.MaxNameLength} characters long."];
+        }
+        else if (NameText.HasControlCharacters(input.Name.Trim()))
+        {
+            errors["name"] = [NameText.ControlCharactersProblem("schedule's name")];
         }
         if (!Enum.IsDefined(input.Format))
         {

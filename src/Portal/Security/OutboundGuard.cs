@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +27,88 @@ public sealed class OutboundGuardOptions
     /// <summary>Cap on a response body; a longer one fails while it is read.</summary>
     [Range(1, long.MaxValue)]
     public long MaxResponseBytes { get; set; } = 16 * 1024 * 1024;
+}
+
+/// <summary>
+/// Which IP addresses lie on the public internet. Everything else (loopback, private, link-local, shared, metadata,
+/// benchmark, documentation, multicast and broadcast space, in any spelling) is internal, and a portal that calls
+/// addresses its users give (webhooks) must not reach it.
+/// </summary>
+public static class NetworkAddresses
+{
+    /// <summary>
+    /// True only for a globally routable unicast address. IPv6 forms that carry an IPv4 address (IPv4-mapped
+    /// <c>::ffff:0:0/96</c>, SIIT <c>::ffff:0:0:0/96</c>, NAT64 <c>64:ff9b::/96</c>, 6to4 <c>2002::/16</c>) are judged by
+    /// the IPv4 address inside; forms that hide it or reach a local network by design (IPv4-compatible <c>::/96</c>,
+    /// local-use NAT64 <c>64:ff9b:1::/48</c>, Teredo and the other protocol blocks of <c>2001::/23</c>, documentation)
+    /// are refused whole, as is everything outside global unicast <c>2000::/3</c>.
+    /// </summary>
+    public static bool IsPublic(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            return IsPublicV4(address.GetAddressBytes());
+        }
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return false;
+        }
+
+        var b = address.GetAddressBytes();
+        if (IsZero(b, 0, 10) && b[10] == 0xFF && b[11] == 0xFF)
+        {
+            return IsPublicV4(b.AsSpan(12, 4));
+        }
+        if (IsZero(b, 0, 8) && b[8] == 0xFF && b[9] == 0xFF && b[10] == 0 && b[11] == 0)
+        {
+            return IsPublicV4(b.AsSpan(12, 4));
+        }
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B)
+        {
+            // 64:ff9b::/96 is the well-known NAT64 prefix; the rest of 64:ff9b::/32 (64:ff9b:1::/48 included) is local use.
+            return IsZero(b, 4, 8) && IsPublicV4(b.AsSpan(12, 4));
+        }
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return IsPublicV4(b.AsSpan(2, 4));
+        }
+        if ((b[0] & 0xE0) != 0x20)
+        {
+            // Outside 2000::/3: ::, ::1, ::/96, 100::/64, fc00::/7, fe80::/10, fec0::/10, ff00::/8 and the unassigned rest.
+            return false;
+        }
+        return !(b[0] == 0x20 && b[1] == 0x01 && b[2] < 0x02)         // 2001::/23 protocol assignments, Teredo 2001::/32 among them
+            && !(b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8) // 2001:db8::/32 documentation
+            && !(b[0] == 0x3F && b[1] == 0xFF && b[2] < 0x10);         // 3fff::/20 documentation
+    }
+
+    private static bool IsPublicV4(ReadOnlySpan<byte> b) => b[0] switch
+    {
+        0 or 10 or 127 => false,                                     // "this network", private, loopback
+        100 => b[1] is < 64 or >= 128,                               // 100.64.0.0/10 shared (carrier-grade NAT)
+        169 => b[1] != 254,                                          // link-local, the cloud metadata address among them
+        172 => b[1] is < 16 or >= 32,                                // private
+        192 => !(b[1] == 168                                         // private
+            || (b[1] == 0 && b[2] is 0 or 2)                         // IETF protocol assignments, documentation
+            || (b[1] == 88 && b[2] == 99)),                          // 6to4 relay anycast
+        198 => b[1] is not (18 or 19) && !(b[1] == 51 && b[2] == 100), // benchmarking 198.18.0.0/15, documentation
+        203 => !(b[1] == 0 && b[2] == 113),                          // documentation
+        >= 224 => false,                                             // multicast, reserved, broadcast
+        _ => true,
+    };
+
+    private static bool IsZero(byte[] bytes, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            if (bytes[i] != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 }
 
 /// <summary>Thrown when an outbound request is refused before it leaves the portal, or a response breaks a cap.</summary>

@@ -104,9 +104,9 @@ public static class SecurityHostingExtensions
         app.UseSecurityHeaders(SecurityHeaders.Build(app.Environment.IsDevelopment(), authority));
         app.Use((context, next) =>
         {
-            // The Reporting API wants an absolute address: this request's own origin (as the proxy saw it).
+            // The Reporting API wants an absolute address: the portal's public one, not a Host header the caller chose.
             context.Response.Headers["Reporting-Endpoints"] =
-                $"{CspReportEndpoints.ReportingGroup}=\"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}{CspReportEndpoints.Path}\"";
+                $"{CspReportEndpoints.ReportingGroup}=\"{PortalPublicUrl.Root(context.Request)}{CspReportEndpoints.Path}\"";
             return next(context);
         });
         app.UseAuthentication();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using Portal.Data;
+using Portal.Security;
 
 namespace Portal.Webhooks;
 
@@ -90,33 +91,6 @@ public sealed class WebhookAddressGuard(IOptions<WebhookOptions> options)
         }
     }
 
-    /// <summary>Loopback, link-local, private, carrier-grade NAT, unspecified, multicast or broadcast.</summary>
-    public static bool IsInternal(IPAddress address)
-    {
-        ArgumentNullException.ThrowIfNull(address);
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
-        {
-            return true;
-        }
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return b[0] switch
-            {
-                0 or 10 or 127 => true,
-                100 => b[1] is >= 64 and < 128,
-                169 => b[1] == 254,
-                172 => b[1] is >= 16 and < 32,
-                192 => b[1] == 168 || (b[1] == 0 && b[2] == 0),
-                >= 224 => true,
-                _ => false,
-            };
-        }
-        var bytes = address.GetAddressBytes();
-        return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || (bytes[0] & 0xFE) == 0xFC;
-    }
+    /// <summary>Any address that is not public (<see cref="NetworkAddresses.IsPublic"/>): loopback, private, link-local, shared, metadata, multicast, broadcast, in any spelling.</summary>
+    public static bool IsInternal(IPAddress address) => !NetworkAddresses.IsPublic(address);
 }

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Data;
+using Portal.Downloads;
+using Portal.Exports;
 using Portal.IntegrationTests.Security;
 using static Portal.IntegrationTests.Api.ApiCalls;
 using static Portal.IntegrationTests.Exports.ExportFlowTests;
@@ -150,7 +152,8 @@ public class ExportApiTests(LoggedPortalFactory portal) : IClassFixture<LoggedPo
 
         var file = Assert.Single(export.GetProperty("files").EnumerateArray());
         Assert.Equal($"http://localhost/api/v1/exports/{id}/files/0", file.GetProperty("url").GetString());
-        Assert.Equal("part-00000.csv", file.GetProperty("name").GetString());
+        // The portal's own name for the file, as the download header and the zip give it; never the vendor's raw one.
+        Assert.Equal(ResultFileNames.For(FileFormat.Csv, Day(2), "part-00000.csv", 0), file.GetProperty("name").GetString());
         Assert.Equal(3 * 1440, export.GetProperty("row_count").GetInt64());
         var statuses = export.GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("to").GetString()).ToList();
         Assert.Equal("Queued", statuses[0]);

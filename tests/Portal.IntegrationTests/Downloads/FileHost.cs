@@ -40,6 +40,9 @@ public sealed class FileHost : IAsyncDisposable
     /// <summary>The media type the host claims for its files.</summary>
     public string ContentType { get; set; } = "text/csv; charset=utf-8";
 
+    /// <summary>When set, every request waits for it before it is answered (a slow host holding its callers).</summary>
+    public Task? Hold { get; set; }
+
     /// <summary>The disposition the host asks for; its own file name is appended.</summary>
     public string Disposition { get; set; } = "attachment";
 
@@ -60,9 +63,21 @@ public sealed class FileHost : IAsyncDisposable
     private async Task ServeAsync(string path, HttpContext context)
     {
         Interlocked.Increment(ref _requests);
+        if (Hold is { } hold)
+        {
+            await hold.WaitAsync(context.RequestAborted);
+        }
         var name = path.Split('/')[^1];
         long from = 0, to = Length - 1;
         var range = context.Request.GetTypedHeaders().Range;
+        if (range?.Ranges.SingleOrDefault() is { From: { } beyond } && beyond >= Length)
+        {
+            // As storage hosts answer a range past the end: 416, the length, and an empty body.
+            context.Response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
+            context.Response.Headers.ContentRange = $"bytes */{Length}";
+            context.Response.ContentLength = 0;
+            return;
+        }
         if (range?.Ranges.SingleOrDefault() is { From: { } start } single)
         {
             from = start;

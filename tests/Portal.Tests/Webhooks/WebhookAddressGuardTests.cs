@@ -1,4 +1,8 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Portal.Webhooks;
 
 namespace Portal.Tests.Webhooks;
@@ -32,4 +36,47 @@ public class WebhookAddressGuardTests
     [InlineData("2606:4700:4700::1111")]
     public void PublicAddressesPass(string address) =>
         Assert.False(WebhookAddressGuard.IsInternal(IPAddress.Parse(address)));
+
+    /// <summary>The review's accepted forms and one of every transition prefix, as a user would type them.</summary>
+    public static TheoryData<string> RefusedUrls => new()
+    {
+        "https://[::127.0.0.1]/",
+        "https://[64:ff9b::a9fe:a9fe]/",
+        "https://[64:ff9b:1::a00:1]/",
+        "https://[2002:a9fe:a9fe::1]/",
+        "https://[2001::a9fe:a9fe]/",
+        "https://198.18.0.1/",
+        "https://0.1.2.3/",
+        "https://100.64.0.1/",
+        "https://255.255.255.255/",
+        "https://[ff02::1]/",
+        "https://[::ffff:0:7f00:1]/",
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedUrls))]
+    public async Task RegistrationRefusesEveryInternalForm(string url)
+    {
+        var guard = new WebhookAddressGuard(Options.Create(new WebhookOptions()));
+
+        var problem = await guard.CheckAsync(url, TestContext.Current.CancellationToken);
+
+        Assert.NotNull(problem);
+        Assert.Contains("public addresses only", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(RefusedUrls))]
+    public async Task TheWebhookClientRefusesEveryInternalFormAtConnect(string url)
+    {
+        // The client the sender uses, as the portal registers it: the refusal comes from its connect callback.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Production });
+        builder.AddWebhooks();
+        using var services = builder.Services.BuildServiceProvider();
+        using var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(WebhookSender.HttpClientName);
+
+        var error = await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.PostAsync(url, new StringContent("{}"), TestContext.Current.CancellationToken));
+
+        Assert.IsType<WebhookAddressRefusedException>(error.InnerException ?? error);
+    }
 }

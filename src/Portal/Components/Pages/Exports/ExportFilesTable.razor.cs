@@ -51,7 +51,8 @@ public sealed partial class ExportFilesTable
 
     private long? SizeOf(ExportFileInfo file) => file.SizeBytes ?? _sizes.GetValueOrDefault(file.Part);
 
-    private string FileName(ExportFileInfo file) => ResultFileNames.For(Export.Summary.Format, Export.Summary.Range, file.Name, file.Part);
+    private string FileName(ExportFileInfo file) =>
+        ResultFileNames.ForAll(Export.Summary.Format, Export.Summary.Range, Export.Files.Select(f => (f.Part, (string?)f.Name)))[file.Part];
 
     private void Preview(ExportFileInfo file) => _previewed = file;
 

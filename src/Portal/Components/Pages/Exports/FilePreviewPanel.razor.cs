@@ -32,6 +32,9 @@ public sealed partial class FilePreviewPanel : IDisposable
     [Inject]
     private IFilePreviewService Previews { get; set; } = default!;
 
+    [Inject]
+    private ILoggerFactory Loggers { get; set; } = default!;
+
     protected override async Task OnInitializedAsync()
     {
         try
@@ -47,7 +50,7 @@ public sealed partial class FilePreviewPanel : IDisposable
         }
         catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or IOException)
         {
-            _outcome = new PreviewOutcome.Problem("The preview could not be loaded: " + ex.Message);
+            _outcome = new PreviewOutcome.Problem(PageErrors.Report(Loggers.CreateLogger(PageErrors.LoggerCategory), ex, "The preview could not be loaded."));
         }
     }
 
