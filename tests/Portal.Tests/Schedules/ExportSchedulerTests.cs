@@ -136,6 +136,32 @@ public class ExportSchedulerTests
     }
 
     [Fact]
+    public async Task ARunPastTheOwnersDailyAllowanceIsRecordedAsFailedWithTheReasonAndDoesNotPauseTheSchedule()
+    {
+        var time = new FakeTimeProvider(Utc(11, 20, 10, 0, 30));
+        await using var host = await EngineTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Exports:DailyAllowancePerUser"] = "1" }, time: time);
+        var id = await CreateAsync(host, new ScheduleInput
+        {
+            Name = "hourly", Recurrence = RecurrenceKind.Cron, Cron = "0 * * * *", RangeKind = ScheduleRangeKind.LastHours, RangeHours = 1, TimeZoneId = "UTC",
+        });
+        var byHand = await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(now: time.GetUtcNow()), FileFormat.Csv, Cancellation);
+
+        time.SetUtcNow(Utc(11, 20, 11, 0, 5));
+        await PassAsync(host);
+
+        var schedule = await ScheduleAsync(host, id);
+        Assert.IsType<SubmitOutcome.Accepted>(byHand);
+        var run = Assert.Single(schedule.Runs);
+        Assert.Equal(((ScheduleRunOutcome?)ScheduleRunOutcome.Failed, (Guid?)null), (run.Outcome, run.ExportId));
+        Assert.Contains("used your 1 exports for today", run.Error, StringComparison.Ordinal);
+        Assert.Contains("resets at 2026-11-21 00:00 UTC", run.Error, StringComparison.Ordinal);
+        Assert.Contains(schedule.History, h => h.Text.Contains("was not run", StringComparison.Ordinal));
+        Assert.Empty(await ScheduledExportsAsync(host));
+        Assert.Null(schedule.PausedAt);
+        Assert.Equal(Utc(11, 20, 12), schedule.NextRunAt);
+    }
+
+    [Fact]
     public async Task ThePortalDownForThreeSlotsRunsOneCatchUpAndTheHistorySaysSo()
     {
         var time = new FakeTimeProvider(Utc(11, 20, 10, 5));
