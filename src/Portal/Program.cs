@@ -48,6 +48,7 @@ app.MapPortalHealth();
 
 var api = app.MapPortalApi();
 api.MapExportApi();
+api.MapMeApi();
 api.MapScheduleApi();
 api.MapWebhookApi();
 

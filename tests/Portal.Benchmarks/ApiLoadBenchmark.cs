@@ -163,6 +163,9 @@ public sealed class ApiLoadBenchmark : IBenchmark
             builder.UseEnvironment("Development");
             builder.UseSetting("ConnectionStrings:Portal", $"Data Source={databasePath}");
             builder.UseSetting("Exports:MaxSubmissionsPerMinute", exports.ToString(CultureInfo.InvariantCulture));
+            builder.UseSetting("Exports:DailyAllowancePerUser", "1000000");
+            builder.UseSetting("RateLimits:ApiPerWindow", "1000000");
+            builder.UseSetting("RateLimits:FilesPerWindow", "1000000");
             builder.UseSetting("Simulator:DeviceCount", "3");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
         }

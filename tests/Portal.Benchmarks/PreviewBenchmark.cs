@@ -123,6 +123,8 @@ public sealed class PreviewBenchmark : IBenchmark
             ["Tracking:MinInterval"] = "00:00:00.200",
             ["Tracking:DenseInterval"] = "00:00:00.200",
             ["Exports:MaxSubmissionsPerMinute"] = "10000",
+            ["Exports:DailyAllowancePerUser"] = "1000000",
+            ["RateLimits:FilesPerWindow"] = "1000000",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddMetrics();

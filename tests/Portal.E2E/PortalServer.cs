@@ -77,10 +77,15 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             // An outage opens the circuit: a short break keeps the recovery within the scenario's wait.
             ["Upstream:CircuitBreaker:BreakDuration"] = "00:00:01",
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
+            // The scenarios share a few users over many exports and pages; the limits have tests of their own.
+            ["Exports:DailyAllowancePerUser"] = "100000",
+            ["RateLimits:ApiPerWindow"] = "100000",
+            ["RateLimits:FilesPerWindow"] = "100000",
             // The tests' webhook receivers listen on loopback, which only Development allows.
             ["Webhooks:AllowPrivateNetworks"] = "true",
             // An every-minute schedule's run is created within a second of its minute.
             ["Schedules:CheckInterval"] = "00:00:01",
+            ["Schedules:MinimumInterval"] = "00:01:00",
         })
         {
             builder.UseSetting(key, value);

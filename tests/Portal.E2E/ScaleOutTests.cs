@@ -243,6 +243,7 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
             ["Tracking:ErrorBackoffCap"] = "00:00:02",
             ["Notifications:DispatchInterval"] = "00:00:00.250",
             ["Exports:MaxSubmissionsPerMinute"] = "1000",
+            ["Exports:DailyAllowancePerUser"] = "100000",
             ["Logging:LogLevel:Default"] = "Warning",
         })
         {

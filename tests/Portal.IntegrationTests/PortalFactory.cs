@@ -75,6 +75,8 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["Tracking:ErrorBackoffCap"] = "00:00:01",
         ["Tracking:PollBudgetPerMinute"] = "6000",
         ["Exports:MaxSubmissionsPerMinute"] = "100",
+        // Fixtures share users over many tests; the fair-use tests set their own limits.
+        ["Exports:DailyAllowancePerUser"] = "10000",
         ["Webhooks:AllowPrivateNetworks"] = "true",
         ["Webhooks:PollInterval"] = "00:00:00.050",
         ["Webhooks:RetryDelay"] = "00:00:00.050",

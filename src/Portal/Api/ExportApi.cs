@@ -34,7 +34,9 @@ public static class ExportApi
             .WithDescription("The vendor's body: {\"timerange\":{\"from\":\"2026-11-27T00:00:00Z\",\"to\":\"2026-11-28T00:00:00Z\"},\"fileformat\":\"PARQUET\"}, " +
                 "with an optional \"name\" (at most 100 characters; without it the export is named from its format and range in UTC). " +
                 "With an Idempotency-Key header, a retry of the same create answers 200 with the export stored the first time; the same key with " +
-                "another body is 422. Without one, every call is a new export. 429 (with Retry-After) past Exports:MaxSubmissionsPerMinute.")
+                "another body is 422. Without one, every call is a new export. 429 (with Retry-After) past Exports:MaxSubmissionsPerMinute, " +
+                "and 429 (with Retry-After until the next UTC midnight) once the daily allowance (Exports:DailyAllowancePerUser) is used up; " +
+                "every answer carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset for the daily allowance.")
             .Accepts<CreateExportBody>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -71,6 +73,7 @@ public static class ExportApi
     private static async Task<Results<Created<ExportResource>, Ok<ExportResource>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext context,
         [FromServices] IExportSubmissions submissions,
+        [FromServices] IExportAllowances allowances,
         [FromServices] IOptions<PortalAuthorizationOptions> authorization)
     {
         var key = context.Request.Headers[IdempotencyKeyHeader].ToString();
@@ -123,6 +126,10 @@ public static class ExportApi
         var outcome = await submissions.SubmitWithKeyAsync(user, new TimeRange(from!.Value, to!.Value), format, key.Length > 0 ? key : null,
             body?.Name, context.RequestAborted);
         var links = new ApiLinks(context.Request);
+        if (outcome is not SubmitOutcome.AllowanceUsedUp)
+        {
+            AllowanceHeaders.Write(context.Response, await allowances.GetAsync(user.Id, context.RequestAborted), now: null);
+        }
         switch (outcome)
         {
             case SubmitOutcome.Accepted { Repeated: true } repeat:
@@ -136,6 +143,9 @@ public static class ExportApi
                 context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Too many exports",
                     $"You have requested the most exports allowed per minute; try again in {seconds} s.");
+            case SubmitOutcome.AllowanceUsedUp usedUp:
+                AllowanceHeaders.Write(context.Response, usedUp.Allowance, now: null);
+                return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Daily allowance used up", usedUp.Allowance.Message);
             case SubmitOutcome.KeyReused reused:
                 return ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused",
                     $"The {IdempotencyKeyHeader} '{key}' was used for export {reused.Existing.Id} with another time range, file format or name. " +

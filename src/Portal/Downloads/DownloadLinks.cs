@@ -113,7 +113,11 @@ public sealed class DownloadLinks(
             var expired = false;
             if (files.Any(f => f.UrlExpiresAt - now < options.Value.RenewLinksBefore))
             {
-                var status = await client.GetStatusAsync(uuid, cancellationToken);
+                StatusResult status;
+                using (UpstreamCallScope.ForUser())
+                {
+                    status = await client.GetStatusAsync(uuid, cancellationToken);
+                }
                 now = time.GetUtcNow();
                 switch (status)
                 {

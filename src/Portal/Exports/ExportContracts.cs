@@ -114,6 +114,21 @@ public abstract record SubmitOutcome
 
     /// <summary>Nothing stored: the idempotency key already belongs to <paramref name="Existing"/>, a different request.</summary>
     public sealed record KeyReused(ExportSummary Existing) : SubmitOutcome;
+
+    /// <summary>Nothing stored: the user's exports for today are used up (<see cref="ExportAllowance.Message"/>).</summary>
+    public sealed record AllowanceUsedUp(ExportAllowance Allowance) : SubmitOutcome;
+}
+
+/// <summary>A user's daily allowance of exports (a UTC day) and what is used of it.</summary>
+public sealed record ExportAllowance(int Limit, int Used, DateTimeOffset ResetsAt)
+{
+    public int Remaining => Math.Max(0, Limit - Used);
+
+    public bool IsUsedUp => Used >= Limit;
+
+    /// <summary>What a user reads when the allowance stops a submission.</summary>
+    public string Message =>
+        $"You have used your {Limit} exports for today (your daily allowance). It resets at {ResetsAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC; an admin can raise it.";
 }
 
 /// <summary>A download URL valid now; a secret, never logged.</summary>

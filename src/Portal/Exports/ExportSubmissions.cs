@@ -53,7 +53,8 @@ public sealed class ExportSubmissions(
     TrackerSignal tracker,
     IExportOutbox outbox,
     TimeProvider time,
-    IOptions<ExportsOptions> options) : IExportSubmissions
+    IOptions<ExportsOptions> options,
+    Security.AuditLog audit) : IExportSubmissions
 {
     public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, name: null, cancellationToken);
@@ -171,6 +172,16 @@ public sealed class ExportSubmissions(
                 return new SubmitOutcome.Accepted(duplicate) { Repeated = true };
             }
 
+            // Counted and stored in one transaction that holds the user (on every instance): two submissions racing
+            // for the last export of the day never both get it.
+            await using var transaction = await db.BeginForUserAsync(user.Id, cancellationToken);
+            var allowance = await ExportAllowances.ReadAsync(db, user.Id, now, o, cancellationToken);
+            if (allowance.IsUsedUp)
+            {
+                audit.AccessDenied(user.Id, "exports: daily allowance used up");
+                return new SubmitOutcome.AllowanceUsedUp(allowance);
+            }
+
             var minuteAgo = now - TimeSpan.FromMinutes(1);
             var lastMinute = await db.ExportRequests
                 .Where(e => e.OwnerId == user.Id && e.CreatedAt > minuteAgo && e.ScheduleId == null)
@@ -190,9 +201,11 @@ public sealed class ExportSubmissions(
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateException) when (idempotencyKey is not null)
             {
+                await transaction.RollbackAsync(cancellationToken);
                 // The key's unique index: another instance stored the same key first. Its answer is this one's.
                 return await RepeatOfKeyAsync(user, range, format, name, idempotencyKey, cancellationToken) ?? throw new InvalidOperationException(
                     "Storing an export request with an idempotency key failed, and no request holds that key.");
@@ -208,10 +221,12 @@ public sealed class ExportSubmissions(
     /// Adds a schedule's run as a <c>Queued</c> request with its timeline entry to <paramref name="db"/> without saving,
     /// so the scheduler stores it in the transaction that records the run; the caller wakes the tracker and the outbox
     /// after committing. Validated like any submission; <paramref name="name"/> is <see cref="ExportNames.ForSchedule"/>. A scheduled run does not count against
-    /// <see cref="ExportsOptions.MaxSubmissionsPerMinute"/>, which guards against clicks: a schedule runs at most once a minute.
+    /// <see cref="ExportsOptions.MaxSubmissionsPerMinute"/>, which guards against clicks (schedules have their minimum interval), but it
+    /// does count against the owner's daily allowance: the caller holds <see cref="UserTransactions.BeginForUserAsync"/> for the owner.
     /// </summary>
-    public static SubmitOutcome AddScheduled(
-        PortalDbContext db, ExportUser owner, TimeRange range, FileFormat format, string name, Guid scheduleId, string detail, DateTimeOffset now, ExportsOptions options)
+    public static async Task<SubmitOutcome> AddScheduledAsync(
+        PortalDbContext db, ExportUser owner, TimeRange range, FileFormat format, string name, Guid scheduleId, string detail, DateTimeOffset now, ExportsOptions options,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(owner);
@@ -219,6 +234,11 @@ public sealed class ExportSubmissions(
         if (errors.Count > 0)
         {
             return new SubmitOutcome.Invalid(errors);
+        }
+        var allowance = await ExportAllowances.ReadAsync(db, owner.Id, now, options, cancellationToken);
+        if (allowance.IsUsedUp)
+        {
+            return new SubmitOutcome.AllowanceUsedUp(allowance);
         }
         var request = AddQueued(db, owner, range, format, name, ScheduledActor, detail, now);
         request.ScheduleId = scheduleId;

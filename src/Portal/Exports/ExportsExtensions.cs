@@ -15,6 +15,8 @@ public static class ExportsExtensions
         services.AddSingleton<ExportProgress>();
         services.AddSingleton<ExportAccess>();
         services.AddSingleton<TrackerSignal>();
+        services.AddSingleton<ExportAllowances>();
+        services.AddSingleton<IExportAllowances>(sp => sp.GetRequiredService<ExportAllowances>());
         services.AddScoped<IExportSubmissions, ExportSubmissions>();
         services.AddScoped<IExportQueries, ExportQueries>();
         services.AddScoped<IExportCommands, ExportCommands>();

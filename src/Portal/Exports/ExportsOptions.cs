@@ -11,6 +11,13 @@ public sealed class ExportsOptions
     [Range(1, 10_000)]
     public int MaxSubmissionsPerMinute { get; set; } = 10;
 
+    /// <summary>
+    /// Exports one user may request per UTC day, from the pages, the API and schedules alike; admins may set another
+    /// number for a user.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int DailyAllowancePerUser { get; set; } = 50;
+
     /// <summary>The longest time range the upstream accepts.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "366.00:00:00")]
     public TimeSpan MaxSpan { get; set; } = TimeSpan.FromDays(31);

@@ -49,9 +49,9 @@ public sealed class ResultFileHost(IHttpClientFactory httpClients, IUpstreamBudg
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
-        if (!await budget.TryTakeAsync(time.GetUtcNow(), cancellationToken))
+        if (!await budget.TryTakeForUserAsync(time.GetUtcNow(), cancellationToken))
         {
-            throw new PreviewProblemException("The portal has used its calls to the device platform for this minute; try again in a moment.");
+            throw new PreviewProblemException("The portal has used the calls to the device platform that files may take this minute; try again in a moment.");
         }
         try
         {

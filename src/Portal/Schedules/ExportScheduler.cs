@@ -93,6 +93,16 @@ public sealed partial class ExportScheduler(
             await SaveAsync(db, cancellationToken);
             return false;
         }
+        var minimum = options.Value.MinimumInterval;
+        if (schedule.LastRunAt is { } last && occurrence - last < minimum)
+        {
+            // A schedule stored before the minimum was set (or raised) runs no more often than the minimum.
+            schedule.NextRunAt = ScheduleClock.NextRun(cron, zone, last + minimum - TimeSpan.FromTicks(1));
+            schedule.UpdatedAt = now;
+            schedule.Version++;
+            await SaveAsync(db, cancellationToken);
+            return false;
+        }
 
         var run = new ScheduleRun { ScheduleId = schedule.Id, OccurrenceAt = occurrence, CreatedAt = now };
         db.ScheduleRuns.Add(run);
@@ -109,12 +119,20 @@ public sealed partial class ExportScheduler(
 
         var owner = new ExportUser(schedule.OwnerId, schedule.OwnerName, schedule.OwnerEmail, IsAdmin: false);
         var range = ScheduleClock.RangeFor(schedule.RangeKind, schedule.RangeHours, occurrence, zone);
-        var outcome = ExportSubmissions.AddScheduled(db, owner, range, schedule.Format, ExportNames.ForSchedule(schedule.Name, range, zone), schedule.Id,
-            $"Requested by schedule \u201c{schedule.Name}\u201d for its run at {Local(occurrence, zone)} ({schedule.TimeZoneId}).", now, exportsOptions.Value);
+        // The owner's daily allowance is counted and the run stored in one transaction that holds the owner, as a page's submission is.
+        await using var transaction = await db.BeginForUserAsync(owner.Id, cancellationToken);
+        var outcome = await ExportSubmissions.AddScheduledAsync(db, owner, range, schedule.Format, ExportNames.ForSchedule(schedule.Name, range, zone), schedule.Id,
+            $"Requested by schedule \u201c{schedule.Name}\u201d for its run at {Local(occurrence, zone)} ({schedule.TimeZoneId}).", now, exportsOptions.Value, cancellationToken);
         switch (outcome)
         {
             case SubmitOutcome.Accepted accepted:
                 run.ExportId = accepted.Export.Id;
+                break;
+            case SubmitOutcome.AllowanceUsedUp usedUp:
+                // Not the schedule's fault: recorded as a failed run with the reason, without counting towards pausing it.
+                run.Outcome = ScheduleRunOutcome.Failed;
+                run.Error = ExportProgress.Truncate("Not run: " + usedUp.Allowance.Message);
+                ScheduleService.AddHistory(db, schedule, Actor, $"The run due at {Local(occurrence, zone)} was not run: {usedUp.Allowance.Message}", now);
                 break;
             case SubmitOutcome.Invalid invalid:
                 run.Outcome = ScheduleRunOutcome.Failed;
@@ -125,11 +143,16 @@ public sealed partial class ExportScheduler(
         schedule.LastRunAt = occurrence;
         if (schedule.PausedAt is null)
         {
-            schedule.NextRunAt = ScheduleClock.NextRun(cron, zone, occurrence);
+            schedule.NextRunAt = ScheduleClock.NextRun(cron, zone, occurrence + minimum - TimeSpan.FromTicks(1));
         }
         schedule.UpdatedAt = now;
         schedule.Version++;
-        return await SaveAsync(db, cancellationToken);
+        if (!await SaveAsync(db, cancellationToken))
+        {
+            return false;
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>False when another instance (or a user's edit) got there first: its write stands, this one is dropped.</summary>

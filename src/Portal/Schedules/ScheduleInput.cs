@@ -83,7 +83,7 @@ public sealed record ScheduleDefinition(string Cron, CronExpression? Expression,
     /// Checks <paramref name="input"/>; keys of <see cref="Errors"/> are the input's field names in camel case
     /// (<c>name</c>, <c>rangeHours</c>, <c>cron</c>, ...), as the form and the API show them.
     /// </summary>
-    public static ScheduleDefinition Check(ScheduleInput input, ExportsOptions exports, DateTimeOffset now)
+    public static ScheduleDefinition Check(ScheduleInput input, ExportsOptions exports, DateTimeOffset now, TimeSpan? minimumInterval = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(exports);
@@ -128,7 +128,49 @@ public sealed record ScheduleDefinition(string Cron, CronExpression? Expression,
         {
             errors["cron"] = ["This cron expression never runs."];
         }
+        else if (expression is not null && zone is not null && TooOften(expression, zone, now, minimumInterval ?? ScheduleOptions.DefaultMinimumInterval) is { } problem)
+        {
+            errors[input.Recurrence == RecurrenceKind.Cron ? "cron" : "recurrence"] = [problem];
+        }
         return new ScheduleDefinition(cron ?? "", expression, zone, errors);
+    }
+
+    /// <summary>How many coming runs are checked against the minimum interval: enough for every pattern of a week of hours.</summary>
+    private const int RunsChecked = 200;
+
+    /// <summary>A message naming the minimum when two of the coming runs are closer than <paramref name="minimum"/>; else null.</summary>
+    public static string? TooOften(CronExpression expression, TimeZoneInfo zone, DateTimeOffset now, TimeSpan minimum)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        var runs = ScheduleClock.NextRuns(expression, zone, now, RunsChecked);
+        for (var i = 1; i < runs.Count; i++)
+        {
+            var gap = runs[i] - runs[i - 1];
+            if (gap < minimum)
+            {
+                return $"Runs must be at least {Describe(minimum)} apart (Schedules:MinimumInterval); this one runs only {Describe(gap)} after the run before it. Choose fewer runs.";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A span in words: "1 hour", "30 minutes", "1 day 2 hours".</summary>
+    public static string Describe(TimeSpan span)
+    {
+        var parts = new List<string>();
+        Add(span.Days, "day");
+        Add(span.Hours, "hour");
+        Add(span.Minutes, "minute");
+        Add(span.Seconds, "second");
+        return parts.Count == 0 ? "0 minutes" : string.Join(' ', parts);
+
+        void Add(int count, string unit)
+        {
+            if (count > 0)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{count} {unit}{(count == 1 ? "" : "s")}"));
+            }
+        }
     }
 
     private static string? BuildCron(ScheduleInput input, Dictionary<string, string[]> errors)

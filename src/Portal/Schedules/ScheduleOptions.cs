@@ -21,4 +21,13 @@ public sealed class ScheduleOptions
     /// <summary>Schedules one user may have.</summary>
     [Range(1, 1000)]
     public int MaxPerUser { get; set; } = 20;
+
+    /// <summary>
+    /// The shortest time between two runs of one schedule: a recurrence that runs more often is refused, and a stored
+    /// schedule that would runs no more often than this.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan MinimumInterval { get; set; } = DefaultMinimumInterval;
+
+    public static readonly TimeSpan DefaultMinimumInterval = TimeSpan.FromHours(1);
 }

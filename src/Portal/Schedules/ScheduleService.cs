@@ -80,7 +80,7 @@ public sealed class ScheduleService(
     {
         ArgumentNullException.ThrowIfNull(user);
         var now = time.GetUtcNow();
-        var definition = ScheduleDefinition.Check(input, exportsOptions.Value, now);
+        var definition = ScheduleDefinition.Check(input, exportsOptions.Value, now, options.Value.MinimumInterval);
         if (!definition.IsValid)
         {
             return new ScheduleOutcome.Invalid(definition.Errors);
@@ -113,7 +113,7 @@ public sealed class ScheduleService(
     public Task<ScheduleOutcome> UpdateAsync(ExportUser user, Guid id, ScheduleInput input, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        var definition = ScheduleDefinition.Check(input, exportsOptions.Value, now);
+        var definition = ScheduleDefinition.Check(input, exportsOptions.Value, now, options.Value.MinimumInterval);
         if (!definition.IsValid)
         {
             return Task.FromResult<ScheduleOutcome>(new ScheduleOutcome.Invalid(definition.Errors));
@@ -178,7 +178,7 @@ public sealed class ScheduleService(
     public (IReadOnlyList<DateTimeOffset> Runs, IReadOnlyDictionary<string, string[]> Errors) Preview(ScheduleInput input, int count = 3)
     {
         var now = time.GetUtcNow();
-        var definition = ScheduleDefinition.Check(input, exportsOptions.Value, now);
+        var definition = ScheduleDefinition.Check(input, exportsOptions.Value, now, options.Value.MinimumInterval);
         return definition is { Expression: { } cron, Zone: { } zone }
             ? (ScheduleClock.NextRuns(cron, zone, now, count), definition.Errors)
             : ([], definition.Errors);

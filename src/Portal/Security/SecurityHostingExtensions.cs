@@ -166,20 +166,27 @@ public static class SecurityHostingExtensions
     }
 
     /// <summary>
-    /// The app-wide rate limiter (<see cref="UsePortalSecurity"/> turns it on) and its one policy: CSP reports per
-    /// client address. A rejected request gets a bare 429, never the Not found page.
+    /// The app-wide rate limiter (<see cref="UsePortalSecurity"/> turns it on): the limits per user and per token on
+    /// the API and the file routes (<see cref="UserRateLimits"/>, section <c>RateLimits</c>) for every request, and the
+    /// policy of CSP reports per client address. A rejected request gets 429 with <c>Retry-After</c> (problem+json on
+    /// the API), never the Not found page.
     /// </summary>
-    private static void AddRateLimits(IServiceCollection services) =>
+    private static void AddRateLimits(IServiceCollection services)
+    {
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<IRateLimitPartitions, InProcessRateLimitPartitions>();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.OnRejected = (context, _) =>
+            limiter.GlobalLimiter = UserRateLimits.Create();
+            limiter.OnRejected = async (context, cancellationToken) =>
             {
                 CspReportEndpoints.WithoutStatusCodePage(context.HttpContext);
-                return ValueTask.CompletedTask;
+                await UserRateLimits.RejectAsync(context, cancellationToken);
             };
             limiter.AddPolicy(CspReportEndpoints.RateLimitPolicy, CspReportEndpoints.ReportsPerClient);
         });
+    }
 
     private static void AddConnectionLimits(IHostApplicationBuilder builder, bool isDevelopment)
     {

@@ -13,12 +13,50 @@ public interface IUpstreamBudget
     /// <summary>Takes one call from the budget; false when the last minute already holds <see cref="Limit"/> calls.</summary>
     ValueTask<bool> TryTakeAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>How much of the budget the last minute and the last <see cref="UpstreamBudgetUse.PaceWindow"/> used.</summary>
+    /// <summary>
+    /// Takes one call that a user started (a preview's ranged read, a zip's part, a file's size, a fresh download
+    /// link) from the budget's shared part: false when the last minute already holds <see cref="UserLimit"/> such calls
+    /// or <see cref="Limit"/> calls in all. The rest, <c>Upstream:ReservedForTrackerShare</c>, is kept for the tracker's
+    /// polls and POSTs.
+    /// </summary>
+    ValueTask<bool> TryTakeForUserAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Calls users may start in one minute: the budget less the tracker's reserved share.</summary>
+    int UserLimit { get; }
+
+    /// <summary>How much of the budget the last minute used, and the tracker's own calls in the last <see cref="UpstreamBudgetUse.PaceWindow"/>.</summary>
     ValueTask<UpstreamBudgetUse> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// Marks the upstream calls made inside it as started by a user (a fresh download link), so that
+/// <see cref="UpstreamBudgetHandler"/> takes them from the users' part of the budget, never the tracker's reserve.
+/// </summary>
+public static class UpstreamCallScope
+{
+    private static readonly AsyncLocal<bool> userStarted = new();
+
+    public static bool IsUserStarted => userStarted.Value;
+
+    /// <summary>Until disposed, upstream calls of this flow are the user's.</summary>
+    public static IDisposable ForUser()
+    {
+        var before = userStarted.Value;
+        userStarted.Value = true;
+        return new Restore(before);
+    }
+
+    /// <summary>The users' part of a budget of <paramref name="limit"/> calls with <paramref name="reservedShare"/> kept for the tracker.</summary>
+    public static int UserLimit(int limit, double reservedShare) => Math.Max(0, (int)Math.Floor(limit * (1 - reservedShare)));
+
+    private sealed class Restore(bool before) : IDisposable
+    {
+        public void Dispose() => userStarted.Value = before;
+    }
+}
+
 /// <summary>The budget at one moment, and what a steady spender (the tracker) may take of it now.</summary>
-/// <param name="UsedLately">Calls in the last <see cref="PaceWindow"/>.</param>
+/// <param name="UsedLately">The tracker's calls (not users') in the last <see cref="PaceWindow"/>: users' calls have a part of their own and do not slow its pace.</param>
 /// <param name="NextFreeAt">When the next call fits the minute: now unless the minute is full.</param>
 public sealed record UpstreamBudgetUse(int Limit, int UsedInLastMinute, int UsedLately, DateTimeOffset NextFreeAt)
 {

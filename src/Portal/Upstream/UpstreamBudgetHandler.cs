@@ -24,7 +24,16 @@ internal sealed partial class UpstreamBudgetHandler(
         {
             throw new UpstreamCallNotSentException($"calls to the device platform are paused until {paused.Until:O} ({paused.Reason}).", paused.Until);
         }
-        if (!await budget.TryTakeAsync(now, cancellationToken))
+        if (UpstreamCallScope.IsUserStarted)
+        {
+            if (!await budget.TryTakeForUserAsync(now, cancellationToken))
+            {
+                throw new UpstreamCallNotSentException(
+                    $"the {budget.UserLimit} calls a minute that users may start are used up; the rest of the budget is kept for following exports.",
+                    now + UpstreamBudgetUse.PaceWindow);
+            }
+        }
+        else if (!await budget.TryTakeAsync(now, cancellationToken))
         {
             var free = (await budget.ReadAsync(now, cancellationToken)).NextFreeAt;
             throw new UpstreamCallNotSentException($"the budget of {budget.Limit} calls to the device platform per minute is used up until {free:O}.", free);

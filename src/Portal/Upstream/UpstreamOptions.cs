@@ -51,6 +51,13 @@ public sealed class UpstreamOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan PauseWithoutRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The share of the call budget (<c>Tracking:PollBudgetPerMinute</c>) that calls users start (previews, zips, file
+    /// sizes, fresh download links) cannot take: it is kept for the tracker's polls and POSTs.
+    /// </summary>
+    [Range(0.0, 0.9)]
+    public double ReservedForTrackerShare { get; set; } = 0.3;
+
     /// <summary>The circuit breaker of the v3 calls, section <c>Upstream:CircuitBreaker</c>.</summary>
     public UpstreamCircuitBreakerOptions CircuitBreaker { get; set; } = new();
 

@@ -108,4 +108,35 @@ public class ScheduleApiTests(PortalFactory portal) : IClassFixture<PortalFactor
         Assert.Contains("five fields", errors.GetProperty("cron")[0].GetString(), StringComparison.Ordinal);
         Assert.Contains("Nowhere/Atlantis", errors.GetProperty("timeZoneId")[0].GetString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("* * * * *")]
+    [InlineData("*/30 * * * *")]
+    [InlineData("0,59 9 * * *")]
+    public async Task AScheduleRunningMoreOftenThanTheMinimumIntervalIsRefusedNamingTheMinimum(string cron)
+    {
+        using var client = await ClientForAsync(ExportFlowTests.User("ApiFrank"));
+
+        using var response = await client.PostAsJsonAsync("/api/v1/schedules",
+            new { name = "too often", recurrence = "cron", cron, timeZone = "UTC" }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var message = (await JsonAsync(response)).GetProperty("errors").GetProperty("cron")[0].GetString();
+        Assert.Contains("at least 1 hour apart", message, StringComparison.Ordinal);
+        Assert.Contains("Schedules:MinimumInterval", message, StringComparison.Ordinal);
+        var list = await JsonAsync(await client.GetAsync("/api/v1/schedules", Cancellation));
+        Assert.Empty(list.EnumerateArray());
+    }
+
+    [Fact]
+    public async Task AnHourlyScheduleMeetsTheMinimumInterval()
+    {
+        using var client = await ClientForAsync(ExportFlowTests.User("ApiGrace"));
+
+        using var response = await client.PostAsJsonAsync("/api/v1/schedules",
+            new { name = "hourly", recurrence = "cron", cron = "0 * * * *", timeZone = "Europe/Berlin" }, Cancellation);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
 }

@@ -40,6 +40,7 @@ public class ExportTestContext : PortalTestContext
     public ExportTestContext()
     {
         Services.AddSingleton<IExportSubmissions>(Service);
+        Services.AddSingleton<IExportAllowances>(Service);
         Services.AddSingleton<IExportQueries>(Service);
         Services.AddSingleton<IExportCommands>(Service);
         Services.AddSingleton<IExportNoticeInbox>(Service);

@@ -3,7 +3,7 @@ using Portal.Exports;
 namespace Portal.Tests.Fakes;
 
 /// <summary>The export services in memory, recording what the pages ask of them.</summary>
-public sealed class FakeExportService : IExportSubmissions, IExportQueries, IExportCommands, IExportNoticeInbox, IExportStatistics
+public sealed class FakeExportService : IExportAllowances, IExportSubmissions, IExportQueries, IExportCommands, IExportNoticeInbox, IExportStatistics
 {
     public List<ExportSummary> Exports { get; } = [];
 
@@ -44,10 +44,22 @@ public sealed class FakeExportService : IExportSubmissions, IExportQueries, IExp
     public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, name: null, cancellationToken);
 
+    /// <summary>The daily allowance every user has; the day is the one of <see cref="AllowanceResetsAt"/>.</summary>
+    public int AllowanceLimit { get; set; } = 50;
+
+    public DateTimeOffset AllowanceResetsAt { get; set; } = new(2026, 11, 29, 0, 0, 0, TimeSpan.Zero);
+
+    public Task<ExportAllowance> GetAsync(string userId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new ExportAllowance(AllowanceLimit, Exports.Count(e => e.OwnerId == userId), AllowanceResetsAt));
+
     public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, CancellationToken cancellationToken = default)
     {
         Submissions.Add((range, format));
         SubmittedNames.Add(name);
+        if (NextSubmitOutcome is null && GetAsync(user.Id, cancellationToken).Result is { IsUsedUp: true } usedUp)
+        {
+            return Task.FromResult<SubmitOutcome>(new SubmitOutcome.AllowanceUsedUp(usedUp));
+        }
         var outcome = NextSubmitOutcome ?? new SubmitOutcome.Accepted(Summary(user.Id, user.Name, ExportStatus.Queued, range, format) with { Name = name });
         if (outcome is SubmitOutcome.Accepted accepted)
         {

@@ -98,6 +98,30 @@ public sealed class RedisScaleOutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UsersCallsOnTwoInstancesTogetherLeaveTheTrackersReservedShare()
+    {
+        var time = new FakeTimeProvider(Start);
+        var settings = new Dictionary<string, string?> { ["Tracking:PollBudgetPerMinute"] = "20", ["Upstream:ReservedForTrackerShare"] = "0.25" };
+        var a = (await InstanceAsync(settings, time)).Services.GetRequiredService<IUpstreamBudget>();
+        var b = (await InstanceAsync(settings, time)).Services.GetRequiredService<IUpstreamBudget>();
+
+        var storm = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => Task.Run(async () =>
+            await (i % 2 == 0 ? a : b).TryTakeForUserAsync(time.GetUtcNow(), Cancellation), Cancellation)));
+        var trackerCalls = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            trackerCalls += await (i % 2 == 0 ? a : b).TryTakeAsync(time.GetUtcNow(), Cancellation) ? 1 : 0;
+        }
+        var use = await a.ReadAsync(time.GetUtcNow(), Cancellation);
+
+        Assert.Equal(15, a.UserLimit);
+        Assert.InRange(storm.Count(taken => taken), 1, 15);
+        Assert.InRange(trackerCalls, 5, 10);
+        Assert.Equal(trackerCalls, use.UsedLately);
+        Assert.True(use.UsedInLastMinute <= 20, "the window never holds more than the budget");
+    }
+
+    [Fact]
     public async Task A429SeenByOneInstancePausesTheOther()
     {
         var time = new FakeTimeProvider(Start);

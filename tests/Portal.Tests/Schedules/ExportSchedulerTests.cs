@@ -17,6 +17,9 @@ public class ExportSchedulerTests
 
     private static DateTimeOffset Utc(int month, int day, int hour, int minute = 0, int second = 0) => new(2026, month, day, hour, minute, second, TimeSpan.Zero);
 
+    /// <summary>Tests of every-minute schedules lower the minimum interval (an hour by default) to a minute.</summary>
+    private static readonly Dictionary<string, string?> EveryMinute = new() { ["Schedules:MinimumInterval"] = "00:01:00" };
+
     internal static async Task<Guid> CreateAsync(EngineTestHost host, ScheduleInput input, ExportUser? user = null)
     {
         using var scope = host.Services.CreateScope();
@@ -74,8 +77,8 @@ public class ExportSchedulerTests
         var time = new FakeTimeProvider(Utc(11, 20, 10, 0, 30));
         var file = Path.Combine(Path.GetTempPath(), "portal-tests", Guid.NewGuid().ToString("N"), "portal.db");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        await using var a = await EngineTestHost.StartAsync(time: time, databaseFile: file);
-        await using var b = await EngineTestHost.StartAsync(time: time, databaseFile: file);
+        await using var a = await EngineTestHost.StartAsync(settings: EveryMinute, time: time, databaseFile: file);
+        await using var b = await EngineTestHost.StartAsync(settings: EveryMinute, time: time, databaseFile: file);
         for (var i = 0; i < 8; i++)
         {
             await CreateAsync(a, new ScheduleInput
@@ -101,6 +104,61 @@ public class ExportSchedulerTests
         Assert.Equal(24, runs.Count);
         Assert.Equal(24, runs.Select(r => (r.ScheduleId, r.OccurrenceAt)).Distinct().Count());
         Assert.Equal(exports.Select(e => e.Id).Order(), runs.Select(r => r.ExportId!.Value).Order());
+    }
+
+    [Fact]
+    public async Task AnEveryMinuteScheduleStoredBeforeTheMinimumRunsNoMoreOftenThanTheMinimum()
+    {
+        var time = new FakeTimeProvider(Utc(11, 20, 10, 0, 30));
+        var file = Path.Combine(Path.GetTempPath(), "portal-tests", Guid.NewGuid().ToString("N"), "portal.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        Guid id;
+        await using (var before = await EngineTestHost.StartAsync(settings: EveryMinute, time: time, databaseFile: file))
+        {
+            id = await CreateAsync(before, new ScheduleInput
+            {
+                Name = "every minute", Recurrence = RecurrenceKind.Cron, Cron = "* * * * *", RangeKind = ScheduleRangeKind.LastHours, RangeHours = 1, TimeZoneId = "UTC",
+            });
+        }
+        await using var host = await EngineTestHost.StartAsync(time: time, databaseFile: file);
+
+        var created = 0;
+        for (var minute = 1; minute <= 90; minute++)
+        {
+            time.SetUtcNow(Utc(11, 20, 10, 0, 5).AddMinutes(minute));
+            created += await PassAsync(host);
+        }
+
+        var schedule = await ScheduleAsync(host, id);
+        Assert.Equal(2, created);
+        Assert.Equal([Utc(11, 20, 10, 1), Utc(11, 20, 11, 1)], schedule.Runs.Select(r => r.OccurrenceAt).Order());
+        Assert.Equal(Utc(11, 20, 12, 1), schedule.NextRunAt);
+    }
+
+    [Fact]
+    public async Task ARunPastTheOwnersDailyAllowanceIsRecordedAsFailedWithTheReasonAndDoesNotPauseTheSchedule()
+    {
+        var time = new FakeTimeProvider(Utc(11, 20, 10, 0, 30));
+        await using var host = await EngineTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Exports:DailyAllowancePerUser"] = "1" }, time: time);
+        var id = await CreateAsync(host, new ScheduleInput
+        {
+            Name = "hourly", Recurrence = RecurrenceKind.Cron, Cron = "0 * * * *", RangeKind = ScheduleRangeKind.LastHours, RangeHours = 1, TimeZoneId = "UTC",
+        });
+        var byHand = await host.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(now: time.GetUtcNow()), FileFormat.Csv, Cancellation);
+
+        time.SetUtcNow(Utc(11, 20, 11, 0, 5));
+        await PassAsync(host);
+
+        var schedule = await ScheduleAsync(host, id);
+        Assert.IsType<SubmitOutcome.Accepted>(byHand);
+        var run = Assert.Single(schedule.Runs);
+        Assert.Equal(((ScheduleRunOutcome?)ScheduleRunOutcome.Failed, (Guid?)null), (run.Outcome, run.ExportId));
+        Assert.Contains("used your 1 exports for today", run.Error, StringComparison.Ordinal);
+        Assert.Contains("resets at 2026-11-21 00:00 UTC", run.Error, StringComparison.Ordinal);
+        Assert.Contains(schedule.History, h => h.Text.Contains("was not run", StringComparison.Ordinal));
+        Assert.Empty(await ScheduledExportsAsync(host));
+        Assert.Null(schedule.PausedAt);
+        Assert.Equal(Utc(11, 20, 12), schedule.NextRunAt);
     }
 
     [Fact]
@@ -133,7 +191,7 @@ public class ExportSchedulerTests
     {
         var time = TestClock.New();
         var upstream = new StubUpstream { PostFallback = _ => StubUpstream.Problem(HttpStatusCode.UnprocessableEntity, "The device fleet is being migrated.") };
-        await using var host = await EngineTestHost.StartAsync(upstream, time: time);
+        await using var host = await EngineTestHost.StartAsync(upstream, EveryMinute, time: time);
         var id = await CreateAsync(host, new ScheduleInput
         {
             Name = "flaky", Recurrence = RecurrenceKind.Cron, Cron = "* * * * *", RangeKind = ScheduleRangeKind.LastHours, RangeHours = 1, TimeZoneId = "UTC",
@@ -167,7 +225,7 @@ public class ExportSchedulerTests
     {
         var time = TestClock.New();
         var upstream = new StubUpstream { PostFallback = _ => StubUpstream.Problem(HttpStatusCode.UnprocessableEntity, "Not today.") };
-        await using var host = await EngineTestHost.StartAsync(upstream, time: time);
+        await using var host = await EngineTestHost.StartAsync(upstream, EveryMinute, time: time);
         var id = await CreateAsync(host, new ScheduleInput
         {
             Name = "recovering", Recurrence = RecurrenceKind.Cron, Cron = "* * * * *", RangeKind = ScheduleRangeKind.LastHours, RangeHours = 1, TimeZoneId = "UTC",

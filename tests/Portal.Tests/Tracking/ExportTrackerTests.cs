@@ -203,6 +203,45 @@ public class ExportTrackerTests
     }
 
     [Fact]
+    public async Task AStormOfPreviewsAndFreshLinksDoesNotDelayTheTrackersPoll()
+    {
+        var clock = TestClock.New();
+        var upstream = new StubUpstream();
+        await using var host = await StartAsync(clock, upstream, new Dictionary<string, string?>
+        {
+            ["Tracking:PollBudgetPerMinute"] = "60",
+            ["Upstream:ReservedForTrackerShare"] = "0.3",
+        });
+        var id = await SubmitAsync(host);
+        var uuid = (await host.RowAsync(id)).RequestUuid!;
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        // Users open previews and zips (each part a call) and ask for fresh links, far more than the minute holds.
+        var budget = host.Services.GetRequiredService<IUpstreamBudget>();
+        var filesRead = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            filesRead += await budget.TryTakeForUserAsync(clock.GetUtcNow(), Cancellation) ? 1 : 0;
+        }
+        StatusResult freshLink;
+        using (UpstreamCallScope.ForUser())
+        {
+            freshLink = await host.Services.CreateScope().ServiceProvider.GetRequiredService<DeviceStatusClient>().GetStatusAsync(uuid, Cancellation);
+        }
+        var getsBefore = upstream.Gets;
+        await MakeDueAsync(host, id);
+        var due = clock.GetUtcNow();
+        await host.TrackAsync();
+        var polled = await host.RowAsync(id);
+
+        Assert.Equal(42, filesRead);
+        Assert.Contains("kept for following exports", Assert.IsType<StatusResult.NotSent>(freshLink).Reason, StringComparison.Ordinal);
+        Assert.Equal(getsBefore + 1, upstream.Gets);
+        Assert.Equal(1, polled.Polls);
+        Assert.Equal(due, clock.GetUtcNow());
+    }
+
+    [Fact]
     public async Task ACallTheBudgetHoldsBackIsNeitherAnAttemptNorAnError()
     {
         // Another instance took the last places between this tracker's look at the budget and its call.
@@ -241,6 +280,10 @@ public class ExportTrackerTests
         public int Limit => 100;
 
         public ValueTask<bool> TryTakeAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+
+        public int UserLimit => 70;
+
+        public ValueTask<bool> TryTakeForUserAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
 
         public ValueTask<UpstreamBudgetUse> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(new UpstreamBudgetUse(Limit, 0, 0, now + FreeIn));

@@ -116,6 +116,9 @@ public sealed class ExportActions(
             case SubmitOutcome.Throttled throttled:
                 snackbar.Add($"Too many exports at once. Try again in {Formatting.Duration(throttled.RetryAfter)}.", Severity.Warning);
                 break;
+            case SubmitOutcome.AllowanceUsedUp usedUp:
+                snackbar.Add("The export was not re-run. " + usedUp.Allowance.Message, Severity.Warning);
+                break;
             default:
                 snackbar.Add("The export to re-run is no longer there.", Severity.Warning);
                 break;

@@ -10,20 +10,58 @@ namespace Portal.Hosting.ScaleOut;
 /// by its time). A call adds itself and then counts the window in one transaction, and takes itself back when it
 /// finds more than the limit: two instances racing for the last place may both give it up, never both take it.
 /// Times are the callers' clocks (instances keep their clocks in sync, as they must for the leases anyway).
-/// When Redis cannot be reached no call is sent: the budget reads as used up for a few seconds.
+/// When Redis cannot be reached no call is sent: the budget reads as used up for a few seconds. Calls users start are
+/// also added to a second set, counted in the same transaction, and may hold at most <see cref="UserLimit"/> places.
 /// </summary>
 public sealed partial class RedisUpstreamBudget(
     RedisConnection redis,
     IOptions<RedisOptions> redisOptions,
     IOptions<TrackerOptions> trackerOptions,
+    IOptions<UpstreamOptions> upstreamOptions,
     ILogger<RedisUpstreamBudget> logger) : IUpstreamBudget
 {
     /// <summary>How long the budget reads as used up after Redis failed to answer.</summary>
     public static readonly TimeSpan RetryWhenUnreachable = TimeSpan.FromSeconds(5);
 
     private readonly RedisKey key = redisOptions.Value.Key("upstream:budget");
+    private readonly RedisKey userKey = redisOptions.Value.Key("upstream:budget:users");
 
     public int Limit => trackerOptions.Value.PollBudgetPerMinute;
+
+    public int UserLimit => UpstreamCallScope.UserLimit(Limit, upstreamOptions.Value.ReservedForTrackerShare);
+
+    public async ValueTask<bool> TryTakeForUserAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var at = now.ToUnixTimeMilliseconds();
+        RedisValue member = $"{at}:{Guid.NewGuid():N}";
+        try
+        {
+            var transaction = redis.Database.CreateTransaction();
+            foreach (var window in new[] { key, userKey })
+            {
+                _ = transaction.SortedSetRemoveRangeByScoreAsync(window, double.NegativeInfinity, WindowStart(now), Exclude.None);
+                _ = transaction.SortedSetAddAsync(window, member, at);
+                _ = transaction.KeyExpireAsync(window, UpstreamBudgetUse.Window + UpstreamBudgetUse.Window);
+            }
+            var counted = transaction.SortedSetLengthAsync(key, WindowStart(now), double.PositiveInfinity, Exclude.Start);
+            var countedForUsers = transaction.SortedSetLengthAsync(userKey, WindowStart(now), double.PositiveInfinity, Exclude.Start);
+            await transaction.ExecuteAsync();
+            if (await counted <= Limit && await countedForUsers <= UserLimit)
+            {
+                return true;
+            }
+            var giveBack = redis.Database.CreateTransaction();
+            _ = giveBack.SortedSetRemoveAsync(key, member);
+            _ = giveBack.SortedSetRemoveAsync(userKey, member);
+            await giveBack.ExecuteAsync();
+            return false;
+        }
+        catch (RedisException ex)
+        {
+            LogUnreachable(logger, ex);
+            return false;
+        }
+    }
 
     public async ValueTask<bool> TryTakeAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -59,8 +97,10 @@ public sealed partial class RedisUpstreamBudget(
             // Both counts go out together (the connection pipelines them).
             var minute = redis.Database.SortedSetLengthAsync(key, WindowStart(now), double.PositiveInfinity, Exclude.Start);
             var lately = redis.Database.SortedSetLengthAsync(key, (now - UpstreamBudgetUse.PaceWindow).ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start);
+            var usersLately = redis.Database.SortedSetLengthAsync(userKey, (now - UpstreamBudgetUse.PaceWindow).ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start);
             var used = await minute;
-            var usedLately = await lately;
+            // The tracker's pace counts its own calls: users' calls have their own part of the minute.
+            var usedLately = Math.Max(0, await lately - await usersLately);
             var nextFreeAt = now;
             if (used >= Limit)
             {

@@ -40,6 +40,7 @@ public static class ScaleOutExtensions
         services.Replace(ServiceDescriptor.Singleton<IUpstreamBudget, RedisUpstreamBudget>());
         services.Replace(ServiceDescriptor.Singleton<IUpstreamPause, RedisUpstreamPause>());
         services.Replace(ServiceDescriptor.Singleton<ISubmissionGate, RedisSubmissionGate>());
+        services.Replace(ServiceDescriptor.Singleton<IRateLimitPartitions, RedisRateLimitPartitions>());
         services.AddSingleton<ITrackerSignalRelay, RedisTrackerSignal.Relay>();
         services.AddHostedService<RedisTrackerSignal>();
         services.Replace(ServiceDescriptor.Singleton<IExportChangeFanOut, RedisFanOut>());

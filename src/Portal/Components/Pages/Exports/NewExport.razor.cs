@@ -22,10 +22,14 @@ public sealed partial class NewExport : IDisposable
     private ExportSummary? _reusable;
     private string? _submitError;
     private bool _submitting;
+    private ExportAllowance? _allowance;
     private CancellationTokenSource? _reusableLookup;
 
     [Inject]
     private IExportSubmissions Exports { get; set; } = default!;
+
+    [Inject]
+    private IExportAllowances Allowances { get; set; } = default!;
 
     [Inject]
     private IOptions<NewExportOptions> Settings { get; set; } = default!;
@@ -49,6 +53,7 @@ public sealed partial class NewExport : IDisposable
     {
         SetPreset(RangePresets.Default);
         FileSizes = await SizeEstimates.LoadAsync();
+        _allowance = await Allowances.GetAsync((await CurrentUser.GetAsync()).Id);
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -237,6 +242,10 @@ public sealed partial class NewExport : IDisposable
                     break;
                 case SubmitOutcome.Throttled throttled:
                     _submitError = $"You have submitted many exports in a short time. Try again in {Formatting.Duration(throttled.RetryAfter)}.";
+                    break;
+                case SubmitOutcome.AllowanceUsedUp usedUp:
+                    _allowance = usedUp.Allowance;
+                    _submitError = "The export was not submitted. " + usedUp.Allowance.Message;
                     break;
             }
         }

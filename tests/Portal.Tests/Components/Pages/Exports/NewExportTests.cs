@@ -311,6 +311,37 @@ public class NewExportTests : ExportTestContext
     }
 
     [Fact]
+    public async Task TheExportAfterTheDailyAllowanceIsRefusedSayingWhyAndWhenItResets()
+    {
+        Service.AllowanceLimit = 3;
+        for (var i = 0; i < 2; i++)
+        {
+            await RenderPage().Find("button[data-testid=submit-export]").ClickAsync(new());
+        }
+        var page = RenderPage();
+        var shownBefore = page.Find("[data-testid=allowance]").TextContent;
+        // Meanwhile the last export of the day goes elsewhere: another tab, a script or a schedule.
+        var elsewhere = await Service.SubmitAsync(new ExportUser(UserId, UserName, null, IsAdmin: false), new TimeRange(Clock.GetUtcNow().AddHours(-2), Clock.GetUtcNow()), FileFormat.Json, Xunit.TestContext.Current.CancellationToken);
+
+        await page.Find("button[data-testid=submit-export]").ClickAsync(new());
+
+        Assert.Contains("1 of 3 exports left today", shownBefore, StringComparison.Ordinal);
+        Assert.IsType<SubmitOutcome.Accepted>(elsewhere);
+        Assert.Equal(3, Service.Exports.Count);
+        var error = page.Find("[data-testid=submit-error]").TextContent;
+        Assert.Contains("not submitted", error, StringComparison.Ordinal);
+        Assert.Contains("used your 3 exports for today", error, StringComparison.Ordinal);
+        Assert.Contains("resets at 2026-11-29 00:00 UTC", error, StringComparison.Ordinal);
+        Assert.True(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+        Assert.Contains("0 of 3 exports left today", page.Find("[data-testid=allowance]").TextContent, StringComparison.Ordinal);
+
+        // A page opened now says so before anything is chosen.
+        var later = RenderPage();
+        Assert.Contains("used your 3 exports for today", later.Find("[data-testid=allowance-used-up]").TextContent, StringComparison.Ordinal);
+        Assert.True(later.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
+    }
+
+    [Fact]
     public async Task ShowsTheServicesValidationMessagesOnTheirFields()
     {
         Service.NextSubmitOutcome = new SubmitOutcome.Invalid(new Dictionary<string, string[]>
