@@ -45,6 +45,8 @@ public class PortalDbContext : DbContext
 
     public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
 
+    public DbSet<PortalUser> PortalUsers => Set<PortalUser>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
