@@ -119,8 +119,11 @@ public static class ApiExtensions
     /// token with a <c>nonce</c> is an ID token, never admitted (an ID token's audience is the portal too, and it carries
     /// the user's roles).
     /// </summary>
-    internal static bool Admits(ClaimsIdentity identity, ApiOptions api, EntraTenant tenant)
+    public static bool Admits(ClaimsIdentity identity, ApiOptions api, EntraTenant tenant)
     {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(tenant);
         if (!identity.IsAuthenticated)
         {
             return false;
