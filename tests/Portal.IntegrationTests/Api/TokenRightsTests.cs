@@ -160,6 +160,30 @@ public class TokenRightsTests(LoggedPortalFactory portal) : IClassFixture<Logged
         Assert.Equal(TimeSpan.FromDays(365), tokens.MaxLifetimeFor(isAdmin: false));
     }
 
+    [Fact]
+    public async Task ACheckedTokenCostsOneQueryForTokenAndOwnerTogether()
+    {
+        var owner = User("One Query");
+        using var api = portal.ApiClient(await portal.TokenForAsync(owner));
+        // The first use also records when the token was last used (at most once a minute).
+        using (var first = await api.GetAsync(ExportsPath, Cancellation))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+        var before = TokenQueries().Count;
+
+        using var second = await api.GetAsync(ExportsPath, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var query = Assert.Single(TokenQueries().Skip(before));
+        Assert.Contains("JOIN \"PortalUsers\"", query, StringComparison.Ordinal);
+    }
+
+    private List<string> TokenQueries() =>
+        [.. portal.Logs.Entries.Where(e => e.Contains("Microsoft.EntityFrameworkCore.Database.Command ", StringComparison.Ordinal)
+            && e.Contains("Executed DbCommand", StringComparison.Ordinal)
+            && e.Contains("FROM \"AccessTokens\"", StringComparison.Ordinal))];
+
     private static List<Guid> Ids(System.Text.Json.JsonElement page) =>
         [.. page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetGuid())];
 }
