@@ -14,6 +14,8 @@ using Portal.Webhooks;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddDevelopmentSettings();
+// First: outside Development, every missing or unsafe mandatory setting is named in one failed start.
+builder.RequireMandatorySettings();
 builder.AddPortalShell();
 builder.AddPortalTelemetry();
 builder.AddPortalHealth();

@@ -10,7 +10,8 @@ namespace Portal.Api;
 
 /// <summary>
 /// <c>Authorization: Bearer dsp_...</c>: a personal access token, looked up by its hash. The principal carries the
-/// claims the pages' sign-in gives (name identifier, object id, name, email, the admin role as configured now), so
+/// claims the pages' sign-in gives (name identifier, object id, name, email, and the admin role while the owner's latest
+/// sign-in carried it), so
 /// <see cref="ExportUser.FromPrincipal"/> and every service rule apply unchanged. Other bearer tokens are left to the
 /// Entra scheme. Failures answer 401 in <c>application/problem+json</c>.
 /// </summary>
@@ -43,20 +44,22 @@ public sealed class AccessTokenAuthenticationHandler(
 
         switch (await tokens.CheckAsync(secret, Context.RequestAborted))
         {
-            case AccessTokenCheck.Valid { Token: var token }:
+            case AccessTokenCheck.Valid { Token: var token, Owner: var owner } valid:
+                var name = string.IsNullOrWhiteSpace(owner.Name) ? token.OwnerName : owner.Name;
                 List<Claim> claims =
                 [
                     new(ClaimTypes.NameIdentifier, token.OwnerId),
                     new(ExportUser.ObjectIdClaim, token.OwnerId),
-                    new("name", token.OwnerName),
-                    new(ClaimTypes.Name, token.OwnerName),
+                    new("name", name),
+                    new(ClaimTypes.Name, name),
                     new(TokenIdClaim, token.Id.ToString()),
                 ];
-                if (token.OwnerEmail is { } email)
+                if ((owner.Email ?? token.OwnerEmail) is { } email)
                 {
                     claims.Add(new(ClaimTypes.Email, email));
                 }
-                if (token.IsAdmin)
+                // Admin only while the owner's latest sign-in carried the role: a sign-in without it demotes every token.
+                if (valid.ActsAsAdmin)
                 {
                     claims.Add(new(ClaimTypes.Role, authorization.Value.AdminRole));
                 }

@@ -44,6 +44,7 @@ public static class ApiExtensions
         // Read now: the set of schemes is fixed at start. ValidateOnStart checks the same section.
         var api = builder.Configuration.GetSection(ApiOptions.SectionName).Get<ApiOptions>() ?? new ApiOptions();
         var acceptsEntra = SecurityHostingExtensions.IsEntraConfigured(builder.Configuration) && api.AcceptsEntraTokens;
+        var tenant = new EntraTenant(builder.Configuration[$"{SecurityHostingExtensions.AzureAdSectionName}:TenantId"]);
         if (acceptsEntra)
         {
             authentication.AddMicrosoftIdentityWebApi(builder.Configuration.GetSection(SecurityHostingExtensions.AzureAdSectionName), EntraBearerScheme);
@@ -54,7 +55,7 @@ public static class ApiExtensions
         services.AddAuthorizationBuilder().AddPolicy(ApiPolicy, policy => policy
             .AddAuthenticationSchemes(schemes)
             .RequireAuthenticatedUser()
-            .RequireAssertion(context => context.User.Identities.Any(identity => Admits(identity, api))));
+            .RequireAssertion(context => context.User.Identities.Any(identity => Admits(identity, api, tenant))));
 
         services.AddOpenApi(DocumentName, options =>
         {
@@ -112,9 +113,17 @@ public static class ApiExtensions
             .WithMetadata(new SkipStatusCodePagesAttribute());
     }
 
-    /// <summary>A personal access token, or an Entra token with the configured scope or app role.</summary>
-    private static bool Admits(ClaimsIdentity identity, ApiOptions api)
+    /// <summary>
+    /// A personal access token, or an Entra access token from the portal's tenant: a delegated one (<c>scp</c>) with the
+    /// configured scope, or an app-only one (<c>idtyp</c> <c>app</c>, no <c>scp</c>) with the configured app role. A
+    /// token with a <c>nonce</c> is an ID token, never admitted (an ID token's audience is the portal too, and it carries
+    /// the user's roles).
+    /// </summary>
+    public static bool Admits(ClaimsIdentity identity, ApiOptions api, EntraTenant tenant)
     {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(tenant);
         if (!identity.IsAuthenticated)
         {
             return false;
@@ -123,10 +132,18 @@ public static class ApiExtensions
         {
             return true;
         }
-        var scopes = identity.Claims.Where(c => ScopeClaimTypes.Contains(c.Type, StringComparer.Ordinal))
-            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        if (identity.HasClaim(c => c.Type == "nonce") || tenant.Check(identity) is not null)
+        {
+            return false;
+        }
+        var scopeClaims = identity.Claims.Where(c => ScopeClaimTypes.Contains(c.Type, StringComparer.Ordinal)).ToList();
+        if (scopeClaims.Count > 0)
+        {
+            var scopes = scopeClaims.SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            return !string.IsNullOrWhiteSpace(api.Scope) && scopes.Contains(api.Scope, StringComparer.Ordinal);
+        }
+        var isAppToken = identity.Claims.Any(c => c.Type == "idtyp" && string.Equals(c.Value, "app", StringComparison.Ordinal));
         var roles = identity.Claims.Where(c => RoleClaimTypes.Contains(c.Type, StringComparer.Ordinal)).Select(c => c.Value);
-        return (!string.IsNullOrWhiteSpace(api.Scope) && scopes.Contains(api.Scope, StringComparer.Ordinal))
-            || (!string.IsNullOrWhiteSpace(api.AppRole) && roles.Contains(api.AppRole, StringComparer.Ordinal));
+        return isAppToken && !string.IsNullOrWhiteSpace(api.AppRole) && roles.Contains(api.AppRole, StringComparer.Ordinal);
     }
 }

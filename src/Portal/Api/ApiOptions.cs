@@ -20,6 +20,17 @@ public sealed class ApiOptions
     [Range(typeof(TimeSpan), "1.00:00:00", "730.00:00:00")]
     public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromDays(365);
 
+    /// <summary>
+    /// The longest expiry, in days, of a token created by an admin (one that acts as admin while its owner's latest
+    /// sign-in carries the admin role); never longer than <see cref="MaxTokenLifetime"/>.
+    /// </summary>
+    [Range(1, 730)]
+    public int AdminTokenMaxLifetimeDays { get; set; } = 30;
+
+    /// <summary>A token is refused once its owner has not signed in to the portal interactively for this many days.</summary>
+    [Range(1, 730)]
+    public int TokenOwnerIdleDays { get; set; } = 30;
+
     /// <summary>Personal access tokens one user may hold at once (not revoked, not expired).</summary>
     [Range(1, 1000)]
     public int MaxTokensPerUser { get; set; } = 20;

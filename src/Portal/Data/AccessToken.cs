@@ -5,7 +5,7 @@ namespace Portal.Data;
 
 /// <summary>
 /// A personal access token for the API. Only the SHA-256 of the secret is stored; <see cref="Prefix"/> (the first
-/// characters) lets its owner recognise it. It acts as its owner, admin or not as the owner was when creating it.
+/// characters) lets its owner recognise it. It acts as its owner as the portal knows them now (<see cref="PortalUser"/>).
 /// </summary>
 public sealed class AccessToken
 {
@@ -17,7 +17,10 @@ public sealed class AccessToken
 
     public string? OwnerEmail { get; set; }
 
-    /// <summary>Whether the owner was an admin when creating the token; such a token acts as an admin.</summary>
+    /// <summary>
+    /// Whether the owner was an admin when creating the token: its lifetime was capped for admin rights. It acts as an
+    /// admin only while this is true and the owner's latest sign-in carried the admin role.
+    /// </summary>
     public bool IsAdmin { get; set; }
 
     public string Name { get; set; } = "";

@@ -47,6 +47,8 @@ public class PortalDbContext : DbContext
 
     public DbSet<UserAllowance> UserAllowances => Set<UserAllowance>();
 
+    public DbSet<PortalUser> PortalUsers => Set<PortalUser>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);

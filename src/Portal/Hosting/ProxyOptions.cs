@@ -18,6 +18,12 @@ public sealed class ProxyOptions : IValidatableObject
     /// <summary>Networks of trusted proxies in CIDR notation, e.g. <c>10.0.0.0/24</c>.</summary>
     public IList<string> KnownNetworks { get; } = [];
 
+    /// <summary>
+    /// True when browsers reach the portal's own https endpoint with no proxy in front; outside Development a start
+    /// needs this or a known proxy or network.
+    /// </summary>
+    public bool DirectlyExposed { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var proxy in KnownProxies.Where(p => !IPAddress.TryParse(p, out _)))

@@ -105,11 +105,16 @@ public sealed partial class AuditLog
 
     /// <summary>
     /// A request to the API carried a personal access token that was refused: unknown (<paramref name="ownerId"/> empty),
-    /// expired or revoked.
+    /// expired, revoked (alone or with all of its owner's tokens), or its owner has not signed in for too long.
     /// </summary>
     [LoggerMessage(EventId = 9010, EventName = "AccessTokenDenied", Level = LogLevel.Warning,
         Message = "Audit: an API request with access token {Prefix}… of {OwnerId} was refused: {Reason}")]
     public partial void AccessTokenDenied(string prefix, string ownerId, string reason);
+
+    /// <summary>An admin revoked every access token of <paramref name="ownerId"/> at once.</summary>
+    [LoggerMessage(EventId = 9020, EventName = "AccessTokensRevokedForUser", Level = LogLevel.Information,
+        Message = "Audit: admin {UserId} revoked all access tokens of {OwnerId} ({Count} active)")]
+    public partial void AccessTokensRevokedForUser(string userId, string ownerId, int count);
 
     /// <summary>A signed-in session was ended because it expired or the user's rights changed.</summary>
     public void SessionRevoked(ClaimsPrincipal user, string reason)

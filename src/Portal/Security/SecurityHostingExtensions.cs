@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -39,8 +40,10 @@ public static class SecurityHostingExtensions
             .ValidateOnStart();
         services.AddSingleton<AuditLog>();
         services.TryAddSingleton<SignedInUserValidator>();
+        services.TryAddSingleton<PortalUsers>();
 
         var azureAd = builder.Configuration.GetSection(AzureAdSectionName);
+        services.AddSingleton(new EntraTenant(azureAd["TenantId"]));
         var authentication = services.AddAuthentication(options =>
         {
             // Everyone is challenged by the cookie, which sends browsers to /account/login: that endpoint picks
@@ -52,6 +55,8 @@ public static class SecurityHostingExtensions
         {
             RequireEntraSettings(azureAd);
             authentication.AddMicrosoftIdentityWebApp(azureAd, OpenIdConnectDefaults.AuthenticationScheme, CookieAuthenticationDefaults.AuthenticationScheme);
+            // After Microsoft.Identity.Web's own handler, which it chains: a sign-in from another tenant never becomes a session.
+            services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, oidc => RefuseForeignTenants(oidc.Events));
         }
         else if (!isDevelopment)
         {
@@ -144,6 +149,25 @@ public static class SecurityHostingExtensions
         {
             throw new InvalidOperationException("'AzureAd:Instance' must be an https URL, e.g. https://login.microsoftonline.com/.");
         }
+    }
+
+    private static void RefuseForeignTenants(OpenIdConnectEvents events)
+    {
+        var tokenValidated = events.OnTokenValidated;
+        events.OnTokenValidated = async context =>
+        {
+            await tokenValidated(context);
+            if (context.Result is not null || context.Principal?.Identity is not ClaimsIdentity identity)
+            {
+                return;
+            }
+            var services = context.HttpContext.RequestServices;
+            if (services.GetRequiredService<EntraTenant>().Check(identity) is { } reason)
+            {
+                services.GetRequiredService<AuditLog>().AccessDenied(context.Principal, $"sign-in ({reason})");
+                context.Fail($"Sign-in refused: {reason}.");
+            }
+        };
     }
 
     private static string? SignInOrigin(IConfigurationSection azureAd) =>

@@ -27,6 +27,8 @@ internal static class SessionCookieEvents
             var services = context.HttpContext.RequestServices;
             var adminRole = services.GetRequiredService<IOptions<PortalAuthorizationOptions>>().Value.AdminRole;
             var principal = context.Principal!;
+            // What token checks go by: when the user last signed in, and whether this sign-in carried the admin role.
+            await services.GetRequiredService<PortalUsers>().RecordSignInAsync(principal, context.HttpContext.RequestAborted);
             services.GetRequiredService<AuditLog>().SignedIn(
                 principal,
                 principal.IsDevelopmentSignIn() ? "DevelopmentSignIn" : "EntraId",

@@ -10,7 +10,8 @@ namespace Portal.Security;
 public sealed class SignedInUserValidator(
     TimeProvider timeProvider,
     IOptionsMonitor<PortalAuthorizationOptions> authorization,
-    DevelopmentUserStore? developmentUsers = null)
+    DevelopmentUserStore? developmentUsers = null,
+    EntraTenant? tenant = null)
 {
     /// <summary>Null when the principal is still valid, else why it is not (for the audit log).</summary>
     public string? Check(ClaimsPrincipal principal)
@@ -44,6 +45,11 @@ public sealed class SignedInUserValidator(
             {
                 return user.IsAdmin ? "the admin role was granted" : "the admin role was withdrawn";
             }
+        }
+
+        if (tenant is not null && principal.Identity is ClaimsIdentity identity && tenant.Check(identity) is { } foreign)
+        {
+            return foreign;
         }
 
         // Entra ID roles live in the token the session began with: a change reaches the portal when the session

@@ -56,6 +56,8 @@ public sealed class EntraPortalFactory : PortalFactory
         builder.UseSetting("AzureAd:ClientId", ClientId);
         builder.UseSetting("AzureAd:ClientSecret", ClientSecret);
         builder.UseSetting("AzureAd:CallbackPath", "/signin-oidc");
+        // Tests reach the test server directly: no proxy in front.
+        builder.UseSetting("ForwardedHeaders:DirectlyExposed", "true");
         builder.UseSetting("Webhooks:AllowPrivateNetworks", "false");
         builder.ConfigureLogging(logging => logging
             .AddProvider(Logs)

@@ -9,7 +9,7 @@ using Portal.Exports;
 
 namespace Portal.Components.Pages.Account;
 
-/// <summary>Create (shown once), list and revoke personal access tokens; admins also see and revoke everyone's.</summary>
+/// <summary>Create (shown once), list and revoke personal access tokens; admins also see and revoke everyone's, one or all of a user's.</summary>
 // One room (about 310 lines with its markup): the create form and the list share the once-shown token and one reload.
 public sealed partial class AccessTokensPage
 {
@@ -38,6 +38,9 @@ public sealed partial class AccessTokensPage
     [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
 
+    [Inject]
+    private IDialogService Dialogs { get; set; } = default!;
+
     protected override async Task OnInitializedAsync()
     {
         _user = await CurrentUser.GetAsync();
@@ -50,7 +53,9 @@ public sealed partial class AccessTokensPage
         _formError = null;
         _name = null;
         _created = null;
-        _expiresOn = BrowserInput.FormatDate(Today.AddDays(DefaultDays));
+        // The default, unless an admin's cap is shorter: the last whole day the cap allows.
+        var days = Math.Min(DefaultDays, (int)Tokens.MaxLifetimeFor(_user?.IsAdmin == true).TotalDays - 1);
+        _expiresOn = BrowserInput.FormatDate(Today.AddDays(Math.Max(1, days)));
         _expiryError = null;
     }
 
@@ -87,11 +92,12 @@ public sealed partial class AccessTokensPage
         var midnight = day.AddDays(1).ToDateTime(TimeOnly.MinValue);
         // Where the clocks skip midnight, the day ends an hour later.
         var expiresAt = TimeZone.ToUtc(midnight) ?? TimeZone.ToUtc(midnight.AddHours(1))!.Value;
-        var max = Settings.Value.MaxTokenLifetime;
+        var max = Tokens.MaxLifetimeFor(_user?.IsAdmin == true);
         if (expiresAt > now + max)
         {
             var lastDay = DateOnly.FromDateTime(TimeZone.ToLocal(now + max)).AddDays(-1);
-            _expiryError = string.Create(CultureInfo.InvariantCulture, $"A token works for at most {max.TotalDays:0} days: choose {lastDay:yyyy-MM-dd} or earlier.");
+            var whose = _user?.IsAdmin == true && max < Settings.Value.MaxTokenLifetime ? "A token with admin rights" : "A token";
+            _expiryError = string.Create(CultureInfo.InvariantCulture, $"{whose} works for at most {max.TotalDays:0} days: choose {lastDay:yyyy-MM-dd} or earlier.");
             return null;
         }
         return expiresAt;
@@ -151,6 +157,34 @@ public sealed partial class AccessTokensPage
             var revoked = await Tokens.RevokeAsync(_user!, token.Id);
             Snackbar.Add(revoked ? $"Revoked {token.Name}: scripts using it are refused from now on." : $"{token.Name} was already revoked.",
                 revoked ? Severity.Success : Severity.Info);
+            await LoadAsync();
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    /// <summary>An admin's action: every token of the token's owner stops working, after a confirmation.</summary>
+    private async Task RevokeAllAsync(AccessTokenInfo token)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            $"Revoke every token of {token.OwnerName}?",
+            $"All of {token.OwnerName}'s access tokens stop working at once, on every instance; tokens they create later work again.",
+            yesText: "Revoke all", cancelText: "Keep them");
+        if (confirmed != true)
+        {
+            return;
+        }
+        _busy = true;
+        try
+        {
+            var revoked = await Tokens.RevokeAllAsync(_user!, token.OwnerId);
+            Snackbar.Add(
+                revoked is { } count
+                    ? $"Revoked all tokens of {token.OwnerName} ({count} active): scripts using them are refused from now on."
+                    : "Only admins may revoke another user's tokens.",
+                revoked is null ? Severity.Error : Severity.Success);
             await LoadAsync();
         }
         finally

@@ -173,4 +173,51 @@ public sealed class AccessTokensPageTests : PortalTestContext, IAsyncLifetime
         page.WaitForAssertion(() => Assert.Contains("Revoked by Ann Admin", page.Find("[data-testid=all-tokens] [data-testid=token-state]").TextContent, StringComparison.Ordinal), Wait);
         Assert.IsType<AccessTokenCheck.Refused>(await Tokens.CheckAsync(creation.Secret!, Cancellation));
     }
+    [Fact]
+    public async Task AnAdminIsToldTheShorterLifetimeAndCannotChooseADayBeyondIt()
+    {
+        SignInAs("admin-2", "Ari Admin", admin: true);
+        var page = RenderPage();
+
+        Assert.Contains("work for at most 30 days", page.Find("[data-testid=admin-token-rules]").TextContent, StringComparison.Ordinal);
+        page.Find("[data-testid=new-token]").Click();
+        var offered = DateOnly.ParseExact(page.Find("input[data-testid=token-expiry]").GetAttribute("value")!, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        page.Find("input[data-testid=token-name]").Input("admin-script.sh");
+        page.Find("input[data-testid=token-expiry]").Change(DateOnly.FromDateTime(DateTime.UtcNow).AddDays(40).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        page.Find("[data-testid=create-token]").Click();
+
+        Assert.True(offered <= DateOnly.FromDateTime(DateTime.UtcNow).AddDays(30), $"the form offered {offered}");
+        Assert.StartsWith("A token with admin rights works for at most 30 days",
+            page.Find("input[data-testid=token-expiry]").Closest(".mud-input-control")!.QuerySelector(".mud-input-error .me-auto")!.TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Empty(await Tokens.ListAsync(new Portal.Kernel.ExportUser("admin-2", "Ari Admin", null, true), cancellationToken: Cancellation));
+    }
+
+    [Fact]
+    public void APlainUserIsToldTokensNeedTheirSignInsButNotTheAdminCap()
+    {
+        var page = RenderPage();
+
+        Assert.Contains("after 30 days without a sign-in", page.Find("[data-testid=token-rules]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll("[data-testid=admin-token-rules]"));
+    }
+
+    [Fact]
+    public async Task AnAdminRevokesEveryTokenOfAUserAtOnce()
+    {
+        var owner = new Portal.Kernel.ExportUser("user-8", "Ulla User", null, false);
+        var first = await Tokens.CreateAsync(owner, "first", DateTimeOffset.UtcNow.AddDays(7), Cancellation);
+        var second = await Tokens.CreateAsync(owner, "second", DateTimeOffset.UtcNow.AddDays(7), Cancellation);
+        SignInAs("admin-1", "Ann Admin", admin: true);
+        var dialogs = Render<MudDialogProvider>();
+        var page = RenderPage();
+        page.WaitForElement("[data-testid=all-tokens]", Wait);
+
+        page.Find("[data-testid=all-tokens] [data-testid=revoke-all-tokens]").Click();
+        dialogs.WaitForAssertion(() => dialogs.FindAll("button").First(b => b.TextContent.Trim() == "Revoke all").Click(), Wait);
+
+        page.WaitForAssertion(() => Assert.All(page.FindAll("[data-testid=all-tokens] [data-testid=token-state]"),
+            state => Assert.Equal("Revoked by Ann Admin", state.TextContent.Trim())), Wait);
+        Assert.IsType<AccessTokenCheck.Refused>(await Tokens.CheckAsync(first.Secret!, Cancellation));
+        Assert.IsType<AccessTokenCheck.Refused>(await Tokens.CheckAsync(second.Secret!, Cancellation));
+    }
 }
