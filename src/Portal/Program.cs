@@ -18,6 +18,7 @@ builder.AddPortalShell();
 builder.AddPortalTelemetry();
 builder.AddPortalHealth();
 builder.AddPortalSecurity();
+builder.AddPortalDataProtection();
 builder.AddExportEngine();
 builder.AddExportsHub();
 builder.AddEmailNotifications();
@@ -33,6 +34,7 @@ builder.AddPortalScaleOut();
 var app = builder.Build();
 
 app.UsePortalShell();
+app.UseHubOriginCheck();
 // After the shell: the exception handler's and status code pages' re-executed requests must be authorized too.
 app.UsePortalSecurity();
 app.MapPortalShell();
