@@ -20,7 +20,10 @@ public sealed partial class HubOriginCheck(RequestDelegate next, IOptions<Notifi
             && !IsAllowed(origin, context.Request))
         {
             LogForeignOrigin(logger, path, origin.Length > 200 ? origin[..200] : origin);
+            // A body of its own, so the status code pages do not re-execute the request as a page.
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync("A page of another origin may not open this connection.", context.RequestAborted);
             return;
         }
         await next(context);
