@@ -39,6 +39,10 @@ public static class DataProtectionExtensions
                 "and anyone who reads it could forge a session. Set DataProtection:CertificatePath (with DataProtection:CertificatePassword) " +
                 "or DataProtection:CertificateThumbprint to encrypt its keys, or set DataProtection:AllowUnprotectedKeys=true to accept the risk.")
             .ValidateOnStart();
+        if (!development && !settings.HasCertificate && settings.AllowUnprotectedKeys)
+        {
+            builder.Services.AddHostedService<UnprotectedKeyRingWarning>();
+        }
         return builder;
     }
 
@@ -80,4 +84,19 @@ public static class DataProtectionExtensions
     private static X509Certificate2 WithPrivateKey(X509Certificate2 certificate, string setting) => certificate.HasPrivateKey
         ? certificate
         : throw new InvalidOperationException($"The certificate of {setting} has no private key: the portal needs it to read the keys it encrypts.");
+}
+
+/// <summary>Says at every start that the key ring is kept in clear because a setting accepts it.</summary>
+internal sealed partial class UnprotectedKeyRingWarning(ILogger<UnprotectedKeyRingWarning> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        LogUnprotected(logger);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(LogLevel.Warning, "The Data Protection key ring is stored unencrypted (DataProtection:AllowUnprotectedKeys=true): whoever reads it can forge sessions. Set DataProtection:CertificatePath or DataProtection:CertificateThumbprint to encrypt it")]
+    private static partial void LogUnprotected(ILogger logger);
 }
