@@ -20,6 +20,7 @@ builder.AddPortalShell();
 builder.AddPortalTelemetry();
 builder.AddPortalHealth();
 builder.AddPortalSecurity();
+builder.AddPortalDataProtection();
 builder.AddExportEngine();
 builder.AddExportsHub();
 builder.AddEmailNotifications();
@@ -35,6 +36,7 @@ builder.AddPortalScaleOut();
 var app = builder.Build();
 
 app.UsePortalShell();
+app.UseHubOriginCheck();
 // Between routing and authorization: routing's own 405/415 answers under /api/v1 take the API's policy and problem bodies.
 app.UseApiProblems();
 // After the shell: the exception handler's and status code pages' re-executed requests must be authorized too.

@@ -7,6 +7,9 @@ namespace Portal.Data;
 public static class WebhookRules
 {
     public const int MaxUrlLength = 2000;
+
+    /// <summary>A stored signing secret: encrypted with Data Protection, about 180 characters for a 50-character secret.</summary>
+    public const int MaxStoredSecretLength = 400;
 }
 
 /// <summary>A receiver a user registered: where to POST, which events, and the secret that signs them.</summary>
@@ -21,10 +24,10 @@ public sealed class WebhookEndpoint
     /// <summary>The event types it wants, separated by spaces.</summary>
     public string Events { get; set; } = "";
 
-    /// <summary>The <c>whsec_</c> signing secret; the portal must keep it readable to sign.</summary>
+    /// <summary>The <c>whsec_</c> signing secret, encrypted with Data Protection (plain in rows from before the encryption).</summary>
     public string Secret { get; set; } = "";
 
-    /// <summary>The secret before the last rotation, still signing beside the new one until <see cref="PreviousSecretUntil"/>.</summary>
+    /// <summary>The secret before the last rotation (stored like <see cref="Secret"/>), still signing beside the new one until <see cref="PreviousSecretUntil"/>.</summary>
     public string? PreviousSecret { get; set; }
 
     public DateTimeOffset? PreviousSecretUntil { get; set; }
@@ -120,8 +123,8 @@ internal sealed class WebhookEndpointConfiguration : IEntityTypeConfiguration<We
         builder.Property(e => e.OwnerId).HasMaxLength(200);
         builder.Property(e => e.Url).HasMaxLength(WebhookRules.MaxUrlLength);
         builder.Property(e => e.Events).HasMaxLength(500);
-        builder.Property(e => e.Secret).HasMaxLength(100);
-        builder.Property(e => e.PreviousSecret).HasMaxLength(100);
+        builder.Property(e => e.Secret).HasMaxLength(WebhookRules.MaxStoredSecretLength);
+        builder.Property(e => e.PreviousSecret).HasMaxLength(WebhookRules.MaxStoredSecretLength);
         builder.Property(e => e.DisabledReason).HasMaxLength(500);
         builder.HasIndex(e => e.OwnerId);
         builder.HasMany<WebhookDelivery>().WithOne().HasForeignKey(d => d.EndpointId).OnDelete(DeleteBehavior.Cascade);

@@ -47,6 +47,9 @@ public static class NotificationExtensions
         return builder;
     }
 
+    /// <summary>Refuses hub and circuit handshakes from pages of another origin (<see cref="HubOriginCheck"/>).</summary>
+    public static IApplicationBuilder UseHubOriginCheck(this IApplicationBuilder app) => app.UseMiddleware<HubOriginCheck>();
+
     public static IEndpointRouteBuilder MapExportNotifications(this IEndpointRouteBuilder app)
     {
         app.MapHub<ExportsHub>(ExportsHub.Path);

@@ -17,4 +17,10 @@ public sealed class NotificationOptions
     /// <summary>Changes waiting for one subscriber; past that it misses them and catches up from the event rows.</summary>
     [Range(1, 100_000)]
     public int SubscriberQueueCapacity { get; set; } = 256;
+
+    /// <summary>
+    /// Origins (<c>https://host[:port]</c>) besides the one a request is addressed to whose pages may open the hub and
+    /// Blazor circuits, e.g. when a proxy rewrites <c>Host</c>. Every other page origin is refused (403).
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
 }

@@ -35,10 +35,11 @@ public static class WebhookApi
             .WithDescription("Queues the event of one delivery again, with a new webhook-id, sent and retried like any other delivery. 202 with the new delivery.");
         webhooks.MapDelete("/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
             await service.DeleteAsync(users.Read(principal), id, ct) ? TypedResults.NoContent() : NotFound(id));
-        webhooks.MapPost("/{id:guid}/test", async Task<Results<Accepted, ProblemHttpResult>> (Guid id, ClaimsPrincipal principal, UserReader users, WebhookService service, CancellationToken ct) =>
+        webhooks.MapPost("/{id:guid}/test", async Task<Results<Accepted, ProblemHttpResult>> (Guid id, ClaimsPrincipal principal, UserReader users, WebhookService service, IOptions<WebhookOptions> options, HttpResponse response, CancellationToken ct) =>
             await service.SendTestAsync(users.Read(principal), id, ct) switch
             {
                 WebhookTestOutcome.Queued => TypedResults.Accepted($"{id}"),
+                WebhookTestOutcome.TooSoon => TooSoon(response, options.Value),
                 WebhookTestOutcome.Disabled => TypedResults.Problem(
                     title: "The webhook is disabled",
                     detail: "Its deliveries failed for too long. Fix the receiver, then register it again.",
@@ -50,6 +51,16 @@ public static class WebhookApi
                 ? TypedResults.Ok(new WebhookSecretResponse(id, secret, PreviousSecretValidUntil: time.GetUtcNow() + options.Value.SecretOverlap))
                 : NotFound(id));
         return api;
+    }
+
+    private static ProblemHttpResult TooSoon(HttpResponse response, WebhookOptions options)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(options.TestInterval.TotalSeconds));
+        response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(
+            title: "Too many test events",
+            detail: $"Send at most one test event every {seconds} s per webhook, and none while {options.MaxPendingTests} are still waiting to be delivered.",
+            statusCode: StatusCodes.Status429TooManyRequests);
     }
 
     private static async Task<Results<Created<WebhookSecretResponse>, ValidationProblem>> RegisterAsync(

@@ -84,6 +84,9 @@ public enum WebhookTestOutcome
     NotFound,
     Disabled,
     Queued,
+
+    /// <summary>A test of this endpoint was queued less than <see cref="WebhookOptions.TestInterval"/> ago, or too many still wait.</summary>
+    TooSoon,
 }
 
 /// <summary>What the admins' dashboard reads about webhooks.</summary>

@@ -17,6 +17,9 @@ public static class WebhookExtensions
             .Validate(o => o.LeaseDuration > o.Timeout, "Webhooks:LeaseDuration must be longer than Webhooks:Timeout.")
             .Validate(o => o.PortalBaseUrl is null || o.PortalBaseUrl.IsAbsoluteUri, "Webhooks:PortalBaseUrl must be an absolute URL.")
             .ValidateOnStart();
+        // The key ring's setup (certificate, Redis or folder) is the host's; this only makes sure one exists.
+        services.AddDataProtection();
+        services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookAddressGuard>();
         services.AddSingleton<WebhookSenderSignal>();
         services.AddSingleton<WebhookService>();

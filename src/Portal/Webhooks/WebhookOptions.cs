@@ -53,4 +53,12 @@ public sealed class WebhookOptions
 
     [Range(1, 100)]
     public int MaxEndpointsPerUser { get; set; } = 10;
+
+    /// <summary>The shortest time between two test events of one endpoint.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan TestInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Test events of one endpoint still waiting to be delivered (retried) before no new one is queued.</summary>
+    [Range(1, 100)]
+    public int MaxPendingTests { get; set; } = 3;
 }

@@ -19,6 +19,7 @@ public sealed partial class WebhookSender(
     IDbContextFactory<PortalDbContext> dbFactory,
     IHttpClientFactory httpFactory,
     WebhookSenderSignal signal,
+    WebhookSecrets secrets,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     ILogger<WebhookSender> logger) : BackgroundService
@@ -165,7 +166,7 @@ public sealed partial class WebhookSender(
         request.Headers.TryAddWithoutValidation(WebhookSigning.IdHeader, delivery.MessageId);
         request.Headers.TryAddWithoutValidation(WebhookSigning.TimestampHeader, WebhookSigning.UnixSeconds(sentAt));
         request.Headers.TryAddWithoutValidation(WebhookSigning.SignatureHeader,
-            WebhookSigning.Sign(delivery.MessageId, sentAt, delivery.Body, WebhookSigning.SecretsAt(endpoint, sentAt)));
+            WebhookSigning.Sign(delivery.MessageId, sentAt, delivery.Body, secrets.SecretsAt(endpoint, sentAt)));
         using var timeout = new CancellationTokenSource(Settings.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
@@ -258,10 +259,21 @@ public sealed partial class WebhookSender(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        var secretsProtected = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (!secretsProtected)
+                {
+                    // Secrets stored before they were encrypted: encrypted once per start (sending reads both forms).
+                    var changed = await secrets.ProtectStoredAsync(stoppingToken);
+                    secretsProtected = true;
+                    if (changed > 0)
+                    {
+                        LogSecretsProtected(logger, changed);
+                    }
+                }
                 while (await SendDueAsync(stoppingToken) == Settings.MaxParallelDeliveries)
                 {
                 }
@@ -284,6 +296,9 @@ public sealed partial class WebhookSender(
             }
         }
     }
+
+    [LoggerMessage(LogLevel.Information, "Encrypted {Count} webhook signing secrets stored in clear")]
+    private static partial void LogSecretsProtected(ILogger logger, int count);
 
     [LoggerMessage(LogLevel.Error, "Sending webhook delivery {DeliveryId} failed; its lease lapses and it is tried again")]
     private static partial void LogSendFailed(ILogger logger, long deliveryId, Exception ex);

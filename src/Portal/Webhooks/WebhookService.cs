@@ -8,12 +8,15 @@ namespace Portal.Webhooks;
 
 /// <summary>
 /// A user's webhook endpoints. Every call is scoped to the owner, admins included (an endpoint holds its owner's
-/// secret): another user's endpoint is "not found", and the attempt is audited.
+/// secret): another user's endpoint is "not found", and the attempt is audited. Registering and testing hold the
+/// user's gate (shared by every instance with Redis), so parallel calls cannot pass the endpoint limit or the test interval.
 /// </summary>
 public sealed class WebhookService(
     IDbContextFactory<PortalDbContext> dbFactory,
     WebhookAddressGuard guard,
     WebhookSenderSignal signal,
+    WebhookSecrets secrets,
+    ISubmissionGate gate,
     AuditLog audit,
     TimeProvider time,
     IOptions<WebhookOptions> options) : IWebhookHealth
@@ -33,6 +36,7 @@ public sealed class WebhookService(
         {
             errors["events"] = [eventsError];
         }
+        await using var held = await gate.EnterAsync(GateKey(user.Id), cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (await db.WebhookEndpoints.CountAsync(e => e.OwnerId == user.Id, cancellationToken) >= options.Value.MaxEndpointsPerUser)
         {
@@ -42,18 +46,19 @@ public sealed class WebhookService(
         {
             return new WebhookRegistration.Invalid(errors);
         }
+        var secret = WebhookSigning.NewSecret();
         var endpoint = new WebhookEndpoint
         {
             Id = Guid.CreateVersion7(),
             OwnerId = user.Id,
             Url = url!.Trim(),
             Events = EventsText(wanted),
-            Secret = WebhookSigning.NewSecret(),
+            Secret = secrets.Protect(secret),
             CreatedAt = time.GetUtcNow(),
         };
         db.WebhookEndpoints.Add(endpoint);
         await db.SaveChangesAsync(cancellationToken);
-        return new WebhookRegistration.Created(Info(endpoint), endpoint.Secret);
+        return new WebhookRegistration.Created(Info(endpoint), secret);
     }
 
     /// <summary>Changes which events an endpoint receives; deliveries already planned are sent as planned.</summary>
@@ -161,9 +166,14 @@ public sealed class WebhookService(
         return true;
     }
 
-    /// <summary>Queues a <c>webhook.test</c> event for the endpoint, sent and retried like any other.</summary>
+    /// <summary>
+    /// Queues a <c>webhook.test</c> event for the endpoint, sent and retried like any other: at most one per
+    /// <see cref="WebhookOptions.TestInterval"/>, and none while <see cref="WebhookOptions.MaxPendingTests"/> still wait.
+    /// </summary>
     public async Task<WebhookTestOutcome> SendTestAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(user);
+        await using var held = await gate.EnterAsync(GateKey(user.Id), cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var endpoint = await FindAsync(db, user, id, "test webhook", cancellationToken);
         if (endpoint is null)
@@ -175,6 +185,13 @@ public sealed class WebhookService(
             return WebhookTestOutcome.Disabled;
         }
         var now = time.GetUtcNow();
+        var tests = db.WebhookDeliveries.Where(d => d.EndpointId == endpoint.Id && d.EventType == WebhookEventTypes.Test);
+        var lastTest = await tests.OrderByDescending(d => d.Id).Select(d => (DateTimeOffset?)d.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if ((lastTest is { } last && now - last < options.Value.TestInterval)
+            || await tests.CountAsync(d => d.State == WebhookDeliveryState.Pending, cancellationToken) >= options.Value.MaxPendingTests)
+        {
+            return WebhookTestOutcome.TooSoon;
+        }
         var body = new WebhookEvent(WebhookEventTypes.Test, now,
             new WebhookTestData(endpoint.Id, "A test event from the Device Status Export Portal.")).ToJson();
         db.WebhookDeliveries.Add(new WebhookDelivery
@@ -204,11 +221,13 @@ public sealed class WebhookService(
         {
             return null;
         }
+        var secret = WebhookSigning.NewSecret();
+        // Stored as it was: encrypted, or plain until the sender's start encrypts it.
         endpoint.PreviousSecret = endpoint.Secret;
         endpoint.PreviousSecretUntil = time.GetUtcNow() + options.Value.SecretOverlap;
-        endpoint.Secret = WebhookSigning.NewSecret();
+        endpoint.Secret = secrets.Protect(secret);
         await db.SaveChangesAsync(cancellationToken);
-        return endpoint.Secret;
+        return secret;
     }
 
     /// <summary>For the admins' dashboard: no endpoint's address or owner, only counts.</summary>
@@ -238,6 +257,9 @@ public sealed class WebhookService(
         }
         return endpoint;
     }
+
+    /// <summary>The user's gate for webhook changes, apart from the one their export submissions take.</summary>
+    private static string GateKey(string userId) => $"webhooks:{userId}";
 
     private static string? EventsError(List<string> wanted)
     {

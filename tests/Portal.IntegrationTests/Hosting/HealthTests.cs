@@ -80,6 +80,43 @@ public class HealthTests
         Assert.Equal("Healthy", checks.GetProperty("database").GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task AnonymousCallersSeeOnlyStatusesWhileAnAdminAlsoSeesWhatFailed()
+    {
+        await using var portal = await PortalFactory.StartAsync(settings: new Dictionary<string, string?> { ["Upstream:BaseUrl"] = "http://127.0.0.1:9/" });
+        using var anonymous = portal.CreateClient();
+        await WaitForReadyAsync(anonymous);
+        using var user = portal.CreateClient();
+        user.DefaultRequestHeaders.Add(TestAuthentication.Header, TestAuthentication.For(Exports.ExportFlowTests.User("Hanna Health")));
+        using var admin = portal.CreateClient();
+        admin.DefaultRequestHeaders.Add(TestAuthentication.Header, TestAuthentication.For(Exports.ExportFlowTests.User("Ada Health", admin: true)));
+
+        var upstreamForAdmin = await Eventually.ReturnsAsync(
+            async () => (await ReadyBodyAsync(admin)).GetProperty("checks").GetProperty("upstream"),
+            upstream => upstream.GetProperty("status").GetString() == "Unhealthy",
+            "the upstream check to fail");
+        var forAnonymous = await ReadyBodyAsync(anonymous);
+        var forUser = await ReadyBodyAsync(user);
+
+        Assert.Contains("cannot be reached", upstreamForAdmin.GetProperty("description").GetString(), StringComparison.Ordinal);
+        foreach (var body in new[] { forAnonymous, forUser })
+        {
+            Assert.Equal("Ready", body.GetProperty("status").GetString());
+            var checks = body.GetProperty("checks");
+            Assert.Equal("Unhealthy", checks.GetProperty("upstream").GetProperty("status").GetString());
+            Assert.Equal("Healthy", checks.GetProperty("database").GetProperty("status").GetString());
+            Assert.All(checks.EnumerateObject(), check => Assert.False(check.Value.TryGetProperty("description", out _), $"{check.Name} shows its description"));
+            Assert.DoesNotContain("cannot be reached", body.GetRawText(), StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<JsonElement> ReadyBodyAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/health/ready", Cancellation);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Cancellation));
+        return body.RootElement.Clone();
+    }
+
     private static async Task WaitForReadyAsync(HttpClient client) =>
         await Eventually.ReturnsAsync(
             async () =>

@@ -40,6 +40,15 @@ public sealed class EntraPortalFactory : PortalFactory
 
     private readonly RefusingHandler _backchannel = new();
 
+    public string KeyRingDirectory { get; } = Path.Combine(Path.GetTempPath(), "portal-integration", $"key-ring-{Guid.NewGuid():N}");
+
+    private readonly Lazy<string> _keyRingCertificate;
+
+    public EntraPortalFactory()
+    {
+        _keyRingCertificate = new(() => Portal.Testing.TestCertificates.WriteKeyRingCertificate(KeyRingDirectory));
+    }
+
     /// <summary>A client on an https origin that is not loopback, as a browser would be in Production.</summary>
     public HttpClient CreateHttpsClient() => CreateClient(new WebApplicationFactoryClientOptions
     {
@@ -59,6 +68,10 @@ public sealed class EntraPortalFactory : PortalFactory
         // Tests reach the test server directly: no proxy in front.
         builder.UseSetting("ForwardedHeaders:DirectlyExposed", "true");
         builder.UseSetting("Webhooks:AllowPrivateNetworks", "false");
+        // Production refuses a key ring stored in clear: keys in a folder of this portal, encrypted with its certificate.
+        builder.UseSetting("DataProtection:KeysPath", Path.Combine(KeyRingDirectory, "keys"));
+        builder.UseSetting("DataProtection:CertificatePath", _keyRingCertificate.Value);
+        builder.UseSetting("DataProtection:CertificatePassword", Portal.Testing.TestCertificates.Password);
         builder.ConfigureLogging(logging => logging
             .AddProvider(Logs)
             .AddFilter<LogCapture>(null, LogLevel.Trace));
@@ -84,6 +97,10 @@ public sealed class EntraPortalFactory : PortalFactory
         if (disposing)
         {
             _backchannel.Dispose();
+            if (Directory.Exists(KeyRingDirectory))
+            {
+                Directory.Delete(KeyRingDirectory, recursive: true);
+            }
         }
         base.Dispose(disposing);
     }

@@ -14,6 +14,8 @@ public static class TestRedis
         {
             ["ConnectionStrings:Redis"] = ConnectionString,
             ["Redis:KeyPrefix"] = prefix,
+            // The test Redis listens on loopback without a password or TLS; the hosts run as Production.
+            ["Redis:AllowInsecureConnection"] = "true",
         };
         foreach (var (key, value) in more ?? [])
         {

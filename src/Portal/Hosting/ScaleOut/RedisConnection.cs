@@ -10,9 +10,10 @@ public sealed class RedisConnection : IDisposable
 {
     private readonly Lazy<ConnectionMultiplexer> multiplexer;
 
-    public RedisConnection(string connectionString)
+    public RedisConnection(ConfigurationOptions configuration)
     {
-        Configuration = Parse(connectionString);
+        ArgumentNullException.ThrowIfNull(configuration);
+        Configuration = configuration;
         multiplexer = new Lazy<ConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(Configuration.Clone()));
     }
 
@@ -24,13 +25,36 @@ public sealed class RedisConnection : IDisposable
 
     public ISubscriber Subscriber => Multiplexer.GetSubscriber();
 
-    /// <summary>The connection string's settings, with the ones several instances need; a wrong string stops the start.</summary>
-    public static ConfigurationOptions Parse(string connectionString)
+    /// <summary>
+    /// The connection string's settings, with the ones several instances need and the user, password and TLS of
+    /// section <c>Redis</c> over it; a wrong string stops the start.
+    /// </summary>
+    public static ConfigurationOptions Parse(string connectionString, RedisOptions? settings = null)
     {
         try
         {
             var configuration = ConfigurationOptions.Parse(connectionString);
             configuration.AbortOnConnectFail = false;
+            if (settings is null)
+            {
+                return configuration;
+            }
+            if (!string.IsNullOrEmpty(settings.User))
+            {
+                configuration.User = settings.User;
+            }
+            if (!string.IsNullOrEmpty(settings.Password))
+            {
+                configuration.Password = settings.Password;
+            }
+            if (settings.Ssl)
+            {
+                configuration.Ssl = true;
+            }
+            if (!string.IsNullOrEmpty(settings.SslHost))
+            {
+                configuration.SslHost = settings.SslHost;
+            }
             return configuration;
         }
         catch (ArgumentException ex)
@@ -38,6 +62,13 @@ public sealed class RedisConnection : IDisposable
             throw new InvalidOperationException(
                 $"ConnectionStrings:{RedisOptions.ConnectionStringName} is not a valid Redis connection string (e.g. 'redis1:6379,password=...,ssl=true'): {ex.Message}", ex);
         }
+    }
+
+    /// <summary>Whether whoever can reach Redis's port must still present a password or complete a TLS handshake.</summary>
+    public static bool IsSecured(ConfigurationOptions configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.Ssl || !string.IsNullOrEmpty(configuration.Password);
     }
 
     public void Dispose()

@@ -17,5 +17,20 @@ public sealed class RedisOptions
     [RegularExpression("^[A-Za-z0-9_.:-]{1,64}$", ErrorMessage = "Redis:KeyPrefix must be 1 to 64 letters, digits, '_', '.', ':' or '-'.")]
     public string KeyPrefix { get; set; } = "portal";
 
+    /// <summary>The ACL user; overrides <c>user=</c> of the connection string.</summary>
+    public string? User { get; set; }
+
+    /// <summary>The password (<c>AUTH</c>); overrides <c>password=</c> of the connection string, so it can come from a secret store.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>TLS to Redis; true here turns it on even when the connection string has no <c>ssl=true</c>.</summary>
+    public bool Ssl { get; set; }
+
+    /// <summary>The name the server's TLS certificate must carry, when it differs from the host in the connection string.</summary>
+    public string? SslHost { get; set; }
+
+    /// <summary>Outside Development, accepts a Redis with neither a password nor TLS.</summary>
+    public bool AllowInsecureConnection { get; set; }
+
     public string Key(string name) => $"{KeyPrefix}:{name}";
 }

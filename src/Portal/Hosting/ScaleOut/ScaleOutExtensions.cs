@@ -20,7 +20,9 @@ public static class ScaleOutExtensions
     /// them: the budget and the pause of upstream calls, the per-user submission gate (so the per-minute limit and
     /// the duplicate check hold across instances), the trackers' wake-up, the changes for open pages, the SignalR
     /// backplane for hub clients, the Data Protection key ring (cookies and antiforgery tokens of one instance
-    /// are read by every other) and the development sign-in's users. Call after the features it replaces are added.
+    /// are read by every other; its keys encrypted as <see cref="DataProtectionExtensions"/> sets up) and the development
+    /// sign-in's users. Outside Development a Redis with neither a password nor TLS stops the start unless
+    /// <c>Redis:AllowInsecureConnection</c> is true. Call after the features it replaces are added.
     /// </summary>
     public static IHostApplicationBuilder AddPortalScaleOut(this IHostApplicationBuilder builder)
     {
@@ -32,8 +34,18 @@ public static class ScaleOutExtensions
         }
 
         var services = builder.Services;
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        var redis = new RedisConnection(connectionString);
+        var development = builder.Environment.IsDevelopment();
+        // Read here, before options exist: the connection, the backplane and the key ring are configured at registration.
+        var settings = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
+        var configuration = RedisConnection.Parse(connectionString, settings);
+        var secured = RedisConnection.IsSecured(configuration);
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => development || secured || o.AllowInsecureConnection,
+                "Redis has neither a password nor TLS: whoever reaches its port could read the key ring and write the shared state. " +
+                "Set Redis:Password (or password= in ConnectionStrings:Redis) and Redis:Ssl=true (or ssl=true), " +
+                "or set Redis:AllowInsecureConnection=true to accept the risk.")
+            .ValidateOnStart();
+        var redis = new RedisConnection(configuration);
         services.AddSingleton(_ => redis);
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthExtensions.ReadyTag]);
 
@@ -48,12 +60,11 @@ public static class ScaleOutExtensions
         // Read only by the development sign-in (Development only).
         services.AddSingleton<IDevelopmentUserDirectory, RedisDevelopmentUserDirectory>();
 
-        // The prefix is read here, before options exist: the backplane and the key ring are configured at registration.
-        var prefix = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>()?.KeyPrefix ?? new RedisOptions().KeyPrefix;
+        var prefix = settings.KeyPrefix;
         // Extends the hub's SignalR setup (Notifications' AddExportsHub): AddSignalR only hands back its builder here.
         services.AddSignalR().AddStackExchangeRedis(connectionString, backplane =>
         {
-            backplane.Configuration = RedisConnection.Parse(connectionString);
+            backplane.Configuration = configuration.Clone();
             backplane.Configuration.ChannelPrefix = RedisChannel.Literal($"{prefix}:signalr");
         });
         services.AddDataProtection()

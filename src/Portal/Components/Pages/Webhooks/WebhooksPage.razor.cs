@@ -157,6 +157,9 @@ public sealed partial class WebhooksPage : IDisposable
             case WebhookTestOutcome.Disabled:
                 Snackbar.Add("The endpoint is disabled: register it again once the receiver works.", Severity.Warning);
                 break;
+            case WebhookTestOutcome.TooSoon:
+                Snackbar.Add("A test event was sent a moment ago or is still waiting: try again in a few seconds.", Severity.Warning);
+                break;
             default:
                 Snackbar.Add("That webhook is no longer there.", Severity.Warning);
                 break;

@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.DataProtection;
+using Portal.Hosting.ScaleOut;
+
+namespace Portal.Hosting;
+
+public static class DataProtectionExtensions
+{
+    /// <summary>
+    /// The key ring behind session cookies, antiforgery tokens and stored webhook secrets (section
+    /// <c>DataProtection</c>): its keys encrypted with the configured certificate, kept in the configured folder for one
+    /// instance (Redis keeps it with <c>ConnectionStrings:Redis</c>, see <see cref="ScaleOutExtensions"/>). Outside
+    /// Development a key ring without a certificate stops the start unless <c>DataProtection:AllowUnprotectedKeys</c> is true.
+    /// </summary>
+    public static IHostApplicationBuilder AddPortalDataProtection(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var development = builder.Environment.IsDevelopment();
+        var settings = builder.Configuration.GetSection(KeyRingOptions.SectionName).Get<KeyRingOptions>() ?? new KeyRingOptions();
+        var inRedis = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisOptions.ConnectionStringName));
+
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName(ScaleOutExtensions.DataProtectionApplicationName);
+        if (!inRedis && !string.IsNullOrWhiteSpace(settings.KeysPath))
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(settings.KeysPath));
+        }
+        if (LoadCertificate(settings) is { } certificate)
+        {
+            dataProtection.ProtectKeysWithCertificate(certificate);
+        }
+
+        var where = inRedis ? "in Redis" : string.IsNullOrWhiteSpace(settings.KeysPath) ? "in the user profile's folder" : $"in {settings.KeysPath}";
+        builder.Services.AddOptions<KeyRingOptions>().BindConfiguration(KeyRingOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrWhiteSpace(o.CertificatePath) || string.IsNullOrWhiteSpace(o.CertificateThumbprint),
+                "Set either DataProtection:CertificatePath or DataProtection:CertificateThumbprint, not both.")
+            .Validate(o => development || o.HasCertificate || o.AllowUnprotectedKeys,
+                $"The Data Protection key ring (it protects session cookies and antiforgery tokens) would be stored unencrypted {where}, " +
+                "and anyone who reads it could forge a session. Set DataProtection:CertificatePath (with DataProtection:CertificatePassword) " +
+                "or DataProtection:CertificateThumbprint to encrypt its keys, or set DataProtection:AllowUnprotectedKeys=true to accept the risk.")
+            .ValidateOnStart();
+        if (!development && !settings.HasCertificate && settings.AllowUnprotectedKeys)
+        {
+            builder.Services.AddHostedService<UnprotectedKeyRingWarning>();
+        }
+        return builder;
+    }
+
+    private static X509Certificate2? LoadCertificate(KeyRingOptions settings)
+    {
+        if (!string.IsNullOrWhiteSpace(settings.CertificatePath))
+        {
+            if (!File.Exists(settings.CertificatePath))
+            {
+                throw new InvalidOperationException($"DataProtection:CertificatePath names '{settings.CertificatePath}', which does not exist.");
+            }
+            X509Certificate2 certificate;
+            try
+            {
+                certificate = X509CertificateLoader.LoadPkcs12FromFile(settings.CertificatePath, settings.CertificatePassword);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new InvalidOperationException(
+                    $"DataProtection:CertificatePath '{settings.CertificatePath}' could not be read as a PKCS#12 (.pfx) file with DataProtection:CertificatePassword: {ex.Message}", ex);
+            }
+            return WithPrivateKey(certificate, "DataProtection:CertificatePath");
+        }
+        if (!string.IsNullOrWhiteSpace(settings.CertificateThumbprint))
+        {
+            using var store = new X509Store(StoreName.My, settings.CertificateStoreLocation);
+            store.Open(OpenFlags.ReadOnly);
+            var found = store.Certificates.Find(X509FindType.FindByThumbprint, settings.CertificateThumbprint, validOnly: false);
+            if (found.Count == 0)
+            {
+                throw new InvalidOperationException(
+                    $"DataProtection:CertificateThumbprint {settings.CertificateThumbprint} is not in the {settings.CertificateStoreLocation}/My certificate store.");
+            }
+            return WithPrivateKey(found[0], "DataProtection:CertificateThumbprint");
+        }
+        return null;
+    }
+
+    private static X509Certificate2 WithPrivateKey(X509Certificate2 certificate, string setting) => certificate.HasPrivateKey
+        ? certificate
+        : throw new InvalidOperationException($"The certificate of {setting} has no private key: the portal needs it to read the keys it encrypts.");
+}
+
+/// <summary>Says at every start that the key ring is kept in clear because a setting accepts it.</summary>
+internal sealed partial class UnprotectedKeyRingWarning(ILogger<UnprotectedKeyRingWarning> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        LogUnprotected(logger);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(LogLevel.Warning, "The Data Protection key ring is stored unencrypted (DataProtection:AllowUnprotectedKeys=true): whoever reads it can forge sessions. Set DataProtection:CertificatePath or DataProtection:CertificateThumbprint to encrypt it")]
+    private static partial void LogUnprotected(ILogger logger);
+}

@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Portal.Hosting;
+
+/// <summary>
+/// Section <c>DataProtection</c>: where the key ring that protects session cookies and antiforgery tokens is kept, and
+/// the certificate that encrypts its keys at rest. Without a certificate the keys are stored in clear, which only
+/// Development allows unless <see cref="AllowUnprotectedKeys"/> accepts the risk.
+/// </summary>
+public sealed class KeyRingOptions
+{
+    public const string SectionName = "DataProtection";
+
+    /// <summary>A PKCS#12 (<c>.pfx</c>) file with the private key that encrypts and decrypts the keys.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="CertificatePath"/>, if it has one.</summary>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Instead of a file: the thumbprint of a certificate with its private key in the <c>My</c> store.</summary>
+    [RegularExpression("^[0-9A-Fa-f]{40}$", ErrorMessage = "DataProtection:CertificateThumbprint must be the certificate's 40 hexadecimal digits (SHA-1 thumbprint).")]
+    public string? CertificateThumbprint { get; set; }
+
+    /// <summary>The store <see cref="CertificateThumbprint"/> is looked up in.</summary>
+    public StoreLocation CertificateStoreLocation { get; set; } = StoreLocation.CurrentUser;
+
+    /// <summary>
+    /// One instance without Redis: the folder of the key ring (a protected volume). Empty: the framework's default
+    /// (<c>~/.aspnet/DataProtection-Keys</c> on Linux). Not used with <c>ConnectionStrings:Redis</c>, which keeps it in Redis.
+    /// </summary>
+    public string? KeysPath { get; set; }
+
+    /// <summary>Outside Development, accepts a key ring stored in clear; anyone who reads it can forge a session.</summary>
+    public bool AllowUnprotectedKeys { get; set; }
+
+    public bool HasCertificate => !string.IsNullOrWhiteSpace(CertificatePath) || !string.IsNullOrWhiteSpace(CertificateThumbprint);
+}
