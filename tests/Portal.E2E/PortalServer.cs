@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
-using Portal.Schedules;
 using Portal.Tracking;
 using simulator::DeviceApi.Simulator;
 
@@ -37,9 +36,6 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
     public FinishedSpans Spans { get; } = new();
 
     public Uri BaseAddress { get; private set; } = null!;
-
-    /// <summary>The scheduler's clock: the real one until a test moves it forward to a schedule's next run.</summary>
-    public SchedulerClock SchedulerClock { get; } = new();
 
     /// <summary>
     /// The one ceiling of every browser wait (actions, navigations, expectations): generous, since on a loaded
@@ -91,8 +87,6 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             builder.UseSetting(key, value);
         }
         builder.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans)));
-        // Only the scheduler reads the movable clock: pages, exports and the tracker keep the real one.
-        builder.ConfigureServices(services => services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ExportScheduler>(sp, SchedulerClock)));
         builder.ConfigureServices(services => services.PostConfigure<SimulatorOptions>(options =>
         {
             lock (_changesLock)
@@ -211,30 +205,6 @@ public sealed class FinishedSpans : System.Collections.ObjectModel.Collection<Sy
             base.InsertItem(index, item);
         }
     }
-}
-
-/// <summary>
-/// A clock that runs with the real one, plus how far a test moved it forward: a schedule's next run comes when the test
-/// says, not at the next wall-clock minute. Timers are the real clock's.
-/// </summary>
-public sealed class SchedulerClock : TimeProvider
-{
-    private long _aheadTicks;
-
-    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _aheadTicks));
-
-    /// <summary>Moves the clock forward to <paramref name="instant"/>, if it is not there yet.</summary>
-    public void MoveTo(DateTimeOffset instant)
-    {
-        var ahead = instant - System.GetUtcNow();
-        if (ahead > TimeSpan.FromTicks(Interlocked.Read(ref _aheadTicks)))
-        {
-            Interlocked.Exchange(ref _aheadTicks, ahead.Ticks);
-        }
-    }
-
-    /// <summary>Back to the real time.</summary>
-    public void Reset() => Interlocked.Exchange(ref _aheadTicks, 0);
 }
 
 // Three collections, each with its own portal, database and browser, run beside each other; the tests of one

@@ -257,7 +257,8 @@ public sealed class ScaleOutTests(PortalServer server) : IAsyncLifetime
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Tracking:Enabled"] = "false" });
+        // An empty builder runs as Production: the test Redis on loopback has neither a password nor TLS.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Tracking:Enabled"] = "false", ["Redis:AllowInsecureConnection"] = "true" });
         builder.Logging.AddFilter(_ => false);
         builder.Services.AddMetrics();
         builder.Services.AddSingleton(TimeProvider.System);

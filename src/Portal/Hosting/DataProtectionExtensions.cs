@@ -30,14 +30,10 @@ public static class DataProtectionExtensions
             dataProtection.ProtectKeysWithCertificate(certificate);
         }
 
-        var where = inRedis ? "in Redis" : string.IsNullOrWhiteSpace(settings.KeysPath) ? "in the user profile's folder" : $"in {settings.KeysPath}";
         builder.Services.AddOptions<KeyRingOptions>().BindConfiguration(KeyRingOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => string.IsNullOrWhiteSpace(o.CertificatePath) || string.IsNullOrWhiteSpace(o.CertificateThumbprint),
                 "Set either DataProtection:CertificatePath or DataProtection:CertificateThumbprint, not both.")
-            .Validate(o => development || o.HasCertificate || o.AllowUnprotectedKeys,
-                $"The Data Protection key ring (it protects session cookies and antiforgery tokens) would be stored unencrypted {where}, " +
-                "and anyone who reads it could forge a session. Set DataProtection:CertificatePath (with DataProtection:CertificatePassword) " +
-                "or DataProtection:CertificateThumbprint to encrypt its keys, or set DataProtection:AllowUnprotectedKeys=true to accept the risk.")
+            .Validate(o => development || o.HasCertificate || o.AllowUnprotectedKeys, settings.UnprotectedProblem(inRedis))
             .ValidateOnStart();
         if (!development && !settings.HasCertificate && settings.AllowUnprotectedKeys)
         {

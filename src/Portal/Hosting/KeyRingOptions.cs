@@ -35,4 +35,13 @@ public sealed class KeyRingOptions
     public bool AllowUnprotectedKeys { get; set; }
 
     public bool HasCertificate => !string.IsNullOrWhiteSpace(CertificatePath) || !string.IsNullOrWhiteSpace(CertificateThumbprint);
+
+    /// <summary>Why a key ring without a certificate may not start outside Development, and which settings to set.</summary>
+    public string UnprotectedProblem(bool inRedis) =>
+        $"The Data Protection key ring (it protects session cookies and antiforgery tokens) would be stored unencrypted {Where(inRedis)}, " +
+        "and anyone who reads it could forge a session. Set DataProtection:CertificatePath (with DataProtection:CertificatePassword) " +
+        "or DataProtection:CertificateThumbprint to encrypt its keys, or set DataProtection:AllowUnprotectedKeys=true to accept the risk.";
+
+    private string Where(bool inRedis) =>
+        inRedis ? "in Redis" : string.IsNullOrWhiteSpace(KeysPath) ? "in the user profile's folder" : $"in {KeysPath}";
 }

@@ -1,3 +1,4 @@
+using Portal.Hosting.ScaleOut;
 using Portal.Security;
 
 namespace Portal.Hosting;
@@ -36,6 +37,7 @@ public static class MandatorySettings
         AddEntraProblems(configuration.GetSection(SecurityHostingExtensions.AzureAdSectionName), environment.EnvironmentName, problems);
         AddUpstreamProblems(configuration.GetSection("Upstream"), environment, problems);
         AddProxyProblems(configuration.GetSection(ProxyOptions.SectionName), problems);
+        AddSecretStoreProblems(configuration, problems);
         return problems;
     }
 
@@ -95,6 +97,34 @@ public static class MandatorySettings
         if (string.IsNullOrWhiteSpace(upstream["ClientSecret"]))
         {
             problems.Add("Upstream:ClientSecret is empty: set the client secret the vendor issued to the portal.");
+        }
+    }
+
+    /// <summary>The key ring and Redis checks of <see cref="DataProtectionExtensions"/> and <see cref="ScaleOutExtensions"/>, listed here with the rest.</summary>
+    private static void AddSecretStoreProblems(IConfiguration configuration, List<string> problems)
+    {
+        var keyRing = configuration.GetSection(KeyRingOptions.SectionName).Get<KeyRingOptions>() ?? new KeyRingOptions();
+        var redisConnection = configuration.GetConnectionString(RedisOptions.ConnectionStringName);
+        var inRedis = !string.IsNullOrWhiteSpace(redisConnection);
+        if (!keyRing.HasCertificate && !keyRing.AllowUnprotectedKeys)
+        {
+            problems.Add(keyRing.UnprotectedProblem(inRedis));
+        }
+        if (!inRedis)
+        {
+            return;
+        }
+        var redis = configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
+        try
+        {
+            if (!redis.AllowInsecureConnection && !RedisConnection.IsSecured(RedisConnection.Parse(redisConnection!, redis)))
+            {
+                problems.Add(RedisOptions.InsecureProblem);
+            }
+        }
+        catch (InvalidOperationException ex)
+        {
+            problems.Add(ex.Message);
         }
     }
 

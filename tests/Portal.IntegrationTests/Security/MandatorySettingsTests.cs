@@ -42,13 +42,14 @@ public class MandatorySettingsTests
 
         var messages = StartFailure(factory);
 
-        Assert.Contains("The portal cannot start in Production: 6 settings need fixing.", messages, StringComparison.Ordinal);
+        Assert.Contains("The portal cannot start in Production: 7 settings need fixing.", messages, StringComparison.Ordinal);
         Assert.Contains("AzureAd:ClientId is empty", messages, StringComparison.Ordinal);
         Assert.Contains("AzureAd:TenantId is empty", messages, StringComparison.Ordinal);
         Assert.Contains("AzureAd:ClientSecret is empty", messages, StringComparison.Ordinal);
         Assert.Contains("Upstream:BaseUrl is empty", messages, StringComparison.Ordinal);
         Assert.Contains("Upstream:ClientSecret is empty", messages, StringComparison.Ordinal);
         Assert.Contains("ForwardedHeaders:KnownProxies and ForwardedHeaders:KnownNetworks are empty", messages, StringComparison.Ordinal);
+        Assert.Contains("The Data Protection key ring (it protects session cookies and antiforgery tokens) would be stored unencrypted", messages, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -33,4 +33,10 @@ public sealed class RedisOptions
     public bool AllowInsecureConnection { get; set; }
 
     public string Key(string name) => $"{KeyPrefix}:{name}";
+
+    /// <summary>Why a Redis without a password or TLS may not be used outside Development, and which settings to set.</summary>
+    public const string InsecureProblem =
+        "Redis has neither a password nor TLS: whoever reaches its port could read the key ring and write the shared state. " +
+        "Set Redis:Password (or password= in ConnectionStrings:Redis) and Redis:Ssl=true (or ssl=true), " +
+        "or set Redis:AllowInsecureConnection=true to accept the risk.";
 }

@@ -40,10 +40,7 @@ public static class ScaleOutExtensions
         var configuration = RedisConnection.Parse(connectionString, settings);
         var secured = RedisConnection.IsSecured(configuration);
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations()
-            .Validate(o => development || secured || o.AllowInsecureConnection,
-                "Redis has neither a password nor TLS: whoever reaches its port could read the key ring and write the shared state. " +
-                "Set Redis:Password (or password= in ConnectionStrings:Redis) and Redis:Ssl=true (or ssl=true), " +
-                "or set Redis:AllowInsecureConnection=true to accept the risk.")
+            .Validate(o => development || secured || o.AllowInsecureConnection, RedisOptions.InsecureProblem)
             .ValidateOnStart();
         var redis = new RedisConnection(configuration);
         services.AddSingleton(_ => redis);
