@@ -17,14 +17,14 @@ public static class PortalTheme
 
     public static MudTheme Theme { get; } = new()
     {
-        // Every colour pair meets WCAG AA contrast (4.5:1) for the text MudBlazor puts on it.
+        // Every colour pair meets WCAG AA contrast (4.5:1) for the text MudBlazor puts on it, a text chip on its own tint included.
         PaletteLight = new PaletteLight
         {
             Primary = "#3949ab",
             Secondary = "#00796b",
             AppbarBackground = "#3949ab",
             Success = "#2e7d32",
-            Info = "#0277bd",
+            Info = "#01579b",
             Warning = "#b45309",
             Error = "#c62828",
         },
