@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the portal on a fresh machine with the .NET 10 SDK:
 # installs what NuGet does not bring (Debian's chromium, postgresql and redis-server), starts a throw-away
-# PostgreSQL and Redis on free loopback ports, builds Portal.sln once, runs every test project on SQLite one after
-# another and then the projects whose tests touch the database again on PostgreSQL, stops both servers, and ends with
-# one line `N passed, N failed, N skipped` summed over all test runs. Arguments go to each `dotnet test`.
+# PostgreSQL and Redis on free loopback ports, builds Portal.sln once, runs the unit and integration tests in two lanes
+# side by side (on SQLite, then again on PostgreSQL) and then the browser tests alone, stops both servers, and ends
+# with one line `N passed, N failed, N skipped` summed over all test runs. Arguments go to each `dotnet test`.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,6 +68,7 @@ dotnet tool restore >/dev/null
 
 results="$root/TestResults"
 rm -rf "$results"
+mkdir -p "$results"
 
 # A test process lives for seconds to minutes: the runtime's profile-guided recompilation costs it more CPU than the
 # faster code it yields pays back (a third of Portal.Tests' CPU time on this 2-core machine).
@@ -84,15 +85,24 @@ if [ "$status" -eq 0 ]; then
       --logger "trx;LogFileName=$project.$provider.trx" --results-directory "$results" "$@"
   }
 
-  # One project at a time: on 2 cores a second test process beside the browser tests (which run three portals of
-  # their own side by side) starves both, and bUnit's and Playwright's waits then stretch to their ceilings.
-  for project in DeviceApi.Simulator.Tests Portal.Tests Portal.IntegrationTests Portal.E2E; do
-    run_tests "$project" Sqlite "$@" || status=$?
-  done
-  # The tests that touch the database, again on PostgreSQL (each fixture gets its own database).
-  for project in Portal.Tests Portal.IntegrationTests; do
-    run_tests "$project" PostgreSQL "$@" || status=$?
-  done
+  # Two lanes side by side: the simulator's and the portal's unit tests, and the integration tests, each on SQLite and
+  # then on PostgreSQL (the tests that touch the database; each fixture gets its own database). One lane alone leaves
+  # a core idle a third of the time: its tests wait on sockets, timers and the engines.
+  (
+    lane=0
+    run_tests DeviceApi.Simulator.Tests Sqlite "$@" || lane=$?
+    run_tests Portal.Tests Sqlite "$@" || lane=$?
+    run_tests Portal.Tests PostgreSQL "$@" || lane=$?
+    exit "$lane"
+  ) >"$results/unit-lane.log" 2>&1 &
+  unit_lane=$!
+  run_tests Portal.IntegrationTests Sqlite "$@" || status=$?
+  run_tests Portal.IntegrationTests PostgreSQL "$@" || status=$?
+  wait "$unit_lane" || status=$?
+  cat "$results/unit-lane.log"
+  # The browser tests alone: they run three portals and three browsers of their own side by side, which fills both
+  # cores; a test process beside them would stretch their waits to the ceiling.
+  run_tests Portal.E2E Sqlite "$@" || status=$?
 fi
 
 passed=0 failed=0 skipped=0

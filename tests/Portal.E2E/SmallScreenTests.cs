@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Portal.Testing;
 
 namespace Portal.E2E;
 
@@ -42,6 +43,9 @@ public partial class SmallScreenTests(PortalServer server)
         await session.Page.WaitForFunctionAsync($"light => ({background})() !== light", light);
         var dark = await session.Page.EvaluateAsync<string>(background);
 
+        // The choice is remembered in a cookie the page writes just after it switched.
+        await Eventually.HoldsAsync(async () => (await session.Context.CookiesAsync()).Any(c => c is { Name: "portal-theme", Value: "dark" }),
+            "the theme cookie says dark");
         // The prerendered page is already dark, before any circuit: a reload shows no flash of the light theme.
         var prerendered = await session.Context.APIRequest.GetAsync("/");
         Assert.Contains(dark, await prerendered.TextAsync(), StringComparison.Ordinal);
