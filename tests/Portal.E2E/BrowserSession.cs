@@ -57,6 +57,21 @@ public sealed class BrowserSession : IAsyncDisposable
                 const status = document.querySelector('[data-testid=export-status]')?.getAttribute('data-status');
                 if (status && window.__statuses.at(-1) !== status) window.__statuses.push(status);
             }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+            // Counts the router's moves of the focus to a new page's heading (Blazor's FocusOnNavigate calls this
+            // function once per page it shows, whether or not the page has a heading yet).
+            window.__routerFocus = 0;
+            Object.defineProperty(window, 'Blazor', {
+                configurable: true,
+                get: () => undefined,
+                set: blazor => {
+                    Object.defineProperty(window, 'Blazor', { value: blazor, writable: true, configurable: true });
+                    const wrapper = blazor?._internal?.domWrapper;
+                    const focus = wrapper?.focusBySelector;
+                    if (focus) {
+                        wrapper.focusBySelector = selector => { focus(selector); window.__routerFocus++; };
+                    }
+                },
+            });
             window.__cspReported = [];
             document.addEventListener('securitypolicyviolation', async e => {
                 const violation = `${e.effectiveDirective} blocked ${e.blockedURI || 'inline code'} on ${e.documentURI}`;
@@ -104,19 +119,27 @@ public sealed class BrowserSession : IAsyncDisposable
             path => {
                 document.querySelectorAll('main *').forEach(e => e.setAttribute('data-left', ''));
                 window.__statuses = [];
+                window.__routerFocus = 0;
                 Blazor.navigateTo(path);
                 return new URL(path, document.baseURI).pathname;
             }
             """, path);
         await Page.WaitForFunctionAsync(
-            "target => location.pathname === target && !!document.querySelector('main *:not([data-left])')",
+            "target => location.pathname === target && !!document.querySelector('main *:not([data-left])') && window.__routerFocus > 0",
             target,
-            new() { Timeout = PortalServer.WaitCeilingMs });
+            new() { Timeout = PortalServer.WaitCeilingMs, PollingInterval = 50 });
     }
 
-    /// <summary>The layout marks the body once the Blazor circuit is up; before that clicks do nothing.</summary>
-    public Task WaitForCircuitAsync() =>
-        Expect(Page.Locator("[data-interactive=true]").First).ToBeAttachedAsync();
+    /// <summary>
+    /// The layout marks the body once the Blazor circuit is up; before that clicks do nothing. Then the router moves the
+    /// focus to the page's heading (<c>FocusOnNavigate</c>, a round trip after the page rendered): typing begun before
+    /// that would go to the heading instead of the field.
+    /// </summary>
+    public async Task WaitForCircuitAsync()
+    {
+        await Expect(Page.Locator("[data-interactive=true]").First).ToBeAttachedAsync();
+        await Page.WaitForFunctionAsync("() => window.__routerFocus > 0", null, new() { Timeout = PortalServer.WaitCeilingMs, PollingInterval = 50 });
+    }
 
     /// <summary>Console errors, uncaught exceptions and CSP violations so far.</summary>
     public IReadOnlyList<string> ConsoleErrors
