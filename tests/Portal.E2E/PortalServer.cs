@@ -208,8 +208,9 @@ public sealed class FinishedSpans : System.Collections.ObjectModel.Collection<Sy
 }
 
 // Three collections, each with its own portal, database and browser, run beside each other; the tests of one
-// collection run one after another. The split balances their durations (about three minutes each on a quiet
-// 2-core machine); most of a browser test's time is waiting for the simulated device platform, not CPU.
+// collection run one after another. The split balances their durations (five and a half minutes of tests each on a
+// quiet 2-core machine, where the three together keep both cores busy): A holds the page-quality scans and the
+// scale-out test, B and C the rest.
 
 [CollectionDefinition(Name)]
 public sealed class BrowserTests : ICollectionFixture<PortalServer>

@@ -6,7 +6,7 @@ using Portal.Schedules;
 
 namespace Portal.E2E;
 
-[Collection(BrowserTests.Name)]
+[Collection(BrowserTestsB.Name)]
 public partial class ScheduleTests(PortalServer server)
 {
     [Fact]
