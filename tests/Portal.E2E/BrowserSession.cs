@@ -57,8 +57,8 @@ public sealed class BrowserSession : IAsyncDisposable
                 const status = document.querySelector('[data-testid=export-status]')?.getAttribute('data-status');
                 if (status && window.__statuses.at(-1) !== status) window.__statuses.push(status);
             }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
-            // Counts the router's moves of the focus to a new page's heading (Blazor's FocusOnNavigate calls this
-            // function once per page it shows, whether or not the page has a heading yet).
+            // Counts the router's moves of the focus to a new page's heading: Blazor's FocusOnNavigate calls this
+            // function once for each page of another kind it shows, whether or not the page has a heading yet.
             window.__routerFocus = 0;
             Object.defineProperty(window, 'Blazor', {
                 configurable: true,
