@@ -405,7 +405,10 @@ public sealed class FaultsBenchmark : IBenchmark
         return check;
     }
 
-    /// <summary>Waits (at most <paramref name="limit"/>) until every export the portal holds, and every one it accepted, has ended.</summary>
+    /// <summary>
+    /// Waits (at most <paramref name="limit"/>) until every export the portal holds, and every one it accepted, has ended
+    /// or is <c>Unconfirmed</c>, which only a person ends.
+    /// </summary>
     private static async Task<EndState> WaitForEndAsync(IDbContextFactory<PortalDbContext> monitor, Run run, TimeSpan limit, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
@@ -421,7 +424,8 @@ public sealed class FaultsBenchmark : IBenchmark
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
             {
             }
-            if (state is { Lost: 0 } || (state is not null && Stopwatch.GetTimestamp() > deadline))
+            // An Unconfirmed export waits for a person: once only those are open, waiting longer changes nothing.
+            if (state is { WaitingOnlyForPeople: true } || (state is not null && Stopwatch.GetTimestamp() > deadline))
             {
                 return state;
             }
@@ -588,6 +592,8 @@ public sealed class FaultsBenchmark : IBenchmark
         }
 
         public Dictionary<Guid, (ExportStatus Status, (long, long) Range)> Rows { get; }
+
+        public bool WaitingOnlyForPeople => Rows.Values.All(r => !r.Status.IsTracked());
 
         public int AcceptedEnded { get; }
 
