@@ -144,14 +144,17 @@ public sealed class FaultsBenchmark : IBenchmark
             }
             var open = await OpenExportsAsync(monitor, cancellationToken) ?? [];
             var began = clock.Elapsed;
+            var beganAt = DateTimeOffset.UtcNow;
             var back = await act();
             var downFor = clock.Elapsed - began;
             var recovery = await MeasureRecoveryAsync(run, monitor, open, back, recoveryLimit, cancellationToken);
             recoveries.Add(recovery.Seconds(recoveryLimit));
+            var during = run.Refusals(s => s.Purpose == "load" && s.AnsweredAt >= beganAt);
             var check = await CheckSignedInAsync(users, cancellationToken);
             signedOut += check.SignedOut;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"# t={began.TotalSeconds,5:F1} s {name}: back after {downFor.TotalSeconds:F1} s; {recovery.Describe(recoveryLimit)}; " +
+                $"the load's creates answered otherwise until then: {during}; " +
                 $"signed in {check.SignedIn} of {users.Count}, signed out {check.SignedOut}{(check.Unanswered > 0 ? $", no page in 15 s {check.Unanswered}" : "")}"));
         }
 
@@ -459,9 +462,9 @@ public sealed class FaultsBenchmark : IBenchmark
         public int NextIndex() => Interlocked.Increment(ref next);
 
         /// <summary>The answers other than 201, counted by status (0: no answer in time, -1: no connection).</summary>
-        public string Refusals()
+        public string Refusals(Func<Submission, bool>? which = null)
         {
-            var refused = Submissions.Where(s => s.Status != (int)HttpStatusCode.Created).GroupBy(s => s.Status).OrderBy(g => g.Key).ToList();
+            var refused = Submissions.Where(s => s.Status != (int)HttpStatusCode.Created && (which is null || which(s))).GroupBy(s => s.Status).OrderBy(g => g.Key).ToList();
             return refused.Count == 0
                 ? "none"
                 : string.Join(", ", refused.Select(g => g.Key switch
