@@ -76,11 +76,11 @@ public static class DatabaseErrors
         _ => "The portal cannot reach its database right now. It keeps trying; this page will reload by itself.",
     };
 
-    /// <summary>The same for an action that was not done: nothing was stored, try again in a moment.</summary>
+    /// <summary>The same for an action or a part of a page that could not be done: it was not, and may be tried again.</summary>
     public static string DescribeForAction(DatabaseTrouble trouble) => trouble switch
     {
-        DatabaseTrouble.Busy => "The portal's database is busy right now, so nothing was saved. Please try again in a moment.",
-        DatabaseTrouble.Full => "The portal's database is full, so nothing was saved. Please try again once your administrator has freed space.",
-        _ => "The portal cannot reach its database right now, so nothing was saved. Please try again in a moment.",
+        DatabaseTrouble.Busy => "The portal's database is busy right now. Please try again in a moment.",
+        DatabaseTrouble.Full => "The portal's database is full. Please try again once your administrator has freed space.",
+        _ => "The portal cannot reach its database right now. Please try again in a moment.",
     };
 }
