@@ -13,6 +13,13 @@ public sealed partial class DatabaseOutage(TimeProvider time, ILogger<DatabaseOu
     private readonly Lock gate = new();
     private DateTimeOffset? since;
     private int failures;
+    private long failuresEver;
+
+    /// <summary>
+    /// A mark to pass to <see cref="Succeeded(string, long)"/>: a pass that swallowed a row's failure must not end an
+    /// outage it saw continue.
+    /// </summary>
+    public long Mark => Interlocked.Read(ref failuresEver);
 
     /// <summary>When this instance first failed to reach the database in the current outage; null while it is reachable.</summary>
     public DateTimeOffset? Since
@@ -41,6 +48,7 @@ public sealed partial class DatabaseOutage(TimeProvider time, ILogger<DatabaseOu
             NpgsqlConnection.ClearAllPools();
         }
         bool began;
+        Interlocked.Increment(ref failuresEver);
         lock (gate)
         {
             failures++;
@@ -52,6 +60,15 @@ public sealed partial class DatabaseOutage(TimeProvider time, ILogger<DatabaseOu
             LogOutageBegan(logger, trouble, where, exception);
         }
         return true;
+    }
+
+    /// <summary>A pass that began at <paramref name="mark"/> went through: ends the outage unless a failure came meanwhile.</summary>
+    public void Succeeded(string where, long mark)
+    {
+        if (Mark == mark)
+        {
+            Succeeded(where);
+        }
     }
 
     /// <summary>The database answered: ends the outage, if one was under way, with one log line.</summary>

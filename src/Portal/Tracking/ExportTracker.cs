@@ -48,11 +48,12 @@ public sealed partial class ExportTracker(
             {
                 heartbeat.Beat(time.GetUtcNow());
                 TimeSpan wait;
+                var mark = outage.Mark;
                 try
                 {
                     await pass.LoadEstimatesAsync(stoppingToken);
                     wait = await pass.RunAsync(stoppingToken);
-                    outage.Succeeded("the tracker");
+                    outage.Succeeded("the tracker", mark);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {

@@ -306,10 +306,11 @@ public sealed partial class WebhookSender(
                         LogSecretsProtected(logger, changed);
                     }
                 }
+                var mark = outage.Mark;
                 while (await SendDueAsync(stoppingToken) == Settings.MaxParallelDeliveries)
                 {
                 }
-                outage.Succeeded("the webhook sender");
+                outage.Succeeded("the webhook sender", mark);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
