@@ -100,7 +100,7 @@ public sealed class PostgreSqlOutageTests(PortalServer server)
         await submitter.Page.GetByTestId("submit-export").ClickAsync();
         await Expect(submitter.Page.GetByTestId("submit-error")).ToContainTextAsync("cannot reach its database");
         using var refused = await api.PostAsync("/api/v1/exports",
-            new StringContent("""{"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z","format":"csv"}""", Encoding.UTF8, "application/json"), Cancellation);
+            new StringContent("""{"timerange":{"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"},"fileformat":"CSV"}""", Encoding.UTF8, "application/json"), Cancellation);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
