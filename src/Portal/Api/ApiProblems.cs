@@ -85,10 +85,12 @@ internal static class ApiProblems
                 context.RequestServices.GetRequiredService<DatabaseOutage>().Failed(ex, "the API");
                 context.Response.Clear();
                 context.Response.Headers.RetryAfter = DatabaseRetrySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Problem(StatusCodes.Status503ServiceUnavailable, "Database unavailable", trouble == DatabaseTrouble.Full
-                    ? "The portal's database is full and cannot store anything right now; nothing was stored. Try again later."
-                    : "The portal cannot reach its database right now; nothing was stored. Try again after the number of seconds in Retry-After.")
-                    .ExecuteAsync(context);
+                await Problem(StatusCodes.Status503ServiceUnavailable, "Database unavailable", trouble switch
+                {
+                    DatabaseTrouble.Full => "The portal's database is full and cannot store anything right now; nothing was stored. Try again later.",
+                    DatabaseTrouble.Busy => "The portal's database is busy right now; nothing was stored. Try again after the number of seconds in Retry-After.",
+                    _ => "The portal cannot reach its database right now; nothing was stored. Try again after the number of seconds in Retry-After.",
+                }).ExecuteAsync(context);
                 return;
             }
             catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
