@@ -37,6 +37,8 @@ public class PortalTestContext : BunitContext
         Services.AddSingleton<IUpstreamPause, InMemoryUpstreamPause>();
         Services.AddSingleton<UpstreamMonitor>();
         Services.AddSingleton<PlatformHealth>();
+        // Pages and the error boundary tell a database that is away from an error of their own.
+        Services.AddSingleton<Portal.Data.DatabaseOutage>();
         Authorization = AddAuthorization();
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Portal.Data;
 
 namespace Portal.Api;
 
@@ -78,6 +79,20 @@ internal static class ApiProblems
             {
                 await next(context);
             }
+            catch (Exception ex) when (!context.Response.HasStarted && DatabaseErrors.Classify(ex) is { } trouble)
+            {
+                // The database is away: nothing was stored (every write is one transaction), and the caller may try again.
+                context.RequestServices.GetRequiredService<DatabaseOutage>().Failed(ex, "the API");
+                context.Response.Clear();
+                context.Response.Headers.RetryAfter = DatabaseRetrySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Problem(StatusCodes.Status503ServiceUnavailable, "Database unavailable", trouble switch
+                {
+                    DatabaseTrouble.Full => "The portal's database is full and cannot store anything right now; nothing was stored. Try again later.",
+                    DatabaseTrouble.Busy => "The portal's database is busy right now; nothing was stored. Try again after the number of seconds in Retry-After.",
+                    _ => "The portal cannot reach its database right now; nothing was stored. Try again after the number of seconds in Retry-After.",
+                }).ExecuteAsync(context);
+                return;
+            }
             catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
             {
                 // Development throws binding failures (RouteHandlerOptions.ThrowOnBadRequest); elsewhere they are bare statuses.
@@ -88,6 +103,9 @@ internal static class ApiProblems
         });
         return app;
     }
+
+    /// <summary>The <c>Retry-After</c> of a 503 while the database is away.</summary>
+    public const int DatabaseRetrySeconds = 5;
 
     private static async Task WriteBindingProblemAsync(HttpContext context)
     {

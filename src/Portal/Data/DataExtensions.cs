@@ -38,6 +38,7 @@ public static class DataExtensions
                 .UseSqlite(connectionString)
                 .AddInterceptors(SqlitePragmas.Instance));
         }
+        builder.Services.AddSingleton<DatabaseOutage>();
         builder.Services.AddHostedService<DatabaseMigrator>();
         return builder;
     }

@@ -203,7 +203,7 @@ public sealed class ExportSubmissions(
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
-            catch (DbUpdateException) when (idempotencyKey is not null)
+            catch (DbUpdateException ex) when (idempotencyKey is not null && !DatabaseErrors.IsUnavailable(ex))
             {
                 await transaction.RollbackAsync(cancellationToken);
                 // The key's unique index: another instance stored the same key first. Its answer is this one's.

@@ -18,6 +18,7 @@ public sealed partial class ExportChangeDispatcher(
     IDbContextFactory<PortalDbContext> dbFactory,
     IExportChangeFanOut fanOut,
     IEnumerable<IDeliveryPlanner> planners,
+    DatabaseOutage outage,
     TimeProvider time,
     IOptions<NotificationOptions> options,
     ILogger<ExportChangeDispatcher> logger) : BackgroundService, IExportOutbox
@@ -83,6 +84,7 @@ public sealed partial class ExportChangeDispatcher(
                 while (await DispatchAsync(stoppingToken) == ExportChangeReader.MaxBatch)
                 {
                 }
+                outage.Succeeded("the outbox dispatcher");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -90,8 +92,11 @@ public sealed partial class ExportChangeDispatcher(
             }
             catch (Exception ex)
             {
-                // The rows stay unpublished; the next pass pushes them.
-                LogDispatchFailed(logger, ex);
+                // The rows stay unpublished; the next pass pushes them. The database away is logged once per outage.
+                if (!outage.Failed(ex, "the outbox dispatcher"))
+                {
+                    LogDispatchFailed(logger, ex);
+                }
             }
             await WaitAsync(stoppingToken);
         }

@@ -16,6 +16,7 @@ public sealed partial class ExportScheduler(
     IDbContextFactory<PortalDbContext> dbFactory,
     TrackerSignal tracker,
     IExportOutbox outbox,
+    DatabaseOutage outage,
     TimeProvider time,
     IOptions<ScheduleOptions> options,
     IOptions<ExportsOptions> exportsOptions,
@@ -55,7 +56,7 @@ public sealed partial class ExportScheduler(
                     created++;
                 }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException && !DatabaseErrors.IsUnavailable(ex))
             {
                 // One schedule's problem does not hold up the others; it is still due at the next pass.
                 LogRunFailed(logger, id, ex);
@@ -167,7 +168,7 @@ public sealed partial class ExportScheduler(
         {
             return false;
         }
-        catch (DbUpdateException ex) when (ex.InnerException is Microsoft.Data.Sqlite.SqliteException or System.Data.Common.DbException)
+        catch (DbUpdateException ex) when (ex.InnerException is Microsoft.Data.Sqlite.SqliteException or System.Data.Common.DbException && !DatabaseErrors.IsUnavailable(ex))
         {
             // The occurrence's run exists already: the unique key did its work.
             LogAlreadyRun(logger, ex.InnerException.Message);
@@ -200,6 +201,7 @@ public sealed partial class ExportScheduler(
             try
             {
                 await RunPassAsync(stoppingToken);
+                outage.Succeeded("the scheduler");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -207,7 +209,12 @@ public sealed partial class ExportScheduler(
             }
             catch (Exception ex)
             {
-                LogPassFailed(logger, ex);
+                // The database away ends the pass (the rest would fail the same way) and is logged once per outage;
+                // nothing was stored, so what was due is still due and runs once when the database is back.
+                if (!outage.Failed(ex, "the scheduler"))
+                {
+                    LogPassFailed(logger, ex);
+                }
             }
             try
             {

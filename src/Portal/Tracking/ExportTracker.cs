@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Portal.Data;
 using Portal.Exports;
 using Portal.Upstream;
 
@@ -18,6 +19,7 @@ public sealed partial class ExportTracker(
     TrackerSignal signal,
     TrackerHeartbeat heartbeat,
     UpstreamEndpoint endpoint,
+    DatabaseOutage outage,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     IOptions<TrackerOptions> options,
@@ -46,14 +48,21 @@ public sealed partial class ExportTracker(
             {
                 heartbeat.Beat(time.GetUtcNow());
                 TimeSpan wait;
+                var mark = outage.Mark;
                 try
                 {
                     await pass.LoadEstimatesAsync(stoppingToken);
                     wait = await pass.RunAsync(stoppingToken);
+                    outage.Succeeded("the tracker", mark);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    LogPassFailed(logger, ex);
+                    // The database away is logged once for the outage, by whoever notices it first; the next pass
+                    // after the idle interval finds the rows as they were.
+                    if (!outage.Failed(ex, "the tracker"))
+                    {
+                        LogPassFailed(logger, ex);
+                    }
                     wait = options.Value.IdleInterval;
                 }
                 await signal.WaitAsync(wait, time, stoppingToken);

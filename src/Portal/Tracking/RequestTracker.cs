@@ -17,6 +17,9 @@ public sealed partial class RequestTracker(
     UpstreamAnswers answers,
     IExportOutbox outbox,
     ExportMetrics metrics,
+    ExportProgress progress,
+    DatabaseOutage outage,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     IOptions<TrackerOptions> options,
     ILogger<ExportTracker> logger)
@@ -32,6 +35,12 @@ public sealed partial class RequestTracker(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (Exception ex) when (outage.Failed(ex, "the tracker"))
+        {
+            // The database is away, which is no fault of this row: it is due again as soon as the database answers,
+            // with no attempt counted and no backoff.
+            await claims.GiveBackAsync(claim, time.GetUtcNow());
         }
         catch (Exception ex)
         {
@@ -121,15 +130,45 @@ public sealed partial class RequestTracker(
         var result = await client.SubmitAsync(request.Range, request.Format, CancellationToken.None);
 
         answers.ApplySubmit(db, request, result, time.GetUtcNow(), jitter, quotaLeft);
-        if (await claims.TrySaveAsync(db, claim))
+        if (await SaveAnswerAsync(db, claims, claim))
         {
             outbox.Wake();
             return;
         }
 
-        // Cancelled or deleted while the POST was under way: that write stands, but an upstream id is kept on the
-        // row for the record, and an unknown outcome is noted, so nobody loses track of a job that may be running.
+        // Cancelled or deleted while the POST was under way, or taken over after the lease lapsed while the database
+        // was away: that write stands, but an upstream id is kept on the row, and an unknown outcome is noted, so
+        // nobody loses track of a job that may be running.
         await KeepLateAnswerAsync(request.Id, result);
+    }
+
+    /// <summary>
+    /// Saves the POST's answer under the claim (version and lease token). The answer is the only record of a job that
+    /// may be billed: while the database is away it is kept and the save tried again, with a growing pause, until it
+    /// is saved, another holder took the row (false), or the host stops (then the next claim makes the request
+    /// <c>Unconfirmed</c>, as for a process that died). The POST itself is never sent again.
+    /// </summary>
+    private async Task<bool> SaveAnswerAsync(PortalDbContext db, TrackerClaims claims, Claim claim)
+    {
+        var first = TimeSpan.FromMilliseconds(250);
+        var pause = first;
+        var stopping = lifetime.ApplicationStopping;
+        while (true)
+        {
+            try
+            {
+                return await claims.TrySaveAsync(db, claim);
+            }
+            catch (Exception ex) when (outage.Failed(ex, "the tracker") && !stopping.IsCancellationRequested)
+            {
+                if (pause == first)
+                {
+                    LogAnswerKept(logger, claim.Id);
+                }
+                await Task.Delay(pause, time, stopping);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
     }
 
     private async Task KeepLateAnswerAsync(Guid id, SubmitResult result)
@@ -153,20 +192,50 @@ public sealed partial class RequestTracker(
                 return;
             }
             var now = time.GetUtcNow();
-            if (result is SubmitResult.Accepted accepted && request.RequestUuid is null)
+            if (result is SubmitResult.Accepted { RequestUuid: var saved } && request.RequestUuid == saved)
             {
-                request.RequestUuid = accepted.RequestUuid;
-                request.SubmittedAt = now;
-                LogAcceptedAfterStop(logger, id, accepted.RequestUuid);
+                // Saved after all (the first save's commit went through but its acknowledgement was lost).
+                return;
             }
-            request.SubmitSentAt = null;
-            ExportProgress.Note(db, request, ExportProgress.UpstreamActor, detail, now);
+            if (result is SubmitResult.Accepted resumed && request is { Status: ExportStatus.Unconfirmed, RequestUuid: null })
+            {
+                // Made Unconfirmed while this answer waited for the database: the job is known now, so it is followed
+                // to its end like any other; nobody needs to decide anything.
+                request.RequestUuid = resumed.RequestUuid;
+                request.SubmittedAt = now;
+                request.SubmitSentAt = null;
+                request.UpstreamStatus = "Submitted";
+                request.LastError = null;
+                request.ConsecutiveErrors = 0;
+                request.NextPollAt = now;
+                progress.Transition(db, request, ExportStatus.Submitted, ExportProgress.UpstreamActor,
+                    $"Accepted by the device platform as {resumed.RequestUuid}; the answer was stored late (the portal's database was away), so tracking resumes.", now);
+                LogAcceptedLate(logger, id, resumed.RequestUuid);
+            }
+            else
+            {
+                if (result is SubmitResult.Accepted accepted && request.RequestUuid is null)
+                {
+                    request.RequestUuid = accepted.RequestUuid;
+                    request.SubmittedAt = now;
+                    LogAcceptedAfterStop(logger, id, accepted.RequestUuid);
+                }
+                request.SubmitSentAt = null;
+                ExportProgress.Note(db, request, ExportProgress.UpstreamActor, detail, now);
+            }
             try
             {
                 await db.SaveChangesAsync(CancellationToken.None);
             }
             catch (DbUpdateConcurrencyException)
             {
+                continue;
+            }
+            catch (Exception ex) when (outage.Failed(ex, "the tracker") && !lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Kept until the database is back, as the answer itself was.
+                attempt--;
+                await Task.Delay(TimeSpan.FromSeconds(1), time, lifetime.ApplicationStopping);
                 continue;
             }
             outbox.Wake();
@@ -176,6 +245,12 @@ public sealed partial class RequestTracker(
 
     [LoggerMessage(LogLevel.Error, "Tracking export request {ExportId} failed; it is parked and retried later")]
     private static partial void LogRowFailed(ILogger logger, Guid exportId, Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "The device platform's answer to the POST of export request {ExportId} is kept until the database can store it")]
+    private static partial void LogAnswerKept(ILogger logger, Guid exportId);
+
+    [LoggerMessage(LogLevel.Warning, "Export request {ExportId} was accepted upstream as {RequestUuid} while it waited as Unconfirmed; tracking resumes")]
+    private static partial void LogAcceptedLate(ILogger logger, Guid exportId, string requestUuid);
 
     [LoggerMessage(LogLevel.Warning, "Export request {ExportId} was accepted upstream as {RequestUuid} after it was cancelled or deleted")]
     private static partial void LogAcceptedAfterStop(ILogger logger, Guid exportId, string requestUuid);

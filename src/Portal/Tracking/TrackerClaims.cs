@@ -24,6 +24,10 @@ public sealed partial class TrackerClaims(
     private static readonly ExportStatus[] Tracked = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress];
     private static readonly ExportStatus[] Polled = [ExportStatus.Submitted, ExportStatus.InProgress];
 
+    // Claims this tracker could not give back because the database was away: given back at the next claim, so a row
+    // waits for the database's return, not for its lease to lapse.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Claim> stranded = new();
+
     /// <summary>Tells this instance's leases apart from another's; ends with the host and process that hold them.</summary>
     public string InstanceId { get; } = $"{Guid.NewGuid():N}@{Environment.MachineName}:{Environment.ProcessId}" is var id && id.Length > 100 ? id[..100] : id;
 
@@ -35,6 +39,7 @@ public sealed partial class TrackerClaims(
     {
         var until = now + options.Value.LeaseDuration;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await ReleaseStrandedAsync(db, now, cancellationToken);
         if (db.Database.IsNpgsql())
         {
             var toSubmit = await ClaimOnPostgreSqlAsync(db, [ExportStatus.Queued], max, now, until, cancellationToken);
@@ -111,6 +116,41 @@ public sealed partial class TrackerClaims(
                 .SetProperty(e => e.LeaseUntil, (DateTimeOffset?)null)
                 .SetProperty(e => e.NextPollAt, retryAt), CancellationToken.None);
     }
+
+    /// <summary>
+    /// Gives a row this claim still holds back at once, due <paramref name="nextPollAt"/>: its work failed because the
+    /// database was away, which is no fault of the row. If the database is still away, the claim is kept and given
+    /// back at the next claim.
+    /// </summary>
+    public async Task GiveBackAsync(Claim claim, DateTimeOffset nextPollAt)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            await GiveBackAsync(db, claim, nextPollAt, CancellationToken.None);
+        }
+        catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex))
+        {
+            stranded.Enqueue(claim);
+        }
+    }
+
+    private async Task ReleaseStrandedAsync(PortalDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        while (stranded.TryPeek(out var claim))
+        {
+            await GiveBackAsync(db, claim, now, cancellationToken);
+            stranded.TryDequeue(out _);
+        }
+    }
+
+    private Task<int> GiveBackAsync(PortalDbContext db, Claim claim, DateTimeOffset nextPollAt, CancellationToken cancellationToken) =>
+        db.ExportRequests
+            .Where(e => e.Id == claim.Id && e.LeaseOwner == InstanceId && e.LeaseToken == claim.Token)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(e => e.LeaseOwner, (string?)null)
+                .SetProperty(e => e.LeaseUntil, (DateTimeOffset?)null)
+                .SetProperty(e => e.NextPollAt, nextPollAt), cancellationToken);
 
     /// <summary>Gives up every lease of this tracker (on stopping); any that remain lapse on their own.</summary>
     public async Task ReleaseAllAsync()

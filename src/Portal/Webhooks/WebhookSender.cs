@@ -20,6 +20,7 @@ public sealed partial class WebhookSender(
     IHttpClientFactory httpFactory,
     WebhookSenderSignal signal,
     WebhookSecrets secrets,
+    DatabaseOutage outage,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     ILogger<WebhookSender> logger) : BackgroundService
@@ -41,10 +42,14 @@ public sealed partial class WebhookSender(
                 {
                     await SendAsync(claim.Id, claim.Token, token);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException && !outage.Failed(ex, "the webhook sender"))
                 {
                     // The lease lapses and another pass tries again.
                     LogSendFailed(logger, claim.Id, ex);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The database is away (logged once per outage): the lease lapses and a pass tries again after it.
                 }
             });
         return claimed.Count;
@@ -135,26 +140,53 @@ public sealed partial class WebhookSender(
             NextAttemptAt = delivery.NextAttemptAt,
         });
 
+        // The POST went out: while the database is away its record is kept and stored once it is back (the host stopping
+        // ends the wait), rather than left to the lease, whose lapse would send it again.
+        var pause = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                if (!await RecordAsync(db, delivery, endpoint, disable, error, now))
+                {
+                    return;
+                }
+                break;
+            }
+            catch (Exception ex) when (outage.Failed(ex, "the webhook sender") && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(pause, time, cancellationToken);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+        if (delivery.NextAttemptAt is { } nextAttempt)
+        {
+            LogRetryScheduled(logger, delivery.MessageId, error!, nextAttempt);
+        }
+    }
+
+    /// <summary>Stores the attempt (and disables the endpoint if due) in one transaction; false when another sender took the row.</summary>
+    private async Task<bool> RecordAsync(PortalDbContext db, WebhookDelivery delivery, WebhookEndpoint endpoint, bool disable, string? error, DateTimeOffset now)
+    {
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         try
         {
-            await db.SaveChangesAsync(CancellationToken.None);
+            // Changes are accepted only after the commit: a commit that fails leaves them to be saved again.
+            await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, CancellationToken.None);
         }
         catch (DbUpdateConcurrencyException)
         {
             // The lease lapsed during the POST and another instance claimed the row: its record wins.
             LogLeaseLost(logger, delivery.Id);
-            return;
+            return false;
         }
         if (disable)
         {
             await DisableAsync(db, endpoint, error!, now);
         }
         await transaction.CommitAsync(CancellationToken.None);
-        if (delivery.NextAttemptAt is { } nextAttempt)
-        {
-            LogRetryScheduled(logger, delivery.MessageId, error!, nextAttempt);
-        }
+        db.ChangeTracker.AcceptAllChanges();
+        return true;
     }
 
     private async Task<(int? StatusCode, string? Error)> PostAsync(WebhookEndpoint endpoint, WebhookDelivery delivery, DateTimeOffset sentAt, CancellationToken cancellationToken)
@@ -250,7 +282,7 @@ public sealed partial class WebhookSender(
             At = now,
             Text = Truncate($"Your webhook to {host} was disabled: its deliveries failed for {Formatting(Settings.DisableAfter)}. Fix the receiver, then register it again under Webhooks."),
         });
-        await db.SaveChangesAsync(CancellationToken.None);
+        await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, CancellationToken.None);
     }
 
     private static string Formatting(TimeSpan span) =>
@@ -274,9 +306,11 @@ public sealed partial class WebhookSender(
                         LogSecretsProtected(logger, changed);
                     }
                 }
+                var mark = outage.Mark;
                 while (await SendDueAsync(stoppingToken) == Settings.MaxParallelDeliveries)
                 {
                 }
+                outage.Succeeded("the webhook sender", mark);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -284,7 +318,10 @@ public sealed partial class WebhookSender(
             }
             catch (Exception ex)
             {
-                LogPassFailed(logger, ex);
+                if (!outage.Failed(ex, "the webhook sender"))
+                {
+                    LogPassFailed(logger, ex);
+                }
             }
             try
             {

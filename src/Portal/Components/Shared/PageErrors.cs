@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Portal.Data;
 
 namespace Portal.Components.Shared;
 
@@ -14,6 +15,13 @@ public static partial class PageErrors
     public static string Report(ILogger logger, Exception exception, string what)
     {
         ArgumentNullException.ThrowIfNull(logger);
+        if (DatabaseErrors.Classify(exception) is { } trouble)
+        {
+            // Not a fault to report: the database is away, and the sentence says what to do. The outage itself is
+            // logged once by whoever notices it first.
+            LogDatabaseAway(logger, what, trouble);
+            return $"{what} {DatabaseErrors.DescribeForAction(trouble)}";
+        }
         var correlationId = NewCorrelationId();
         LogPageError(logger, what, correlationId, exception);
         return Sentence(what, correlationId);
@@ -31,6 +39,10 @@ public static partial class PageErrors
 
     public static string RequestCorrelationId(HttpContext? context) =>
         Activity.Current is { } activity ? activity.TraceId.ToHexString() : context?.TraceIdentifier ?? NewCorrelationId();
+
+    [LoggerMessage(EventId = 9302, EventName = "PageDatabaseAway", Level = LogLevel.Information,
+        Message = "{What} The database is away ({Trouble}).")]
+    private static partial void LogDatabaseAway(ILogger logger, string what, DatabaseTrouble trouble);
 
     [LoggerMessage(EventId = 9301, EventName = "PageError", Level = LogLevel.Error,
         Message = "{What} Correlation id {CorrelationId}.")]

@@ -16,6 +16,7 @@ namespace Portal.Notifications.Email;
 public sealed partial class EmailSender(
     IDbContextFactory<PortalDbContext> dbFactory,
     IOptions<EmailOptions> options,
+    DatabaseOutage outage,
     TimeProvider time,
     ILogger<EmailSender> logger) : BackgroundService
 {
@@ -92,7 +93,7 @@ public sealed partial class EmailSender(
                 }
                 continue;
             }
-            await MarkSentAsync(row, claim);
+            await MarkSentAsync(row, claim, cancellationToken);
             sent++;
         }
         await smtp.DisconnectAsync(quit: true, CancellationToken.None);
@@ -139,7 +140,29 @@ public sealed partial class EmailSender(
         return await db.EmailMessages.AsNoTracking().Where(m => m.LeaseOwner == claim).OrderBy(m => m.Id).ToListAsync(cancellationToken);
     }
 
-    private async Task MarkSentAsync(EmailMessage row, string claim)
+    /// <summary>
+    /// The email went out: while the database is away this is tried again (the host stopping ends it) rather than
+    /// left to the lease, whose lapse would send the email a second time.
+    /// </summary>
+    private async Task MarkSentAsync(EmailMessage row, string claim, CancellationToken cancellationToken)
+    {
+        var pause = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                await MarkSentOnceAsync(row, claim);
+                return;
+            }
+            catch (Exception ex) when (outage.Failed(ex, "the email sender") && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(pause, time, cancellationToken);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    private async Task MarkSentOnceAsync(EmailMessage row, string claim)
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
@@ -209,6 +232,7 @@ public sealed partial class EmailSender(
                 while (await SendDueAsync(stoppingToken) == BatchSize)
                 {
                 }
+                outage.Succeeded("the email sender");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -216,8 +240,11 @@ public sealed partial class EmailSender(
             }
             catch (Exception ex)
             {
-                // The rows keep their state; the next pass tries again.
-                LogPassFailed(logger, ex);
+                // The rows keep their state; the next pass tries again. The database away is logged once per outage.
+                if (!outage.Failed(ex, "the email sender"))
+                {
+                    LogPassFailed(logger, ex);
+                }
             }
             try
             {

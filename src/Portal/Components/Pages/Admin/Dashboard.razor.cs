@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Components.Shared;
+using Portal.Data;
 using Portal.Exports;
 using Portal.Upstream;
 
@@ -54,7 +55,8 @@ public sealed partial class Dashboard
             }
             BuildCharts(_stats);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        // A database that is away goes to the page's error boundary: its calm state tries again by itself.
+        catch (Exception ex) when (ex is not OperationCanceledException && !DatabaseErrors.IsUnavailable(ex))
         {
             _error = PageErrors.Report(Logger, ex, "The figures could not be loaded.");
         }

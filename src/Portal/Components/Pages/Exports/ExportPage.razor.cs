@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Components.Shared;
+using Portal.Data;
 using Portal.Exports;
 
 namespace Portal.Components.Pages.Exports;
@@ -72,7 +73,8 @@ public sealed partial class ExportPage : IDisposable
             _error = null;
             _export = await Exports.GetAsync(_user, Id);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        // A database that is away goes to the page's error boundary: its calm state tries again by itself.
+        catch (Exception ex) when (ex is not OperationCanceledException && !DatabaseErrors.IsUnavailable(ex))
         {
             _error = PageErrors.Report(Logger, ex, "The export could not be loaded.");
         }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using Portal.Components.Shared;
+using Portal.Data;
 using Portal.Exports;
 using Portal.Tracking;
 
@@ -27,6 +28,9 @@ public sealed partial class NewExport : IDisposable
 
     [Inject]
     private IExportSubmissions Exports { get; set; } = default!;
+
+    [Inject]
+    private DatabaseOutage Outage { get; set; } = default!;
 
     [Inject]
     private IExportAllowances Allowances { get; set; } = default!;
@@ -201,6 +205,10 @@ public sealed partial class NewExport : IDisposable
         {
             // A newer range or format replaced this lookup.
         }
+        catch (Exception ex) when (Outage.Failed(ex, "a page"))
+        {
+            // Only a hint: without the database the form offers no earlier result, and submitting says what is wrong.
+        }
     }
 
     private async Task SubmitAsync()
@@ -248,6 +256,12 @@ public sealed partial class NewExport : IDisposable
                     _submitError = "The export was not submitted. " + usedUp.Allowance.Message;
                     break;
             }
+        }
+        catch (Exception ex) when (DatabaseErrors.Classify(ex) is { } trouble)
+        {
+            // Nothing was stored (the request and its first entry are one transaction): the form keeps what was typed.
+            Outage.Failed(ex, "a page");
+            _submitError = "The export was not submitted. " + DatabaseErrors.DescribeForAction(trouble);
         }
         finally
         {

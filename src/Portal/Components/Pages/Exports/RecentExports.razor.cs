@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Portal.Components.Shared;
+using Portal.Data;
 using Portal.Exports;
 
 namespace Portal.Components.Pages.Exports;
@@ -47,7 +48,8 @@ public sealed partial class RecentExports : IDisposable
             _items = page.Items;
             _error = null;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        // A database that is away goes to the page's error boundary: its calm state tries again by itself.
+        catch (Exception ex) when (ex is not OperationCanceledException && !DatabaseErrors.IsUnavailable(ex))
         {
             _error = PageErrors.Report(Logger, ex, "Your recent exports could not be loaded.");
         }

@@ -68,7 +68,8 @@ public sealed partial class SchedulePage : IDisposable
             }
             _details = await Schedules.GetAsync(_user!, id);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        // A database that is away goes to the page's error boundary: its calm state tries again by itself.
+        catch (Exception ex) when (ex is not OperationCanceledException && !DatabaseErrors.IsUnavailable(ex))
         {
             _loadError = PageErrors.Report(Logger, ex, "The schedule could not be loaded.");
         }

@@ -95,7 +95,8 @@ public sealed partial class WebhooksPage : IDisposable
             _endpoints = details;
             _error = null;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        // A database that is away goes to the page's error boundary: its calm state tries again by itself.
+        catch (Exception ex) when (ex is not OperationCanceledException && !DatabaseErrors.IsUnavailable(ex))
         {
             _error = PageErrors.Report(Logger, ex, "Your webhooks could not be loaded.");
         }
