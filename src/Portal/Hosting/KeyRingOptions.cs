@@ -40,7 +40,7 @@ public sealed class KeyRingOptions
 
     /// <summary>Why a key ring without a certificate may not start outside Development, and which settings to set.</summary>
     public const string UnprotectedProblem =
-        "The Data Protection key ring (it protects session cookies, antiforgery tokens and stored secrets) would be stored unencrypted in the database, " +
+        "The Data Protection key ring (it protects session cookies and antiforgery tokens) would be stored unencrypted in the database, " +
         "and anyone who reads it could forge a session. Set DataProtection:CertificatePath (with DataProtection:CertificatePassword) " +
         "or DataProtection:CertificateThumbprint to encrypt its keys, or set DataProtection:AllowUnprotectedKeys=true to accept the risk.";
 }

@@ -133,7 +133,7 @@ public sealed class KeyRingTests : IDisposable
     }
 
     [Fact]
-    public async Task TheKeyRingIsInTheDatabaseEncryptedWithTheCertificateAndNothingOfItOrOfTheUsersIsInRedis()
+    public async Task TheKeyRingAndTheDevelopmentUsersAreInTheDatabaseTheKeysEncryptedWithTheCertificateAndNothingOfThemInRedis()
     {
         var settings = TestRedis.Settings(prefix, Certificate());
         var a = Host(settings);
@@ -155,6 +155,8 @@ public sealed class KeyRingTests : IDisposable
         Assert.DoesNotContain("<masterKey", key.Xml, StringComparison.Ordinal);
         Assert.DoesNotContain("<value>", key.Xml, StringComparison.Ordinal);
         Assert.Equal(alice with { IsAdmin = true }, users[1].Find(alice.Id));
+        Assert.True(users[1].Remove(alice.Id));
+        Assert.Null(users[0].Find(alice.Id));
         using var redis = await ConnectionMultiplexer.ConnectAsync(TestRedis.ConnectionString);
         var server = redis.GetServer(redis.GetEndPoints()[0]);
         Assert.Empty(server.Keys(pattern: $"{prefix}:*").ToList());
