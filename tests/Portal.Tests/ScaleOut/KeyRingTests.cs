@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection;
@@ -222,6 +223,53 @@ public sealed class KeyRingTests : IDisposable
         Assert.Equal(oldIds, KeyIds(c));
         Assert.Equal(oldIds.Count, (await StoredKeysAsync(c)).Count);
         Assert.Equal(1, MoveLogLines);
+    }
+
+    [Fact]
+    public async Task WhileTheOldKeysInRedisCannotBeReadNoNewKeyIsMadeAndTheMoveHappensOnceRedisAnswers()
+    {
+        var (cookie, _) = OldKeyRing(Path.Combine(directory, "old"));
+        var oldElements = Directory.GetFiles(Path.Combine(directory, "old"), "*.xml").Select(f => XElement.Load(f)).ToList();
+        await using var redis = await RestartableRedis.StartAsync();
+        await redis.StopAsync();
+        var a = Host(Certificate(new()
+        {
+            ["ConnectionStrings:Redis"] = redis.Endpoint,
+            ["Redis:KeyPrefix"] = prefix,
+            ["Redis:AllowInsecureConnection"] = "true",
+        }));
+
+        var error = Assert.Throws<InvalidOperationException>(() => KeyIds(a));
+        Assert.ThrowsAny<Exception>(() => Protector(a, CookiePurpose).Unprotect(cookie));
+        Assert.Contains($"the Redis list {prefix}:data-protection-keys", error.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be read", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await StoredKeysAsync(a));
+
+        await redis.StartAgainAsync();
+        using (var old = await ConnectionMultiplexer.ConnectAsync(redis.Endpoint))
+        {
+            foreach (var element in oldElements)
+            {
+                await old.GetDatabase().ListRightPushAsync($"{prefix}:data-protection-keys", element.ToString(SaveOptions.DisableFormatting));
+            }
+        }
+
+        var read = await Eventually.ReturnsAsync(
+            () => Task.FromResult(TryUnprotect(a, cookie)), r => r is not null, "the key ring to be moved once Redis answers");
+        Assert.Equal("alice's session", read);
+        Assert.Equal(oldElements.Count, (await StoredKeysAsync(a)).Count);
+    }
+
+    private static string? TryUnprotect(IHost host, string cookie)
+    {
+        try
+        {
+            return Protector(host, CookiePurpose).Unprotect(cookie);
+        }
+        catch (Exception e) when (e is CryptographicException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     [Fact]
