@@ -119,7 +119,7 @@ public sealed partial class KeyRingMove(IServiceProvider services, IConfiguratio
             {
                 throw new InvalidOperationException(
                     $"The key ring is not in the database yet and {source}, where it was kept until now, cannot be read ({ex.Message}). " +
-                    "Sessions, forms and stored secrets protected with those keys would be lost if new keys were made, so the key ring " +
+                    "What those keys protect (sessions, forms, webhook signing keys) would be lost if new keys were made, so the key ring " +
                     "stays unavailable until Redis answers; the move is tried again at the next request.", ex);
             }
             return (source, Named(values.Where(v => !v.IsNullOrEmpty).Select(v => XElement.Parse(v.ToString()))));
@@ -158,7 +158,7 @@ public sealed partial class KeyRingMove(IServiceProvider services, IConfiguratio
             : $"{kind}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(element.ToString(SaveOptions.DisableFormatting))))[..32]}";
     }
 
-    [LoggerMessage(LogLevel.Information, "Moved the Data Protection key ring ({Count} entries) from {Source} to the database: sessions, forms and stored secrets protected before stay readable. From now on the key ring is read and written only in the database; {Source} is no longer used")]
+    [LoggerMessage(LogLevel.Information, "Moved the Data Protection key ring ({Count} entries) from {Source} to the database: what was protected before (sessions, forms, webhook signing keys) stays readable. From now on the key ring is read and written only in the database; {Source} is no longer used")]
     private static partial void LogMoved(ILogger logger, int count, string source);
 
     [LoggerMessage(LogLevel.Information, "The Data Protection key ring was moved from {Source} to the database by another instance starting at the same time")]
