@@ -234,7 +234,8 @@ public sealed class KeyRingTests : IDisposable
         await redis.StopAsync();
         var a = Host(Certificate(new()
         {
-            ["ConnectionStrings:Redis"] = redis.Endpoint,
+            // Short timeouts: each read of the stopped Redis fails within a second.
+            ["ConnectionStrings:Redis"] = $"{redis.Endpoint},connectTimeout=500,syncTimeout=1000",
             ["Redis:KeyPrefix"] = prefix,
             ["Redis:AllowInsecureConnection"] = "true",
         }));
