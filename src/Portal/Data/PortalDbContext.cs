@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -5,8 +6,11 @@ using Portal.Exports;
 
 namespace Portal.Data;
 
-/// <summary>The portal's model on SQLite. <see cref="PostgreSqlPortalDbContext"/> is the same model on PostgreSQL.</summary>
-public class PortalDbContext : DbContext
+/// <summary>
+/// The portal's model on SQLite. <see cref="PostgreSqlPortalDbContext"/> is the same model on PostgreSQL. It also
+/// holds the Data Protection key ring (<see cref="IDataProtectionKeyContext"/>).
+/// </summary>
+public class PortalDbContext : DbContext, IDataProtectionKeyContext
 {
     public PortalDbContext(DbContextOptions<PortalDbContext> options)
         : base(options)
@@ -48,6 +52,11 @@ public class PortalDbContext : DbContext
     public DbSet<UserAllowance> UserAllowances => Set<UserAllowance>();
 
     public DbSet<PortalUser> PortalUsers => Set<PortalUser>();
+
+    /// <summary>The key ring behind session cookies, antiforgery tokens and stored secrets.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public DbSet<DevelopmentUserEntry> DevelopmentUsers => Set<DevelopmentUserEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -1,6 +1,11 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Portal.Data;
 using Portal.Hosting.ScaleOut;
 
 namespace Portal.Hosting;
@@ -9,22 +14,25 @@ public static class DataProtectionExtensions
 {
     /// <summary>
     /// The key ring behind session cookies, antiforgery tokens and stored webhook secrets (section
-    /// <c>DataProtection</c>): its keys encrypted with the configured certificate, kept in the configured folder for one
-    /// instance (Redis keeps it with <c>ConnectionStrings:Redis</c>, see <see cref="ScaleOutExtensions"/>). Outside
-    /// Development a key ring without a certificate stops the start unless <c>DataProtection:AllowUnprotectedKeys</c> is true.
+    /// <c>DataProtection</c>): kept in the portal's database (table <c>DataProtectionKeys</c>, one instance or several),
+    /// its keys encrypted with the configured certificate. A deployment whose keys were in Redis or in the key folder
+    /// has them moved into the database once, at its first start (<see cref="KeyRingMove"/>). Outside Development a key
+    /// ring without a certificate stops the start unless <c>DataProtection:AllowUnprotectedKeys</c> is true.
     /// </summary>
     public static IHostApplicationBuilder AddPortalDataProtection(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var development = builder.Environment.IsDevelopment();
         var settings = builder.Configuration.GetSection(KeyRingOptions.SectionName).Get<KeyRingOptions>() ?? new KeyRingOptions();
-        var inRedis = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisOptions.ConnectionStringName));
 
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName(ScaleOutExtensions.DataProtectionApplicationName);
-        if (!inRedis && !string.IsNullOrWhiteSpace(settings.KeysPath))
-        {
-            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(settings.KeysPath));
-        }
+        // The repository reads and writes through a PortalDbContext of its own scope: one from the factory, whichever the provider.
+        builder.Services.TryAddScoped(services => services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContext());
+        dataProtection.PersistKeysToDbContext<PortalDbContext>();
+        builder.Services.AddSingleton<KeyRingMove>();
+        builder.Services.AddSingleton<IPostConfigureOptions<KeyManagementOptions>>(services => new PostConfigureOptions<KeyManagementOptions>(
+            Options.DefaultName,
+            options => options.XmlRepository = new MovedFirstXmlRepository(options.XmlRepository!, services.GetRequiredService<KeyRingMove>())));
         if (LoadCertificate(settings) is { } certificate)
         {
             dataProtection.ProtectKeysWithCertificate(certificate);
@@ -33,7 +41,7 @@ public static class DataProtectionExtensions
         builder.Services.AddOptions<KeyRingOptions>().BindConfiguration(KeyRingOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => string.IsNullOrWhiteSpace(o.CertificatePath) || string.IsNullOrWhiteSpace(o.CertificateThumbprint),
                 "Set either DataProtection:CertificatePath or DataProtection:CertificateThumbprint, not both.")
-            .Validate(o => development || o.HasCertificate || o.AllowUnprotectedKeys, settings.UnprotectedProblem(inRedis))
+            .Validate(o => development || o.HasCertificate || o.AllowUnprotectedKeys, KeyRingOptions.UnprotectedProblem)
             .ValidateOnStart();
         if (!development && !settings.HasCertificate && settings.AllowUnprotectedKeys)
         {

@@ -4,9 +4,10 @@ using System.Security.Cryptography.X509Certificates;
 namespace Portal.Hosting;
 
 /// <summary>
-/// Section <c>DataProtection</c>: where the key ring that protects session cookies and antiforgery tokens is kept, and
-/// the certificate that encrypts its keys at rest. Without a certificate the keys are stored in clear, which only
-/// Development allows unless <see cref="AllowUnprotectedKeys"/> accepts the risk.
+/// Section <c>DataProtection</c>: the certificate that encrypts at rest the keys of the key ring (kept in the
+/// database) behind session cookies, antiforgery tokens and stored secrets, and where an older deployment kept them.
+/// Without a certificate the keys are stored in clear, which only Development allows unless
+/// <see cref="AllowUnprotectedKeys"/> accepts the risk.
 /// </summary>
 public sealed class KeyRingOptions
 {
@@ -26,8 +27,9 @@ public sealed class KeyRingOptions
     public StoreLocation CertificateStoreLocation { get; set; } = StoreLocation.CurrentUser;
 
     /// <summary>
-    /// One instance without Redis: the folder of the key ring (a protected volume). Empty: the framework's default
-    /// (<c>~/.aspnet/DataProtection-Keys</c> on Linux). Not used with <c>ConnectionStrings:Redis</c>, which keeps it in Redis.
+    /// Only for the one-time move of an older deployment's key ring: the folder its keys were kept in (one instance
+    /// without Redis). Empty: the framework's default (<c>~/.aspnet/DataProtection-Keys</c> on Linux). The key ring
+    /// itself lives in the database; the folder is read once, while the database holds no key, and never written.
     /// </summary>
     public string? KeysPath { get; set; }
 
@@ -37,11 +39,8 @@ public sealed class KeyRingOptions
     public bool HasCertificate => !string.IsNullOrWhiteSpace(CertificatePath) || !string.IsNullOrWhiteSpace(CertificateThumbprint);
 
     /// <summary>Why a key ring without a certificate may not start outside Development, and which settings to set.</summary>
-    public string UnprotectedProblem(bool inRedis) =>
-        $"The Data Protection key ring (it protects session cookies and antiforgery tokens) would be stored unencrypted {Where(inRedis)}, " +
+    public const string UnprotectedProblem =
+        "The Data Protection key ring (it protects session cookies and antiforgery tokens) would be stored unencrypted in the database, " +
         "and anyone who reads it could forge a session. Set DataProtection:CertificatePath (with DataProtection:CertificatePassword) " +
         "or DataProtection:CertificateThumbprint to encrypt its keys, or set DataProtection:AllowUnprotectedKeys=true to accept the risk.";
-
-    private string Where(bool inRedis) =>
-        inRedis ? "in Redis" : string.IsNullOrWhiteSpace(KeysPath) ? "in the user profile's folder" : $"in {KeysPath}";
 }

@@ -108,7 +108,7 @@ public static class MandatorySettings
         var inRedis = !string.IsNullOrWhiteSpace(redisConnection);
         if (!keyRing.HasCertificate && !keyRing.AllowUnprotectedKeys)
         {
-            problems.Add(keyRing.UnprotectedProblem(inRedis));
+            problems.Add(KeyRingOptions.UnprotectedProblem);
         }
         if (!inRedis)
         {

@@ -11,8 +11,10 @@ public sealed record DevelopmentUser(string Id, string Name, string? Email, bool
 
 /// <summary>
 /// The development sign-in's directory: the demo users from configuration plus everyone who signed in by name,
-/// with their admin flag. It lives in memory, so a restart asks everyone to sign in again; changing or removing a
-/// user here ends their sessions at the next revalidation, the way a directory change does in production.
+/// with their admin flag. With one instance it lives in memory, so a restart asks everyone to sign in again; with
+/// several (Redis configured) it is the database's <see cref="DatabaseDevelopmentUserDirectory"/>, which outlives a
+/// restart of an instance or of Redis. Changing or removing a user here ends their sessions at the next revalidation,
+/// the way a directory change does in production.
 /// </summary>
 public sealed class DevelopmentUserStore
 {

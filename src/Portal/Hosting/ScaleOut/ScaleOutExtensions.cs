@@ -19,9 +19,9 @@ public static class ScaleOutExtensions
     /// its budget, pause, submission gate, tracker wake-up and fan-out in process. With it every instance shares
     /// them: the budget and the pause of upstream calls, the per-user submission gate (so the per-minute limit and
     /// the duplicate check hold across instances), the trackers' wake-up, the changes for open pages, the SignalR
-    /// backplane for hub clients, the Data Protection key ring (cookies and antiforgery tokens of one instance
-    /// are read by every other; its keys encrypted as <see cref="DataProtectionExtensions"/> sets up) and the development
-    /// sign-in's users. Outside Development a Redis with neither a password nor TLS stops the start unless
+    /// backplane for hub clients. The Data Protection key ring and the development sign-in's users are in the
+    /// database, which every instance shares (<see cref="DataProtectionExtensions"/>): Redis keeps nothing that cannot be
+    /// rebuilt. Outside Development a Redis with neither a password nor TLS stops the start unless
     /// <c>Redis:AllowInsecureConnection</c> is true. Call after the features it replaces are added.
     /// </summary>
     public static IHostApplicationBuilder AddPortalScaleOut(this IHostApplicationBuilder builder)
@@ -54,8 +54,8 @@ public static class ScaleOutExtensions
         services.AddHostedService<RedisTrackerSignal>();
         services.Replace(ServiceDescriptor.Singleton<IExportChangeFanOut, RedisFanOut>());
         services.AddHostedService<RedisChangeListener>();
-        // Read only by the development sign-in (Development only).
-        services.AddSingleton<IDevelopmentUserDirectory, RedisDevelopmentUserDirectory>();
+        // Read only by the development sign-in (Development only): its users in the database, which every instance shares.
+        services.AddSingleton<IDevelopmentUserDirectory, DatabaseDevelopmentUserDirectory>();
 
         var prefix = settings.KeyPrefix;
         // Extends the hub's SignalR setup (Notifications' AddExportsHub): AddSignalR only hands back its builder here.
@@ -64,9 +64,8 @@ public static class ScaleOutExtensions
             backplane.Configuration = configuration.Clone();
             backplane.Configuration.ChannelPrefix = RedisChannel.Literal($"{prefix}:signalr");
         });
-        services.AddDataProtection()
-            .SetApplicationName(DataProtectionApplicationName)
-            .PersistKeysToStackExchangeRedis(() => redis.Database, $"{prefix}:data-protection-keys");
+        // The key ring is in the database (AddPortalDataProtection); every instance names itself the same to read it.
+        services.AddDataProtection().SetApplicationName(DataProtectionApplicationName);
         return builder;
     }
 }
