@@ -30,7 +30,7 @@ namespace Portal.E2E;
 /// a clear message, a page shows a calm state and recovers by itself, and no portal needs a restart. Here, not among the
 /// integration tests, because those run once per database engine and these use PostgreSQL whatever the run's engine.
 /// </summary>
-[Collection(BrowserTests.Name)]
+[Collection(EngineOutageTests.Name)]
 public sealed class PostgreSqlOutageTests(PortalServer server)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
