@@ -46,6 +46,7 @@ public static class ScaleOutExtensions
         services.AddSingleton(_ => redis);
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthExtensions.ReadyTag]);
 
+        services.AddSingleton<RedisStateEpoch>();
         services.Replace(ServiceDescriptor.Singleton<IUpstreamBudget, RedisUpstreamBudget>());
         services.Replace(ServiceDescriptor.Singleton<IUpstreamPause, RedisUpstreamPause>());
         services.Replace(ServiceDescriptor.Singleton<ISubmissionGate, RedisSubmissionGate>());
