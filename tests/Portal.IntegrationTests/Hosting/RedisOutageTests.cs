@@ -63,8 +63,9 @@ public class RedisOutageTests(ITestOutputHelper output)
         await redis.StopAsync();
         var degraded = await Eventually.ReturnsAsync(() => RedisCheckAsync(adminOnB), c => c.Status == "Degraded", "B reports Redis degraded", TimeSpan.FromSeconds(10));
         using var pageWhileDown = await userOnB.GetAsync("/exports", Cancellation);
-        // A page opened now starts its circuit, a hub client connects: neither needs Redis.
-        await using var hubWhileDown = Connect(b, user, new ConcurrentQueue<ExportChanged>());
+        // A hub client (as a page's circuit) connects now and stays connected: neither needs Redis.
+        var onHubWhileDown = new ConcurrentQueue<ExportChanged>();
+        await using var hubWhileDown = Connect(b, user, onHubWhileDown);
         await hubWhileDown.StartAsync(Cancellation).WaitAsync(TimeSpan.FromSeconds(10), Cancellation);
         var waiting = await b.Exports().SubmitAsync(user, Day(5), FileFormat.Json, Cancellation);
         Assert.True(await a.Exports().CancelAsync(user, open, Cancellation));
@@ -80,8 +81,9 @@ public class RedisOutageTests(ITestOutputHelper output)
         // B reconnects: its page and hub client catch up without a reload.
         var back = Stopwatch.StartNew();
         relay.Restore();
-        await Eventually.HoldsAsync(() => onPage.Any(c => c.EventId == cancelled.Id) && onHub.Any(c => c.EventId == cancelled.Id),
-            "B's page and hub client get the change published while B was cut off", TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(
+            () => onPage.Any(c => c.EventId == cancelled.Id) && onHub.Any(c => c.EventId == cancelled.Id) && onHubWhileDown.Any(c => c.EventId == cancelled.Id),
+            "B's page and hub clients get the change published while B was cut off", TimeSpan.FromSeconds(30));
         var caughtUpAfter = back.Elapsed;
         await Eventually.HoldsAsync(async () => (await RedisCheckAsync(adminOnB)).Status == "Healthy", "B reports Redis healthy again", TimeSpan.FromSeconds(30));
         var healthyAfter = back.Elapsed;
@@ -92,6 +94,7 @@ public class RedisOutageTests(ITestOutputHelper output)
         Assert.False(heardWhileCutOff, "B heard the change while cut off: the test did not cut it off");
         Assert.Single(onPage, c => c.EventId == cancelled.Id);
         Assert.Single(onHub, c => c.EventId == cancelled.Id);
+        Assert.Equal(HubConnectionState.Connected, hubWhileDown.State);
         foreach (var received in new[] { onPage.Where(c => c.ExportId == open), onHub.Where(c => c.ExportId == open) })
         {
             var versions = received.Select(c => c.Version).ToList();

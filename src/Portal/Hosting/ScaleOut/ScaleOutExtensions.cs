@@ -18,8 +18,8 @@ public static class ScaleOutExtensions
     /// What Redis turns on, in one place. Without <c>ConnectionStrings:Redis</c> nothing changes: one instance, with
     /// its budget, pause, submission gate, tracker wake-up and fan-out in process. With it every instance shares
     /// them: the budget and the pause of upstream calls, the per-user submission gate (so the per-minute limit and
-    /// the duplicate check hold across instances), the trackers' wake-up, the changes for open pages, the SignalR
-    /// backplane for hub clients, the Data Protection key ring (cookies and antiforgery tokens of one instance
+    /// the duplicate check hold across instances), the trackers' wake-up, the changes for open pages (which every
+    /// instance hands to its own circuits and hub connections), the rate-limit counters, the Data Protection key ring (cookies and antiforgery tokens of one instance
     /// are read by every other; its keys encrypted as <see cref="DataProtectionExtensions"/> sets up) and the development
     /// sign-in's users. Outside Development a Redis with neither a password nor TLS stops the start unless
     /// <c>Redis:AllowInsecureConnection</c> is true. Call after the features it replaces are added.
@@ -58,13 +58,10 @@ public static class ScaleOutExtensions
         // Read only by the development sign-in (Development only).
         services.AddSingleton<IDevelopmentUserDirectory, RedisDevelopmentUserDirectory>();
 
+        // No SignalR backplane: circuits and hub connections are sticky, and every send goes to a connection of this
+        // instance (ExportsHubRelay), so a backplane would only make each new circuit and hub connection subscribe in
+        // Redis and fail to connect while Redis is down.
         var prefix = settings.KeyPrefix;
-        // Extends the hub's SignalR setup (Notifications' AddExportsHub): AddSignalR only hands back its builder here.
-        services.AddSignalR().AddStackExchangeRedis(connectionString, backplane =>
-        {
-            backplane.Configuration = configuration.Clone();
-            backplane.Configuration.ChannelPrefix = RedisChannel.Literal($"{prefix}:signalr");
-        });
         services.AddDataProtection()
             .SetApplicationName(DataProtectionApplicationName)
             .PersistKeysToStackExchangeRedis(() => redis.Database, $"{prefix}:data-protection-keys");
