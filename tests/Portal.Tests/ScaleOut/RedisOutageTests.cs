@@ -135,6 +135,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
     {
         var a = await InstanceAsync();
         await redis.StopAsync();
+        await EngineTestHost.WaitUntilAsync(() => !a.Services.GetRequiredService<RedisConnection>().Multiplexer.IsConnected,
+            "the instance notices that Redis is gone", TimeSpan.FromSeconds(10));
 
         var first = await a.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(3), FileFormat.Csv, Cancellation);
         var doubleClick = await a.Exports().SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(3), FileFormat.Csv, Cancellation);

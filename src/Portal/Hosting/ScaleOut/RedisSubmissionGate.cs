@@ -1,6 +1,7 @@
 using Medallion.Threading.Redis;
 using Microsoft.Extensions.Options;
 using Portal.Exports;
+using StackExchange.Redis;
 
 namespace Portal.Hosting.ScaleOut;
 
@@ -25,6 +26,11 @@ public sealed partial class RedisSubmissionGate(RedisConnection redis, IOptions<
         IAsyncDisposable? handle;
         try
         {
+            if (!redis.Multiplexer.IsConnected)
+            {
+                // Known to be down: not even a first try that would wait for its timeout.
+                throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected.");
+            }
             var gate = new RedisDistributedLock(options.Value.Key($"submissions:{userId}"), redis.Database);
             handle = await gate.TryAcquireAsync(WaitAtMost, cancellationToken);
         }
