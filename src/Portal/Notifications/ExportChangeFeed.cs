@@ -11,11 +11,14 @@ namespace Portal.Notifications;
 /// that is slow (or stuck) delays no other page, the hub or the dispatcher. A subscription whose queue is full
 /// misses what follows and then catches up from the event rows. Each subscription drops a change whose version of
 /// the request it has seen already or passed: the dispatcher delivers at least once, pages see each change once.
+/// When the fan-out itself was cut off (with several instances: Redis down or restarted), <see cref="CatchUpAsync"/>
+/// hands every subscription what was written after the last change this feed delivered, read from the rows in
+/// the same way.
 /// </summary>
 public sealed partial class ExportChangeFeed(
     IDbContextFactory<PortalDbContext> dbFactory,
     IOptions<NotificationOptions> options,
-    ILogger<ExportChangeFeed> logger) : IExportChangeFeed
+    ILogger<ExportChangeFeed> logger) : IExportChangeFeed, IDisposable
 {
     private readonly IDbContextFactory<PortalDbContext> dbFactory = dbFactory;
     private readonly ILogger logger = logger;
@@ -24,9 +27,99 @@ public sealed partial class ExportChangeFeed(
     private const int MaxTrackedExports = 10_000;
 
     private readonly Lock gate = new();
+    private readonly SemaphoreSlim catchingUp = new(1, 1);
     private Subscription[] subscriptions = [];
+    private long lastEventId;
 
     public int SubscriberCount => Volatile.Read(ref subscriptions).Length;
+
+    /// <summary>The newest event row this feed delivered or started from; a catch-up reads the rows after it.</summary>
+    public long LastEventId => Interlocked.Read(ref lastEventId);
+
+    /// <summary>
+    /// Starts from the newest event row, so that a catch-up before any change was delivered reads only what was
+    /// written after this call (for a fan-out that can be cut off; call it when its subscription starts).
+    /// </summary>
+    public async Task StartFromLatestAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        Seen(await db.ExportEvents.MaxAsync(e => (long?)e.Id, cancellationToken) ?? 0);
+    }
+
+    /// <summary>
+    /// Delivers to every subscription, in id order, the changes of the event rows after <see cref="LastEventId"/>:
+    /// those the fan-out did not bring while it was cut off. Subscriptions drop what they have seen by its version,
+    /// so a change that arrives both ways is handled once. Returns how many rows were read.
+    /// </summary>
+    public async Task<int> CatchUpAsync(CancellationToken cancellationToken)
+    {
+        await catchingUp.WaitAsync(cancellationToken);
+        try
+        {
+            var after = LastEventId;
+            if (after == 0)
+            {
+                // Nothing delivered and no starting point: whatever a page shows it read from the rows.
+                await StartFromLatestAsync(cancellationToken);
+                return 0;
+            }
+            var read = 0;
+            var cursor = await ReadAfterAsync(after, change =>
+            {
+                read++;
+                Deliver(change);
+                return Task.CompletedTask;
+            }, cancellationToken);
+            LogFeedCaughtUp(logger, read, after, cursor);
+            return read;
+        }
+        finally
+        {
+            catchingUp.Release();
+        }
+    }
+
+    /// <summary>
+    /// Hands <paramref name="handle"/> the changes of every event row after <paramref name="after"/>, oldest first, a
+    /// batch at a time; returns the last event id handled. The one catch-up from the rows, of the feed and of a
+    /// subscription that fell behind.
+    /// </summary>
+    private async Task<long> ReadAfterAsync(long after, Func<ExportChanged, Task> handle, CancellationToken cancellationToken)
+    {
+        var cursor = after;
+        while (true)
+        {
+            IReadOnlyList<ExportChanged> missed;
+            await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            {
+                var from = cursor;
+                missed = await ExportChangeReader.ReadAsync(db, db.ExportEvents.Where(e => e.Id > from), ExportChangeReader.MaxBatch, cancellationToken);
+            }
+            foreach (var change in missed)
+            {
+                await handle(change);
+                cursor = change.EventId;
+            }
+            if (missed.Count < ExportChangeReader.MaxBatch)
+            {
+                return cursor;
+            }
+        }
+    }
+
+    private void Seen(long eventId)
+    {
+        long seen;
+        do
+        {
+            seen = Interlocked.Read(ref lastEventId);
+            if (eventId <= seen)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref lastEventId, eventId, seen) != seen);
+    }
 
     public IDisposable Subscribe(Func<ExportChanged, Task> handler)
     {
@@ -44,11 +137,14 @@ public sealed partial class ExportChangeFeed(
     public void Deliver(ExportChanged change)
     {
         ArgumentNullException.ThrowIfNull(change);
+        Seen(change.EventId);
         foreach (var subscription in Volatile.Read(ref subscriptions))
         {
             subscription.Offer(change);
         }
     }
+
+    public void Dispose() => catchingUp.Dispose();
 
     private void Remove(Subscription subscription)
     {
@@ -65,7 +161,8 @@ public sealed partial class ExportChangeFeed(
         private readonly Lock offerGate = new();
         private readonly CancellationTokenSource stop = new();
         private readonly Dictionary<Guid, int> versions = [];
-        private long lastQueued;
+        // Where this subscription's own catch-up starts if it falls behind before it queued anything.
+        private long lastQueued = feed.LastEventId;
 
         // Set when the queue overflowed: the event id after which this subscription must read the rows itself.
         private long? catchUpAfter;
@@ -146,27 +243,9 @@ public sealed partial class ExportChangeFeed(
             {
                 catchUpAfter = null;
             }
-            var cursor = after;
             try
             {
-                while (true)
-                {
-                    IReadOnlyList<ExportChanged> missed;
-                    await using (var db = await feed.dbFactory.CreateDbContextAsync(cancellationToken))
-                    {
-                        var from = cursor;
-                        missed = await ExportChangeReader.ReadAsync(db, db.ExportEvents.Where(e => e.Id > from), ExportChangeReader.MaxBatch, cancellationToken);
-                    }
-                    foreach (var change in missed)
-                    {
-                        await HandleAsync(change);
-                        cursor = change.EventId;
-                    }
-                    if (missed.Count < ExportChangeReader.MaxBatch)
-                    {
-                        break;
-                    }
-                }
+                var cursor = await feed.ReadAfterAsync(after, HandleAsync, cancellationToken);
                 LogCaughtUp(feed.logger, after, cursor);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -206,6 +285,9 @@ public sealed partial class ExportChangeFeed(
 
     [LoggerMessage(LogLevel.Information, "A subscriber caught up from event {After} to {Cursor}")]
     private static partial void LogCaughtUp(ILogger logger, long after, long cursor);
+
+    [LoggerMessage(LogLevel.Information, "Open pages and hub clients caught up from the event rows: {Read} changes after event {After}, to {Cursor}")]
+    private static partial void LogFeedCaughtUp(ILogger logger, int read, long after, long cursor);
 
     [LoggerMessage(LogLevel.Warning, "A subscriber could not catch up after event {After}")]
     private static partial void LogCatchUpFailed(ILogger logger, long after, Exception ex);

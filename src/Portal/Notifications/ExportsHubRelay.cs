@@ -8,8 +8,8 @@ namespace Portal.Notifications;
 /// <summary>
 /// Sends the changes this instance's feed hears to the hub connections this instance holds: a user's connections
 /// hear that user's requests, an admin's hear everyone's. As a subscriber of the feed it gets each change once and
-/// in version order, and catches up from the event rows if it falls behind, on every instance alike. A send to a
-/// connection of this instance is written to it directly, also with the Redis backplane (connections are sticky).
+/// in version order, and catches up from the event rows if it falls behind, on every instance alike. Every send goes
+/// to a connection of this instance (connections are sticky), so several instances need no SignalR backplane.
 /// </summary>
 public sealed partial class ExportsHubRelay(
     IExportChangeFeed feed,

@@ -23,7 +23,7 @@ public static class NotificationExtensions
     /// <summary>
     /// SignalR and the hub at <see cref="ExportsHub.Path"/>: its message limit (<c>Security:HubMaximumReceiveMessageSize</c>),
     /// connections named by the export owner's id, the relay that sends them the feed's changes, and the session
-    /// filter with its revalidation. Several instances add the Redis backplane to this setup.
+    /// filter with its revalidation. Several instances need no backplane: each sends to its own connections.
     /// </summary>
     public static IHostApplicationBuilder AddExportsHub(this IHostApplicationBuilder builder)
     {

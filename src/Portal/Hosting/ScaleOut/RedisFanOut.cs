@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Portal.Exports;
 using Portal.Notifications;
@@ -23,34 +24,136 @@ public sealed class RedisFanOut(RedisConnection redis, IOptions<RedisOptions> op
     }
 }
 
-/// <summary>Hands every batch heard on the changes channel to this instance's open pages, one batch after another.</summary>
+/// <summary>
+/// Hands every batch heard on the changes channel to this instance's open pages, one batch after another. What was
+/// published while this instance's subscription was down (Redis stopped, restarted or out of reach) is not heard:
+/// pub/sub keeps nothing. So when the subscription is back (the connection restored, or a subscription that failed
+/// at start made), the feed catches its pages and hub clients up from the event rows, once at once and once more
+/// <see cref="SecondCatchUpAfter"/> later for what another instance published while the subscription was being
+/// restored. Subscribers drop repeats by version.
+/// </summary>
 public sealed partial class RedisChangeListener(
     RedisConnection redis,
     IOptions<RedisOptions> options,
     ExportChangeFeed feed,
-    ILogger<RedisChangeListener> logger) : IHostedService
+    ILogger<RedisChangeListener> logger) : IHostedService, IDisposable
 {
+    /// <summary>When the second catch-up after a restored subscription runs.</summary>
+    public static readonly TimeSpan SecondCatchUpAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a subscription that failed is tried again, and a catch-up that failed.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
+
+    private readonly Channel<bool> restored = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource stopping = new();
     private ChannelMessageQueue? subscription;
+    private Task watching = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
-            subscription = await redis.Subscriber.SubscribeAsync(RedisFanOut.Channel(options.Value));
-            // Sequential: the order of publication is the order of delivery.
-            subscription.OnMessage(message => Deliver(message.Message));
+            await feed.StartFromLatestAsync(cancellationToken);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogSubscribeFailed(logger, ex);
+            // The first catch-up starts from the newest row instead.
+            LogNoStartingPoint(logger, ex);
         }
+        await TrySubscribeAsync();
+        redis.SubscriptionsRestored += OnSubscriptionsRestored;
+        watching = Task.Run(() => WatchAsync(stopping.Token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        redis.SubscriptionsRestored -= OnSubscriptionsRestored;
+        await stopping.CancelAsync();
+        await watching.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (subscription is not null)
         {
-            await subscription.UnsubscribeAsync();
+            try
+            {
+                await subscription.UnsubscribeAsync();
+            }
+            catch (Exception ex) when (RedisConnection.IsOutage(ex))
+            {
+                // Redis is gone anyway.
+            }
+        }
+    }
+
+    public void Dispose() => stopping.Dispose();
+
+    private void OnSubscriptionsRestored() => restored.Writer.TryWrite(true);
+
+    private async Task<bool> TrySubscribeAsync()
+    {
+        var channel = RedisFanOut.Channel(options.Value);
+        try
+        {
+            var queue = await redis.Subscriber.SubscribeAsync(channel);
+            // Sequential: the order of publication is the order of delivery.
+            queue.OnMessage(message => Deliver(message.Message));
+            subscription = queue;
+            return true;
+        }
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
+        {
+            LogSubscribeFailed(logger, ex);
+            try
+            {
+                // Nothing half-registered stays behind to be restored next to the next attempt's.
+                await redis.Subscriber.UnsubscribeAsync(channel);
+            }
+            catch (Exception again) when (RedisConnection.IsOutage(again))
+            {
+            }
+            return false;
+        }
+    }
+
+    private async Task WatchAsync(CancellationToken stoppingToken)
+    {
+        var catchUpPending = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    wait.CancelAfter(RetryInterval);
+                    try
+                    {
+                        await restored.Reader.WaitToReadAsync(wait.Token);
+                        catchUpPending |= restored.Reader.TryRead(out _);
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                    }
+                }
+                if (subscription is null && await TrySubscribeAsync())
+                {
+                    catchUpPending = true;
+                }
+                if (!catchUpPending || subscription is null)
+                {
+                    continue;
+                }
+                await feed.CatchUpAsync(stoppingToken);
+                await Task.Delay(SecondCatchUpAfter, stoppingToken);
+                await feed.CatchUpAsync(stoppingToken);
+                catchUpPending = false;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The database may be down too: tried again after the retry interval.
+                LogCatchUpFailed(logger, RetryInterval, ex);
+            }
         }
     }
 
@@ -69,8 +172,14 @@ public sealed partial class RedisChangeListener(
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Subscribing to export changes in Redis failed; open pages on this instance see changes when they reload until Redis answers")]
+    [LoggerMessage(LogLevel.Warning, "Subscribing to export changes in Redis failed; tried again every few seconds, and open pages on this instance catch up from the event rows once it works")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "The newest event row could not be read at start; the first catch-up after a Redis outage starts from the newest row then")]
+    private static partial void LogNoStartingPoint(ILogger logger, Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "Catching open pages up from the event rows after the Redis subscription came back failed; trying again in {RetryInterval}")]
+    private static partial void LogCatchUpFailed(ILogger logger, TimeSpan retryInterval, Exception ex);
 
     [LoggerMessage(LogLevel.Error, "A batch of export changes heard from Redis could not be read")]
     private static partial void LogUnreadable(ILogger logger, Exception ex);

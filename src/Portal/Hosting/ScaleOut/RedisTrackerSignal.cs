@@ -25,7 +25,7 @@ public sealed partial class RedisTrackerSignal(
             subscription = await redis.Subscriber.SubscribeAsync(Channel(options.Value));
             subscription.OnMessage(_ => signal.WakeHere());
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
             // The tracker still passes on its own schedule; the multiplexer restores subscriptions when it reconnects.
             LogSubscribeFailed(logger, ex);
@@ -49,7 +49,7 @@ public sealed partial class RedisTrackerSignal(
             {
                 redis.Subscriber.Publish(Channel(options.Value), RedisValue.EmptyString, CommandFlags.FireAndForget);
             }
-            catch (RedisException)
+            catch (Exception ex) when (RedisConnection.IsOutage(ex))
             {
                 // The other trackers find the work on their next pass; a submission never fails for this.
             }

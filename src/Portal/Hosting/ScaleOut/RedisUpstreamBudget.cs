@@ -12,19 +12,29 @@ namespace Portal.Hosting.ScaleOut;
 /// Times are the callers' clocks (instances keep their clocks in sync, as they must for the leases anyway).
 /// When Redis cannot be reached no call is sent: the budget reads as used up for a few seconds. Calls users start are
 /// also added to a second set, counted in the same transaction, and may hold at most <see cref="UserLimit"/> places.
+/// Each taking is conditional on the epoch of the shared state (<see cref="RedisStateEpoch"/>): after Redis lost its
+/// data the window counts as used up for one window, so a restart never hands out a second full budget.
 /// </summary>
 public sealed partial class RedisUpstreamBudget(
     RedisConnection redis,
     IOptions<RedisOptions> redisOptions,
     IOptions<TrackerOptions> trackerOptions,
     IOptions<UpstreamOptions> upstreamOptions,
+    RedisStateEpoch epochs,
     ILogger<RedisUpstreamBudget> logger) : IUpstreamBudget
 {
     /// <summary>How long the budget reads as used up after Redis failed to answer.</summary>
     public static readonly TimeSpan RetryWhenUnreachable = TimeSpan.FromSeconds(5);
 
-    private readonly RedisKey key = redisOptions.Value.Key("upstream:budget");
+    private readonly RedisKey key = KeyOf(redisOptions.Value);
+    private readonly OutageLogGate outage = new();
     private readonly RedisKey userKey = redisOptions.Value.Key("upstream:budget:users");
+
+    public static RedisKey KeyOf(RedisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Key("upstream:budget");
+    }
 
     public int Limit => trackerOptions.Value.PollBudgetPerMinute;
 
@@ -36,7 +46,9 @@ public sealed partial class RedisUpstreamBudget(
         RedisValue member = $"{at}:{Guid.NewGuid():N}";
         try
         {
+            var epoch = await epochs.EnsureAsync(now);
             var transaction = redis.Database.CreateTransaction();
+            transaction.AddCondition(Condition.StringEqual(epochs.Key, epoch));
             foreach (var window in new[] { key, userKey })
             {
                 _ = transaction.SortedSetRemoveRangeByScoreAsync(window, double.NegativeInfinity, WindowStart(now), Exclude.None);
@@ -45,7 +57,11 @@ public sealed partial class RedisUpstreamBudget(
             }
             var counted = transaction.SortedSetLengthAsync(key, WindowStart(now), double.PositiveInfinity, Exclude.Start);
             var countedForUsers = transaction.SortedSetLengthAsync(userKey, WindowStart(now), double.PositiveInfinity, Exclude.Start);
-            await transaction.ExecuteAsync();
+            if (!await transaction.ExecuteAsync())
+            {
+                return await LostMeanwhileAsync(now);
+            }
+            Answered();
             if (await counted <= Limit && await countedForUsers <= UserLimit)
             {
                 return true;
@@ -56,9 +72,12 @@ public sealed partial class RedisUpstreamBudget(
             await giveBack.ExecuteAsync();
             return false;
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
-            LogUnreachable(logger, ex);
+            if (outage.Failed())
+            {
+                LogUnreachable(logger, ex);
+            }
             return false;
         }
     }
@@ -69,13 +88,19 @@ public sealed partial class RedisUpstreamBudget(
         RedisValue member = $"{at}:{Guid.NewGuid():N}";
         try
         {
+            var epoch = await epochs.EnsureAsync(now);
             var transaction = redis.Database.CreateTransaction();
+            transaction.AddCondition(Condition.StringEqual(epochs.Key, epoch));
             _ = transaction.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, WindowStart(now), Exclude.None);
             _ = transaction.SortedSetAddAsync(key, member, at);
             var counted = transaction.SortedSetLengthAsync(key, WindowStart(now), double.PositiveInfinity, Exclude.Start);
             // A clean-up only: the window is what the scores say.
             _ = transaction.KeyExpireAsync(key, UpstreamBudgetUse.Window + UpstreamBudgetUse.Window);
-            await transaction.ExecuteAsync();
+            if (!await transaction.ExecuteAsync())
+            {
+                return await LostMeanwhileAsync(now);
+            }
+            Answered();
             if (await counted <= Limit)
             {
                 return true;
@@ -83,9 +108,12 @@ public sealed partial class RedisUpstreamBudget(
             await redis.Database.SortedSetRemoveAsync(key, member);
             return false;
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
-            LogUnreachable(logger, ex);
+            if (outage.Failed())
+            {
+                LogUnreachable(logger, ex);
+            }
             return false;
         }
     }
@@ -94,6 +122,7 @@ public sealed partial class RedisUpstreamBudget(
     {
         try
         {
+            await epochs.EnsureAsync(now);
             // Both counts go out together (the connection pipelines them).
             var minute = redis.Database.SortedSetLengthAsync(key, WindowStart(now), double.PositiveInfinity, Exclude.Start);
             var lately = redis.Database.SortedSetLengthAsync(key, (now - UpstreamBudgetUse.PaceWindow).ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start);
@@ -110,16 +139,37 @@ public sealed partial class RedisUpstreamBudget(
             }
             return new UpstreamBudgetUse(Limit, (int)Math.Min(used, int.MaxValue), (int)Math.Min(usedLately, int.MaxValue), nextFreeAt);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (RedisConnection.IsOutage(ex))
         {
-            LogUnreachable(logger, ex);
+            if (outage.Failed())
+            {
+                LogUnreachable(logger, ex);
+            }
             return new UpstreamBudgetUse(Limit, Limit, Limit, now + RetryWhenUnreachable);
         }
+    }
+
+    private void Answered()
+    {
+        if (outage.Succeeded())
+        {
+            LogReachable(logger);
+        }
+    }
+
+    /// <summary>The epoch changed between reading it and taking: Redis lost its data just now. Not taken; the new epoch starts full.</summary>
+    private async Task<bool> LostMeanwhileAsync(DateTimeOffset now)
+    {
+        await epochs.EnsureAsync(now);
+        return false;
     }
 
     // A call at exactly a minute ago has left the window, as in PollBudget.
     private static double WindowStart(DateTimeOffset now) => (now - UpstreamBudgetUse.Window).ToUnixTimeMilliseconds();
 
-    [LoggerMessage(LogLevel.Warning, "The shared upstream budget in Redis cannot be read; no upstream call is sent until it can")]
+    [LoggerMessage(LogLevel.Warning, "The shared upstream budget in Redis cannot be read; no upstream call is sent until it can (said once per outage)")]
     private static partial void LogUnreachable(ILogger logger, Exception ex);
+
+    [LoggerMessage(LogLevel.Information, "The shared upstream budget in Redis answers again; upstream calls resume within the budget")]
+    private static partial void LogReachable(ILogger logger);
 }

@@ -18,10 +18,11 @@ public static class ScaleOutExtensions
     /// What Redis turns on, in one place. Without <c>ConnectionStrings:Redis</c> nothing changes: one instance, with
     /// its budget, pause, submission gate, tracker wake-up and fan-out in process. With it every instance shares
     /// them: the budget and the pause of upstream calls, the per-user submission gate (so the per-minute limit and
-    /// the duplicate check hold across instances), the trackers' wake-up, the changes for open pages, the SignalR
-    /// backplane for hub clients. The Data Protection key ring and the development sign-in's users are in the
-    /// database, which every instance shares (<see cref="DataProtectionExtensions"/>): Redis keeps nothing that cannot be
-    /// rebuilt. Outside Development a Redis with neither a password nor TLS stops the start unless
+    /// the duplicate check hold across instances), the trackers' wake-up, the changes for open pages (which every
+    /// instance hands to its own circuits and hub connections) and the rate-limit counters. The Data Protection key ring
+    /// and the development sign-in's users are in the database, which every instance shares
+    /// (<see cref="DataProtectionExtensions"/>): Redis keeps nothing that cannot be rebuilt. Outside Development a Redis
+    /// with neither a password nor TLS stops the start unless
     /// <c>Redis:AllowInsecureConnection</c> is true. Call after the features it replaces are added.
     /// </summary>
     public static IHostApplicationBuilder AddPortalScaleOut(this IHostApplicationBuilder builder)
@@ -46,6 +47,7 @@ public static class ScaleOutExtensions
         services.AddSingleton(_ => redis);
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [HealthExtensions.ReadyTag]);
 
+        services.AddSingleton<RedisStateEpoch>();
         services.Replace(ServiceDescriptor.Singleton<IUpstreamBudget, RedisUpstreamBudget>());
         services.Replace(ServiceDescriptor.Singleton<IUpstreamPause, RedisUpstreamPause>());
         services.Replace(ServiceDescriptor.Singleton<ISubmissionGate, RedisSubmissionGate>());
@@ -57,13 +59,10 @@ public static class ScaleOutExtensions
         // Read only by the development sign-in (Development only): its users in the database, which every instance shares.
         services.AddSingleton<IDevelopmentUserDirectory, DatabaseDevelopmentUserDirectory>();
 
+        // No SignalR backplane: circuits and hub connections are sticky, and every send goes to a connection of this
+        // instance (ExportsHubRelay), so a backplane would only make each new circuit and hub connection subscribe in
+        // Redis and fail to connect while Redis is down.
         var prefix = settings.KeyPrefix;
-        // Extends the hub's SignalR setup (Notifications' AddExportsHub): AddSignalR only hands back its builder here.
-        services.AddSignalR().AddStackExchangeRedis(connectionString, backplane =>
-        {
-            backplane.Configuration = configuration.Clone();
-            backplane.Configuration.ChannelPrefix = RedisChannel.Literal($"{prefix}:signalr");
-        });
         // The key ring is in the database (AddPortalDataProtection); every instance names itself the same to read it.
         services.AddDataProtection().SetApplicationName(DataProtectionApplicationName);
         return builder;
