@@ -62,7 +62,6 @@ public static class ScaleOutExtensions
         // No SignalR backplane: circuits and hub connections are sticky, and every send goes to a connection of this
         // instance (ExportsHubRelay), so a backplane would only make each new circuit and hub connection subscribe in
         // Redis and fail to connect while Redis is down.
-        var prefix = settings.KeyPrefix;
         // The key ring is in the database (AddPortalDataProtection); every instance names itself the same to read it.
         services.AddDataProtection().SetApplicationName(DataProtectionApplicationName);
         return builder;
