@@ -195,6 +195,7 @@ public sealed partial class RequestTracker(
             if (result is SubmitResult.Accepted { RequestUuid: var saved } && request.RequestUuid == saved)
             {
                 // Saved after all (the first save's commit went through but its acknowledgement was lost).
+                outbox.Wake();
                 return;
             }
             if (result is SubmitResult.Accepted resumed && request is { Status: ExportStatus.Unconfirmed, RequestUuid: null })
