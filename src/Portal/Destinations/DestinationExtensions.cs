@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Http;
+
 namespace Portal.Destinations;
 
 public static class DestinationExtensions
@@ -23,6 +25,19 @@ public static class DestinationExtensions
         services.AddSingleton<IDestinationWriter, SftpDestinationWriter>();
         services.AddSingleton<DestinationService>();
         services.AddSingleton<DestinationApi.UserReader>();
+
+        // Destinations are their owners' hosts: no redirects, no cookies, no proxy, and the address checked on every connection.
+        services.AddHttpClient(BlobDestinationWriter.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                UseProxy = false,
+                ConnectTimeout = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DestinationOptions>>().Value.Timeout,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                ConnectCallback = sp.GetRequiredService<DestinationAddressGuard>().ConnectAsync,
+            })
+            .RemoveAllLoggers();
         return builder;
     }
 }
