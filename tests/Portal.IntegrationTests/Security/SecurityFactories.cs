@@ -68,6 +68,7 @@ public sealed class EntraPortalFactory : PortalFactory
         // Tests reach the test server directly: no proxy in front.
         builder.UseSetting("ForwardedHeaders:DirectlyExposed", "true");
         builder.UseSetting("Webhooks:AllowPrivateNetworks", "false");
+        builder.UseSetting("Destinations:AllowPrivateNetworks", "false");
         // Production refuses a key ring stored in clear: keys in a folder of this portal, encrypted with its certificate.
         builder.UseSetting("DataProtection:KeysPath", Path.Combine(KeyRingDirectory, "keys"));
         builder.UseSetting("DataProtection:CertificatePath", _keyRingCertificate.Value);
