@@ -29,7 +29,7 @@ public sealed class BlobDestinationWriter(IHttpClientFactory httpClients, Destin
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(content);
-        var (container, settings) = Open(target);
+        var (container, settings) = await OpenAsync(target, cancellationToken);
         var blob = container.GetBlockBlobClient(path);
         try
         {
@@ -62,7 +62,7 @@ public sealed class BlobDestinationWriter(IHttpClientFactory httpClients, Destin
     public async Task ProbeAsync(DestinationTarget target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var (container, settings) = Open(target);
+        var (container, settings) = await OpenAsync(target, cancellationToken);
         var name = $".portal-probe-{Guid.NewGuid():N}";
         try
         {
@@ -153,9 +153,11 @@ public sealed class BlobDestinationWriter(IHttpClientFactory httpClients, Destin
         return filled;
     }
 
-    private (BlobContainerClient Container, DestinationSettings Settings) Open(DestinationTarget target)
+    private async Task<(BlobContainerClient Container, DestinationSettings Settings)> OpenAsync(DestinationTarget target, CancellationToken cancellationToken)
     {
         var settings = DestinationSettings.FromJson(target.Settings);
+        // A refused or unknown host fails here, in words and at once, rather than after the client's retries.
+        await guard.ResolveAsync(new Uri(settings.BlobEndpoint ?? "").Host, cancellationToken);
         if (!guard.AllowPrivate && !(settings.BlobEndpoint ?? "").StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
             throw new DestinationFailure($"The blob endpoint {settings.BlobEndpoint} does not use https.", permanent: true);
@@ -166,7 +168,8 @@ public sealed class BlobDestinationWriter(IHttpClientFactory httpClients, Destin
         };
         clientOptions.Retry.MaxRetries = 2;
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(500);
-        clientOptions.Retry.NetworkTimeout = options.Value.Timeout;
+        // One call may carry a whole block: time for it at a slow 256 KB/s on top of the answer's.
+        clientOptions.Retry.NetworkTimeout = options.Value.Timeout + TimeSpan.FromSeconds(options.Value.BlockSize / (256.0 * 1024));
         clientOptions.Diagnostics.IsLoggingContentEnabled = false;
         var container = settings.SecretKind == DestinationSettings.ContainerSasUrl
             ? new BlobContainerClient(new Uri(target.Secret), clientOptions)

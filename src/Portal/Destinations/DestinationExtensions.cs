@@ -28,7 +28,8 @@ public static class DestinationExtensions
         services.AddDeliveries();
 
         // Destinations are their owners' hosts: no redirects, no cookies, no proxy, and the address checked on every connection.
-        services.AddHttpClient(BlobDestinationWriter.HttpClientName)
+        // The blob client's own network time-out governs each call; the HttpClient's must not cut a block's upload short.
+        services.AddHttpClient(BlobDestinationWriter.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,

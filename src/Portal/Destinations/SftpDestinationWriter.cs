@@ -103,7 +103,8 @@ public sealed class SftpDestinationWriter(DestinationAddressGuard guard, IOption
             ? (AuthenticationMethod)new PrivateKeyAuthenticationMethod(username, new PrivateKeyFile(new MemoryStream(Encoding.UTF8.GetBytes(target.Secret))))
             : new PasswordAuthenticationMethod(username, target.Secret);
         // The address checked is the address connected to: a name that resolves elsewhere a moment later reaches nothing.
-        var connection = new SshConnectionInfo(addresses[0].ToString(), settings.Port ?? 22, username, authentication)
+        var address = addresses.OrderBy(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6).First();
+        var connection = new SshConnectionInfo(address.ToString(), settings.Port ?? 22, username, authentication)
         {
             Timeout = options.Value.Timeout,
         };

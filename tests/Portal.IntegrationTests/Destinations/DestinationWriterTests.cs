@@ -183,6 +183,23 @@ public sealed class DestinationWriterTests
         Assert.False(failure.Permanent);
     }
 
+    [Fact]
+    public async Task AHostThatIsNoLongerAllowedFailsTheProbeInWordsBeforeConnecting()
+    {
+        var container = await StorageEngines.NewContainerAsync(Cancellation);
+        var listed = Microsoft.Extensions.Options.Options.Create(new DestinationOptions { AllowPrivateNetworks = true, AllowedHosts = ["*.example.com"] });
+        var publicOnly = Microsoft.Extensions.Options.Options.Create(new DestinationOptions());
+
+        var notListed = await Assert.ThrowsAsync<DestinationFailure>(() =>
+            new SftpDestinationWriter(new DestinationAddressGuard(listed), listed).ProbeAsync(SftpTarget(SftpServer.NewDirectory()), Cancellation));
+        var loopback = await Assert.ThrowsAsync<DestinationFailure>(() =>
+            new BlobDestinationWriter(HttpClients, new DestinationAddressGuard(publicOnly), publicOnly, TimeProvider.System).ProbeAsync(BlobTarget(container), Cancellation));
+
+        Assert.Equal("The host 127.0.0.1 is not one the portal may deliver to; allowed: *.example.com.", notListed.Message);
+        Assert.Equal("The host 127.0.0.1 is on a loopback, link-local or private address (127.0.0.1); destinations must be on public addresses.", loopback.Message);
+        Assert.True(notListed.Permanent && loopback.Permanent);
+    }
+
     /// <summary>Gives <c>failAfter</c> random bytes of a file of <c>length</c>, then fails as a dropped download would.</summary>
     private sealed class FailingStream(long length, long failAfter) : Stream
     {
