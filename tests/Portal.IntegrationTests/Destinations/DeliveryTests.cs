@@ -73,8 +73,8 @@ public sealed class DeliveryTests(DeliveryTests.Fixture fixture) : IClassFixture
         var portal = fixture.Portal;
         var container = await StorageEngines.NewContainerAsync(Cancellation);
         var blob = await BlobDestinationAsync(portal, container.Name, StorageEngines.AzuriteConnectionString);
+        // Made by the writer, as the SFTP user's.
         var directory = SftpServer.NewDirectory();
-        Directory.CreateDirectory(StorageEngines.Sftp.LocalPath(directory));
         var sftp = await SftpDestinationAsync(portal, directory, StorageEngines.Sftp.Fingerprint);
         using var api = await portal.ApiClientForAsync(Owner);
 
@@ -151,10 +151,10 @@ public sealed class DeliveryTests(DeliveryTests.Fixture fixture) : IClassFixture
         var portal = fixture.Portal;
         var container = await StorageEngines.NewContainerAsync(Cancellation);
         await using var gate = AzuriteGate();
-        // Past the first blocks of the first file: the host goes away in the middle of it.
+        // In the second block of the first file (JSON: a few hundred KB a part): the host goes away in the middle of it.
         gate.CutAfterUploadBytes = 100_000;
         var destination = await BlobDestinationAsync(portal, container.Name, ThroughGate(gate));
-        var exportId = await SubmitAsync(portal, destination);
+        var exportId = await SubmitAsync(portal, [destination], Day, FileFormat.Json);
 
         await Eventually.ReturnsAsync(() => DeliveryRowAsync(portal, exportId), d => d.Attempts >= 1,
             "an attempt cut in the middle", TimeSpan.FromSeconds(60), d => $"{d.Status}, {d.Attempts} attempts: {d.Error}");
@@ -255,7 +255,6 @@ public sealed class DeliveryTests(DeliveryTests.Fixture fixture) : IClassFixture
     {
         var portal = fixture.Portal;
         var directory = SftpServer.NewDirectory();
-        Directory.CreateDirectory(StorageEngines.Sftp.LocalPath(directory));
         var destination = await SftpDestinationAsync(portal, directory, "SHA256:" + Convert.ToBase64String(new byte[32]).TrimEnd('='));
         var exportId = await SubmitAsync(portal, destination);
 
@@ -263,7 +262,7 @@ public sealed class DeliveryTests(DeliveryTests.Fixture fixture) : IClassFixture
             "the delivery to fail", TimeSpan.FromSeconds(60), d => $"{d.Status}, {d.Attempts} attempts: {d.Error}");
         Assert.Equal(1, delivery.Attempts);
         Assert.Contains("host key", delivery.Error, StringComparison.OrdinalIgnoreCase);
-        Assert.Empty(Directory.EnumerateFiles(StorageEngines.Sftp.LocalPath(directory), "*", SearchOption.AllDirectories));
+        Assert.False(Directory.Exists(StorageEngines.Sftp.LocalPath(directory)));
     }
 
     [Fact]
@@ -303,18 +302,21 @@ public sealed class DeliveryTests(DeliveryTests.Fixture fixture) : IClassFixture
         Assert.Equal([destination], saved.Schedule.Destinations);
         await using (var db = await DbAsync(portal))
         {
-            var due = DateTimeOffset.UtcNow.AddMinutes(-1);
+            // The latest of its occurrences (daily at 06:00 UTC) that has passed: due now.
+            var today = new DateTimeOffset(DateTime.UtcNow.Date.AddHours(6), TimeSpan.Zero);
+            var due = today <= DateTimeOffset.UtcNow ? today : today.AddDays(-1);
             await db.Schedules.Where(s => s.Id == saved.Schedule.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.NextRunAt, due), Cancellation);
         }
         portal.Services.GetRequiredService<ExportScheduler>().Wake();
 
-        var exportId = await Eventually.ReturnsAsync(async () =>
+        var run = await Eventually.ReturnsAsync(async () =>
         {
             await using var db = await DbAsync(portal);
-            return await db.ScheduleRuns.Where(r => r.ScheduleId == saved.Schedule.Id).Select(r => r.ExportId).FirstOrDefaultAsync(Cancellation);
-        }, id => id is not null, "the schedule's run", TimeSpan.FromSeconds(30));
+            return await db.ScheduleRuns.AsNoTracking().Where(r => r.ScheduleId == saved.Schedule.Id).FirstOrDefaultAsync(Cancellation);
+        }, run => run is not null, "the schedule's run", TimeSpan.FromSeconds(30));
+        Assert.True(run!.ExportId is not null, run.Error);
 
-        var delivery = Assert.Single(await DeliveredAsync(portal, exportId!.Value, 1));
+        var delivery = Assert.Single(await DeliveredAsync(portal, run.ExportId.Value, 1));
         Assert.Equal(destination, delivery.DestinationId);
         Assert.Equal(3, await container.GetBlobsAsync(cancellationToken: Cancellation).CountAsync(Cancellation));
     }
@@ -354,11 +356,11 @@ public sealed class DeliveryTests(DeliveryTests.Fixture fixture) : IClassFixture
     private static Task<Guid> SubmitAsync(PortalFactory portal, Guid destination) => SubmitAsync(portal, [destination], Day);
 
     /// <summary>A new export (a fresh name, so no earlier one is reused) delivered to <paramref name="destinations"/>.</summary>
-    private static async Task<Guid> SubmitAsync(PortalFactory portal, IReadOnlyList<Guid> destinations, TimeRange range)
+    private static async Task<Guid> SubmitAsync(PortalFactory portal, IReadOnlyList<Guid> destinations, TimeRange range, FileFormat format = FileFormat.Csv)
     {
         using var scope = portal.Services.CreateScope();
         var outcome = await scope.ServiceProvider.GetRequiredService<IExportSubmissions>()
-            .SubmitWithKeyAsync(Owner, range, FileFormat.Csv, idempotencyKey: null, name: $"Delivery {Guid.NewGuid():N}", destinations, Cancellation);
+            .SubmitWithKeyAsync(Owner, range, format, idempotencyKey: null, name: $"Delivery {Guid.NewGuid():N}", destinations, Cancellation);
         return Assert.IsType<SubmitOutcome.Accepted>(outcome).Export.Id;
     }
 
