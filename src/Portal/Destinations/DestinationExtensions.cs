@@ -25,6 +25,7 @@ public static class DestinationExtensions
         services.AddSingleton<IDestinationWriter, SftpDestinationWriter>();
         services.AddSingleton<DestinationService>();
         services.AddSingleton<DestinationApi.UserReader>();
+        services.AddDeliveries();
 
         // Destinations are their owners' hosts: no redirects, no cookies, no proxy, and the address checked on every connection.
         // The blob client's own network time-out governs each call; the HttpClient's must not cut a block's upload short.
