@@ -1,5 +1,6 @@
 using Portal.Api;
 using Portal.Components;
+using Portal.Destinations;
 using Portal.Downloads;
 using Portal.Hosting;
 using Portal.Hosting.ScaleOut;
@@ -28,6 +29,7 @@ builder.AddExportPages();
 builder.AddDownloads();
 builder.AddFilePreviews();
 builder.AddWebhooks();
+builder.AddDestinations();
 builder.AddSchedules();
 builder.AddPortalApi();
 // Last: it replaces the in-process budget, pause, gate and fan-out that the features above registered.
@@ -55,6 +57,7 @@ api.MapExportApi();
 api.MapMeApi();
 api.MapScheduleApi();
 api.MapWebhookApi();
+api.MapDestinationApi();
 
 app.Run();
 

@@ -47,6 +47,8 @@ public class PortalDbContext : DbContext, IDataProtectionKeyContext
 
     public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
 
+    public DbSet<Destination> Destinations => Set<Destination>();
+
     public DbSet<AccessToken> AccessTokens => Set<AccessToken>();
 
     public DbSet<UserAllowance> UserAllowances => Set<UserAllowance>();

@@ -116,6 +116,14 @@ public sealed partial class AuditLog
         Message = "Audit: admin {UserId} revoked all access tokens of {OwnerId} ({Count} active)")]
     public partial void AccessTokensRevokedForUser(string userId, string ownerId, int count);
 
+    /// <summary>
+    /// A user created, deleted or tested a destination (<paramref name="action"/>); <paramref name="target"/> is where it
+    /// writes, never its credential.
+    /// </summary>
+    [LoggerMessage(EventId = 9030, EventName = "DestinationChanged", Level = LogLevel.Information,
+        Message = "Audit: {UserId} did {Action} on destination {DestinationId} ({Target}): {Outcome}")]
+    public partial void Destination(string userId, string action, Guid destinationId, string target, string outcome);
+
     /// <summary>A signed-in session was ended because it expired or the user's rights changed.</summary>
     public void SessionRevoked(ClaimsPrincipal user, string reason)
     {

@@ -24,7 +24,7 @@ public sealed class LayerTests
         ["Upstream"],
         ["Exports"],
         ["Tracking", "Notifications", "Downloads"],
-        ["Schedules", "Webhooks", "Previews"],
+        ["Schedules", "Webhooks", "Previews", "Destinations"],
         ["Api"],
         ["Components"],
         ["Hosting"],
