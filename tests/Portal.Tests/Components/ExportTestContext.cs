@@ -94,6 +94,7 @@ public class ExportTestContext : PortalTestContext, IAsyncDisposable
     {
         await DisposeAsync();
         DestinationTestServices.Delete(DestinationDatabase);
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>What the components logged.</summary>

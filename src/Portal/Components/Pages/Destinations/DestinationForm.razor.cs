@@ -46,7 +46,7 @@ public sealed partial class DestinationForm
     [Parameter]
     public EventCallback OnClose { get; set; }
 
-    protected override void OnInitialized() => _kind = Destinations.EnabledKinds.FirstOrDefault() ?? "";
+    protected override void OnInitialized() => _kind = Destinations.EnabledKinds is [var first, ..] ? first : "";
 
     /// <summary>A kind's name in the pages' words.</summary>
     public static string KindName(string kind) => kind switch
