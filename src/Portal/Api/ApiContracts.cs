@@ -12,7 +12,8 @@ namespace Portal.Api;
 public sealed record CreateExportBody(
     [property: JsonPropertyName("timerange")] TimeRangeBody? Timerange,
     [property: JsonPropertyName("fileformat")] string? Fileformat,
-    [property: JsonPropertyName("name")] string? Name = null);
+    [property: JsonPropertyName("name")] string? Name = null,
+    [property: JsonPropertyName("destinations")] IReadOnlyList<string>? Destinations = null);
 
 /// <summary>RFC 3339 instants, any offset; the range is half-open, <c>[from, to)</c>.</summary>
 public sealed record TimeRangeBody(
@@ -44,7 +45,8 @@ public sealed record ExportResource(
     [property: JsonPropertyName("row_count")] long? RowCount,
     [property: JsonPropertyName("file_count")] int FileCount,
     [property: JsonPropertyName("error")] string? Error,
-    [property: JsonPropertyName("links")] ExportLinks Links);
+    [property: JsonPropertyName("links")] ExportLinks Links,
+    [property: JsonPropertyName("deliveries")] IReadOnlyList<DeliveryResource> Deliveries);
 
 /// <summary>One export with its files and timeline.</summary>
 public sealed record ExportDetailsResource(
@@ -63,7 +65,27 @@ public sealed record ExportDetailsResource(
     [property: JsonPropertyName("request_uuid")] string? RequestUuid,
     [property: JsonPropertyName("files")] IReadOnlyList<ExportFileResource> Files,
     [property: JsonPropertyName("timeline")] IReadOnlyList<TimelineEntryResource> Timeline,
-    [property: JsonPropertyName("links")] ExportLinks Links);
+    [property: JsonPropertyName("links")] ExportLinks Links,
+    [property: JsonPropertyName("deliveries")] IReadOnlyList<DeliveryResource> Deliveries);
+
+/// <summary>
+/// The export's delivery to one of the owner's destinations: <c>status</c> <c>Pending</c>, <c>Delivering</c>,
+/// <c>Delivered</c> or <c>Failed</c>; <c>error</c> says in words why the last attempt failed; <c>files</c> are those written.
+/// </summary>
+public sealed record DeliveryResource(
+    [property: JsonPropertyName("destinationId")] Guid DestinationId,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("files")] IReadOnlyList<DeliveredFileResource> Files)
+{
+    public static IReadOnlyList<DeliveryResource> From(IReadOnlyList<Portal.Exports.DeliveryInfo>? deliveries) =>
+        [.. (deliveries ?? []).Select(d => new DeliveryResource(d.DestinationId, d.Status, d.Error, [.. d.Files.Select(f => new DeliveredFileResource(f.Name, f.Path, f.Bytes))]))];
+}
+
+public sealed record DeliveredFileResource(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("bytes")] long Bytes);
 
 /// <summary>A result file; <c>url</c> is the portal's download address (send the token; it redirects or streams).</summary>
 public sealed record ExportFileResource(

@@ -74,6 +74,7 @@ public static class ExportApi
         HttpContext context,
         [FromServices] IExportSubmissions submissions,
         [FromServices] IExportAllowances allowances,
+        [FromServices] ExportDeliveries deliveries,
         [FromServices] IOptions<PortalAuthorizationOptions> authorization)
     {
         var key = context.Request.Headers[IdempotencyKeyHeader].ToString();
@@ -117,6 +118,7 @@ public static class ExportApi
         {
             errors["name"] = [nameProblem];
         }
+        var destinations = DestinationIds.Parse(body?.Destinations, errors);
         if (errors.Count > 0)
         {
             return ApiProblems.Invalid(errors);
@@ -124,7 +126,7 @@ public static class ExportApi
 
         var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
         var outcome = await submissions.SubmitWithKeyAsync(user, new TimeRange(from!.Value, to!.Value), format, key.Length > 0 ? key : null,
-            body?.Name, context.RequestAborted);
+            body?.Name, destinations, context.RequestAborted);
         var links = new ApiLinks(context.Request);
         if (outcome is not SubmitOutcome.AllowanceUsedUp)
         {
@@ -133,9 +135,10 @@ public static class ExportApi
         switch (outcome)
         {
             case SubmitOutcome.Accepted { Repeated: true } repeat:
-                return TypedResults.Ok(ToResource(repeat.Export, links));
+                return TypedResults.Ok(ToResource(repeat.Export, links, await deliveries.ListAsync(user, repeat.Export.Id, context.RequestAborted)));
             case SubmitOutcome.Accepted accepted:
-                return TypedResults.Created(links.Export(accepted.Export.Id), ToResource(accepted.Export, links));
+                return TypedResults.Created(links.Export(accepted.Export.Id),
+                    ToResource(accepted.Export, links, await deliveries.ListAsync(user, accepted.Export.Id, context.RequestAborted)));
             case SubmitOutcome.Invalid invalid:
                 return ApiProblems.Invalid(invalid.Errors.ToDictionary());
             case SubmitOutcome.Throttled throttled:
@@ -158,6 +161,7 @@ public static class ExportApi
     private static async Task<Results<Ok<ExportPage>, ValidationProblem>> ListAsync(
         HttpContext context,
         [FromServices] IExportQueries queries,
+        [FromServices] ExportDeliveries deliveries,
         [FromServices] IOptions<PortalAuthorizationOptions> authorization,
         [FromQuery] string? status,
         [FromQuery] string? fileformat,
@@ -198,8 +202,10 @@ public static class ExportApi
         var links = new ApiLinks(context.Request);
         var pageNumber = query.Page + 1;
         var hasNext = (long)pageNumber * query.PageSize < result.TotalCount;
+        // The page's exports are the user's to see already.
+        var delivered = await deliveries.ListManyAsync([.. result.Items.Select(e => e.Id)], context.RequestAborted);
         return TypedResults.Ok(new ExportPage(
-            [.. result.Items.Select(e => ToResource(e, links))],
+            [.. result.Items.Select(e => ToResource(e, links, delivered.GetValueOrDefault(e.Id)))],
             result.TotalCount,
             result.TotalIsLowerBound,
             pageNumber,
@@ -211,11 +217,14 @@ public static class ExportApi
         Guid id,
         HttpContext context,
         [FromServices] IExportQueries queries,
+        [FromServices] ExportDeliveries deliveries,
         [FromServices] IOptions<PortalAuthorizationOptions> authorization)
     {
         var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
         var details = await queries.GetAsync(user, id, context.RequestAborted);
-        return details is null ? ApiProblems.NotFound(id) : TypedResults.Ok(ToResource(details, new ApiLinks(context.Request)));
+        return details is null
+            ? ApiProblems.NotFound(id)
+            : TypedResults.Ok(ToResource(details, new ApiLinks(context.Request), await deliveries.ListAsync(user, id, context.RequestAborted)));
     }
 
     private static async Task<Results<Ok<ExportResource>, ValidationProblem, ProblemHttpResult>> CancelAsync(
@@ -224,6 +233,7 @@ public static class ExportApi
         HttpContext context,
         [FromServices] IExportCommands commands,
         [FromServices] IExportQueries queries,
+        [FromServices] ExportDeliveries deliveries,
         [FromServices] IOptions<PortalAuthorizationOptions> authorization)
     {
         var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
@@ -242,7 +252,7 @@ public static class ExportApi
             return ApiProblems.Problem(StatusCodes.Status409Conflict, "Not open",
                 $"Export {id} has already ended ({StatusName(details.Summary.Status)}); only an open export can be cancelled.");
         }
-        return TypedResults.Ok(ToResource(details.Summary, new ApiLinks(context.Request)));
+        return TypedResults.Ok(ToResource(details.Summary, new ApiLinks(context.Request), await deliveries.ListAsync(user, id, context.RequestAborted)));
     }
 
     /// <summary>The files under the names the portal hands out (<see cref="ResultFileNames.ForAll"/>), never the vendor's raw ones.</summary>
@@ -255,7 +265,7 @@ public static class ExportApi
     /// <summary>The vendor's word where there is one (<c>In Progress</c>), else the portal's status name.</summary>
     public static string StatusName(ExportStatus status) => status == ExportStatus.InProgress ? "In Progress" : status.ToString();
 
-    private static ExportResource ToResource(ExportSummary e, ApiLinks links) => new(
+    private static ExportResource ToResource(ExportSummary e, ApiLinks links, IReadOnlyList<DeliveryInfo>? deliveries) => new(
         e.Id,
         e.Name,
         StatusName(e.Status),
@@ -269,9 +279,10 @@ public static class ExportApi
         e.RowCount,
         e.FileCount,
         e.LastError,
-        links.For(e.Id));
+        links.For(e.Id),
+        DeliveryResource.From(deliveries));
 
-    private static ExportDetailsResource ToResource(ExportDetails d, ApiLinks links)
+    private static ExportDetailsResource ToResource(ExportDetails d, ApiLinks links, IReadOnlyList<DeliveryInfo> deliveries)
     {
         var e = d.Summary;
         return new(
@@ -291,7 +302,8 @@ public static class ExportApi
             // Files are offered only while they can be downloaded.
             e.Status == ExportStatus.Completed ? FilesOf(d, links) : [],
             [.. d.Timeline.Select(t => new TimelineEntryResource(Rfc3339.Format(t.At), t.From is { } from ? StatusName(from) : null, StatusName(t.To), t.Actor, t.Detail))],
-            links.For(e.Id));
+            links.For(e.Id),
+            DeliveryResource.From(deliveries));
     }
 }
 

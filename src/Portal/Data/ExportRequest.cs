@@ -168,6 +168,12 @@ public sealed class ExportEvent
     public string Actor { get; set; } = "";
 
     public string? Detail { get; set; }
+
+    /// <summary>The delivery this entry is about (<see cref="ExportDelivery"/>); null for any other change.</summary>
+    public long? DeliveryId { get; set; }
+
+    /// <summary>The delivery's status after this change; null for any other change.</summary>
+    public DeliveryStatus? DeliveryStatus { get; set; }
 }
 
 /// <summary>The bell: an owner's request that ended, with read state.</summary>

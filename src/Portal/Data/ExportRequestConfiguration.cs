@@ -69,6 +69,7 @@ internal sealed class ExportEventConfiguration : IEntityTypeConfiguration<Export
     {
         builder.Property(v => v.Actor).HasMaxLength(200);
         builder.Property(v => v.Detail).HasMaxLength(1000);
+        builder.Property(v => v.DeliveryStatus).HasConversion<string>().HasMaxLength(16);
         builder.Property(v => v.OwnerId).HasMaxLength(200);
         builder.HasIndex(v => new { v.ExportId, v.At });
         // The dispatcher's query: unpublished rows in id order. Partial, so it holds only the few rows in flight.

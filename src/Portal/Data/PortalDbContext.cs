@@ -60,6 +60,9 @@ public class PortalDbContext : DbContext, IDataProtectionKeyContext
 
     public DbSet<DevelopmentUserEntry> DevelopmentUsers => Set<DevelopmentUserEntry>();
 
+    /// <summary>Exports to destinations: one row per export and destination.</summary>
+    public DbSet<ExportDelivery> ExportDeliveries => Set<ExportDelivery>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);

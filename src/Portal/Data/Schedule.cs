@@ -47,6 +47,14 @@ public sealed class Schedule
     /// <summary>Runs that failed since the last one that completed; reaching the limit pauses the schedule.</summary>
     public int ConsecutiveFailures { get; set; }
 
+    /// <summary>The destinations every run is delivered to: their ids separated by spaces (empty: none).</summary>
+    public string Destinations { get; set; } = "";
+
+    public IReadOnlyList<Guid> DestinationIds => ParseDestinations(Destinations);
+
+    public static IReadOnlyList<Guid> ParseDestinations(string? destinations) =>
+        [.. (destinations ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(id => Guid.Parse(id, System.Globalization.CultureInfo.InvariantCulture))];
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

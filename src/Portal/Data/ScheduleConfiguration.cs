@@ -16,6 +16,8 @@ internal sealed class ScheduleConfiguration : IEntityTypeConfiguration<Schedule>
         builder.Property(s => s.Cron).HasMaxLength(100);
         builder.Property(s => s.TimeZoneId).HasMaxLength(100);
         builder.Property(s => s.PauseReason).HasMaxLength(1000);
+        builder.Property(s => s.Destinations).HasMaxLength(1000);
+        builder.Ignore(s => s.DestinationIds);
         builder.Property(s => s.Version).IsConcurrencyToken();
         // The scheduler's query: active schedules by next run.
         builder.HasIndex(s => new { s.PausedAt, s.NextRunAt });

@@ -23,6 +23,7 @@ public static class DestinationExtensions
         services.AddSingleton<IDestinationWriter, SftpDestinationWriter>();
         services.AddSingleton<DestinationService>();
         services.AddSingleton<DestinationApi.UserReader>();
+        services.AddDeliveries();
         return builder;
     }
 }

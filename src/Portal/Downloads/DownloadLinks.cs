@@ -28,6 +28,12 @@ public interface IDownloadLinks
     /// <returns>Null when the export is not the user's to see or has no files (it is not completed, or no longer kept).</returns>
     Task<ResultFileSet?> GetFilesAsync(ExportUser user, Guid id, string operation, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="GetFilesAsync"/> with every link asked for again upstream, whatever its stored expiry: for a link the
+    /// file host refused (expired or revoked before its time).
+    /// </summary>
+    Task<ResultFileSet?> RenewFilesAsync(ExportUser user, Guid id, string operation, CancellationToken cancellationToken = default);
+
     /// <summary>Sizes of the export's files that are known, by part, scoped like <see cref="GetFilesAsync"/>.</summary>
     Task<IReadOnlyDictionary<int, long?>> SizesAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
@@ -53,16 +59,22 @@ public sealed class DownloadLinks(
 
     public async Task<DownloadLink?> GetDownloadAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default)
     {
-        var request = await RenewAsync(user, id, "Download", part, cancellationToken);
+        var request = await RenewAsync(user, id, "Download", part, renewAll: false, cancellationToken);
         var file = request?.Files.FirstOrDefault(f => f.Part == part);
         return request is null || file is null
             ? null
             : new DownloadLink(new Uri(file.Url), file.UrlExpiresAt, NamesOf(request)[file.Part]);
     }
 
-    public async Task<ResultFileSet?> GetFilesAsync(ExportUser user, Guid id, string operation, CancellationToken cancellationToken = default)
+    public Task<ResultFileSet?> GetFilesAsync(ExportUser user, Guid id, string operation, CancellationToken cancellationToken = default) =>
+        FilesAsync(user, id, operation, renewAll: false, cancellationToken);
+
+    public Task<ResultFileSet?> RenewFilesAsync(ExportUser user, Guid id, string operation, CancellationToken cancellationToken = default) =>
+        FilesAsync(user, id, operation, renewAll: true, cancellationToken);
+
+    private async Task<ResultFileSet?> FilesAsync(ExportUser user, Guid id, string operation, bool renewAll, CancellationToken cancellationToken)
     {
-        var request = await RenewAsync(user, id, operation, downloadedPart: null, cancellationToken);
+        var request = await RenewAsync(user, id, operation, downloadedPart: null, renewAll, cancellationToken);
         return request is null
             ? null
             : new ResultFileSet(request.Id, request.Format, request.RangeFrom,
@@ -91,7 +103,7 @@ public sealed class DownloadLinks(
     /// saved; a download is noted in its timeline. Null when not visible, not completed, without that file, expired,
     /// or still changing after <see cref="MaxAttempts"/> reads.
     /// </summary>
-    private async Task<ExportRequest?> RenewAsync(ExportUser user, Guid id, string operation, int? downloadedPart, CancellationToken cancellationToken)
+    private async Task<ExportRequest?> RenewAsync(ExportUser user, Guid id, string operation, int? downloadedPart, bool renewAll, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
@@ -111,7 +123,7 @@ public sealed class DownloadLinks(
 
             var now = time.GetUtcNow();
             var expired = false;
-            if (files.Any(f => f.UrlExpiresAt - now < options.Value.RenewLinksBefore))
+            if (renewAll || files.Any(f => f.UrlExpiresAt - now < options.Value.RenewLinksBefore))
             {
                 StatusResult status;
                 using (UpstreamCallScope.ForUser())

@@ -156,6 +156,7 @@ public sealed record FailureReasonCount(string Reason, int Count);
 /// carries a URL. <see cref="Version"/> is the request's version after the change: a receiver drops a change whose
 /// version it has already seen (a duplicate of the at-least-once delivery) or passed. <see cref="EventId"/> is the
 /// event row's id, a global cursor to catch up from. <see cref="Deleted"/> says the request is gone.
+/// <see cref="DeliveryId"/> and <see cref="Delivery"/> name a delivery to a destination whose status this change is.
 /// </summary>
 public sealed record ExportChanged(
     Guid ExportId,
@@ -168,7 +169,9 @@ public sealed record ExportChanged(
     int FileCount,
     int Version = 0,
     long EventId = 0,
-    bool Deleted = false);
+    bool Deleted = false,
+    long? DeliveryId = null,
+    Portal.Data.DeliveryStatus? Delivery = null);
 
 /// <summary>The changes of every request as they are dispatched, for open pages (singleton).</summary>
 public interface IExportChangeFeed

@@ -13,6 +13,7 @@ public sealed class ExportProgress(ExportMetrics metrics)
 {
     public const string UpstreamActor = "device platform";
     public const string TrackerActor = "tracker";
+    public const string DeliveryActor = "delivery";
 
     /// <summary>Moves the request to <paramref name="to"/>: event row, notice for an end, metrics.</summary>
     /// <param name="notifyOwner">A notice also for a status that is not an end the owner is always told about (a cancel by an admin).</param>
@@ -54,6 +55,33 @@ public sealed class ExportProgress(ExportMetrics metrics)
         request.UpdatedAt = now;
         request.Version++;
         db.ExportEvents.Add(Entry(request, request.Status, actor, detail, now));
+    }
+
+    /// <summary>
+    /// A change of one of the request's deliveries to a destination: a timeline entry that names the delivery and its
+    /// new status (pushed to open pages like any change), and the owner's notice when it was delivered or failed.
+    /// </summary>
+    public static void Delivery(PortalDbContext db, ExportRequest request, long deliveryId, DeliveryStatus status, string detail, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(request);
+        request.UpdatedAt = now;
+        request.Version++;
+        var entry = Entry(request, request.Status, DeliveryActor, Truncate(detail), now);
+        entry.DeliveryId = deliveryId;
+        entry.DeliveryStatus = status;
+        db.ExportEvents.Add(entry);
+        if (status is DeliveryStatus.Delivered or DeliveryStatus.Failed)
+        {
+            db.ExportNotices.Add(new ExportNoticeEntry
+            {
+                ExportId = request.Id,
+                OwnerId = request.OwnerId,
+                Status = request.Status,
+                At = now,
+                Text = Truncate($"{NoticeSubject(request)}: {detail}", 500),
+            });
+        }
     }
 
     /// <summary>The timeline entry of the request's current version; the outbox pushes it once it is saved.</summary>

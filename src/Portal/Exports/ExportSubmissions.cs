@@ -28,6 +28,15 @@ public interface IExportSubmissions
     /// <summary><see cref="SubmitWithKeyAsync(ExportUser, TimeRange, FileFormat, string?, CancellationToken)"/> under a name, as a page's.</summary>
     Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A page's submission that is also delivered to <paramref name="destinations"/> (the user's own: any other id is
+    /// <see cref="SubmitOutcome.Invalid"/> under <c>destinations</c>) once it completes.
+    /// </summary>
+    Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default);
+
+    /// <summary>A script's submission that is also delivered to <paramref name="destinations"/>, checked as a page's.</summary>
+    Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default);
+
     /// <summary>Submits the same parameters and name again, linked to the original; null when the original is not found.</summary>
     Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
@@ -60,13 +69,19 @@ public sealed class ExportSubmissions(
         SubmitAsync(user, range, format, name: null, cancellationToken);
 
     public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, CancellationToken cancellationToken = default) =>
-        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey: null, mergeRepeats: true, cancellationToken);
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey: null, mergeRepeats: true, destinations: null, cancellationToken);
+
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey: null, mergeRepeats: true, destinations, cancellationToken);
+
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey, mergeRepeats: false, destinations, cancellationToken);
 
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default) =>
         SubmitWithKeyAsync(user, range, format, idempotencyKey, name: null, cancellationToken);
 
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, CancellationToken cancellationToken = default) =>
-        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey, mergeRepeats: false, cancellationToken);
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey, mergeRepeats: false, destinations: null, cancellationToken);
 
     public async Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {
@@ -81,7 +96,7 @@ public sealed class ExportSubmissions(
             return null;
         }
         access.Acted(user, original.OwnerId, "Rerun", id);
-        return await SubmitAsync(user, new TimeRange(original.RangeFrom, original.RangeTo), original.Format, original.Name, id, idempotencyKey: null, mergeRepeats: true, cancellationToken);
+        return await SubmitAsync(user, new TimeRange(original.RangeFrom, original.RangeTo), original.Format, original.Name, id, idempotencyKey: null, mergeRepeats: true, destinations: null, cancellationToken);
     }
 
     public async Task<bool> SubmitAgainAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
@@ -140,7 +155,7 @@ public sealed class ExportSubmissions(
     }
 
     private async Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, Guid? rerunOf,
-        string? idempotencyKey, bool mergeRepeats, CancellationToken cancellationToken)
+        string? idempotencyKey, bool mergeRepeats, IReadOnlyList<Guid>? destinations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         var o = options.Value;
@@ -175,6 +190,11 @@ public sealed class ExportSubmissions(
             // Counted and stored in one transaction that holds the user (on every instance): two submissions racing
             // for the last export of the day never both get it.
             await using var transaction = await db.BeginForUserAsync(user.Id, cancellationToken);
+            var destinationErrors = await ExportDeliveries.CheckAsync(db, user.Id, destinations, cancellationToken);
+            if (destinationErrors.Count > 0)
+            {
+                return new SubmitOutcome.Invalid(destinationErrors);
+            }
             var allowance = await ExportAllowances.ReadAsync(db, user.Id, now, o, cancellationToken);
             if (allowance.IsUsedUp)
             {
@@ -198,6 +218,7 @@ public sealed class ExportSubmissions(
             request = AddQueued(db, user, range, format, storedName, user.Name, rerunOf is null ? "Requested." : $"Requested again (re-run of {rerunOf}).", now);
             request.RerunOf = rerunOf;
             request.IdempotencyKey = idempotencyKey;
+            ExportDeliveries.AddPending(db, request.Id, destinations, now);
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -223,10 +244,11 @@ public sealed class ExportSubmissions(
     /// after committing. Validated like any submission; <paramref name="name"/> is <see cref="ExportNames.ForSchedule"/>. A scheduled run does not count against
     /// <see cref="ExportsOptions.MaxSubmissionsPerMinute"/>, which guards against clicks (schedules have their minimum interval), but it
     /// does count against the owner's daily allowance: the caller holds <see cref="UserTransactions.BeginForUserAsync"/> for the owner.
+    /// The run is delivered to the schedule's <paramref name="destinations"/>; one deleted since fails its delivery with the reason.
     /// </summary>
     public static async Task<SubmitOutcome> AddScheduledAsync(
         PortalDbContext db, ExportUser owner, TimeRange range, FileFormat format, string name, Guid scheduleId, string detail, DateTimeOffset now, ExportsOptions options,
-        CancellationToken cancellationToken)
+        IReadOnlyList<Guid> destinations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(owner);
@@ -242,6 +264,7 @@ public sealed class ExportSubmissions(
         }
         var request = AddQueued(db, owner, range, format, name, ScheduledActor, detail, now);
         request.ScheduleId = scheduleId;
+        ExportDeliveries.AddPending(db, request.Id, destinations, now);
         return new SubmitOutcome.Accepted(ExportQueries.Summarize(request));
     }
 

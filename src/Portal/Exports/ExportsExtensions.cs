@@ -18,6 +18,7 @@ public static class ExportsExtensions
         services.AddSingleton<ExportAllowances>();
         services.AddSingleton<IExportAllowances>(sp => sp.GetRequiredService<ExportAllowances>());
         services.AddScoped<IExportSubmissions, ExportSubmissions>();
+        services.AddSingleton<ExportDeliveries>();
         services.AddScoped<IExportQueries, ExportQueries>();
         services.AddScoped<IExportCommands, ExportCommands>();
         services.AddScoped<IExportNoticeInbox, ExportNoticeInbox>();

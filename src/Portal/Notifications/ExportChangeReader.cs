@@ -29,8 +29,8 @@ internal static class ExportChangeReader
             .ToDictionaryAsync(r => r.Id, cancellationToken);
         return events
             .Select(e => requests.TryGetValue(e.ExportId, out var request)
-                ? new ExportChanged(e.ExportId, e.OwnerId, e.From, e.To, e.At, e.Detail, request.RowCount, request.FileCount, e.Version, e.Id, request.Deleted)
-                : new ExportChanged(e.ExportId, e.OwnerId, e.From, e.To, e.At, e.Detail, null, 0, e.Version, e.Id, Deleted: true))
+                ? new ExportChanged(e.ExportId, e.OwnerId, e.From, e.To, e.At, e.Detail, request.RowCount, request.FileCount, e.Version, e.Id, request.Deleted, e.DeliveryId, e.DeliveryStatus)
+                : new ExportChanged(e.ExportId, e.OwnerId, e.From, e.To, e.At, e.Detail, null, 0, e.Version, e.Id, Deleted: true, e.DeliveryId, e.DeliveryStatus))
             .ToList();
     }
 }

@@ -123,7 +123,8 @@ public sealed partial class ExportScheduler(
         // The owner's daily allowance is counted and the run stored in one transaction that holds the owner, as a page's submission is.
         await using var transaction = await db.BeginForUserAsync(owner.Id, cancellationToken);
         var outcome = await ExportSubmissions.AddScheduledAsync(db, owner, range, schedule.Format, ExportNames.ForSchedule(schedule.Name, range, zone), schedule.Id,
-            $"Requested by schedule \u201c{schedule.Name}\u201d for its run at {Local(occurrence, zone)} ({schedule.TimeZoneId}).", now, exportsOptions.Value, cancellationToken);
+            $"Requested by schedule \u201c{schedule.Name}\u201d for its run at {Local(occurrence, zone)} ({schedule.TimeZoneId}).", now, exportsOptions.Value,
+            schedule.DestinationIds, cancellationToken);
         switch (outcome)
         {
             case SubmitOutcome.Accepted accepted:

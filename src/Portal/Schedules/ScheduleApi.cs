@@ -107,7 +107,8 @@ public sealed record ScheduleRequest(
     IReadOnlyList<string>? Days,
     int? DayOfMonth,
     string? Cron,
-    string? TimeZone)
+    string? TimeZone,
+    IReadOnlyList<string>? Destinations = null)
 {
     public static readonly IReadOnlyDictionary<string, ScheduleRangeKind> RangeNames = new Dictionary<string, ScheduleRangeKind>(StringComparer.OrdinalIgnoreCase)
     {
@@ -159,12 +160,14 @@ public sealed record ScheduleRequest(
                 errors["days"] = [$"Unknown day '{day}': use mon, tue, wed, thu, fri, sat, sun."];
             }
         }
+        var destinations = DestinationIds.Parse(body.Destinations, errors);
         if (errors.Count > 0)
         {
             return null;
         }
         return input with
         {
+            Destinations = destinations,
             Format = format,
             RangeKind = range,
             Recurrence = recurrence,
@@ -197,7 +200,8 @@ public sealed record ScheduleResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     IEnumerable<ScheduleRunResponse>? Runs,
-    IEnumerable<ScheduleHistoryInfo>? History)
+    IEnumerable<ScheduleHistoryInfo>? History,
+    IReadOnlyList<Guid> Destinations)
 {
     public static ScheduleResponse From(ScheduleSummary s, ScheduleDetails? details)
     {
@@ -206,7 +210,7 @@ public sealed record ScheduleResponse(
             s.Recurrence.ToString().ToLowerInvariant(), s.Cron, s.TimeZoneId, $"{s.RecurrenceText}, {s.RangeText}",
             s.IsPaused, s.PausedAt, s.PauseReason, s.ConsecutiveFailures, s.NextRunAt, s.LastRunAt, s.CreatedAt, s.UpdatedAt,
             details?.Runs.Select(r => new ScheduleRunResponse(r.OccurrenceAt, r.ExportId, r.Status?.DisplayName(), r.Outcome?.ToString(), r.Error)),
-            details?.History);
+            details?.History, s.Destinations);
     }
 }
 

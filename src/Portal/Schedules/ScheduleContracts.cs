@@ -23,6 +23,9 @@ public sealed record ScheduleSummary(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>The destinations every run is delivered to.</summary>
+    public IReadOnlyList<Guid> Destinations { get; init; } = [];
+
     public bool IsPaused => PausedAt is not null;
 
     public string RecurrenceText => ScheduleClock.DescribeRecurrence(Recurrence, Cron);

@@ -39,6 +39,9 @@ public sealed record ScheduleInput
     /// <summary>An IANA time zone id, e.g. <c>Europe/Berlin</c>.</summary>
     public string TimeZoneId { get; init; } = "UTC";
 
+    /// <summary>The owner's destinations every run is delivered to (none: the files stay with their links).</summary>
+    public IReadOnlyList<Guid> Destinations { get; init; } = [];
+
     public const int MaxNameLength = 100;
 
     /// <summary>The form's fields for a stored schedule (the time, days and day of month read back from its cron).</summary>
@@ -54,6 +57,7 @@ public sealed record ScheduleInput
             Recurrence = schedule.Recurrence,
             TimeZoneId = schedule.TimeZoneId,
             Cron = schedule.Recurrence == RecurrenceKind.Cron ? schedule.Cron : null,
+            Destinations = schedule.DestinationIds,
         };
         if (schedule.Recurrence == RecurrenceKind.Cron)
         {

@@ -86,6 +86,11 @@ public sealed class ScheduleService(
             return new ScheduleOutcome.Invalid(definition.Errors);
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var destinationErrors = await ExportDeliveries.CheckAsync(db, user.Id, input.Destinations, cancellationToken);
+        if (destinationErrors.Count > 0)
+        {
+            return new ScheduleOutcome.Invalid(destinationErrors);
+        }
         var max = options.Value.MaxPerUser;
         if (await db.Schedules.CountAsync(s => s.OwnerId == user.Id, cancellationToken) >= max)
         {
@@ -110,15 +115,28 @@ public sealed class ScheduleService(
         return new ScheduleOutcome.Saved(Summarize(schedule));
     }
 
-    public Task<ScheduleOutcome> UpdateAsync(ExportUser user, Guid id, ScheduleInput input, CancellationToken cancellationToken = default)
+    public async Task<ScheduleOutcome> UpdateAsync(ExportUser user, Guid id, ScheduleInput input, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(input);
         var now = time.GetUtcNow();
         var definition = ScheduleDefinition.Check(input, exportsOptions.Value, now, options.Value.MinimumInterval);
         if (!definition.IsValid)
         {
-            return Task.FromResult<ScheduleOutcome>(new ScheduleOutcome.Invalid(definition.Errors));
+            return new ScheduleOutcome.Invalid(definition.Errors);
         }
-        return ChangeAsync(user, id, "Edit", (db, schedule) =>
+        if (input.Destinations.Count > 0)
+        {
+            // The owner's destinations, also when an admin edits another user's schedule.
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var owner = await VisibleTo(db.Schedules, user).Where(s => s.Id == id).Select(s => s.OwnerId).SingleOrDefaultAsync(cancellationToken);
+            var destinationErrors = owner is null ? new Dictionary<string, string[]>() : await ExportDeliveries.CheckAsync(db, owner, input.Destinations, cancellationToken);
+            if (destinationErrors.Count > 0)
+            {
+                return new ScheduleOutcome.Invalid(destinationErrors);
+            }
+        }
+        return await ChangeAsync(user, id, "Edit", (db, schedule) =>
         {
             Apply(schedule, input, definition, now);
             AddHistory(db, schedule, user.Name, $"Edited: {Describe(schedule)}.", now);
@@ -221,6 +239,7 @@ public sealed class ScheduleService(
         schedule.Recurrence = input.Recurrence;
         schedule.Cron = definition.Cron;
         schedule.TimeZoneId = ScheduleClock.IanaId(definition.Zone!);
+        schedule.Destinations = string.Join(' ', input.Destinations.Distinct());
         schedule.UpdatedAt = now;
         if (schedule.PausedAt is null)
         {
@@ -269,7 +288,10 @@ public sealed class ScheduleService(
 
     internal static readonly Expression<Func<Schedule, ScheduleSummary>> ToSummary = s => new ScheduleSummary(
         s.Id, s.OwnerId, s.OwnerName, s.Name, s.Format, s.RangeKind, s.RangeHours, s.Recurrence, s.Cron, s.TimeZoneId,
-        s.NextRunAt, s.LastRunAt, s.PausedAt, s.PauseReason, s.ConsecutiveFailures, s.CreatedAt, s.UpdatedAt);
+        s.NextRunAt, s.LastRunAt, s.PausedAt, s.PauseReason, s.ConsecutiveFailures, s.CreatedAt, s.UpdatedAt)
+    {
+        Destinations = Schedule.ParseDestinations(s.Destinations),
+    };
 
     private static readonly Func<Schedule, ScheduleSummary> Summarize = ToSummary.Compile();
 }

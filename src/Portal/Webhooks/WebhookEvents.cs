@@ -5,10 +5,24 @@ using Portal.Exports;
 
 namespace Portal.Webhooks;
 
-/// <summary>The event types receivers subscribe to, one per status an export reaches, and the test event.</summary>
+/// <summary>The event types receivers subscribe to: one per status an export reaches, its deliveries to destinations, and the test event.</summary>
 public static class WebhookEventTypes
 {
     public const string Test = "webhook.test";
+
+    /// <summary>An export was delivered to one of its owner's destinations.</summary>
+    public const string Delivered = "export.delivered";
+
+    /// <summary>A delivery to a destination was given up, with the reason.</summary>
+    public const string DeliveryFailed = "export.delivery_failed";
+
+    /// <summary>The event of a delivery's change, or null for a change receivers are not told about (delivering, a retry).</summary>
+    public static string? For(DeliveryStatus status) => status switch
+    {
+        DeliveryStatus.Delivered => Delivered,
+        DeliveryStatus.Failed => DeliveryFailed,
+        _ => null,
+    };
 
     public static string For(ExportStatus status) => status switch
     {
@@ -25,7 +39,7 @@ public static class WebhookEventTypes
     };
 
     /// <summary>Every type an endpoint may subscribe to, in the order an export meets them.</summary>
-    public static IReadOnlyList<string> All { get; } = [.. Enum.GetValues<ExportStatus>().OrderBy(Order).Select(For)];
+    public static IReadOnlyList<string> All { get; } = [.. Enum.GetValues<ExportStatus>().OrderBy(Order).Select(For), Delivered, DeliveryFailed];
 
     private static int Order(ExportStatus status) => status switch
     {
@@ -67,7 +81,8 @@ public sealed record WebhookExportData(
     Guid? ScheduleId,
     WebhookLinks Links,
     string? Detail = null,
-    string? Reason = null)
+    string? Reason = null,
+    WebhookDeliveryData? Delivery = null)
 {
     public static WebhookExportData From(ExportRequest row, ExportChanged change, Uri? portalBaseUrl)
     {
@@ -95,6 +110,12 @@ public sealed record WebhookExportData(
 }
 
 public sealed record WebhookRange(DateTimeOffset From, DateTimeOffset To);
+
+/// <summary>
+/// An <c>export.delivered</c> or <c>export.delivery_failed</c>: the destination, its status, why it failed, and the
+/// files written (name, path at the destination, bytes).
+/// </summary>
+public sealed record WebhookDeliveryData(Guid DestinationId, string Status, string? Error, IReadOnlyList<DeliveryFileEntry> Files);
 
 /// <summary>The export's page for people and its API resource for scripts.</summary>
 public sealed record WebhookLinks(string Page, string Api);

@@ -17,8 +17,8 @@ public sealed class WebhookPlanner(TimeProvider time, IOptions<WebhookOptions> o
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(changes);
-        // A deletion or a note on the timeline (a download) is not a change of status.
-        var statusChanges = changes.Where(c => !c.Deleted && c.Previous != c.Status).ToList();
+        // A deletion or a note on the timeline (a download) is not a change of status; a delivery that ended is an event of its own.
+        var statusChanges = changes.Where(c => !c.Deleted && (c.Previous != c.Status || c.Delivery is { } d && WebhookEventTypes.For(d) is not null)).ToList();
         if (statusChanges.Count == 0)
         {
             return;
@@ -35,6 +35,10 @@ public sealed class WebhookPlanner(TimeProvider time, IOptions<WebhookOptions> o
         var exports = await db.ExportRequests.IgnoreQueryFilters().AsNoTracking()
             .Where(e => exportIds.Contains(e.Id))
             .ToDictionaryAsync(e => e.Id, cancellationToken);
+        var deliveryIds = statusChanges.Where(c => c.DeliveryId is not null).Select(c => c.DeliveryId!.Value).ToList();
+        var deliveries = deliveryIds.Count == 0
+            ? []
+            : await db.ExportDeliveries.AsNoTracking().Where(d => deliveryIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, cancellationToken);
         var now = time.GetUtcNow();
         var planned = 0;
         foreach (var change in statusChanges)
@@ -43,8 +47,18 @@ public sealed class WebhookPlanner(TimeProvider time, IOptions<WebhookOptions> o
             {
                 continue;
             }
+            var data = WebhookExportData.From(export, change, options.Value.PortalBaseUrl);
             var type = WebhookEventTypes.For(change.Status);
-            var body = new WebhookEvent(type, change.At, WebhookExportData.From(export, change, options.Value.PortalBaseUrl)).ToJson();
+            if (change is { Delivery: { } status, DeliveryId: { } deliveryId })
+            {
+                if (!deliveries.TryGetValue(deliveryId, out var delivery))
+                {
+                    continue;
+                }
+                type = WebhookEventTypes.For(status)!;
+                data = data with { Delivery = new WebhookDeliveryData(delivery.DestinationId, status.ToString(), delivery.Error, DeliveryFiles.Read(delivery.Files)) };
+            }
+            var body = new WebhookEvent(type, change.At, data).ToJson();
             foreach (var endpoint in endpoints.Where(e => e.OwnerId == change.OwnerId && e.EventList.Contains(type)))
             {
                 db.WebhookDeliveries.Add(new WebhookDelivery

@@ -68,6 +68,18 @@ public sealed class FakeExportService : IExportAllowances, IExportSubmissions, I
         return Task.FromResult(outcome);
     }
 
+    /// <summary>The destinations of each submission that named any, in order.</summary>
+    public List<IReadOnlyList<Guid>> SubmittedDestinations { get; } = [];
+
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default)
+    {
+        SubmittedDestinations.Add(destinations);
+        return SubmitAsync(user, range, format, name, cancellationToken);
+    }
+
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name, destinations, cancellationToken);
+
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, cancellationToken);
 

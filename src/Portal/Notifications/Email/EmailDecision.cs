@@ -21,6 +21,13 @@ public static class EmailDecision
             && change.Previous != change.Status && !change.Deleted;
     }
 
+    /// <summary>A delivery to a destination that ended: delivered, or given up (not one still retrying).</summary>
+    public static bool EndsDelivery(ExportChanged change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return change.Delivery is DeliveryStatus.Delivered or DeliveryStatus.Failed && !change.Deleted;
+    }
+
     /// <summary>
     /// Whether the owner wants an email for an export that reached its outcome after <paramref name="openFor"/>: a
     /// scheduled run follows the schedules setting, any other export the exports setting.

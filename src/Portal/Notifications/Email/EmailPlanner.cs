@@ -26,7 +26,7 @@ public sealed partial class EmailPlanner(
         {
             return;
         }
-        var ending = changes.Where(EmailDecision.EndsExport).ToList();
+        var ending = changes.Where(c => EmailDecision.EndsExport(c) || EmailDecision.EndsDelivery(c)).ToList();
         if (ending.Count == 0)
         {
             return;
@@ -60,7 +60,9 @@ public sealed partial class EmailPlanner(
                 LogNoAddress(logger, change.ExportId);
                 continue;
             }
-            var content = ExportEmail.Compose(request, change.Status, settings.PortalUrl, isScheduledRun, change.Detail);
+            var content = change.Delivery is { } delivery
+                ? ExportEmail.ComposeDelivery(request, delivery, settings.PortalUrl, isScheduledRun, change.Detail)
+                : ExportEmail.Compose(request, change.Status, settings.PortalUrl, isScheduledRun, change.Detail);
             db.EmailMessages.Add(new EmailMessage
             {
                 EventId = change.EventId,

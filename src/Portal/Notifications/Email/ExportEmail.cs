@@ -61,6 +61,31 @@ public static class ExportEmail
         return new Content(subject, body, link);
     }
 
+    /// <summary>An export delivered to a destination, or not delivered; <paramref name="detail"/> says where, and why not.</summary>
+    public static Content ComposeDelivery(ExportRequest request, DeliveryStatus outcome, string? portalUrl, bool isScheduledRun, string? detail)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var name = $"\u201c{request.DisplayName}\u201d";
+        var kind = isScheduledRun ? "scheduled export" : "export";
+        var subject = outcome switch
+        {
+            DeliveryStatus.Delivered => $"Your {kind} {name} was delivered",
+            DeliveryStatus.Failed => $"Your {kind} {name} could not be delivered",
+            _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Only a delivery that ended is emailed."),
+        };
+        var link = LinkTo(portalUrl, request.Id);
+        var body = string.Join('\n',
+            $"Hello {request.OwnerName},",
+            "",
+            $"Your {kind} {name}: {Sentence(detail) ?? outcome.ToString()}",
+            outcome == DeliveryStatus.Failed ? "Its files can still be downloaded from its page while the device platform keeps them." : "",
+            "",
+            $"Open it in the portal: {link}",
+            "",
+            "You get this email because of your notification settings in the portal.");
+        return new Content(subject, body, link);
+    }
+
     private static string FileCount(int files) => files == 1 ? "1 file" : string.Create(CultureInfo.InvariantCulture, $"{files} files");
 
     private static string? Sentence(string? text) =>
