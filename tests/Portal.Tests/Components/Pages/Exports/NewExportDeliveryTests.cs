@@ -29,10 +29,10 @@ public class NewExportDeliveryTests : ExportTestContext
         page.WaitForElement("[data-testid=deliver-to]", Wait);
 
         var options = page.FindAll("[data-testid=deliver-to-option]");
-        Assert.Equal(["Team storage", "Archive"], options.Select(o => o.TextContent.Trim()));
-        Assert.All(page.FindAll("[data-testid=deliver-to] input[type=checkbox]"), box => Assert.False(box.HasAttribute("checked")));
+        Assert.Equal(["Team storage", "Archive"], options.Select(o => o.Closest("label")!.TextContent.Trim()));
+        Assert.All(options, box => Assert.False(box.HasAttribute("checked")));
 
-        page.Find($"[data-destination-id='{archive.Id}'] input").Change(true);
+        page.Find($"[data-destination-id='{archive.Id}']").Change(true);
         await page.Find("button[data-testid=submit-export]").ClickAsync(new());
 
         Assert.Equal([archive.Id], Assert.Single(Service.SubmittedDestinations));
@@ -58,7 +58,7 @@ public class NewExportDeliveryTests : ExportTestContext
         Service.NextSubmitOutcome = new SubmitOutcome.Invalid(new Dictionary<string, string[]> { ["destinations"] = [$"Destination {team.Id} was not found."] });
         var page = Render<NewExport>();
         page.WaitForElement("[data-testid=deliver-to]", Wait);
-        page.Find($"[data-destination-id='{team.Id}'] input").Change(true);
+        page.Find($"[data-destination-id='{team.Id}']").Change(true);
 
         await page.Find("button[data-testid=submit-export]").ClickAsync(new());
 
@@ -66,7 +66,7 @@ public class NewExportDeliveryTests : ExportTestContext
         Assert.Contains("not submitted", page.Find("[data-testid=submit-error]").TextContent, StringComparison.Ordinal);
         Assert.False(page.Find("button[data-testid=submit-export]").HasAttribute("disabled"));
 
-        page.Find($"[data-destination-id='{team.Id}'] input").Change(false);
+        page.Find($"[data-destination-id='{team.Id}']").Change(false);
         Assert.Empty(page.FindAll("[data-testid=deliver-to-invalid]"));
     }
 }
