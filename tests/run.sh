@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the portal on a fresh machine with the .NET 10 SDK:
-# installs what NuGet does not bring (Debian's chromium, postgresql and redis-server), starts a throw-away
-# PostgreSQL and Redis on free loopback ports, builds Portal.sln once, runs the unit and integration tests in two lanes
+# installs what NuGet does not bring (Debian's chromium, postgresql, redis-server and openssh-server, and Azurite from
+# npm once into ~/.cache/portal-tests), starts a throw-away PostgreSQL, Redis, SFTP server and Azurite on free loopback
+# ports, builds Portal.sln once, runs the unit and integration tests in two lanes
 # side by side (on SQLite, then again on PostgreSQL) and then the browser tests alone, stops both servers, and ends
 # with one line `N passed, N failed, N skipped` summed over all test runs. Arguments go to each `dotnet test`.
 set -euo pipefail
@@ -17,6 +18,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -f /usr/lib/chromium/locales/de.pak ] || missing+=(chromium-l10n)
 [ -x "$pg_bin/initdb" ] || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian's ${missing[*]} for the tests..."
   $sudo apt-get update -qq
@@ -34,9 +37,15 @@ chmod 755 "$engines"
 pg_dir="$engines/postgres"
 pg_started=""
 redis_pid=""
+sshd_pid=""
+sftp_user=""
+azurite_pid=""
 stop_engines() {
   if [ -n "$pg_started" ]; then as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true; fi
   if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
+  if [ -n "$azurite_pid" ]; then kill "$azurite_pid" 2>/dev/null || true; fi
+  if [ -n "$sshd_pid" ]; then $sudo kill "$(cat "$engines/sftp/sshd.pid" 2>/dev/null || echo "$sshd_pid")" 2>/dev/null || true; fi
+  if [ -n "$sftp_user" ]; then $sudo userdel "$sftp_user" >/dev/null 2>&1 || true; fi
   $sudo rm -rf "$engines"
 }
 trap stop_engines EXIT
@@ -63,6 +72,82 @@ for _ in $(seq 1 50); do
   if (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; then break; fi
   sleep 0.1
 done
+
+wait_for_port() { # port process-id name
+  for _ in $(seq 1 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    if ! kill -0 "$2" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "$3 did not start on port $1:" >&2
+  cat "$engines/$3.log" >&2 || true
+  return 1
+}
+
+# SFTP: Debian's sshd with a config, host key and user of this run only; sftp only (internal-sftp, no shell, no
+# forwarding), password or key, on loopback. It runs as root (it must, to sign in another user); StrictModes is off
+# because its files live in the temporary folder, and /run/sshd is the privilege separation directory it requires.
+sftp_dir="$engines/sftp"
+mkdir -p "$sftp_dir/root"
+sftp_user="ptsftp$RANDOM$RANDOM"
+sftp_password="sftp-$RANDOM$RANDOM$RANDOM"
+$sudo useradd --no-create-home --home-dir "$sftp_dir/root" --shell /usr/sbin/nologin "$sftp_user"
+echo "$sftp_user:$sftp_password" | $sudo chpasswd
+$sudo chown "$sftp_user" "$sftp_dir/root"
+chmod 755 "$sftp_dir" "$sftp_dir/root"
+ssh-keygen -q -t ed25519 -N "" -C portal-tests -f "$sftp_dir/client_key"
+cp "$sftp_dir/client_key.pub" "$sftp_dir/authorized_keys"
+chmod 644 "$sftp_dir/authorized_keys"
+$sudo ssh-keygen -q -t ed25519 -N "" -C portal-tests-host -f "$sftp_dir/host_key"
+$sudo install -d -m 755 /run/sshd
+sftp_port=$(free_port)
+cat >"$sftp_dir/sshd_config" <<CONFIG
+Port $sftp_port
+ListenAddress 127.0.0.1
+HostKey $sftp_dir/host_key
+PidFile $sftp_dir/sshd.pid
+AllowUsers $sftp_user
+AuthorizedKeysFile $sftp_dir/authorized_keys
+StrictModes no
+UsePAM no
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin no
+AllowTcpForwarding no
+X11Forwarding no
+MaxStartups 100
+Subsystem sftp internal-sftp
+ForceCommand internal-sftp
+CONFIG
+# Newer OpenSSH shuts out a source address after failed sign-ins, and the tests fail some on purpose.
+if $sudo /usr/sbin/sshd -t -f "$sftp_dir/sshd_config" -o PerSourcePenalties=no >/dev/null 2>&1; then
+  echo "PerSourcePenalties no" >>"$sftp_dir/sshd_config"
+fi
+$sudo /usr/sbin/sshd -D -e -f "$sftp_dir/sshd_config" >"$engines/sshd.log" 2>&1 &
+sshd_pid=$!
+wait_for_port "$sftp_port" "$sshd_pid" sshd
+export PORTAL_TEST_SFTP="127.0.0.1:$sftp_port"
+export PORTAL_TEST_SFTP_USER="$sftp_user"
+export PORTAL_TEST_SFTP_PASSWORD="$sftp_password"
+export PORTAL_TEST_SFTP_KEY="$sftp_dir/client_key"
+PORTAL_TEST_SFTP_FINGERPRINT=$(ssh-keygen -l -E sha256 -f "$sftp_dir/host_key.pub" | awk '{print $2}')
+export PORTAL_TEST_SFTP_FINGERPRINT
+export PORTAL_TEST_SFTP_ROOT="$sftp_dir/root"
+
+# Azurite, Microsoft's Azure Storage emulator: installed once from npm into a cache folder, blob service only, its
+# data in the temporary folder.
+azurite_dir="$HOME/.cache/portal-tests/azurite"
+if [ ! -x "$azurite_dir/node_modules/.bin/azurite-blob" ]; then
+  echo "Installing Azurite into $azurite_dir..."
+  npm install --prefix "$azurite_dir" --no-audit --no-fund --loglevel=error azurite@3 >/dev/null
+fi
+azurite_port=$(free_port)
+"$azurite_dir/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$azurite_port" --location "$engines/azurite" \
+  --skipApiVersionCheck --silent >"$engines/azurite.log" 2>&1 &
+azurite_pid=$!
+wait_for_port "$azurite_port" "$azurite_pid" azurite
+export PORTAL_TEST_AZURITE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$azurite_port/devstoreaccount1;"
 
 dotnet tool restore >/dev/null
 

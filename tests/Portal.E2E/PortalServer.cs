@@ -79,7 +79,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>, IAsyncLifetim
             ["RateLimits:FilesPerWindow"] = "100000",
             // The tests' webhook receivers listen on loopback, which only Development allows.
             ["Webhooks:AllowPrivateNetworks"] = "true",
-            // Azurite, the tests' blob storage, listens on loopback too.
+            // Azurite and the tests' SFTP server listen on loopback too.
             ["Destinations:AllowPrivateNetworks"] = "true",
             // An every-minute schedule's run is created within a second of its minute.
             ["Schedules:CheckInterval"] = "00:00:01",

@@ -78,6 +78,8 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // Fixtures share users over many tests; the fair-use tests set their own limits.
         ["Exports:DailyAllowancePerUser"] = "10000",
         ["Webhooks:AllowPrivateNetworks"] = "true",
+        // Azurite and the tests' SFTP server listen on loopback, which only Development allows.
+        ["Destinations:AllowPrivateNetworks"] = "true",
         ["Webhooks:PollInterval"] = "00:00:00.050",
         ["Webhooks:RetryDelay"] = "00:00:00.050",
         ["Webhooks:MaxRetryDelay"] = "00:00:00.200",

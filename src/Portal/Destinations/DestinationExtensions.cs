@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Http;
+
 namespace Portal.Destinations;
 
 public static class DestinationExtensions
@@ -24,6 +26,19 @@ public static class DestinationExtensions
         services.AddSingleton<DestinationService>();
         services.AddSingleton<DestinationApi.UserReader>();
         services.AddDeliveries();
+
+        // Destinations are their owners' hosts: no redirects, no cookies, no proxy, and the address checked on every connection.
+        services.AddHttpClient(BlobDestinationWriter.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                UseProxy = false,
+                ConnectTimeout = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DestinationOptions>>().Value.Timeout,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                ConnectCallback = sp.GetRequiredService<DestinationAddressGuard>().ConnectAsync,
+            })
+            .RemoveAllLoggers();
         return builder;
     }
 }

@@ -279,8 +279,9 @@ public sealed partial class DestinationValidator(DestinationAddressGuard guard, 
         {
             return "The private key is protected by a passphrase; give a key without one.";
         }
-        catch (Exception e) when (e is SshException or ArgumentException or FormatException or InvalidOperationException or NotSupportedException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // The key's parsers throw what their format's reader throws (SSH, ASN.1, base64, cryptography): all of it means unreadable.
             return "The private key could not be read; paste the whole key in OpenSSH or PEM form, from -----BEGIN to -----END.";
         }
     }
