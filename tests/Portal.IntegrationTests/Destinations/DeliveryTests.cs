@@ -48,6 +48,7 @@ public sealed class DeliveryTests(DeliveryTests.Fixture fixture) : IClassFixture
         private static Dictionary<string, string?> Settings(bool enabled) => new()
         {
             ["Deliveries:Enabled"] = enabled ? "true" : "false",
+            ["Destinations:AllowPrivateNetworks"] = "true",
             ["Deliveries:PollInterval"] = "00:00:00.100",
             ["Deliveries:RetryDelay"] = "00:00:00.200",
             ["Deliveries:MaxRetryDelay"] = "00:00:00.400",
