@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs;
 using Portal.Testing;
 
 namespace Portal.E2E;
@@ -10,9 +9,8 @@ public class DestinationTests(PortalServer server)
     [Fact]
     public async Task AUserDefinesAnAzureDestinationTestsItAndSeesAnExportDeliveredThere()
     {
-        var container = $"e2e-{Guid.NewGuid():N}";
-        var blobs = new BlobContainerClient(AzuriteConnectionString, container);
-        await blobs.CreateAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var blobs = await StorageEngines.NewContainerAsync(TestContext.Current.CancellationToken);
+        var container = blobs.Name;
         await using var session = await server.NewSessionAsync();
         await session.SignInAsync("Dana Delivery", returnUrl: "/account/destinations");
         var page = session.Page;
@@ -21,7 +19,7 @@ public class DestinationTests(PortalServer server)
         await page.GetByTestId("new-destination").ClickAsync();
         await page.GetByTestId("destination-kind").SelectOptionAsync("azure-blob");
         await TypeAsync(page.GetByTestId("destination-name"), "Team storage");
-        await TypeAsync(page.GetByTestId("destination-connection-string"), AzuriteConnectionString);
+        await TypeAsync(page.GetByTestId("destination-connection-string"), StorageEngines.AzuriteConnectionString);
         await TypeAsync(page.GetByTestId("destination-container"), container);
         await Expect(page.GetByTestId("destination-path-template")).ToHaveValueAsync("{format}/{from:yyyy-MM-dd}/{export}-{part}.{ext}");
         await session.ScreenshotAsync("destination-form-azure");
@@ -62,11 +60,6 @@ public class DestinationTests(PortalServer server)
         Assert.Equal(written.Count, await delivery.GetByTestId("delivered-file").CountAsync());
         session.AssertNoConsoleErrors();
     }
-
-    /// <summary>Azurite, which <c>tests/run.sh</c> starts.</summary>
-    private static string AzuriteConnectionString => Environment.GetEnvironmentVariable("PORTAL_TEST_AZURITE") is { Length: > 0 } value
-        ? value
-        : throw new InvalidOperationException("PORTAL_TEST_AZURITE is not set: run the browser tests with tests/run.sh, which starts Azurite.");
 
     /// <summary>Typed key by key, as a person does; Tab leaves the field, which is when the browser reports it.</summary>
     private static async Task TypeAsync(ILocator field, string text)
