@@ -80,6 +80,21 @@ public class ExportPageDeliveryTests : ExportTestContext
     }
 
     [Fact]
+    public void ADeliverysTimelineEntryIsNamedADeliveryNotADownload()
+    {
+        var export = AddExport(ExportStatus.Completed);
+        Service.Details[export.Id] = new ExportDetails(export, null, null, null, [],
+            [new ExportEventInfo(Clock.GetUtcNow(), ExportStatus.Completed, ExportStatus.Completed, ExportProgress.DeliveryActor, "Delivered to Team storage: 1 file, 4,096 bytes.")]);
+
+        var page = RenderPage(export.Id);
+
+        var entry = page.WaitForElement("[data-testid=timeline-entry]", Wait).TextContent;
+        Assert.Contains("Delivery", entry, StringComparison.Ordinal);
+        Assert.Contains("Delivered to Team storage", entry, StringComparison.Ordinal);
+        Assert.DoesNotContain("Downloaded", entry, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnExportWithoutDeliveriesShowsNoDeliveriesSection()
     {
         var export = AddExport(ExportStatus.Completed);
