@@ -20,7 +20,7 @@ using Portal.Tracking;
 namespace Portal.Tests.Components;
 
 /// <summary>The bUnit context for export pages: fake service and change feed, a signed-in user, a fixed clock in UTC.</summary>
-public class ExportTestContext : PortalTestContext
+public class ExportTestContext : PortalTestContext, IAsyncDisposable
 {
     public const string UserId = "user-1";
     public const string UserName = "Ada User";
@@ -64,12 +64,38 @@ public class ExportTestContext : PortalTestContext
         Services.AddSingleton(Estimator);
         Services.AddSingleton<ReadyEstimates>();
         Services.AddSingleton<IFileSizeEstimates>(FileSizes);
+        // Destinations and deliveries are read from a database of their own (their rows name exports the fake service holds).
+        DestinationDatabase = Services.AddDestinationServices(DestinationStorage);
+        Services.AddSingleton<ExportDeliveries>();
         SignInAs(UserId, UserName);
         // Pages are tested as they are once their circuit is up; a test of the prerendered page says so.
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     public FakeExportService Service { get; } = new();
+
+    /// <summary>Stands in for the storage destinations write to.</summary>
+    public FakeDestinationWriter DestinationStorage { get; } = new();
+
+    /// <summary>The SQLite file destinations and deliveries are kept in.</summary>
+    public string DestinationDatabase { get; }
+
+    public Portal.Destinations.DestinationService Destinations => Services.GetRequiredService<Portal.Destinations.DestinationService>();
+
+    /// <summary>A destination of the signed-in user, as the destinations page saves it.</summary>
+    public async Task<Portal.Destinations.DestinationInfo> AddDestinationAsync(string name, string ownerId = UserId)
+    {
+        var created = await Destinations.CreateAsync(new ExportUser(ownerId, UserName, null, false), new Portal.Destinations.DestinationInput(
+            name, "azure-blob", DestinationTestServices.ConnectionString, null, "exports", null, null, null, null, null, null, null, null), CancellationToken.None);
+        return Assert.IsType<Portal.Destinations.DestinationRegistration.Created>(created).Destination;
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        await DisposeAsync();
+        DestinationTestServices.Delete(DestinationDatabase);
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>What the components logged.</summary>
     public RecordingLoggerFactory Logs { get; } = new();

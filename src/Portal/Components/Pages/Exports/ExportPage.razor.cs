@@ -13,6 +13,7 @@ public sealed partial class ExportPage : IDisposable
     private static readonly ExportStatus[] Steps = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed];
 
     private ExportDetails? _export;
+    private IReadOnlyList<DeliveryInfo> _deliveries = [];
     private ExportUser? _user;
     private bool _loading = true;
     private bool _readyHere;
@@ -32,6 +33,9 @@ public sealed partial class ExportPage : IDisposable
 
     [Inject]
     private ExportActions Actions { get; set; } = default!;
+
+    [Inject]
+    private ExportDeliveries Deliveries { get; set; } = default!;
 
     [Inject]
     private NavigationManager Navigation { get; set; } = default!;
@@ -72,6 +76,8 @@ public sealed partial class ExportPage : IDisposable
         {
             _error = null;
             _export = await Exports.GetAsync(_user, Id);
+            // A delivery's change is an export change: the same subscription brings each row up to date.
+            _deliveries = _export is null ? [] : await Deliveries.ListAsync(_user, Id, CancellationToken.None);
         }
         // A database that is away goes to the page's error boundary: its calm state tries again by itself.
         catch (Exception ex) when (ex is not OperationCanceledException && !DatabaseErrors.IsUnavailable(ex))

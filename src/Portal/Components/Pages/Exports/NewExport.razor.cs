@@ -19,6 +19,7 @@ public sealed partial class NewExport : IDisposable
     private string? _name;
     private string? _nameError;
     private string? _preset;
+    private IReadOnlyList<Guid> _destinations = [];
     private Dictionary<string, string> _errors = [];
     private ExportSummary? _reusable;
     private string? _submitError;
@@ -113,6 +114,12 @@ public sealed partial class NewExport : IDisposable
         _format = value;
         _errors.Remove("format");
         return LookForReusableAsync();
+    }
+
+    private void OnDestinationsChanged(IReadOnlyList<Guid> destinations)
+    {
+        _destinations = destinations;
+        _errors.Remove("destinations");
     }
 
     /// <summary>The name the export gets when the field is left empty: format and range in the user's zone.</summary>
@@ -230,7 +237,7 @@ public sealed partial class NewExport : IDisposable
         try
         {
             var user = await CurrentUser.GetAsync();
-            var outcome = await Exports.SubmitAsync(user, range, _format, ExportNames.Normalize(_name) ?? ExportNames.Default(_format, range, TimeZone.Zone));
+            var outcome = await Exports.SubmitAsync(user, range, _format, ExportNames.Normalize(_name) ?? ExportNames.Default(_format, range, TimeZone.Zone), _destinations);
             switch (outcome)
             {
                 case SubmitOutcome.Accepted accepted:
@@ -241,11 +248,15 @@ public sealed partial class NewExport : IDisposable
                     {
                         _nameError = string.Join(" ", nameMessages);
                     }
-                    foreach (var (key, messages) in invalid.Errors.Where(e => e.Key != "name"))
+                    if (invalid.Errors.TryGetValue("destinations", out var destinationMessages))
+                    {
+                        _errors["destinations"] = string.Join(" ", destinationMessages);
+                    }
+                    foreach (var (key, messages) in invalid.Errors.Where(e => e.Key is not ("name" or "destinations")))
                     {
                         _errors[RangeRules.FieldOf(key)] = string.Join(" ", messages);
+                        Range = null;
                     }
-                    Range = null;
                     _submitError = "The export was not submitted. Correct the marked fields and try again.";
                     break;
                 case SubmitOutcome.Throttled throttled:

@@ -31,6 +31,9 @@ public sealed class ScheduleFields
 
     public string ZoneId { get; set; } = "UTC";
 
+    /// <summary>The destinations every run is delivered to.</summary>
+    public IReadOnlyList<Guid> Destinations { get; set; } = [];
+
     public void Fill(ScheduleSummary s)
     {
         var input = ScheduleInput.From(new Schedule
@@ -48,6 +51,7 @@ public sealed class ScheduleFields
         DayOfMonth = BrowserInput.FormatInt(input.DayOfMonth);
         Cron = input.Cron ?? "";
         ZoneId = input.TimeZoneId;
+        Destinations = s.Destinations;
     }
 
     public void ToggleDay(DayOfWeek day, bool on)
@@ -86,6 +90,7 @@ public sealed class ScheduleFields
             DayOfMonth = dayOfMonth,
             Cron = Cron,
             TimeZoneId = ZoneId ?? "",
+            Destinations = Destinations,
         };
         return (input, errors);
     }

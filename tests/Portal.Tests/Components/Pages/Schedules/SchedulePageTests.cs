@@ -16,13 +16,16 @@ using Portal.Tests.Fakes;
 namespace Portal.Tests.Components.Pages.Schedules;
 
 /// <summary>The schedule form's typed fields, over the real schedule rules (no database: nothing is saved here).</summary>
-public class SchedulePageTests : PortalTestContext
+public class SchedulePageTests : PortalTestContext, IAsyncDisposable
 {
+    private readonly string _destinationDatabase;
+
     private FakeTimeProvider Clock { get; } = TestClock.New(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
     public SchedulePageTests()
     {
         Services.AddSingleton<IScheduleService>(new PreviewOnlySchedules(Clock));
+        _destinationDatabase = Services.AddDestinationServices(new FakeDestinationWriter());
         Services.AddSingleton<IExportChangeFeed>(new FakeExportChangeFeed());
         Services.AddSingleton<TimeProvider>(Clock);
         Services.AddSingleton(Options.Create(new PortalAuthorizationOptions()));
@@ -106,9 +109,40 @@ public class SchedulePageTests : PortalTestContext
         Assert.Empty(TimeZones.Search("Atlantis", "Europe/Berlin"));
     }
 
-    /// <summary>The real rules and next runs of <see cref="ScheduleDefinition"/>; the form's other actions are not used here.</summary>
+    [Fact]
+    public async Task TheChosenDestinationsAreSavedWithTheScheduleAndARefusedOneIsExplained()
+    {
+        var destinations = Services.GetRequiredService<Portal.Destinations.DestinationService>();
+        var created = await destinations.CreateAsync(new ExportUser("user-1", "Ada User", null, false), new Portal.Destinations.DestinationInput(
+            "Team storage", "azure-blob", Portal.Tests.Components.DestinationTestServices.ConnectionString, null, "exports", null, null, null, null, null, null, null, null),
+            Xunit.TestContext.Current.CancellationToken);
+        var team = Assert.IsType<Portal.Destinations.DestinationRegistration.Created>(created).Destination;
+        var page = RenderPage();
+        page.Find("input[data-testid=schedule-name]").Input("Nightly");
+        var option = page.WaitForElement($"[data-testid=schedule-destinations-option][data-destination-id='{team.Id}']", TimeSpan.FromSeconds(10));
+        Assert.False(option.HasAttribute("checked"));
+
+        option.Change(true);
+        await page.Find("[data-testid=save-schedule]").ClickAsync(new());
+
+        Assert.Equal([team.Id], Schedules.Saved?.Destinations);
+        Assert.Equal("Destination was deleted meanwhile.", page.Find("[data-testid=schedule-destinations-invalid]").TextContent.Trim());
+    }
+
+    private PreviewOnlySchedules Schedules => (PreviewOnlySchedules)Services.GetRequiredService<IScheduleService>();
+
+    async ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        await DisposeAsync();
+        Portal.Tests.Components.DestinationTestServices.Delete(_destinationDatabase);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The real rules and next runs of <see cref="ScheduleDefinition"/>; saving records the input and refuses its destinations.</summary>
     private sealed class PreviewOnlySchedules(TimeProvider clock) : IScheduleService
     {
+        public ScheduleInput? Saved { get; private set; }
+
         public (IReadOnlyList<DateTimeOffset> Runs, IReadOnlyDictionary<string, string[]> Errors) Preview(ScheduleInput input, int count = 3)
         {
             var now = clock.GetUtcNow();
@@ -120,7 +154,11 @@ public class SchedulePageTests : PortalTestContext
 
         public Task<ScheduleDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task<ScheduleOutcome> CreateAsync(ExportUser user, ScheduleInput input, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<ScheduleOutcome> CreateAsync(ExportUser user, ScheduleInput input, CancellationToken cancellationToken = default)
+        {
+            Saved = input;
+            return Task.FromResult<ScheduleOutcome>(new ScheduleOutcome.Invalid(new Dictionary<string, string[]> { ["destinations"] = ["Destination was deleted meanwhile."] }));
+        }
 
         public Task<ScheduleOutcome> UpdateAsync(ExportUser user, Guid id, ScheduleInput input, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
