@@ -200,8 +200,9 @@ public sealed partial class DeliveryWorker(
             {
                 continue;
             }
+            // {part} counts from 1, as people number files; the device platform's parts count from 0.
             var path = DestinationPaths.Render(destination.PathTemplate, new ExportPathValues(
-                export.Id, export.DisplayName, export.Format.ApiName(), export.RangeFrom, export.RangeTo, file.Part, export.Format.Extension()));
+                export.Id, export.DisplayName, export.Format.ApiName(), export.RangeFrom, export.RangeTo, file.Part + 1, export.Format.Extension()));
             HttpResponseMessage response;
             try
             {

@@ -104,6 +104,9 @@ public sealed class DeliveryTests(DeliveryTests.Fixture fixture) : IClassFixture
                 Assert.Equal(written.Length, file.Bytes);
             }
         }
+        // The default template numbers the files from 1.
+        Assert.All(deliveries, d => Assert.Equal(["1", "2", "3"],
+            d.Files.Select(f => Path.GetFileNameWithoutExtension(f.Path)[(Path.GetFileNameWithoutExtension(f.Path).LastIndexOf('-') + 1)..]).Order()));
         // Nothing but the files: no probe, no temporary name left behind.
         Assert.Equal(3, Directory.EnumerateFiles(StorageEngines.Sftp.LocalPath(directory), "*", SearchOption.AllDirectories).Count());
         Assert.Equal(3, await container.GetBlobsAsync(cancellationToken: Cancellation).CountAsync(Cancellation));
