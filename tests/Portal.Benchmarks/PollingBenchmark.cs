@@ -206,7 +206,7 @@ public sealed class PollingBenchmark : IBenchmark
                 ["Tracking:PollBudgetPerMinute"] = "100000",
                 ["Tracking:MaxParallelCalls"] = "16",
                 ["Exports:MaxSubmissionsPerMinute"] = "10000",
-                ["Exports:DailyAllowancePerUser"] = "1000000",
+                ["Exports:DailyAllowancePerUser"] = "100000",
                 ["Exports:DuplicateWindow"] = "00:00:00",
             });
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
