@@ -24,7 +24,10 @@ namespace Portal.Benchmarks;
 /// The simulator caps its workers, so the workload is spread over shards (a simulator and a portal engine with its
 /// own database each) to keep the upstream's queue out of the measurement; the shards share what the portal learns
 /// about preparation times, as one portal would.
-/// Options: <c>--requests 1000 --shards 5 --rate 8 --fixed-seconds 5</c>.
+/// With <c>--fail-rate 0.2</c> that share of status GETs (the portal's and the fixed poller's alike) is answered 503
+/// without reaching the simulator, with a <c>Retry-After</c> of <c>--retry-after</c> seconds (0: none). GETs are
+/// counted as the vendor would see them: every attempt, failed ones included.
+/// Options: <c>--requests 1000 --shards 5 --rate 8 --fixed-seconds 5 --fail-rate 0 --retry-after 0</c>.
 /// </summary>
 public sealed class PollingBenchmark : IBenchmark
 {
@@ -41,17 +44,20 @@ public sealed class PollingBenchmark : IBenchmark
         var shardCount = Math.Max(1, options.Number("shards", 5));
         var rate = Math.Max(1, options.Number("rate", 8));
         var fixedInterval = TimeSpan.FromSeconds(options.Number("fixed-seconds", 5));
+        var failRate = options.Value("fail-rate") is { } rateText ? double.Parse(rateText, CultureInfo.InvariantCulture) : 0;
+        var faults = new StatusFaults(failRate, options.Number("retry-after", 0));
 
-        Console.WriteLine($"# polling: {requests} requests over {shardCount} shards at {rate}/s; fixed interval {fixedInterval.TotalSeconds:0} s");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"# polling: {requests} requests over {shardCount} shards at {rate}/s; fixed interval {fixedInterval.TotalSeconds:0} s; {failRate:P0} of status GETs answered 503"));
         var shards = new List<Shard>();
         try
         {
-            shards.Add(await Shard.StartAsync(estimator: null, cancellationToken));
+            shards.Add(await Shard.StartAsync(estimator: null, faults, cancellationToken));
             var estimator = shards[0].Estimator;
             await estimator.LoadAsync(cancellationToken);
             for (var i = 1; i < shardCount; i++)
             {
-                shards.Add(await Shard.StartAsync(estimator, cancellationToken));
+                shards.Add(await Shard.StartAsync(estimator, faults, cancellationToken));
             }
 
             var random = new Random(20261129);
@@ -84,7 +90,7 @@ public sealed class PollingBenchmark : IBenchmark
             var portalResults = new List<(int Gets, double LatencySeconds, int Days)>();
             foreach (var shard in shards)
             {
-                portalResults.AddRange(await shard.WaitForCompletionAsync(cancellationToken));
+                portalResults.AddRange(await shard.WaitForCompletionAsync(faults, cancellationToken));
             }
 
             var portalGets = portalResults.Average(r => r.Gets);
@@ -103,7 +109,7 @@ public sealed class PollingBenchmark : IBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   portal        {portalGets,12:0.00}  {Percentile(portalLatency, 0.5),15:0.00}  {Percentile(portalLatency, 0.95),15:0.00}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   fixed {fixedInterval.TotalSeconds:0} s    {fixedGets,12:0.00}  {Percentile(fixedLatency, 0.5),15:0.00}  {Percentile(fixedLatency, 0.95),15:0.00}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"polling: portal_gets_per_request={portalGets:0.00} fixed_gets_per_request={fixedGets:0.00} ratio={portalGets / fixedGets:0.000} portal_p95_s={Percentile(portalLatency, 0.95):0.00} fixed_p95_s={Percentile(fixedLatency, 0.95):0.00}"));
+                $"polling: portal_gets_per_request={portalGets:0.00} fixed_gets_per_request={fixedGets:0.00} ratio={portalGets / fixedGets:0.000} portal_p95_s={Percentile(portalLatency, 0.95):0.00} fixed_p95_s={Percentile(fixedLatency, 0.95):0.00} fail_rate={failRate:0.00}"));
             return 0;
         }
         finally
@@ -132,7 +138,8 @@ public sealed class PollingBenchmark : IBenchmark
     private static async Task FollowAtFixedIntervalAsync(
         Shard shard, string uuid, DateTimeOffset submittedAt, int days, TimeSpan interval, ConcurrentBag<FixedResult> results, CancellationToken cancellationToken)
     {
-        var gets = 0;
+        using var poller = StatusFaults.FixedPoller();
+        int gets;
         var next = submittedAt + interval;
         while (true)
         {
@@ -142,10 +149,10 @@ public sealed class PollingBenchmark : IBenchmark
                 await Task.Delay(wait, cancellationToken);
             }
             next += interval;
-            gets++;
             if (await shard.StatusAsync(uuid, cancellationToken) is StatusResult.Found { Status: { State: UpstreamState.Completed } status })
             {
                 var seen = DateTimeOffset.UtcNow;
+                gets = shard.Faults.Attempts(uuid, fixedPoller: true);
                 results.Add(new FixedResult(gets, (seen - status.CompletedAt!.Value).TotalSeconds, (status.CompletedAt!.Value - status.SubmittedAt!.Value).TotalSeconds, days));
                 return;
             }
@@ -173,16 +180,19 @@ public sealed class PollingBenchmark : IBenchmark
         private readonly IHost portal;
         private readonly string directory;
 
-        private Shard(SimulatorServer simulator, IHost portal, string directory)
+        private Shard(SimulatorServer simulator, IHost portal, string directory, StatusFaults faults)
         {
             this.simulator = simulator;
             this.portal = portal;
             this.directory = directory;
+            Faults = faults;
         }
+
+        public StatusFaults Faults { get; }
 
         public PreparationEstimator Estimator => portal.Services.GetRequiredService<PreparationEstimator>();
 
-        public static async Task<Shard> StartAsync(PreparationEstimator? estimator, CancellationToken cancellationToken)
+        public static async Task<Shard> StartAsync(PreparationEstimator? estimator, StatusFaults faults, CancellationToken cancellationToken)
         {
             // One device: a day is 1,440 rows; paced at 500 rows/s, 31 days take about 90 s to prepare.
             var simulator = await SimulatorServer.StartAsync(options =>
@@ -206,7 +216,7 @@ public sealed class PollingBenchmark : IBenchmark
                 ["Tracking:PollBudgetPerMinute"] = "100000",
                 ["Tracking:MaxParallelCalls"] = "16",
                 ["Exports:MaxSubmissionsPerMinute"] = "10000",
-                ["Exports:DailyAllowancePerUser"] = "1000000",
+                ["Exports:DailyAllowancePerUser"] = "100000",
                 ["Exports:DuplicateWindow"] = "00:00:00",
             });
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -214,13 +224,14 @@ public sealed class PollingBenchmark : IBenchmark
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<AuditLog>();
             builder.AddExportEngine();
+            builder.Services.AddHttpClient<DeviceStatusClient>().AddHttpMessageHandler(() => new FailingStatusHandler(faults));
             if (estimator is not null)
             {
                 builder.Services.AddSingleton(estimator);
             }
             var portal = builder.Build();
             await portal.StartAsync(cancellationToken);
-            return new Shard(simulator, portal, directory);
+            return new Shard(simulator, portal, directory, faults);
         }
 
         public async Task<(string Uuid, DateTimeOffset SubmittedAt)> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken)
@@ -251,7 +262,7 @@ public sealed class PollingBenchmark : IBenchmark
             return await scope.ServiceProvider.GetRequiredService<DeviceStatusClient>().GetStatusAsync(uuid, cancellationToken);
         }
 
-        public async Task<List<(int Gets, double LatencySeconds, int Days)>> WaitForCompletionAsync(CancellationToken cancellationToken)
+        public async Task<List<(int Gets, double LatencySeconds, int Days)>> WaitForCompletionAsync(StatusFaults faults, CancellationToken cancellationToken)
         {
             var factory = portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
             var deadline = DateTimeOffset.UtcNow.AddMinutes(10);
@@ -263,9 +274,9 @@ public sealed class PollingBenchmark : IBenchmark
                 {
                     var done = await db.ExportRequests
                         .Where(e => e.Status == ExportStatus.Completed)
-                        .Select(e => new { e.Polls, e.CompletedAt, e.CompletionSeenAt, e.RangeFrom, e.RangeTo })
+                        .Select(e => new { e.RequestUuid, e.CompletedAt, e.CompletionSeenAt, e.RangeFrom, e.RangeTo })
                         .ToListAsync(cancellationToken);
-                    return [.. done.Select(e => (e.Polls, (e.CompletionSeenAt!.Value - e.CompletedAt!.Value).TotalSeconds, (int)(e.RangeTo - e.RangeFrom).TotalDays))];
+                    return [.. done.Select(e => (faults.Attempts(e.RequestUuid!, fixedPoller: false), (e.CompletionSeenAt!.Value - e.CompletedAt!.Value).TotalSeconds, (int)(e.RangeTo - e.RangeFrom).TotalDays))];
                 }
                 await Task.Delay(500, cancellationToken);
             }
@@ -284,6 +295,58 @@ public sealed class PollingBenchmark : IBenchmark
             catch (IOException)
             {
             }
+        }
+    }
+
+    /// <summary>Status GETs by request and caller (the portal's tracker or the fixed poller), and the share answered 503.</summary>
+    private sealed class StatusFaults(double failRate, int retryAfterSeconds)
+    {
+        private static readonly AsyncLocal<bool> InFixedPoller = new();
+        private readonly ConcurrentDictionary<(string Uuid, bool Fixed), int> _attempts = new();
+
+        public int RetryAfterSeconds => retryAfterSeconds;
+
+        public static IDisposable FixedPoller()
+        {
+            InFixedPoller.Value = true;
+            return new Reset();
+        }
+
+        public bool Fails() => failRate > 0 && Random.Shared.NextDouble() < failRate;
+
+        public void Attempted(string uuid) => _attempts.AddOrUpdate((uuid, InFixedPoller.Value), 1, (_, n) => n + 1);
+
+        public int Attempts(string uuid, bool fixedPoller) => _attempts.GetValueOrDefault((uuid, fixedPoller));
+
+        private sealed class Reset : IDisposable
+        {
+            public void Dispose() => InFixedPoller.Value = false;
+        }
+    }
+
+    /// <summary>Innermost in the portal's upstream client: counts each status GET attempt and fails some with 503.</summary>
+    private sealed class FailingStatusHandler(StatusFaults faults) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method != HttpMethod.Get || request.RequestUri?.AbsolutePath.Contains("/status/", StringComparison.Ordinal) != true)
+            {
+                return base.SendAsync(request, cancellationToken);
+            }
+
+            faults.Attempted(request.RequestUri.Segments[^1]);
+            if (!faults.Fails())
+            {
+                return base.SendAsync(request, cancellationToken);
+            }
+
+            var response = new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable) { RequestMessage = request };
+            if (faults.RetryAfterSeconds > 0)
+            {
+                response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(faults.RetryAfterSeconds));
+            }
+
+            return Task.FromResult(response);
         }
     }
 }

@@ -22,8 +22,10 @@ namespace Portal.Benchmarks;
 /// <summary>
 /// For each format, a 1,000,000-row file (1,000 devices over 1,000 minutes) prepared by the simulator on a loopback
 /// port, then previewed through the portal's own service (scoped lookup, fresh link, ranged reads): the time to the
-/// first rows and the bytes read, as counted by the simulator. One untimed preview per format warms the code paths.
-/// Options: <c>--devices N --minutes N --format NAME</c>.
+/// first rows, the bytes read and the ranged requests, as counted by the simulator. One untimed preview per format warms
+/// the code paths. Each format is previewed once per added latency (<c>--latency-ms 0,50</c>): that many milliseconds
+/// are added before every answer of the file host, as a vendor far away adds them to each ranged read.
+/// Options: <c>--devices N --minutes N --format NAME --latency-ms 0,50</c>.
 /// </summary>
 public sealed class PreviewBenchmark : IBenchmark
 {
@@ -38,6 +40,8 @@ public sealed class PreviewBenchmark : IBenchmark
         var options = new BenchmarkArguments(args);
         var devices = options.Number("devices", 1_000);
         var minutes = options.Number("minutes", 1_000);
+        var latencies = (options.Value("latency-ms") ?? "0,50").Split(',')
+            .Select(text => TimeSpan.FromMilliseconds(int.Parse(text, CultureInfo.InvariantCulture))).ToList();
         var formats = options.Value("format") is { } one
             ? [FileFormats.TryParseApiName(one, out var parsed) ? parsed : throw new ArgumentException($"Unknown format '{one}'.")]
             : FileFormats.All;
@@ -49,7 +53,8 @@ public sealed class PreviewBenchmark : IBenchmark
             o.MinimumPreparationTime = TimeSpan.FromMilliseconds(100);
         }, cancellationToken: cancellationToken);
         var directory = Directory.CreateTempSubdirectory("portal-benchmark-preview-").FullName;
-        using var portal = await StartPortalAsync(simulator, directory, cancellationToken);
+        var latency = new AddedLatency();
+        using var portal = await StartPortalAsync(simulator, directory, latency, cancellationToken);
         var meter = simulator.Services.GetRequiredService<DownloadMeter>();
         var user = new ExportUser("benchmark", "Benchmark", null, IsAdmin: false);
         Console.WriteLine($"# preview: {devices} devices x {minutes} minutes = {(long)devices * minutes} rows per file");
@@ -58,14 +63,19 @@ public sealed class PreviewBenchmark : IBenchmark
             foreach (var format in formats)
             {
                 var id = await CompletedExportAsync(portal, user, format, minutes, cancellationToken);
-                await PreviewAsync(portal, user, id, cancellationToken);
-
-                var servedBefore = meter.BytesServed;
-                var watch = Stopwatch.StartNew();
-                var preview = await PreviewAsync(portal, user, id, cancellationToken);
-                watch.Stop();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"preview: format={format.ApiName()} first_rows_ms={watch.Elapsed.TotalMilliseconds:F0} bytes_read={meter.BytesServed - servedBefore} file_bytes={preview.FileBytes}"));
+                latency.Delay = TimeSpan.Zero;
+                Console.WriteLine($"# {format.ApiName()}: {(await PreviewAsync(portal, user, id, cancellationToken)).FileBytes} file bytes");
+                foreach (var delay in latencies)
+                {
+                    latency.Delay = delay;
+                    var servedBefore = meter.BytesServed;
+                    var requestsBefore = meter.Responses;
+                    var watch = Stopwatch.StartNew();
+                    var preview = await PreviewAsync(portal, user, id, cancellationToken);
+                    watch.Stop();
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"preview: format={format.ApiName()} first_rows_ms={watch.Elapsed.TotalMilliseconds:F0} bytes_read={meter.BytesServed - servedBefore} requests={meter.Responses - requestsBefore} latency_ms={delay.TotalMilliseconds:F0}"));
+                }
             }
 
             return 0;
@@ -110,7 +120,7 @@ public sealed class PreviewBenchmark : IBenchmark
         }
     }
 
-    private static async Task<IHost> StartPortalAsync(SimulatorServer simulator, string directory, CancellationToken cancellationToken)
+    private static async Task<IHost> StartPortalAsync(SimulatorServer simulator, string directory, AddedLatency latency, CancellationToken cancellationToken)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -123,7 +133,7 @@ public sealed class PreviewBenchmark : IBenchmark
             ["Tracking:MinInterval"] = "00:00:00.200",
             ["Tracking:DenseInterval"] = "00:00:00.200",
             ["Exports:MaxSubmissionsPerMinute"] = "10000",
-            ["Exports:DailyAllowancePerUser"] = "1000000",
+            ["Exports:DailyAllowancePerUser"] = "100000",
             ["RateLimits:FilesPerWindow"] = "1000000",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -132,9 +142,30 @@ public sealed class PreviewBenchmark : IBenchmark
         builder.Services.AddSingleton<AuditLog>();
         builder.AddExportEngine();
         builder.AddDownloads();
+        builder.Services.AddHttpClient(DownloadEndpoints.HttpClientName).AddHttpMessageHandler(() => new DelayingHandler(latency));
         builder.AddFilePreviews();
         var portal = builder.Build();
         await portal.StartAsync(cancellationToken);
         return portal;
+    }
+
+    /// <summary>The latency added to each answer of the file host; changed between runs.</summary>
+    private sealed class AddedLatency
+    {
+        public TimeSpan Delay { get; set; }
+    }
+
+    /// <summary>Waits before every answer, as the round trip to a distant file host does.</summary>
+    private sealed class DelayingHandler(AddedLatency latency) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (latency.Delay > TimeSpan.Zero)
+            {
+                await Task.Delay(latency.Delay, cancellationToken);
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 }

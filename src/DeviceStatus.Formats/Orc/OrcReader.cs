@@ -184,6 +184,50 @@ public sealed class OrcReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// The file ranges <see cref="ReadFirstRows"/> reads, for a caller that fetches them before reading: the first
+    /// stripe's streams (<paramref name="firstChunksKnown"/> false), or only the first compression chunk of each, which
+    /// takes the bytes of each chunk's header (true). Either way the first stripe's footer is read.
+    /// </summary>
+    public IReadOnlyList<(long Offset, long Length)> FirstStripeRanges(bool firstChunksKnown)
+    {
+        if (_stripes.Count == 0)
+        {
+            return [];
+        }
+
+        var info = _stripes[0];
+        var footerBytes = ReadAt(info.Offset + info.IndexLength + info.DataLength, (int)info.FooterLength);
+        var footer = ParseStripeFooter(Decompress(footerBytes, 0, footerBytes.Length));
+        var ranges = new List<(long Offset, long Length)>(footer.Streams.Count);
+        var offset = info.Offset;
+        foreach (var (_, _, length) in footer.Streams)
+        {
+            ranges.Add((offset, firstChunksKnown ? FirstChunkLength(offset, length, 1) : length));
+            offset += length;
+        }
+
+        return ranges;
+    }
+
+    /// <summary>The bytes of a stream's first <paramref name="chunks"/> compression chunks, from their headers.</summary>
+    private long FirstChunkLength(long offset, long length, int chunks)
+    {
+        if (Compression == OrcCompressionKind.None)
+        {
+            return Math.Min(length, (long)chunks * CompressionBlockSize);
+        }
+
+        long take = 0;
+        for (var chunk = 0; chunk < chunks && take + 3 <= length; chunk++)
+        {
+            var header = ReadAt(offset + take, 3);
+            take = Math.Min(length, take + 3 + ((header[0] | (header[1] << 8) | (header[2] << 16)) >> 1));
+        }
+
+        return take;
+    }
+
     /// <summary>The first <paramref name="chunks"/> compression chunks of every stream of a stripe, and whether any stream has more.</summary>
     private (byte[] Data, Dictionary<(int Column, int Kind), (int Offset, int Length)> Locations, bool Partial) FirstChunks(
         OrcStripeInfo info, StripeFooter footer, int chunks)
@@ -194,21 +238,7 @@ public sealed class OrcReader : IDisposable
         var offset = info.Offset;
         foreach (var (kind, column, length) in footer.Streams)
         {
-            long take;
-            if (Compression == OrcCompressionKind.None)
-            {
-                take = Math.Min(length, (long)chunks * CompressionBlockSize);
-            }
-            else
-            {
-                take = 0;
-                for (var chunk = 0; chunk < chunks && take + 3 <= length; chunk++)
-                {
-                    var header = ReadAt(offset + take, 3);
-                    take = Math.Min(length, take + 3 + ((header[0] | (header[1] << 8) | (header[2] << 16)) >> 1));
-                }
-            }
-
+            var take = FirstChunkLength(offset, length, chunks);
             partial |= take < length;
             locations[(column, kind)] = (buffer.Length, (int)take);
             buffer.Add(ReadAt(offset, (int)take));

@@ -20,10 +20,16 @@ public static class FilePreviewReader
 {
     public const int MaxRows = 100;
 
+    private const int ParquetMagicLength = 4;
+
+    /// <summary>What is fetched of each ORC stream before its first chunk's header says how long that chunk is.</summary>
+    private const int OrcFirstChunkGuess = 128 * 1024;
+
     public static async Task<FilePreview> ReadAsync(FileFormat format, IRangeSource source, long maxBytes, CancellationToken cancellationToken)
     {
-        var cache = await RangeCacheStream.OpenAsync(source, fromEnd: format is FileFormat.Parquet or FileFormat.Orc, maxBytes, cancellationToken)
-            .ConfigureAwait(false);
+        // PARQUET starts with a magic its reader checks: fetched beside the footer, not after it.
+        var cache = await RangeCacheStream.OpenAsync(source, fromEnd: format is FileFormat.Parquet or FileFormat.Orc, maxBytes, cancellationToken,
+            headBytes: format == FileFormat.Parquet ? ParquetMagicLength : 0).ConfigureAwait(false);
         try
         {
             var (rows, statistics, total) = format switch
@@ -33,7 +39,7 @@ public static class FilePreviewReader
                 FileFormat.Json => (await ReadTextAsync(cache, ParseJson, cancellationToken).ConfigureAwait(false), null, null),
                 FileFormat.Avro => (await RetryAsync(cache, () => ReadAvro(cache), cancellationToken).ConfigureAwait(false), null, null),
                 FileFormat.Parquet => await RetryAsync(cache, () => ReadParquetAsync(cache, cancellationToken), cancellationToken).ConfigureAwait(false),
-                FileFormat.Orc => await RetryAsync(cache, () => ReadOrc(cache), cancellationToken).ConfigureAwait(false),
+                FileFormat.Orc => await ReadOrcAsync(cache, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
             };
             return new FilePreview(rows, FilePreview.FactsOf(rows, statistics), cache.Length, cache.BytesRead, total);
@@ -251,6 +257,45 @@ public static class FilePreviewReader
         }
 
         return rows;
+    }
+
+    private static async Task<(List<DeviceStatusRow>, Dictionary<string, FileColumnStatistics>, long?)> ReadOrcAsync(RangeCacheStream cache, CancellationToken cancellationToken)
+    {
+        await FetchOrcFirstRowsAsync(cache, cancellationToken).ConfigureAwait(false);
+        return await RetryAsync(cache, () => ReadOrc(cache), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Fetches what <see cref="OrcReader.ReadFirstRows"/> reads, in few round trips whatever the number of streams: the
+    /// file footer came with the tail; then the first stripe's footer alone (nothing when the tail holds it); then the
+    /// start of every stream of that stripe side by side (the first compression chunk of a stream usually lies in its
+    /// first 128 KiB); then, side by side, whatever of those first chunks is still missing (usually nothing).
+    /// </summary>
+    public static async Task FetchOrcFirstRowsAsync(RangeCacheStream cache, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        var stripe = await RetryAsync(cache, () => FirstStripe(cache), cancellationToken).ConfigureAwait(false);
+        if (stripe is not null)
+        {
+            await cache.EnsureAllAsync([(stripe.Offset + stripe.IndexLength + stripe.DataLength, stripe.FooterLength)], cancellationToken).ConfigureAwait(false);
+        }
+
+        var streams = await RetryAsync(cache, () => FirstStripeRanges(cache, firstChunksKnown: false), cancellationToken).ConfigureAwait(false);
+        await cache.EnsureAllAsync(streams.Select(s => (s.Offset, Math.Min(s.Length, OrcFirstChunkGuess))), cancellationToken).ConfigureAwait(false);
+        var chunks = await RetryAsync(cache, () => FirstStripeRanges(cache, firstChunksKnown: true), cancellationToken).ConfigureAwait(false);
+        await cache.EnsureAllAsync(chunks, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static OrcStripeInfo? FirstStripe(RangeCacheStream cache)
+    {
+        using var reader = new OrcReader(cache, leaveOpen: true, readStripeFooters: false);
+        return reader.Stripes.Count > 0 ? reader.Stripes[0] : null;
+    }
+
+    private static IReadOnlyList<(long Offset, long Length)> FirstStripeRanges(RangeCacheStream cache, bool firstChunksKnown)
+    {
+        using var reader = new OrcReader(cache, leaveOpen: true, readStripeFooters: false);
+        return reader.FirstStripeRanges(firstChunksKnown);
     }
 
     private static (List<DeviceStatusRow>, Dictionary<string, FileColumnStatistics>, long?) ReadOrc(RangeCacheStream cache)

@@ -40,15 +40,76 @@ public sealed class RangeCacheStream : Stream
         set => _position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
     }
 
-    /// <summary>Opens the file with one call: its first bytes, or its last (where PARQUET and ORC keep their footers).</summary>
-    public static async Task<RangeCacheStream> OpenAsync(IRangeSource source, bool fromEnd, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the file with one round trip: its first bytes, or its last (where PARQUET and ORC keep their footers), and
+    /// with <paramref name="headBytes"/> also that many first bytes, fetched at the same time.
+    /// </summary>
+    public static async Task<RangeCacheStream> OpenAsync(IRangeSource source, bool fromEnd, long maxBytes, CancellationToken cancellationToken, int headBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(source);
         var first = (int)Math.Min(MinFetch, maxBytes);
+        var head = fromEnd && headBytes > 0 && first + headBytes <= maxBytes
+            ? source.ReadAsync(0, headBytes, cancellationToken)
+            : null;
         var answer = await source.ReadAsync(fromEnd ? null : 0, first, cancellationToken).ConfigureAwait(false);
         var cache = new RangeCacheStream(source, answer.FileLength, maxBytes);
         cache.Add(answer);
+        if (head is not null && await head.ConfigureAwait(false) is { Bytes.Length: > 0 } start && cache.FirstMissing(0, start.Bytes.Length) is not null)
+        {
+            cache.Add(start);
+        }
+
         return cache;
+    }
+
+    /// <summary>
+    /// Makes every range available at once: the missing parts, those less than <see cref="MinFetch"/> apart joined
+    /// into one, are fetched side by side, so the whole costs one round trip. Throws when the cap forbids it.
+    /// </summary>
+    public async Task EnsureAllAsync(IEnumerable<(long Offset, long Length)> ranges, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        var missing = new List<(long Start, long End)>();
+        foreach (var (offset, length) in ranges.OrderBy(r => r.Offset))
+        {
+            var end = Math.Min(Length, offset + length);
+            var at = offset;
+            while (at < end && FirstMissing(at, end) is { } start)
+            {
+                var stop = _segments.Where(s => s.Offset > start && s.Offset < end).Select(s => s.Offset).DefaultIfEmpty(end).Min();
+                if (missing.Count > 0 && start - missing[^1].End < MinFetch && !Holds(missing[^1].End, start))
+                {
+                    missing[^1] = (missing[^1].Start, Math.Max(missing[^1].End, stop));
+                }
+                else
+                {
+                    missing.Add((start, stop));
+                }
+
+                at = stop;
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        if (missing.Sum(m => m.End - m.Start) > MaxBytes - BytesRead)
+        {
+            throw TooFar();
+        }
+
+        var answers = await Task.WhenAll(missing.Select(m => _source.ReadAsync(m.Start, checked((int)(m.End - m.Start)), cancellationToken))).ConfigureAwait(false);
+        for (var i = 0; i < answers.Length; i++)
+        {
+            if (answers[i].Bytes.Length == 0 || answers[i].Offset != missing[i].Start)
+            {
+                throw new PreviewProblemException("The file host answered a ranged read with other bytes than asked for.");
+            }
+
+            Add(answers[i]);
+        }
     }
 
     /// <summary>Makes <c>[offset, offset + count)</c> (clipped to the file) available, or throws when the cap forbids it.</summary>
@@ -72,11 +133,7 @@ public sealed class RangeCacheStream : Stream
             var allowed = MaxBytes - BytesRead;
             if (allowed < stop - start)
             {
-                throw new PreviewProblemException(
-                    $"The first rows of this file lie beyond the preview's limit of {FormatBytes(MaxBytes)}; download the file to look inside.")
-                {
-                    CapTooSmall = true,
-                };
+                throw TooFar();
             }
 
             var fetch = (int)Math.Min(Math.Min(wanted, allowed), Length - start);
@@ -157,9 +214,18 @@ public sealed class RangeCacheStream : Stream
         return prefix;
     }
 
+    private PreviewProblemException TooFar() => new(
+        $"The first rows of this file lie beyond the preview's limit of {FormatBytes(MaxBytes)}; download the file to look inside.")
+    {
+        CapTooSmall = true,
+    };
+
     internal static string FormatBytes(long bytes) => bytes >= 1024 * 1024
         ? $"{bytes / (1024.0 * 1024):0.#} MiB"
         : $"{bytes / 1024.0:0.#} KiB";
+
+    /// <summary>Whether any byte of <c>[offset, end)</c> has been fetched.</summary>
+    private bool Holds(long offset, long end) => _segments.Any(s => s.Offset < end && s.Offset + s.Bytes.Length > offset);
 
     private long? FirstMissing(long offset, long end)
     {

@@ -12,8 +12,8 @@ public sealed record PollContext(
 
 /// <summary>
 /// When to poll next: a pure function of what is known. Sparse while the upstream cannot be done yet, dense
-/// across the window where similar requests completed, slowly thinning out after it; backoff after errors;
-/// never sooner than <c>Retry-After</c>.
+/// across the window where similar requests completed, slowly thinning out after it; after an error, see
+/// <see cref="AfterError"/>; never sooner than <c>Retry-After</c>.
 /// </summary>
 public static class PollingPolicy
 {
@@ -23,7 +23,7 @@ public static class PollingPolicy
         ArgumentNullException.ThrowIfNull(options);
 
         var wait = context.ConsecutiveErrors > 0
-            ? ErrorBackoff(context.ConsecutiveErrors, context.Jitter, options)
+            ? AfterError(context, options)
             : Progress(context, options);
 
         // With little quota left, every poll is worth more: stretch all but the error backoff.
@@ -32,13 +32,41 @@ public static class PollingPolicy
             wait = Min(wait * 2, options.MaxInterval);
         }
 
-        wait = Max(wait, options.MinInterval);
+        if (!IsQuickRetry(context, options))
+        {
+            wait = Max(wait, options.MinInterval);
+        }
+
         if (context.RetryAfter is { } retryAfter && retryAfter > wait)
         {
             wait = retryAfter;
         }
         return context.Now + wait;
     }
+
+    /// <summary>
+    /// The wait after a failed poll. One failure is not an outage: before the request can be done (younger than the
+    /// earliest similar completion) the schedule stands, as if the poll had said "in progress"; once it may be done,
+    /// the poll is tried again after <see cref="TrackerOptions.ErrorRetry"/>, so a failure costs little latency. A
+    /// second failure in a row backs off exponentially (<see cref="ErrorBackoff"/>); without an estimate every
+    /// failure does.
+    /// </summary>
+    public static TimeSpan AfterError(PollContext context, TrackerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(options);
+        if (context.ConsecutiveErrors == 1 && context.Expected is { } expected)
+        {
+            return Age(context) < expected.Earliest ? Progress(context, options) : options.ErrorRetry;
+        }
+
+        return ErrorBackoff(context.Expected is null ? context.ConsecutiveErrors : context.ConsecutiveErrors - 1, context.Jitter, options);
+    }
+
+    private static bool IsQuickRetry(PollContext context, TrackerOptions options) =>
+        context.ConsecutiveErrors == 1 && context.Expected is { } expected && Age(context) >= expected.Earliest;
+
+    private static TimeSpan Age(PollContext context) => Max(context.Now - context.SubmittedAt, TimeSpan.Zero);
 
     /// <summary>Exponential from <see cref="TrackerOptions.ErrorBackoff"/>, ±20 % jitter, capped.</summary>
     public static TimeSpan ErrorBackoff(int consecutiveErrors, double jitter, TrackerOptions options)
@@ -51,7 +79,7 @@ public static class PollingPolicy
 
     private static TimeSpan Progress(PollContext context, TrackerOptions options)
     {
-        var age = Max(context.Now - context.SubmittedAt, TimeSpan.Zero);
+        var age = Age(context);
         if (context.Expected is not { } expected)
         {
             // Nothing similar seen yet: latency proportional to age.

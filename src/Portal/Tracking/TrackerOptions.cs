@@ -68,6 +68,14 @@ public sealed class TrackerOptions
     [Range(0.01, 10)]
     public double AgeFactor { get; set; } = 0.2;
 
+    /// <summary>
+    /// After the first failed poll of a request that may be done by now (its age is within or past the window where
+    /// similar requests completed), the next poll comes this soon, sooner than <see cref="MinInterval"/> (never sooner
+    /// than a <c>Retry-After</c>); a second failure in a row backs off (<see cref="ErrorBackoff"/>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan ErrorRetry { get; set; } = TimeSpan.FromMilliseconds(500);
+
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan ErrorBackoff { get; set; } = TimeSpan.FromSeconds(5);
 

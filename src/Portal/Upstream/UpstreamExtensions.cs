@@ -74,8 +74,12 @@ public static class UpstreamExtensions
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     ShouldRetryAfterHeader = true,
+                    // Only a person waiting for the answer (a fresh download link) is worth an inline retry: the
+                    // tracker's poll that fails is rescheduled by the polling policy, which knows when a retry can
+                    // find something new (PollingPolicy.AfterError).
                     ShouldHandle = args => ValueTask.FromResult(
                         options.MaxGetRetries > 0
+                        && UpstreamCallScope.IsUserStarted
                         && Retriable(args.Outcome)
                         && ShortRetryAfter(args.Outcome.Result, options.MaxInlineRetryAfter, time.GetUtcNow())),
                 };

@@ -33,7 +33,10 @@ public sealed class UpstreamOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Retries of a status GET inside one call; the POST is never retried here.</summary>
+    /// <summary>
+    /// Retries of a status GET inside one call a person waits for (a fresh download link); the tracker's polls are
+    /// not retried inside the call but rescheduled (<c>Tracking:ErrorRetry</c>), and the POST is never retried here.
+    /// </summary>
     [Range(0, 10)]
     public int MaxGetRetries { get; set; } = 2;
 

@@ -155,5 +155,92 @@ public sealed class FilePreviewReaderTests : IDisposable
         Assert.Equal(expected, first);
     }
 
+    [Theory]
+    [InlineData(FileFormat.Csv, 1)]
+    [InlineData(FileFormat.TextFile, 1)]
+    [InlineData(FileFormat.Json, 1)]
+    [InlineData(FileFormat.Avro, 1)]
+    [InlineData(FileFormat.Parquet, 2)]
+    [InlineData(FileFormat.Orc, 4)]
+    public async Task APreviewTakesFewRoundTripsAndAtMostAMegabyte(FileFormat format, int roundTrips)
+    {
+        // 31 days of 7 devices: 312,480 rows, several stripes of ORC and row groups of PARQUET.
+        var (files, rows) = await _fixture.WriteAsync(format, TimeSpan.FromDays(31));
+        var source = new RoundTripSource(await File.ReadAllBytesAsync(files.Single().Path, Cancellation));
+
+        var preview = await FilePreviewReader.ReadAsync(format, source, Cap, Cancellation);
+
+        Assert.Equal(ResultFileFixture.Expected(rows, 0, 100), preview.Rows);
+        Assert.True(source.RoundTrips <= roundTrips, $"{source.RoundTrips} round trips ({source.Reads} reads)");
+        Assert.Equal(source.BytesRead, preview.BytesRead);
+        // A PARQUET file written with Parquet.Net holds one data page per column chunk: the first page of each column
+        // is the first row group's chunk, read whole, beside the tail and the magic, and not a byte more.
+        var budget = format == FileFormat.Parquet ? await FirstRowGroupBytesAsync(files.Single().Path) + RangeCacheStream.MinFetch + 4 : 1024 * 1024;
+        Assert.True(preview.BytesRead <= budget, $"read {preview.BytesRead} bytes of a budget of {budget}");
+    }
+
+    private static async Task<long> FirstRowGroupBytesAsync(string path)
+    {
+        await using var reader = await Parquet.ParquetReader.CreateAsync(path, cancellationToken: Cancellation);
+        return reader.Metadata!.RowGroups[0].Columns.Sum(c => c.MetaData!.TotalCompressedSize);
+    }
+
+    [Theory]
+    [InlineData("TestOrcFile.test1.orc")]
+    [InlineData("TestOrcFile.testTimestamp.orc")]
+    [InlineData("TestOrcFile.testSnappy.orc")]
+    [InlineData("nulls-at-end-snappy.orc")]
+    [InlineData("orc-file-11-format.orc")]
+    [InlineData("TestVectorOrcFile.testLz4.orc")]
+    [InlineData("demo-12-zlib.orc")]
+    public async Task TheRangesFetchedForApacheOrcFilesHoldTheirFirstRows(string name)
+    {
+        using var full = OrcReader.Open(OrcTestData.File(name));
+        var expected = full.ReadRows().Take(100).ToList();
+        var source = new MemoryRangeSource(await File.ReadAllBytesAsync(OrcTestData.File(name), Cancellation));
+        await using var cache = await RangeCacheStream.OpenAsync(source, fromEnd: true, Cap, Cancellation);
+
+        await FilePreviewReader.FetchOrcFirstRowsAsync(cache, Cancellation);
+
+        // Read from what was fetched alone: a range missed would throw MissingRangeException.
+        using var preview = new OrcReader(cache, leaveOpen: true, readStripeFooters: false);
+        Assert.Equal(expected, preview.ReadFirstRows(100));
+        Assert.True(source.Reads <= 4, $"{source.Reads} reads");
+    }
+
     public void Dispose() => _fixture.Dispose();
+
+    /// <summary>
+    /// Serves a byte array a little later, and counts round trips: reads made while others are under way share one.
+    /// </summary>
+    private sealed class RoundTripSource(byte[] file) : IRangeSource
+    {
+        private readonly MemoryRangeSource _inner = new(file);
+        private readonly Lock _lock = new();
+        private int _underWay;
+
+        public int RoundTrips { get; private set; }
+
+        public int Reads => _inner.Reads;
+
+        public long BytesRead => _inner.BytesRead;
+
+        public async Task<RangeAnswer> ReadAsync(long? offset, int length, CancellationToken cancellationToken)
+        {
+            lock (_lock)
+            {
+                if (_underWay++ == 0)
+                {
+                    RoundTrips++;
+                }
+            }
+
+            await Task.Delay(10, cancellationToken);
+            lock (_lock)
+            {
+                _underWay--;
+                return _inner.ReadAsync(offset, length, cancellationToken).Result;
+            }
+        }
+    }
 }

@@ -45,11 +45,16 @@ public sealed class PreviewTests : IAsyncLifetime
     {
         var id = await CompletedAsync(Owner, format);
         var servedBefore = Meter.BytesServed;
+        var requestsBefore = Meter.Responses;
 
         var outcome = await Previews().PreviewAsync(Owner, id, 0, Cancellation);
 
         var preview = Assert.IsType<PreviewOutcome.Shown>(outcome).Preview;
         var served = Meter.BytesServed - servedBefore;
+        // PARQUET: the tail and the magic together, then the first row group's chunks in one range. ORC: the tail, the
+        // first stripe's footer, then its streams' first chunks in a few ranges side by side.
+        var requests = Meter.Responses - requestsBefore;
+        Assert.True(requests <= (format == FileFormat.Parquet ? 3 : 8), $"{requests} ranged reads");
         Assert.Equal(100, preview.Rows.Count);
         Assert.Equal(720_000, preview.TotalRows);
         Assert.True(preview.FileBytes > 2 * 1024 * 1024, $"the file has {preview.FileBytes} bytes");

@@ -42,7 +42,9 @@ public class PollingPolicyTests
             var next = PollingPolicy.NextPollAt(context, Options);
 
             Assert.True(next >= time.GetUtcNow() + (retryAfter ?? TimeSpan.Zero), $"case {i} polls before its Retry-After");
-            Assert.True(next >= time.GetUtcNow() + Options.MinInterval, $"case {i} polls sooner than the minimum interval");
+            // Only the one retry after a first failure, once the request may be done, comes sooner than the minimum.
+            var quickRetry = context.ConsecutiveErrors == 1 && context.Expected is { } expected && context.Now - context.SubmittedAt >= expected.Earliest;
+            Assert.True(next >= time.GetUtcNow() + (quickRetry ? Options.ErrorRetry : Options.MinInterval), $"case {i} polls sooner than the minimum interval");
         }
     }
 
@@ -61,6 +63,39 @@ public class PollingPolicyTests
         {
             Assert.True(PollingPolicy.ErrorBackoff(30, jitter, Options) <= Options.ErrorBackoffCap);
         }
+    }
+
+    [Fact]
+    public void AFailedPollOnceTheRequestMayBeDoneIsRetriedSoonAndASecondFailureBacksOff()
+    {
+        var submitted = time.GetUtcNow();
+        var expected = new PreparationEstimate(TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(110), TimeSpan.FromSeconds(120));
+        foreach (var age in new[] { 100, 121, 400 })
+        {
+            var now = submitted + TimeSpan.FromSeconds(age);
+
+            Assert.Equal(now + Options.ErrorRetry, PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 1, null), Options));
+            Assert.Equal(now + TimeSpan.FromSeconds(3), PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 1, TimeSpan.FromSeconds(3)), Options));
+            var second = PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 2, null, Jitter: 0.5), Options) - now;
+            Assert.Equal(Options.ErrorBackoff, second);
+        }
+    }
+
+    [Fact]
+    public void AFailedPollBeforeTheRequestCanBeDoneKeepsTheSchedule()
+    {
+        var submitted = time.GetUtcNow();
+        var expected = new PreparationEstimate(TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(110), TimeSpan.FromSeconds(120));
+        foreach (var age in new[] { 0, 30, 60, 99 })
+        {
+            var now = submitted + TimeSpan.FromSeconds(age);
+            var planned = PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 0, null), Options);
+
+            Assert.Equal(planned, PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 1, null), Options));
+        }
+
+        // Without an estimate nothing says when the request may be done: every failure backs off, as before.
+        Assert.Equal(submitted + Options.ErrorBackoff, PollingPolicy.NextPollAt(new PollContext(submitted, submitted, null, 1, null, Jitter: 0.5), Options));
     }
 
     [Fact]

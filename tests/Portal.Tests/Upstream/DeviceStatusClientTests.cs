@@ -82,7 +82,7 @@ public class DeviceStatusClientTests
     }
 
     [Fact]
-    public async Task StatusGetsAreRetriedOnTransientErrors()
+    public async Task StatusGetsAPersonWaitsForAreRetriedOnTransientErrors()
     {
         var upstream = new StubUpstream();
         upstream.EnqueueGet(_ => StubUpstream.Problem(HttpStatusCode.ServiceUnavailable, "Service Unavailable"));
@@ -90,10 +90,29 @@ public class DeviceStatusClientTests
         var (host, client) = await StartAsync(upstream);
         await using var _ = host;
 
-        var result = await client.GetStatusAsync("a", TestContext.Current.CancellationToken);
+        StatusResult result;
+        using (UpstreamCallScope.ForUser())
+        {
+            result = await client.GetStatusAsync("a", TestContext.Current.CancellationToken);
+        }
 
         Assert.IsType<StatusResult.Found>(result);
         Assert.Equal(3, upstream.Gets);
+    }
+
+    [Fact]
+    public async Task TheTrackersStatusGetIsNotRetriedInsideTheCall()
+    {
+        var upstream = new StubUpstream();
+        upstream.EnqueueGet(_ => StubUpstream.Problem(HttpStatusCode.ServiceUnavailable, "Service Unavailable"));
+        var (host, client) = await StartAsync(upstream);
+        await using var _ = host;
+
+        var result = await client.GetStatusAsync("a", TestContext.Current.CancellationToken);
+
+        // The polling policy reschedules it (PollingPolicy.AfterError): a retry at once would be a wasted call.
+        Assert.IsType<StatusResult.Transient>(result);
+        Assert.Equal(1, upstream.Gets);
     }
 
     [Fact]

@@ -54,9 +54,15 @@ public class UpstreamBudgetTests
         var upstream = new StubUpstream();
         upstream.EnqueueGet(_ => StubUpstream.Problem(HttpStatusCode.ServiceUnavailable, "Service Unavailable"));
         upstream.EnqueueGet(_ => StubUpstream.Problem(HttpStatusCode.ServiceUnavailable, "Service Unavailable"));
-        await using var engine = await StartAsync(upstream, new() { ["Tracking:PollBudgetPerMinute"] = "4", ["Upstream:MaxGetRetries"] = "2" });
+        await using var engine = await StartAsync(upstream, new() { ["Tracking:PollBudgetPerMinute"] = "4", ["Upstream:MaxGetRetries"] = "2", ["Upstream:ReservedForTrackerShare"] = "0" });
 
-        var first = await engine.Client().GetStatusAsync("a", Cancellation);
+        StatusResult first;
+        using (UpstreamCallScope.ForUser())
+        {
+            // A person waits for this one (a fresh download link): it is retried inside the call.
+            first = await engine.Client().GetStatusAsync("a", Cancellation);
+        }
+
         var usedByFirst = (await engine.Budget.ReadAsync(engine.Time.GetUtcNow(), Cancellation)).UsedInLastMinute;
         var second = await engine.Client().GetStatusAsync("b", Cancellation);
         var getsBeforeTheMinuteEnds = upstream.Gets;
