@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -29,9 +30,10 @@ namespace Portal.Benchmarks;
 /// seconds (staggered; the request row and its event row saved in one transaction as the tracker saves them, then the
 /// portal's outbox woken) and it measures from each save until the render batch carrying that change reaches the
 /// circuit's client, and the portal process's CPU meanwhile (percent of one core). One fresh portal per N.
-/// Options: <c>--n 500,2000,5000 --period-s 5 --seconds 30 --connect-parallel 16</c>.
+/// Options: <c>--n 500,2000,5000 --period-s 5 --seconds 30 --connect-parallel 16 --hold-s 0</c> (keeps the circuits open
+/// that long after measuring their memory, e.g. for <c>dotnet dotnet-gcdump collect -p PID</c>).
 /// </summary>
-public sealed class CircuitsBenchmark : IBenchmark
+public sealed partial class CircuitsBenchmark : IBenchmark
 {
     private const string ServeFlag = "--serve";
     private const string ControlPath = "/benchmark";
@@ -50,14 +52,15 @@ public sealed class CircuitsBenchmark : IBenchmark
         var period = TimeSpan.FromSeconds(options.Number("period-s", 5));
         var duration = TimeSpan.FromSeconds(options.Number("seconds", 30));
         var parallel = options.Number("connect-parallel", 16);
+        var hold = TimeSpan.FromSeconds(options.Number("hold-s", 0));
         foreach (var n in counts)
         {
-            await MeasureOneAsync(n, period, duration, parallel, cancellationToken);
+            await MeasureOneAsync(n, period, duration, parallel, hold, cancellationToken);
         }
         return 0;
     }
 
-    private static async Task MeasureOneAsync(int n, TimeSpan period, TimeSpan duration, int parallel, CancellationToken cancellationToken)
+    private static async Task MeasureOneAsync(int n, TimeSpan period, TimeSpan duration, int parallel, TimeSpan hold, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("portal-benchmark-circuits-").FullName;
         var database = Path.Combine(directory, "portal.db");
@@ -77,7 +80,8 @@ public sealed class CircuitsBenchmark : IBenchmark
             // counted as the cost of the others.
             var users = new User[n + 1];
             var watch = Stopwatch.StartNew();
-            await ForEachAsync(Enumerable.Range(0, n + 1), parallel, async i => users[i] = await User.SignInAsync(address, i, cancellationToken));
+            using var signIn = await DevelopmentSignIn.OpenAsync(address, cancellationToken);
+            await ForEachAsync(Enumerable.Range(0, n + 1), parallel, async i => users[i] = await User.SignInAsync(signIn, i, cancellationToken));
             await CreateExportsAsync(db, users, cancellationToken);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"# circuits: n={n}: {n + 1} users signed in with an export each in {watch.Elapsed.TotalSeconds:F1} s; portal pid {server.Id} at {address}; load {LoadAverage()}"));
@@ -104,18 +108,27 @@ public sealed class CircuitsBenchmark : IBenchmark
                 $"#   {n} circuits open in {openSeconds:F1} s; after a full GC: heap {before.HeapBytes / 1048576.0:F1} -> {after.HeapBytes / 1048576.0:F1} MB ({heapKb:F0} KB a circuit), " +
                 $"working set {before.WorkingSetBytes / 1048576.0:F1} -> {after.WorkingSetBytes / 1048576.0:F1} MB ({workingSetKb:F0} KB a circuit)"));
 
+            if (hold > TimeSpan.Zero)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   holding the circuits open {hold.TotalSeconds:F0} s (portal pid {server.Id})"));
+                await Task.Delay(hold, cancellationToken);
+            }
+
             // Changes: export i changes at i/N of each period, so the saves spread evenly over it.
             var changer = new Changer(db, http, users[1..]);
             var cpuBefore = ProcessCpu(server.Id);
+            var clientCpuBefore = ProcessCpu(Environment.ProcessId);
             var started = Stopwatch.GetTimestamp();
             await changer.RunAsync(period, duration, cancellationToken);
             var cpuSeconds = ProcessCpu(server.Id) - cpuBefore;
+            var clientCpuSeconds = ProcessCpu(Environment.ProcessId) - clientCpuBefore;
             var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
             await changer.WaitForArrivalsAsync(TimeSpan.FromSeconds(30), cancellationToken);
             var latencies = changer.Latencies();
             var late = await StatsAsync(http, server.Id, cancellationToken);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"#   {changer.Saved} changes in {wall:F1} s ({changer.Saved / wall:F0}/s), {latencies.Length} arrived, max {(latencies.Length > 0 ? latencies[^1] : 0):F0} ms; " +
+                $"this process (clients and writer) {100 * clientCpuSeconds / wall:F0} % of a core; " +
                 $"after them heap {late.HeapBytes / 1048576.0:F1} MB, working set {late.WorkingSetBytes / 1048576.0:F1} MB; load {LoadAverage()}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"circuits: n={n} kb_per_circuit={heapKb:F0} push_p50_ms={Percentile(latencies, 0.5):F1} push_p95_ms={Percentile(latencies, 0.95):F1} cpu_pct={100 * cpuSeconds / wall:F1}"));
@@ -275,13 +288,10 @@ public sealed class CircuitsBenchmark : IBenchmark
 
         public int Pending => Volatile.Read(ref pendingSavedAt) != 0 ? 1 : 0;
 
-        public static async Task<User> SignInAsync(Uri address, int index, CancellationToken cancellationToken)
+        public static async Task<User> SignInAsync(DevelopmentSignIn signIn, int index, CancellationToken cancellationToken)
         {
             var name = string.Create(CultureInfo.InvariantCulture, $"Circuit User {index}");
-            var jar = new CookieContainer();
-            using var client = new HttpClient(new HttpClientHandler { CookieContainer = jar }) { BaseAddress = address };
-            await HistoryBenchmark.SignInAsync(client, name, admin: false, cancellationToken);
-            return new User(name, jar.GetCookieHeader(address));
+            return new User(name, await signIn.SignInAsync(name, cancellationToken));
         }
 
         public async Task<BlazorCircuit> OpenAsync(HttpClient http, Uri address, CancellationToken cancellationToken)
@@ -316,6 +326,52 @@ public sealed class CircuitsBenchmark : IBenchmark
                 Volatile.Write(ref pendingSavedAt, 0);
             }
         }
+    }
+
+    /// <summary>
+    /// The development sign-in's form, posted once for each user with the one antiforgery token and cookie the form
+    /// gave (the token is not bound to a user while nobody is signed in): half the requests of loading it each time.
+    /// </summary>
+    private sealed partial class DevelopmentSignIn(HttpClient client, string antiforgeryCookie, string token) : IDisposable
+    {
+        public static async Task<DevelopmentSignIn> OpenAsync(Uri address, CancellationToken cancellationToken)
+        {
+            var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, MaxConnectionsPerServer = 64 }) { BaseAddress = address };
+            using var response = await client.GetAsync("/account/dev-signin", cancellationToken);
+            response.EnsureSuccessStatusCode();
+            var token = AntiforgeryInput().Match(await response.Content.ReadAsStringAsync(cancellationToken));
+            if (!token.Success)
+            {
+                throw new InvalidOperationException("The development sign-in page has no antiforgery token.");
+            }
+            return new DevelopmentSignIn(client, Cookies(response), WebUtility.HtmlDecode(token.Groups[1].Value));
+        }
+
+        /// <summary>Signs <paramref name="name"/> in; returns the Cookie header of their session.</summary>
+        public async Task<string> SignInAsync(string name, CancellationToken cancellationToken)
+        {
+            using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["name"] = name, ["admin"] = "false", ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
+            });
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/account/dev-signin") { Content = form };
+            request.Headers.Add("Cookie", antiforgeryCookie);
+            using var response = await client.SendAsync(request, cancellationToken);
+            var session = Cookies(response);
+            if ((int)response.StatusCode >= 400 || session.Length == 0)
+            {
+                throw new InvalidOperationException($"The development sign-in of {name} answered {(int)response.StatusCode} without a session cookie.");
+            }
+            return session;
+        }
+
+        private static string Cookies(HttpResponseMessage response) =>
+            string.Join("; ", response.Headers.TryGetValues("Set-Cookie", out var values) ? values.Select(v => v.Split(';')[0]) : []);
+
+        public void Dispose() => client.Dispose();
+
+        [GeneratedRegex(""""<input[^>]*name="__RequestVerificationToken"[^>]*value="([^"]+)"""")]
+        private static partial Regex AntiforgeryInput();
     }
 
     /// <summary>

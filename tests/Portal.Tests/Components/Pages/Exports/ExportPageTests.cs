@@ -221,6 +221,38 @@ public class ExportPageTests : ExportTestContext
     }
 
     [Fact]
+    public async Task ListensToItsOwnRequestOnlyAndDoesNotRenderAgainOnAnotherRequestsChange()
+    {
+        var export = AddExport(ExportStatus.InProgress);
+        AddDetails(export);
+        var page = RenderPage(export.Id);
+        var renders = page.RenderCount;
+
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, null, 1),
+            TestContext.Current.CancellationToken);
+
+        // With thousands of pages open, a change wakes the one page of its request, not every page.
+        Assert.Equal([export.Id], Changes.ExportScopes);
+        Assert.Equal(renders, page.RenderCount);
+    }
+
+    [Fact]
+    public void TheClockOfAnOpenRequestTicksAloneWithoutRenderingThePageAgain()
+    {
+        var export = AddExport(ExportStatus.InProgress, createdAt: Clock.GetUtcNow().AddSeconds(-10));
+        AddDetails(export);
+        var page = RenderPage(export.Id);
+        var clock = page.FindComponent<ExportClock>();
+        var (pageRenders, clockRenders) = (page.RenderCount, clock.RenderCount);
+
+        Clock.Advance(TimeSpan.FromSeconds(5));
+
+        page.WaitForAssertion(() => Assert.Contains("15s", page.Find("[data-testid=elapsed]").TextContent, StringComparison.Ordinal));
+        Assert.True(clock.RenderCount > clockRenders);
+        Assert.Equal(pageRenders, page.RenderCount);
+    }
+
+    [Fact]
     public async Task StopsListeningWhenLeft()
     {
         var export = AddExport(ExportStatus.InProgress);
