@@ -72,9 +72,11 @@ public sealed partial class BlazorCircuit : IAsyncDisposable
                 o.SkipNegotiation = true;
                 o.Headers["Cookie"] = cookie;
             })
+            // blazor.web.js names the MessagePack protocol "blazorpack"; the server accepts only that name on /_blazor.
             .AddMessagePackProtocol()
             .Build();
-        // blazor.web.js names the MessagePack protocol "blazorpack"; the server accepts only that name on /_blazor.
+        // Thousands of connections opening on two busy cores: the defaults (15 s, 30 s) would give up on a slow answer.
+        connection.HandshakeTimeout = TimeSpan.FromMinutes(2);
         connection.ServerTimeout = TimeSpan.FromMinutes(5);
         var circuit = new BlazorCircuit(connection, baseUri.ToString(), page.ToString()) { BatchReceived = batchReceived };
         try

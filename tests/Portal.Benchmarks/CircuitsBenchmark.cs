@@ -157,6 +157,8 @@ public sealed partial class CircuitsBenchmark : IBenchmark
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
+            // The portal process stops when this one ends: its standard input closes.
+            RedirectStandardInput = true,
             RedirectStandardError = false,
             UseShellExecute = false,
         };
@@ -276,17 +278,38 @@ public sealed partial class CircuitsBenchmark : IBenchmark
         private readonly TaskCompletionSource firstRender = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private byte[]? firstRenderText;
 
-        // The change this user's page waits for: its text and when it was saved (0: none pending).
+        // The change this user's page waits for: its text, when it was saved and when it arrived (0: not yet). The
+        // outbox also looks for rows by itself each second, so a change may arrive before its save was noted here.
+        private readonly Lock gate = new();
         private byte[]? pendingText;
         private long pendingSavedAt;
+        private long pendingArrivedAt;
+        private bool pending;
 
         public string Name { get; } = name;
 
         public ExportRequest Export { get; set; } = default!;
 
-        public List<double> Latencies { get; } = [];
+        private List<double> Latencies { get; } = [];
 
-        public int Pending => Volatile.Read(ref pendingSavedAt) != 0 ? 1 : 0;
+        public double[] LatenciesSoFar()
+        {
+            lock (gate)
+            {
+                return [.. Latencies];
+            }
+        }
+
+        public bool Pending
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return pending;
+                }
+            }
+        }
 
         public static async Task<User> SignInAsync(DevelopmentSignIn signIn, int index, CancellationToken cancellationToken)
         {
@@ -305,9 +328,26 @@ public sealed partial class CircuitsBenchmark : IBenchmark
             await firstRender.Task.WaitAsync(timeout, cancellationToken);
 
         /// <summary>The change about to be saved: its timeline text, which the page shows once it has it.</summary>
-        public void Expect(byte[] text) => Volatile.Write(ref pendingText, text);
+        public void Expect(byte[] text)
+        {
+            lock (gate)
+            {
+                (pendingText, pendingSavedAt, pendingArrivedAt, pending) = (text, 0, 0, true);
+            }
+        }
 
-        public void Saved(long at) => Volatile.Write(ref pendingSavedAt, at);
+        public void Saved(long at)
+        {
+            lock (gate)
+            {
+                pendingSavedAt = at;
+                if (pendingArrivedAt != 0)
+                {
+                    // Arrived while the save's commit was being noted: about at once.
+                    Arrived(Math.Max(pendingArrivedAt, at));
+                }
+            }
+        }
 
         private void OnBatch(ReadOnlyMemory<byte> batch)
         {
@@ -316,15 +356,24 @@ public sealed partial class CircuitsBenchmark : IBenchmark
             {
                 firstRender.TrySetResult();
             }
-            var savedAt = Volatile.Read(ref pendingSavedAt);
-            if (savedAt != 0 && Volatile.Read(ref pendingText) is { } text && batch.Span.IndexOf(text) >= 0)
+            lock (gate)
             {
-                lock (Latencies)
+                if (!pending || pendingArrivedAt != 0 || pendingText is not { } text || batch.Span.IndexOf(text) < 0)
                 {
-                    Latencies.Add(Stopwatch.GetElapsedTime(savedAt, now).TotalMilliseconds);
+                    return;
                 }
-                Volatile.Write(ref pendingSavedAt, 0);
+                pendingArrivedAt = now;
+                if (pendingSavedAt != 0)
+                {
+                    Arrived(now);
+                }
             }
+        }
+
+        private void Arrived(long at)
+        {
+            Latencies.Add(Stopwatch.GetElapsedTime(pendingSavedAt, at).TotalMilliseconds);
+            pending = false;
         }
     }
 
@@ -399,7 +448,7 @@ public sealed partial class CircuitsBenchmark : IBenchmark
                 {
                     var user = users[next % users.Length];
                     // A page still waiting for its previous change is not given another: each latency is one change's.
-                    if (user.Pending == 0)
+                    if (!user.Pending)
                     {
                         batch.Add(user);
                     }
@@ -447,11 +496,11 @@ public sealed partial class CircuitsBenchmark : IBenchmark
         public async Task WaitForArrivalsAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
             var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-            while (users.Any(u => u.Pending != 0) && Stopwatch.GetTimestamp() < deadline)
+            while (users.Any(u => u.Pending) && Stopwatch.GetTimestamp() < deadline)
             {
                 await Task.Delay(50, cancellationToken);
             }
-            var missing = users.Count(u => u.Pending != 0);
+            var missing = users.Count(u => u.Pending);
             if (missing > 0)
             {
                 Console.WriteLine($"#   {missing} changes had not arrived after {timeout.TotalSeconds:F0} s");
@@ -460,7 +509,7 @@ public sealed partial class CircuitsBenchmark : IBenchmark
 
         public double[] Latencies()
         {
-            var all = users.SelectMany(u => u.Latencies).ToArray();
+            var all = users.SelectMany(u => u.LatenciesSoFar()).ToArray();
             Array.Sort(all);
             return all;
         }
@@ -475,13 +524,8 @@ public sealed partial class CircuitsBenchmark : IBenchmark
         portal.StartServer();
         var address = portal.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         Console.WriteLine("listening " + address);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        // Until the benchmark's process ends or closes this one's standard input.
+        await Console.In.ReadToEndAsync(cancellationToken);
         return 0;
     }
 
