@@ -181,6 +181,15 @@ public interface IExportChangeFeed
     /// returned subscription is disposed. Each subscription has its own queue: a slow handler delays nobody else.
     /// </summary>
     IDisposable Subscribe(Func<ExportChanged, Task> handler);
+
+    /// <summary>
+    /// As <see cref="Subscribe(Func{ExportChanged, Task})"/>, for the changes of one request only: a page that shows
+    /// one request is not woken by the changes of every other.
+    /// </summary>
+    IDisposable SubscribeToExport(Guid exportId, Func<ExportChanged, Task> handler);
+
+    /// <summary>As <see cref="Subscribe(Func{ExportChanged, Task})"/>, for the changes of one owner's requests only.</summary>
+    IDisposable SubscribeToOwner(string ownerId, Func<ExportChanged, Task> handler);
 }
 
 /// <summary>

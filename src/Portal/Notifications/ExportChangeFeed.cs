@@ -13,7 +13,8 @@ namespace Portal.Notifications;
 /// the request it has seen already or passed: the dispatcher delivers at least once, pages see each change once.
 /// When the fan-out itself was cut off (with several instances: Redis down or restarted), <see cref="CatchUpAsync"/>
 /// hands every subscription what was written after the last change this feed delivered, read from the rows in
-/// the same way.
+/// the same way. A subscription may be for one request or one owner only: it is then offered only their changes, so
+/// thousands of open pages each showing one request cost a change one queue write, not thousands.
 /// </summary>
 public sealed partial class ExportChangeFeed(
     IDbContextFactory<PortalDbContext> dbFactory,
@@ -21,6 +22,7 @@ public sealed partial class ExportChangeFeed(
     ILogger<ExportChangeFeed> logger) : IExportChangeFeed, IDisposable
 {
     private readonly IDbContextFactory<PortalDbContext> dbFactory = dbFactory;
+    private readonly IOptions<NotificationOptions> options = options;
     private readonly ILogger logger = logger;
 
     // Versions remembered per subscription; past this it forgets them all (a page then reloads once more).
@@ -29,9 +31,12 @@ public sealed partial class ExportChangeFeed(
     private readonly Lock gate = new();
     private readonly SemaphoreSlim catchingUp = new(1, 1);
     private Subscription[] subscriptions = [];
+    private readonly Dictionary<Guid, Subscription[]> byExport = [];
+    private readonly Dictionary<string, Subscription[]> byOwner = new(StringComparer.Ordinal);
+    private int subscriberCount;
     private long lastEventId;
 
-    public int SubscriberCount => Volatile.Read(ref subscriptions).Length;
+    public int SubscriberCount => Volatile.Read(ref subscriberCount);
 
     /// <summary>The newest event row this feed delivered or started from; a catch-up reads the rows after it.</summary>
     public long LastEventId => Interlocked.Read(ref lastEventId);
@@ -121,24 +126,59 @@ public sealed partial class ExportChangeFeed(
         while (Interlocked.CompareExchange(ref lastEventId, eventId, seen) != seen);
     }
 
-    public IDisposable Subscribe(Func<ExportChanged, Task> handler)
+    public IDisposable Subscribe(Func<ExportChanged, Task> handler) => Add(new Subscription(this, handler, Scope.Everything));
+
+    public IDisposable SubscribeToExport(Guid exportId, Func<ExportChanged, Task> handler) => Add(new Subscription(this, handler, Scope.Export(exportId)));
+
+    public IDisposable SubscribeToOwner(string ownerId, Func<ExportChanged, Task> handler)
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        var subscription = new Subscription(this, handler, options.Value.SubscriberQueueCapacity);
+        ArgumentException.ThrowIfNullOrEmpty(ownerId);
+        return Add(new Subscription(this, handler, Scope.Owner(ownerId)));
+    }
+
+    private Subscription Add(Subscription subscription)
+    {
         lock (gate)
         {
-            subscriptions = [.. subscriptions, subscription];
+            switch (subscription.Scope)
+            {
+                case { ExportId: { } exportId }:
+                    byExport[exportId] = byExport.TryGetValue(exportId, out var forExport) ? [.. forExport, subscription] : [subscription];
+                    break;
+                case { OwnerId: { } ownerId }:
+                    byOwner[ownerId] = byOwner.TryGetValue(ownerId, out var forOwner) ? [.. forOwner, subscription] : [subscription];
+                    break;
+                default:
+                    subscriptions = [.. subscriptions, subscription];
+                    break;
+            }
+            subscriberCount++;
         }
         subscription.Start();
         return subscription;
     }
 
-    /// <summary>Queues <paramref name="change"/> for every subscription. Never waits for one.</summary>
+    /// <summary>Queues <paramref name="change"/> for every subscription it concerns. Never waits for one.</summary>
     public void Deliver(ExportChanged change)
     {
         ArgumentNullException.ThrowIfNull(change);
         Seen(change.EventId);
+        Subscription[]? forExport;
+        Subscription[]? forOwner;
+        lock (gate)
+        {
+            byExport.TryGetValue(change.ExportId, out forExport);
+            byOwner.TryGetValue(change.OwnerId, out forOwner);
+        }
         foreach (var subscription in Volatile.Read(ref subscriptions))
+        {
+            subscription.Offer(change);
+        }
+        foreach (var subscription in forExport ?? [])
+        {
+            subscription.Offer(change);
+        }
+        foreach (var subscription in forOwner ?? [])
         {
             subscription.Offer(change);
         }
@@ -150,14 +190,57 @@ public sealed partial class ExportChangeFeed(
     {
         lock (gate)
         {
-            subscriptions = [.. subscriptions.Where(s => s != subscription)];
+            switch (subscription.Scope)
+            {
+                case { ExportId: { } exportId }:
+                    Without(byExport, exportId, subscription);
+                    break;
+                case { OwnerId: { } ownerId }:
+                    Without(byOwner, ownerId, subscription);
+                    break;
+                default:
+                    subscriptions = [.. subscriptions.Where(s => s != subscription)];
+                    break;
+            }
+            subscriberCount--;
         }
     }
 
-    private sealed class Subscription(ExportChangeFeed feed, Func<ExportChanged, Task> handler, int capacity) : IDisposable
+    private static void Without<TKey>(Dictionary<TKey, Subscription[]> index, TKey key, Subscription subscription)
+        where TKey : notnull
     {
+        if (index.TryGetValue(key, out var current))
+        {
+            Subscription[] rest = [.. current.Where(s => s != subscription)];
+            if (rest.Length == 0)
+            {
+                index.Remove(key);
+            }
+            else
+            {
+                index[key] = rest;
+            }
+        }
+    }
+
+    /// <summary>Whose changes a subscription hears: everyone's, one request's or one owner's.</summary>
+    private sealed record Scope(Guid? ExportId, string? OwnerId)
+    {
+        public static readonly Scope Everything = new(null, null);
+
+        public static Scope Export(Guid id) => new(id, null);
+
+        public static Scope Owner(string id) => new(null, id);
+
+        public bool Concerns(ExportChanged change) =>
+            (ExportId is null || ExportId == change.ExportId) && (OwnerId is null || string.Equals(OwnerId, change.OwnerId, StringComparison.Ordinal));
+    }
+
+    private sealed class Subscription(ExportChangeFeed feed, Func<ExportChanged, Task> handler, Scope scope) : IDisposable
+    {
+        private readonly int capacity = feed.options.Value.SubscriberQueueCapacity;
         private readonly Channel<ExportChanged> queue = Channel.CreateBounded<ExportChanged>(
-            new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+            new BoundedChannelOptions(feed.options.Value.SubscriberQueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         private readonly Lock offerGate = new();
         private readonly CancellationTokenSource stop = new();
         private readonly Dictionary<Guid, int> versions = [];
@@ -167,6 +250,8 @@ public sealed partial class ExportChangeFeed(
         // Set when the queue overflowed: the event id after which this subscription must read the rows itself.
         private long? catchUpAfter;
         private int disposed;
+
+        public Scope Scope { get; } = scope;
 
         public void Start() => _ = Task.Run(RunAsync);
 
@@ -256,6 +341,11 @@ public sealed partial class ExportChangeFeed(
 
         private async Task HandleAsync(ExportChanged change)
         {
+            // A catch-up reads every request's rows: those of others are not this subscription's.
+            if (!Scope.Concerns(change))
+            {
+                return;
+            }
             if (versions.TryGetValue(change.ExportId, out var seen) && change.Version <= seen)
             {
                 return;

@@ -33,6 +33,21 @@ public sealed class FakeExportChangeFeed : IExportChangeFeed
         });
     }
 
+    /// <summary>The requests that subscriptions for one request were made for, in order (disposed ones too).</summary>
+    public List<Guid> ExportScopes { get; } = [];
+
+    public IDisposable SubscribeToExport(Guid exportId, Func<ExportChanged, Task> handler)
+    {
+        lock (_handlers)
+        {
+            ExportScopes.Add(exportId);
+        }
+        return Subscribe(change => change.ExportId == exportId ? handler(change) : Task.CompletedTask);
+    }
+
+    public IDisposable SubscribeToOwner(string ownerId, Func<ExportChanged, Task> handler) =>
+        Subscribe(change => change.OwnerId == ownerId ? handler(change) : Task.CompletedTask);
+
     public async Task PublishAsync(ExportChanged change, CancellationToken cancellationToken = default)
     {
         Func<ExportChanged, Task>[] handlers;

@@ -43,6 +43,38 @@ public class ExportChangeFeedTests
     }
 
     [Fact]
+    public async Task ASubscriptionForOneRequestOrOneOwnerIsOfferedOnlyTheirChanges()
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var feed = host.Services.GetRequiredService<ExportChangeFeed>();
+        var watched = Guid.NewGuid();
+        var everything = new ConcurrentQueue<ExportChanged>();
+        var request = new ConcurrentQueue<ExportChanged>();
+        var owner = new ConcurrentQueue<ExportChanged>();
+        using var all = feed.Subscribe(change => { everything.Enqueue(change); return Task.CompletedTask; });
+        using var one = feed.SubscribeToExport(watched, change => { request.Enqueue(change); return Task.CompletedTask; });
+        using var bob = feed.SubscribeToOwner("bob-oid", change => { owner.Enqueue(change); return Task.CompletedTask; });
+
+        var ofWatched = Change(watched, eventId: 1);
+        var ofBob = Change(eventId: 2) with { OwnerId = "bob-oid" };
+        // Each subscription handles its queue in order: once the last ones arrived, a stray one would have too.
+        var lastOfWatched = Change(watched, version: 2, eventId: 4);
+        var lastOfBob = Change(eventId: 5) with { OwnerId = "bob-oid" };
+        foreach (var change in new[] { ofWatched, ofBob, Change(eventId: 3), lastOfWatched, lastOfBob })
+        {
+            feed.Deliver(change);
+        }
+        await Eventually.HoldsAsync(() => everything.Count == 5 && request.Count >= 2 && owner.Count >= 2, "every subscription heard its last change");
+
+        Assert.Equal([ofWatched, lastOfWatched], request);
+        Assert.Equal([ofBob, lastOfBob], owner);
+        Assert.Equal(3, feed.SubscriberCount);
+        one.Dispose();
+        bob.Dispose();
+        Assert.Equal(1, feed.SubscriberCount);
+    }
+
+    [Fact]
     public async Task AFailingSubscriberDoesNotKeepTheChangeFromTheOthersNorItsOwnNextOne()
     {
         await using var host = await EngineTestHost.StartAsync();

@@ -42,9 +42,9 @@ public sealed partial class NotificationBell : IDisposable
     {
         _user = await CurrentUser.GetAsync();
         // A prerendered bell is thrown away with its response: only the interactive one can still show a snackbar.
-        if (RendererInfo.IsInteractive)
+        if (RendererInfo.IsInteractive && _user is not null)
         {
-            _subscription = Changes.Subscribe(OnExportChangedAsync);
+            _subscription = Changes.SubscribeToOwner(_user.Id, OnExportChangedAsync);
         }
         await LoadNoticesAsync();
     }

@@ -58,7 +58,8 @@ public sealed partial class ExportGrid : IDisposable
     protected override async Task OnInitializedAsync()
     {
         _user = await CurrentUser.GetAsync();
-        _subscription = Changes.Subscribe(OnExportChangedAsync);
+        // A user's grid hears only their own requests' changes; the admin grid everyone's.
+        _subscription = AdminMode || _user is null ? Changes.Subscribe(OnExportChangedAsync) : Changes.SubscribeToOwner(_user.Id, OnExportChangedAsync);
         _ticker = Clock.CreateTimer(_ => _ = InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 

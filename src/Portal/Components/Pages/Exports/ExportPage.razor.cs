@@ -6,8 +6,12 @@ using Portal.Exports;
 
 namespace Portal.Components.Pages.Exports;
 
-/// <summary>One request: its parameters, where it stands, its files and its timeline, kept current as it changes.</summary>
-// One room (about 390 lines with its markup): one request's view, kept current by one subscription and one ticker; its files already have their own component.
+/// <summary>
+/// One request: its parameters, where it stands, its files and its timeline, kept current as it changes. It hears
+/// only its own request's changes; the clock of an open request is <see cref="ExportClock"/>, which re-renders
+/// itself alone each second.
+/// </summary>
+// One room (about 380 lines with its markup): one request's view, kept current by one subscription; its clock and its files have their own components.
 public sealed partial class ExportPage : IDisposable
 {
     private static readonly ExportStatus[] Steps = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed];
@@ -19,8 +23,7 @@ public sealed partial class ExportPage : IDisposable
     private bool _readyHere;
     private string? _error;
     private IDisposable? _subscription;
-    private ITimer? _ticker;
-    private DateTimeOffset _countedUntil = DateTimeOffset.MinValue;
+    private Guid _subscribedTo;
 
     [Parameter]
     public Guid Id { get; set; }
@@ -44,14 +47,15 @@ public sealed partial class ExportPage : IDisposable
         ? [new("All exports", "admin/exports")]
         : [new("My exports", "exports")];
 
-    protected override void OnInitialized()
-    {
-        _subscription = Changes.Subscribe(OnExportChangedAsync);
-        _ticker = Clock.CreateTimer(_ => _ = InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-    }
-
     protected override async Task OnParametersSetAsync()
     {
+        // A prerendered page is thrown away with its response: only the interactive one listens, to its own request.
+        if (RendererInfo.IsInteractive && (_subscription is null || _subscribedTo != Id))
+        {
+            _subscription?.Dispose();
+            _subscribedTo = Id;
+            _subscription = Changes.SubscribeToExport(Id, OnExportChangedAsync);
+        }
         _user ??= await CurrentUser.GetAsync();
         _loading = _export?.Summary.Id != Id;
         _readyHere &= !_loading;
@@ -113,19 +117,6 @@ public sealed partial class ExportPage : IDisposable
         });
     }
 
-    private Task TickAsync()
-    {
-        // Re-render only while something on the page counts: an open request's clock or a link's validity.
-        var now = Clock.GetUtcNow();
-        if (_export is { } export && (export.Summary.Status.IsTracked() || export.Files.Any(f => f.UrlExpiresAt > _countedUntil)))
-        {
-            // One more render after the last link ran out, so it no longer shows a countdown.
-            _countedUntil = now;
-            StateHasChanged();
-        }
-        return Task.CompletedTask;
-    }
-
     private static int StepIndex(ExportStatus status) => Array.IndexOf(Steps, status);
 
     private async Task CancelAsync()
@@ -157,6 +148,5 @@ public sealed partial class ExportPage : IDisposable
     public void Dispose()
     {
         _subscription?.Dispose();
-        _ticker?.Dispose();
     }
 }

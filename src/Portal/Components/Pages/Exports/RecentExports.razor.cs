@@ -24,7 +24,7 @@ public sealed partial class RecentExports : IDisposable
     protected override async Task OnInitializedAsync()
     {
         _user = await CurrentUser.GetAsync();
-        _subscription = Changes.Subscribe(OnExportChangedAsync);
+        _subscription = _user is null ? null : Changes.SubscribeToOwner(_user.Id, OnExportChangedAsync);
         await LoadAsync();
     }
 

@@ -221,6 +221,42 @@ public class ExportPageTests : ExportTestContext
     }
 
     [Fact]
+    public async Task ListensToItsOwnRequestOnlyAndDoesNotRenderAgainOnAnotherRequestsChange()
+    {
+        var export = AddExport(ExportStatus.InProgress);
+        AddDetails(export);
+        var page = RenderPage(export.Id);
+        var rest = page.FindComponent<MudBreadcrumbs>();
+        var renders = rest.RenderCount;
+
+        await Changes.PublishAsync(new ExportChanged(Guid.NewGuid(), UserId, ExportStatus.InProgress, ExportStatus.Completed, Clock.GetUtcNow(), null, null, 1),
+            TestContext.Current.CancellationToken);
+
+        // With thousands of pages open, a change wakes the one page of its request, not every page.
+        Assert.Equal([export.Id], Changes.ExportScopes);
+        Assert.Equal(renders, rest.RenderCount);
+    }
+
+    [Fact]
+    public void TheClockOfAnOpenRequestTicksAloneWithoutRenderingThePageAgain()
+    {
+        var export = AddExport(ExportStatus.InProgress, createdAt: Clock.GetUtcNow().AddSeconds(-10));
+        AddDetails(export);
+        var page = RenderPage(export.Id);
+        var clock = page.FindComponent<ExportClock>();
+        // A render count in bUnit includes the children's renders: the breadcrumbs (a list parameter) render again
+        // whenever the page itself does.
+        var rest = page.FindComponent<MudBreadcrumbs>();
+        var (restRenders, clockRenders) = (rest.RenderCount, clock.RenderCount);
+
+        Clock.Advance(TimeSpan.FromSeconds(5));
+
+        page.WaitForAssertion(() => Assert.Contains("15s", page.Find("[data-testid=elapsed]").TextContent, StringComparison.Ordinal));
+        Assert.True(clock.RenderCount > clockRenders);
+        Assert.Equal(restRenders, rest.RenderCount);
+    }
+
+    [Fact]
     public async Task StopsListeningWhenLeft()
     {
         var export = AddExport(ExportStatus.InProgress);
