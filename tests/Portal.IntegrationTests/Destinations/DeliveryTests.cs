@@ -176,6 +176,43 @@ public sealed class DeliveryTests(DeliveryTests.Fixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task AHostStoppedInTheMiddleOfAnUploadLeavesNoBlobAndTheNextHostFinishesTheDelivery()
+    {
+        var portal = fixture.Driven;
+        var container = await StorageEngines.NewContainerAsync(Cancellation);
+        await using var gate = AzuriteGate();
+        var destination = await BlobDestinationAsync(portal, container.Name, ThroughGate(gate));
+        var exportId = await SubmitAsync(portal, [destination], Day, FileFormat.Json);
+        await portal.WaitForStatusAsync(exportId, ExportStatus.Completed, TimeSpan.FromSeconds(60));
+
+        // The first host stops while its worker is in the middle of the first file (some blocks staged, none committed).
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        gate.HoldAfterUploadBytes = gate.Uploaded + 100_000;
+        var first = ActivatorUtilities.CreateInstance<DeliveryWorker>(portal.Services).DeliverDueAsync(stopping.Token);
+        await Eventually.HoldsAsync(() => gate.Holding || first.IsCompleted, "an upload under way", TimeSpan.FromSeconds(30));
+        Assert.False(first.IsCompleted, "the delivery ended before the host stopped");
+        await stopping.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        gate.Release();
+
+        Assert.Empty(await container.GetBlobsAsync(cancellationToken: Cancellation).ToListAsync(Cancellation));
+        var handedBack = await DeliveryRowAsync(portal, exportId);
+        Assert.Equal(DeliveryStatus.Pending, handedBack.Status);
+        Assert.Equal(0, handedBack.Attempts);
+
+        // The next host's worker takes it up at once and writes every file whole.
+        var second = ActivatorUtilities.CreateInstance<DeliveryWorker>(portal.Services);
+        Assert.Equal(1, await second.DeliverDueAsync(Cancellation));
+        var delivery = Assert.Single(await DeliveredAsync(portal, exportId, 1));
+        var downloads = await DownloadsAsync(portal, exportId);
+        Assert.Equal(3, await container.GetBlobsAsync(cancellationToken: Cancellation).CountAsync(Cancellation));
+        foreach (var file in delivery.Files)
+        {
+            Assert.Equal(downloads[file.Name], (await container.GetBlobClient(file.Path).DownloadContentAsync(Cancellation)).Value.Content.ToArray());
+        }
+    }
+
+    [Fact]
     public async Task TwoWorkersOnOneDatabaseDeliverEachExportToEachDestinationOnce()
     {
         var portal = fixture.Driven;

@@ -6,7 +6,8 @@ namespace Portal.IntegrationTests.Destinations;
 /// <summary>
 /// A loopback port in front of a real engine that a test can close and open: closed, it refuses every connection
 /// (the engine is down) and cuts the open ones; open, it passes bytes both ways. <see cref="CutAfterUploadBytes"/>
-/// cuts the connections once that many bytes went towards the engine (the host stops in the middle of an upload).
+/// cuts the connections once that many bytes went towards the engine (the host stops in the middle of an upload);
+/// <see cref="HoldAfterUploadBytes"/> holds them there until <see cref="Release"/> (an upload under way, for as long as a test needs).
 /// </summary>
 public sealed class TcpGate : IAsyncDisposable
 {
@@ -15,6 +16,7 @@ public sealed class TcpGate : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly List<TcpClient> open = [];
     private long uploaded;
+    private TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private TcpGate(IPEndPoint engine)
     {
@@ -32,6 +34,19 @@ public sealed class TcpGate : IAsyncDisposable
 
     /// <summary>When set, the gate closes once <see cref="Uploaded"/> passes it.</summary>
     public long? CutAfterUploadBytes { get; set; }
+
+    /// <summary>When set, bytes towards the engine past it wait for <see cref="Release"/>.</summary>
+    public long? HoldAfterUploadBytes { get; set; }
+
+    /// <summary>Whether an upload waits at <see cref="HoldAfterUploadBytes"/>.</summary>
+    public bool Holding { get; private set; }
+
+    /// <summary>Lets held bytes through and holds no more.</summary>
+    public void Release()
+    {
+        HoldAfterUploadBytes = null;
+        released.TrySetResult();
+    }
 
     public static TcpGate For(string host, int port) => new(new IPEndPoint(IPAddress.Parse(host == "localhost" ? "127.0.0.1" : host), port));
 
@@ -110,10 +125,16 @@ public sealed class TcpGate : IAsyncDisposable
             int read;
             while ((read = await from.ReadAsync(buffer, stopping.Token)) > 0)
             {
-                if (counted && Interlocked.Add(ref uploaded, read) > CutAfterUploadBytes)
+                var total = counted ? Interlocked.Add(ref uploaded, read) : 0;
+                if (counted && total > CutAfterUploadBytes)
                 {
                     Close();
                     return;
+                }
+                if (counted && total > HoldAfterUploadBytes)
+                {
+                    Holding = true;
+                    await released.Task.WaitAsync(stopping.Token);
                 }
                 await to.WriteAsync(buffer.AsMemory(0, read), stopping.Token);
             }
