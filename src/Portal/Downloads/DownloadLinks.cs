@@ -55,7 +55,9 @@ public sealed class DownloadLinks(
     TimeProvider time,
     IOptions<ExportsOptions> options) : IDownloadLinks
 {
-    private const int MaxAttempts = 3;
+    // Every download notes itself under the row's version, so downloads started together (a zip, a script, a delivery)
+    // meet each other's saves: each conflict waits a short random while, so they line up rather than collide again.
+    private const int MaxAttempts = 12;
 
     public async Task<DownloadLink?> GetDownloadAsync(ExportUser user, Guid id, int part, CancellationToken cancellationToken = default)
     {
@@ -161,6 +163,7 @@ public sealed class DownloadLinks(
             }
             catch (DbUpdateConcurrencyException)
             {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * (attempt + 2))), cancellationToken);
                 continue;
             }
 

@@ -46,6 +46,26 @@ public class DownloadLinksTests
     }
 
     [Fact]
+    public async Task TwentyDownloadsOfOneExportStartedTogetherAllGetTheirLinkAndAreEachRecorded()
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var exports = host.Exports();
+        var id = Accepted(await exports.SubmitAsync(EngineTestHost.Alice, EngineTestHost.Day(), FileFormat.Csv, Cancellation)).Id;
+        await host.TrackAsync();
+        await host.UpdateAsync(id, e =>
+        {
+            e.Status = ExportStatus.Completed;
+            e.Files.Add(new Portal.Data.ExportFile { Part = 0, Name = "part-00000.csv", Url = "https://files.test/f", UrlExpiresAt = DateTimeOffset.UtcNow.AddMinutes(10) });
+        });
+
+        var links = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => exports.GetDownloadAsync(EngineTestHost.Alice, id, 0, Cancellation), Cancellation)));
+
+        Assert.All(links, Assert.NotNull);
+        var timeline = (await exports.GetAsync(EngineTestHost.Alice, id, Cancellation))!.Timeline;
+        Assert.Equal(20, timeline.Count(e => e.Detail == "Downloaded part-00000.csv."));
+    }
+
+    [Fact]
     public async Task APurgedResultTurnsTheRequestExpired()
     {
         var upstream = new StubUpstream();
