@@ -218,6 +218,11 @@ public sealed class PostgreSqlOutageTests(PortalServer server)
         ["Tracking:MaxInterval"] = "00:00:01",
         ["Tracking:MaxIntervalBeforeExpected"] = "00:00:01",
         // Tracking:ErrorBackoffCap keeps its default of minutes: a row parked for an outage would show here as a wait.
+        // A short lease (it must outlast the upstream timeout): a row whose claim the restart left standing is taken
+        // up again within the test's minute rather than after the default two minutes.
+        ["Upstream:Timeout"] = "00:00:05",
+        ["Upstream:AttemptTimeout"] = "00:00:05",
+        ["Tracking:LeaseDuration"] = "00:00:10",
         ["Notifications:DispatchInterval"] = "00:00:00.250",
         ["Exports:MaxSubmissionsPerMinute"] = "1000",
         ["Exports:DailyAllowancePerUser"] = "100000",
