@@ -31,9 +31,12 @@ public static class DestinationRules
 /// A place a user delivers exports to: an Azure Blob Storage container or a directory on an SFTP server. Only its owner
 /// sees or uses it; its credential is stored encrypted and never shown again.
 /// </summary>
-public sealed class Destination
+public sealed class Destination : IOwnedResource
 {
     public Guid Id { get; set; }
+
+    /// <summary>The team it belongs to, by name; null when it is its owner's alone.</summary>
+    public string? Team { get; set; }
 
     public string OwnerId { get; set; } = "";
 
@@ -80,5 +83,7 @@ internal sealed class DestinationConfiguration : IEntityTypeConfiguration<Destin
         builder.Property(d => d.CreatedBy).HasMaxLength(200);
         builder.Property(d => d.LastTestMessage).HasMaxLength(1000);
         builder.HasIndex(d => d.OwnerId);
+        builder.Property(d => d.Team).HasMaxLength(TeamRules.MaxNameLength);
+        builder.HasIndex(d => d.Team);
     }
 }

@@ -28,6 +28,9 @@ public sealed class UserSettings
     public bool ScheduleEmails { get; set; } = true;
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The team the user's last new export was for (null: their own); the new-export form starts with it.</summary>
+    public string? LastExportTeam { get; set; }
 }
 
 /// <summary>Where an email stands.</summary>
@@ -97,6 +100,7 @@ internal sealed class UserSettingsConfiguration : IEntityTypeConfiguration<UserS
         builder.HasKey(s => s.UserId);
         builder.Property(s => s.UserId).HasMaxLength(200);
         builder.Property(s => s.Email).HasMaxLength(320);
+        builder.Property(s => s.LastExportTeam).HasMaxLength(TeamRules.MaxNameLength);
         builder.Property(s => s.ExportEmails).HasConversion<string>().HasMaxLength(16);
     }
 }

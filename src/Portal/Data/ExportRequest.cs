@@ -6,9 +6,12 @@ namespace Portal.Data;
 /// One export request: its state, its upstream job and its place in the tracker's schedule. The row is the
 /// source of truth; the tracker keeps nothing in memory only.
 /// </summary>
-public sealed class ExportRequest
+public sealed class ExportRequest : IOwnedResource
 {
     public Guid Id { get; set; }
+
+    /// <summary>The team it belongs to, by name; null when it is its owner's alone.</summary>
+    public string? Team { get; set; }
 
     public string OwnerId { get; set; } = "";
 

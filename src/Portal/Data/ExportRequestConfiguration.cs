@@ -15,6 +15,8 @@ internal sealed class ExportRequestConfiguration : IEntityTypeConfiguration<Expo
         builder.Property(e => e.OwnerId).HasMaxLength(200);
         builder.Property(e => e.OwnerName).HasMaxLength(200);
         builder.Property(e => e.OwnerEmail).HasMaxLength(320);
+        builder.Property(e => e.Team).HasMaxLength(TeamRules.MaxNameLength);
+        builder.HasIndex(e => new { e.Team, e.CreatedAt });
         builder.Property(e => e.RequestUuid).HasMaxLength(64);
         builder.Property(e => e.UpstreamStatus).HasMaxLength(64);
         builder.Property(e => e.LeaseOwner).HasMaxLength(100);

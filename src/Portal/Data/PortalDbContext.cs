@@ -55,6 +55,8 @@ public class PortalDbContext : DbContext, IDataProtectionKeyContext
 
     public DbSet<PortalUser> PortalUsers => Set<PortalUser>();
 
+    public DbSet<ExportShare> ExportShares => Set<ExportShare>();
+
     /// <summary>The key ring behind session cookies, antiforgery tokens and stored secrets.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

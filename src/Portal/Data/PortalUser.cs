@@ -22,6 +22,15 @@ public sealed class PortalUser
     /// <summary>Whether that sign-in carried the admin role; a token acts as admin only while this is true.</summary>
     public bool LastSignInWasAdmin { get; set; }
 
+    /// <summary>
+    /// The teams that sign-in made the user a member of, one name a line (<see cref="TeamRules.Split"/>); a token reads
+    /// a team's resources only while this names the team.
+    /// </summary>
+    public string Teams { get; set; } = "";
+
+    /// <summary>The teams that sign-in made the user a maintainer of, stored like <see cref="Teams"/>.</summary>
+    public string MaintainedTeams { get; set; } = "";
+
     /// <summary>When an admin revoked all of the user's tokens: every token created before this is refused.</summary>
     public DateTimeOffset? TokensRevokedAt { get; set; }
 
@@ -37,5 +46,7 @@ internal sealed class PortalUserConfiguration : IEntityTypeConfiguration<PortalU
         builder.Property(u => u.Name).HasMaxLength(200);
         builder.Property(u => u.Email).HasMaxLength(320);
         builder.Property(u => u.TokensRevokedBy).HasMaxLength(200);
+        builder.Property(u => u.Teams).HasMaxLength(TeamRules.MaxStoredListLength);
+        builder.Property(u => u.MaintainedTeams).HasMaxLength(TeamRules.MaxStoredListLength);
     }
 }

@@ -6,9 +6,12 @@ namespace Portal.Data;
 /// A recurring export: what to export (format, a range relative to each run) and when (a cron expression in the
 /// owner's time zone). <see cref="NextRunAt"/> is the scheduler's queue: the row says what is due, nothing in memory.
 /// </summary>
-public sealed class Schedule
+public sealed class Schedule : IOwnedResource
 {
     public Guid Id { get; set; }
+
+    /// <summary>The team it belongs to, by name; null when it is its owner's alone.</summary>
+    public string? Team { get; set; }
 
     public string OwnerId { get; set; } = "";
 

@@ -10,6 +10,8 @@ internal sealed class ScheduleConfiguration : IEntityTypeConfiguration<Schedule>
         builder.Property(s => s.OwnerId).HasMaxLength(200);
         builder.Property(s => s.OwnerName).HasMaxLength(200);
         builder.Property(s => s.OwnerEmail).HasMaxLength(320);
+        builder.Property(s => s.Team).HasMaxLength(TeamRules.MaxNameLength);
+        builder.HasIndex(s => s.Team);
         builder.Property(s => s.Name).HasMaxLength(100);
         builder.Property(s => s.RangeKind).HasConversion<string>().HasMaxLength(16);
         builder.Property(s => s.Recurrence).HasConversion<string>().HasMaxLength(16);

@@ -13,9 +13,12 @@ public static class WebhookRules
 }
 
 /// <summary>A receiver a user registered: where to POST, which events, and the secret that signs them.</summary>
-public sealed class WebhookEndpoint
+public sealed class WebhookEndpoint : IOwnedResource
 {
     public Guid Id { get; set; }
+
+    /// <summary>The team it belongs to, by name; null when it is its owner's alone.</summary>
+    public string? Team { get; set; }
 
     public string OwnerId { get; set; } = "";
 
@@ -127,6 +130,8 @@ internal sealed class WebhookEndpointConfiguration : IEntityTypeConfiguration<We
         builder.Property(e => e.PreviousSecret).HasMaxLength(WebhookRules.MaxStoredSecretLength);
         builder.Property(e => e.DisabledReason).HasMaxLength(500);
         builder.HasIndex(e => e.OwnerId);
+        builder.Property(e => e.Team).HasMaxLength(TeamRules.MaxNameLength);
+        builder.HasIndex(e => e.Team);
         builder.HasMany<WebhookDelivery>().WithOne().HasForeignKey(d => d.EndpointId).OnDelete(DeleteBehavior.Cascade);
     }
 }

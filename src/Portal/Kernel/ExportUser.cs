@@ -8,9 +8,25 @@ public sealed record ExportUser(string Id, string Name, string? Email, bool IsAd
     /// <summary>The claim type of Entra ID's object id.</summary>
     public const string ObjectIdClaim = "http://schemas.microsoft.com/identity/claims/objectidentifier";
 
+    /// <summary>A team the sign-in made the user a member of, by name; one claim a team.</summary>
+    public const string TeamClaim = "portal_team";
+
+    /// <summary>A team the sign-in made the user a maintainer of, by name; one claim a team.</summary>
+    public const string MaintainedTeamClaim = "portal_team_maintainer";
+
+    /// <summary>The teams the user is a member of, by name (a maintainer is a member too).</summary>
+    public IReadOnlyList<string> Teams { get; init; } = [];
+
+    /// <summary>The teams whose resources the user may change, delete and share.</summary>
+    public IReadOnlyList<string> MaintainedTeams { get; init; } = [];
+
+    public bool IsMemberOf(string? team) => team is not null && Teams.Contains(team, StringComparer.Ordinal);
+
+    public bool Maintains(string? team) => team is not null && MaintainedTeams.Contains(team, StringComparer.Ordinal);
+
     /// <summary>
     /// Reads the user from a signed-in principal: id from <c>oid</c> (falling back to the name identifier),
-    /// admin when the principal is in <paramref name="adminRole"/>.
+    /// admin when the principal is in <paramref name="adminRole"/>, teams from its <see cref="TeamClaim"/>s.
     /// </summary>
     public static ExportUser FromPrincipal(ClaimsPrincipal principal, string adminRole)
     {
@@ -21,6 +37,10 @@ public sealed record ExportUser(string Id, string Name, string? Email, bool IsAd
             ?? throw new InvalidOperationException("The signed-in user has neither an oid nor a name identifier claim.");
         var name = principal.FindFirstValue("name") ?? principal.Identity?.Name ?? id;
         var email = principal.FindFirstValue(ClaimTypes.Email) ?? principal.FindFirstValue("email") ?? principal.FindFirstValue("preferred_username");
-        return new ExportUser(id, name, email, principal.IsInRole(adminRole));
+        return new ExportUser(id, name, email, principal.IsInRole(adminRole))
+        {
+            Teams = [.. principal.FindAll(TeamClaim).Select(c => c.Value).Distinct(StringComparer.Ordinal)],
+            MaintainedTeams = [.. principal.FindAll(MaintainedTeamClaim).Select(c => c.Value).Distinct(StringComparer.Ordinal)],
+        };
     }
 }

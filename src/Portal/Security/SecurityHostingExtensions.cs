@@ -79,6 +79,7 @@ public static class SecurityHostingExtensions
             options.Cookie.SecurePolicy = isDevelopment ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
         });
         services.AddTransient<IClaimsTransformation, AdminRoleClaimsTransformation>();
+        services.AddSingleton<IAuthorizationHandler, ResourceAuthorizationHandler>();
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(FallbackPolicy.Build());

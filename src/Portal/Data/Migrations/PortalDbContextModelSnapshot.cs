@@ -161,9 +161,15 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("OwnerId");
+
+                    b.HasIndex("Team");
 
                     b.ToTable("Destinations", (string)null);
                 });
@@ -581,6 +587,10 @@ namespace Portal.Data.Migrations
                     b.Property<long?>("SubmittedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TraceParent")
                         .HasMaxLength(55)
                         .HasColumnType("TEXT");
@@ -633,6 +643,8 @@ namespace Portal.Data.Migrations
 
                     b.HasIndex("Status", "NextPollAt");
 
+                    b.HasIndex("Team", "CreatedAt");
+
                     b.HasIndex("UpdatedAt", "Id")
                         .HasFilter("\"DeletedAt\" IS NULL");
 
@@ -640,6 +652,39 @@ namespace Portal.Data.Migrations
                         .HasFilter("\"DeletedAt\" IS NULL");
 
                     b.ToTable("ExportRequests");
+                });
+
+            modelBuilder.Entity("Portal.Data.ExportShare", b =>
+                {
+                    b.Property<Guid>("ExportId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SharedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SharedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserEmail")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ExportId", "UserId");
+
+                    b.HasIndex("UserId", "SharedAt");
+
+                    b.ToTable("ExportShares");
                 });
 
             modelBuilder.Entity("Portal.Data.PortalUser", b =>
@@ -658,9 +703,19 @@ namespace Portal.Data.Migrations
                     b.Property<bool>("LastSignInWasAdmin")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("MaintainedTeams")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Teams")
+                        .IsRequired()
+                        .HasMaxLength(4000)
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("TokensRevokedAt")
@@ -747,6 +802,10 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TimeZoneId")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -760,6 +819,8 @@ namespace Portal.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Team");
 
                     b.HasIndex("OwnerId", "CreatedAt");
 
@@ -868,6 +929,10 @@ namespace Portal.Data.Migrations
                     b.Property<string>("ExportEmails")
                         .IsRequired()
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastExportTeam")
+                        .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("ScheduleEmails")
@@ -1038,6 +1103,10 @@ namespace Portal.Data.Migrations
                         .HasMaxLength(400)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Url")
                         .IsRequired()
                         .HasMaxLength(2000)
@@ -1046,6 +1115,8 @@ namespace Portal.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("OwnerId");
+
+                    b.HasIndex("Team");
 
                     b.ToTable("WebhookEndpoints", (string)null);
                 });
@@ -1106,6 +1177,15 @@ namespace Portal.Data.Migrations
                         .WithMany()
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("Portal.Data.ExportShare", b =>
+                {
+                    b.HasOne("Portal.Data.ExportRequest", null)
+                        .WithMany()
+                        .HasForeignKey("ExportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Portal.Data.ScheduleHistoryEntry", b =>

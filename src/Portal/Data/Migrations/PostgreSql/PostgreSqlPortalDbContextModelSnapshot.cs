@@ -168,9 +168,15 @@ namespace Portal.Data.Migrations.PostgreSql
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.HasKey("Id");
 
                     b.HasIndex("OwnerId");
+
+                    b.HasIndex("Team");
 
                     b.ToTable("Destinations", (string)null);
                 });
@@ -598,6 +604,10 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.Property<DateTimeOffset?>("SubmittedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("TraceParent")
                         .HasMaxLength(55)
                         .HasColumnType("character varying(55)");
@@ -650,6 +660,8 @@ namespace Portal.Data.Migrations.PostgreSql
 
                     b.HasIndex("Status", "NextPollAt");
 
+                    b.HasIndex("Team", "CreatedAt");
+
                     b.HasIndex("UpdatedAt", "Id")
                         .HasFilter("\"DeletedAt\" IS NULL");
 
@@ -657,6 +669,39 @@ namespace Portal.Data.Migrations.PostgreSql
                         .HasFilter("\"DeletedAt\" IS NULL");
 
                     b.ToTable("ExportRequests");
+                });
+
+            modelBuilder.Entity("Portal.Data.ExportShare", b =>
+                {
+                    b.Property<Guid>("ExportId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("SharedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SharedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("UserEmail")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("ExportId", "UserId");
+
+                    b.HasIndex("UserId", "SharedAt");
+
+                    b.ToTable("ExportShares");
                 });
 
             modelBuilder.Entity("Portal.Data.PortalUser", b =>
@@ -675,10 +720,20 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.Property<bool>("LastSignInWasAdmin")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("MaintainedTeams")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Teams")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
 
                     b.Property<DateTimeOffset?>("TokensRevokedAt")
                         .HasColumnType("timestamp with time zone");
@@ -764,6 +819,10 @@ namespace Portal.Data.Migrations.PostgreSql
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("TimeZoneId")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -777,6 +836,8 @@ namespace Portal.Data.Migrations.PostgreSql
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Team");
 
                     b.HasIndex("OwnerId", "CreatedAt");
 
@@ -890,6 +951,10 @@ namespace Portal.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<string>("LastExportTeam")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
 
                     b.Property<bool>("ScheduleEmails")
                         .HasColumnType("boolean");
@@ -1063,6 +1128,10 @@ namespace Portal.Data.Migrations.PostgreSql
                         .HasMaxLength(400)
                         .HasColumnType("character varying(400)");
 
+                    b.Property<string>("Team")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("Url")
                         .IsRequired()
                         .HasMaxLength(2000)
@@ -1071,6 +1140,8 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.HasIndex("OwnerId");
+
+                    b.HasIndex("Team");
 
                     b.ToTable("WebhookEndpoints", (string)null);
                 });
@@ -1131,6 +1202,15 @@ namespace Portal.Data.Migrations.PostgreSql
                         .WithMany()
                         .HasForeignKey("ScheduleId")
                         .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("Portal.Data.ExportShare", b =>
+                {
+                    b.HasOne("Portal.Data.ExportRequest", null)
+                        .WithMany()
+                        .HasForeignKey("ExportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Portal.Data.ScheduleHistoryEntry", b =>
