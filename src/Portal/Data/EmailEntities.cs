@@ -31,6 +31,9 @@ public sealed class UserSettings
 
     /// <summary>The team the user's last new export was for (null: their own); the new-export form starts with it.</summary>
     public string? LastExportTeam { get; set; }
+
+    /// <summary>Whether the user also gets the bell's and email's notices of their teams' exports, not only of their own.</summary>
+    public bool TeamNotices { get; set; }
 }
 
 /// <summary>Where an email stands.</summary>

@@ -938,6 +938,9 @@ namespace Portal.Data.Migrations
                     b.Property<bool>("ScheduleEmails")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("TeamNotices")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 

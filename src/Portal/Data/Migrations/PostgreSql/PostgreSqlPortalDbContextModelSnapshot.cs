@@ -959,6 +959,9 @@ namespace Portal.Data.Migrations.PostgreSql
                     b.Property<bool>("ScheduleEmails")
                         .HasColumnType("boolean");
 
+                    b.Property<bool>("TeamNotices")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 

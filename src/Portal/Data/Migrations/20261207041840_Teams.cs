@@ -25,6 +25,13 @@ namespace Portal.Data.Migrations
                 maxLength: 100,
                 nullable: true);
 
+            migrationBuilder.AddColumn<bool>(
+                name: "TeamNotices",
+                table: "UserSettings",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
             migrationBuilder.AddColumn<string>(
                 name: "Team",
                 table: "Schedules",
@@ -138,6 +145,10 @@ namespace Portal.Data.Migrations
 
             migrationBuilder.DropColumn(
                 name: "LastExportTeam",
+                table: "UserSettings");
+
+            migrationBuilder.DropColumn(
+                name: "TeamNotices",
                 table: "UserSettings");
 
             migrationBuilder.DropColumn(

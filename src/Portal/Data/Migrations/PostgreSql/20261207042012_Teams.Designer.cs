@@ -12,7 +12,7 @@ using Portal.Data;
 namespace Portal.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlPortalDbContext))]
-    [Migration("20261207041450_Teams")]
+    [Migration("20261207042012_Teams")]
     partial class Teams
     {
         /// <inheritdoc />
@@ -960,6 +960,9 @@ namespace Portal.Data.Migrations.PostgreSql
                         .HasColumnType("character varying(100)");
 
                     b.Property<bool>("ScheduleEmails")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("TeamNotices")
                         .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset>("UpdatedAt")

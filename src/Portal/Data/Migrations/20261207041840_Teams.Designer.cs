@@ -11,7 +11,7 @@ using Portal.Data;
 namespace Portal.Data.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261207041313_Teams")]
+    [Migration("20261207041840_Teams")]
     partial class Teams
     {
         /// <inheritdoc />
@@ -939,6 +939,9 @@ namespace Portal.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("ScheduleEmails")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("TeamNotices")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("UpdatedAt")

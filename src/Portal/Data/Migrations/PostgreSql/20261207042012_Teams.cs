@@ -25,6 +25,13 @@ namespace Portal.Data.Migrations.PostgreSql
                 maxLength: 100,
                 nullable: true);
 
+            migrationBuilder.AddColumn<bool>(
+                name: "TeamNotices",
+                table: "UserSettings",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
             migrationBuilder.AddColumn<string>(
                 name: "Team",
                 table: "Schedules",
@@ -138,6 +145,10 @@ namespace Portal.Data.Migrations.PostgreSql
 
             migrationBuilder.DropColumn(
                 name: "LastExportTeam",
+                table: "UserSettings");
+
+            migrationBuilder.DropColumn(
+                name: "TeamNotices",
                 table: "UserSettings");
 
             migrationBuilder.DropColumn(
