@@ -245,10 +245,11 @@ public sealed class ExportSubmissions(
     /// <see cref="ExportsOptions.MaxSubmissionsPerMinute"/>, which guards against clicks (schedules have their minimum interval), but it
     /// does count against the owner's daily allowance: the caller holds <see cref="UserTransactions.BeginForUserAsync"/> for the owner.
     /// The run is delivered to the schedule's <paramref name="destinations"/>; one deleted since fails its delivery with the reason.
+    /// It belongs to the schedule's <paramref name="team"/>, whether or not its author is still a member.
     /// </summary>
     public static async Task<SubmitOutcome> AddScheduledAsync(
         PortalDbContext db, ExportUser owner, TimeRange range, FileFormat format, string name, Guid scheduleId, string detail, DateTimeOffset now, ExportsOptions options,
-        IReadOnlyList<Guid> destinations, CancellationToken cancellationToken)
+        IReadOnlyList<Guid> destinations, string? team, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(owner);
@@ -264,6 +265,7 @@ public sealed class ExportSubmissions(
         }
         var request = AddQueued(db, owner, range, format, name, ScheduledActor, detail, now);
         request.ScheduleId = scheduleId;
+        request.Team = team;
         ExportDeliveries.AddPending(db, request.Id, destinations, now);
         return new SubmitOutcome.Accepted(ExportQueries.Summarize(request));
     }

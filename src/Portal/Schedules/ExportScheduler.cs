@@ -124,7 +124,7 @@ public sealed partial class ExportScheduler(
         await using var transaction = await db.BeginForUserAsync(owner.Id, cancellationToken);
         var outcome = await ExportSubmissions.AddScheduledAsync(db, owner, range, schedule.Format, ExportNames.ForSchedule(schedule.Name, range, zone), schedule.Id,
             $"Requested by schedule \u201c{schedule.Name}\u201d for its run at {Local(occurrence, zone)} ({schedule.TimeZoneId}).", now, exportsOptions.Value,
-            schedule.DestinationIds, cancellationToken);
+            schedule.DestinationIds, schedule.Team, cancellationToken);
         switch (outcome)
         {
             case SubmitOutcome.Accepted accepted:
