@@ -27,7 +27,10 @@ namespace Portal.Benchmarks;
 /// With <c>--fail-rate 0.2</c> that share of status GETs (the portal's and the fixed poller's alike) is answered 503
 /// without reaching the simulator, with a <c>Retry-After</c> of <c>--retry-after</c> seconds (0: none). GETs are
 /// counted as the vendor would see them: every attempt, failed ones included.
-/// Options: <c>--requests 1000 --shards 5 --rate 8 --fixed-seconds 5 --fail-rate 0 --retry-after 0</c>.
+/// With <c>--warm-up N</c>, N requests of the same mix are sent first, in the same stream, and not counted (nor
+/// followed by the fixed poller): the portal then has the history of preparation times a running portal has (it loads
+/// them from its database at start), instead of starting from none.
+/// Options: <c>--requests 1000 --shards 5 --rate 8 --fixed-seconds 5 --fail-rate 0 --retry-after 0 --warm-up 0</c>.
 /// </summary>
 public sealed class PollingBenchmark : IBenchmark
 {
@@ -46,9 +49,10 @@ public sealed class PollingBenchmark : IBenchmark
         var fixedInterval = TimeSpan.FromSeconds(options.Number("fixed-seconds", 5));
         var failRate = options.Value("fail-rate") is { } rateText ? double.Parse(rateText, CultureInfo.InvariantCulture) : 0;
         var faults = new StatusFaults(failRate, options.Number("retry-after", 0));
+        var warmUp = Math.Max(0, options.Number("warm-up", 0));
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"# polling: {requests} requests over {shardCount} shards at {rate}/s; fixed interval {fixedInterval.TotalSeconds:0} s; {failRate:P0} of status GETs answered 503"));
+            $"# polling: {requests} requests over {shardCount} shards at {rate}/s; fixed interval {fixedInterval.TotalSeconds:0} s; {failRate:P0} of status GETs answered 503; {warmUp} requests first not counted"));
         var shards = new List<Shard>();
         try
         {
@@ -65,7 +69,7 @@ public sealed class PollingBenchmark : IBenchmark
             var fixedPollers = new List<Task>();
             var today = DateTimeOffset.UtcNow.Date;
             var started = DateTimeOffset.UtcNow;
-            for (var n = 0; n < requests; n++)
+            for (var n = 0; n < warmUp + requests; n++)
             {
                 var due = started + TimeSpan.FromSeconds((double)n / rate);
                 if (due > DateTimeOffset.UtcNow)
@@ -79,7 +83,11 @@ public sealed class PollingBenchmark : IBenchmark
                 var format = FileFormats.All[random.Next(FileFormats.All.Count)];
                 var user = new ExportUser($"user-{n % 40}", $"User {n % 40}", null, IsAdmin: false);
                 var (uuid, submittedAt) = await shard.SubmitAsync(user, new TimeRange(to.AddDays(-span), to), format, cancellationToken);
-                fixedPollers.Add(Task.Run(() => FollowAtFixedIntervalAsync(shard, uuid, submittedAt, span, fixedInterval, fixedResults, cancellationToken), cancellationToken));
+                faults.Submitted(uuid);
+                if (n >= warmUp)
+                {
+                    fixedPollers.Add(Task.Run(() => FollowAtFixedIntervalAsync(shard, uuid, submittedAt, span, fixedInterval, fixedResults, cancellationToken), cancellationToken));
+                }
                 if ((n + 1) % 100 == 0)
                 {
                     Console.WriteLine($"#   submitted {n + 1}");
@@ -87,10 +95,10 @@ public sealed class PollingBenchmark : IBenchmark
             }
 
             await Task.WhenAll(fixedPollers);
-            var portalResults = new List<(int Gets, double LatencySeconds, int Days)>();
+            var portalResults = new List<PortalResult>();
             foreach (var shard in shards)
             {
-                portalResults.AddRange(await shard.WaitForCompletionAsync(faults, cancellationToken));
+                portalResults.AddRange((await shard.WaitForCompletionAsync(faults, cancellationToken)).Where(r => r.Order >= warmUp));
             }
 
             var portalGets = portalResults.Average(r => r.Gets);
@@ -104,6 +112,17 @@ public sealed class PollingBenchmark : IBenchmark
                 var fixedOfSpan = fixedResults.Where(r => r.Days == group.Key).ToList();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"#   {group.Key,2} days: {group.Count(),4} requests, portal {group.Average(r => r.Gets):0.00} gets (p95 {Percentile([.. group.Select(r => r.LatencySeconds).Order()], 0.95):0.00} s), fixed {(fixedOfSpan.Count > 0 ? fixedOfSpan.Average(r => r.Gets) : double.NaN):0.00} gets"));
+            }
+            // Where the portal's GETs go: polls before the upstream completed (wasted), the one that saw it, failed ones
+            // after it (each a retry or a backoff), and the same for the requests submitted once history had built up.
+            foreach (var (label, part) in new[] { ("all", portalResults), ("first 100", portalResults.Where(r => r.Order < warmUp + 100).ToList()), ("after 100", portalResults.Where(r => r.Order >= warmUp + 100).ToList()) })
+            {
+                if (part.Count == 0)
+                {
+                    continue;
+                }
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"#   portal, {label}: {part.Count} requests; GETs before completion {part.Average(r => r.Before):0.00} (failed {part.Average(r => r.FailedBefore):0.00}), after {part.Average(r => r.Gets - r.Before):0.00} (failed {part.Average(r => r.FailedAfter):0.00}); latency p95 {Percentile([.. part.Select(r => r.LatencySeconds).Order()], 0.95):0.00} s; more than one GET after completion {part.Count(r => r.Gets - r.Before > 1)}, seen later than 1.5 s {part.Count(r => r.LatencySeconds > 1.5)}"));
             }
             Console.WriteLine($"#                 gets/request  latency p50 (s)  latency p95 (s)");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#   portal        {portalGets,12:0.00}  {Percentile(portalLatency, 0.5),15:0.00}  {Percentile(portalLatency, 0.95),15:0.00}"));
@@ -172,6 +191,9 @@ public sealed class PollingBenchmark : IBenchmark
     }
 
     private sealed record FixedResult(int Gets, double LatencySeconds, double PreparationSeconds, int Days);
+
+    /// <summary>One request the portal followed: its GETs, those sent before the upstream completed, the failed ones.</summary>
+    private sealed record PortalResult(int Gets, int Before, int FailedBefore, int FailedAfter, double LatencySeconds, int Days, int Order);
 
     /// <summary>A simulator on a loopback port and the portal's export engine (tracker running) over a database of its own.</summary>
     private sealed class Shard : IAsyncDisposable
@@ -262,7 +284,7 @@ public sealed class PollingBenchmark : IBenchmark
             return await scope.ServiceProvider.GetRequiredService<DeviceStatusClient>().GetStatusAsync(uuid, cancellationToken);
         }
 
-        public async Task<List<(int Gets, double LatencySeconds, int Days)>> WaitForCompletionAsync(StatusFaults faults, CancellationToken cancellationToken)
+        public async Task<List<PortalResult>> WaitForCompletionAsync(StatusFaults faults, CancellationToken cancellationToken)
         {
             var factory = portal.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>();
             var deadline = DateTimeOffset.UtcNow.AddMinutes(10);
@@ -276,7 +298,19 @@ public sealed class PollingBenchmark : IBenchmark
                         .Where(e => e.Status == ExportStatus.Completed)
                         .Select(e => new { e.RequestUuid, e.CompletedAt, e.CompletionSeenAt, e.RangeFrom, e.RangeTo })
                         .ToListAsync(cancellationToken);
-                    return [.. done.Select(e => (faults.Attempts(e.RequestUuid!, fixedPoller: false), (e.CompletionSeenAt!.Value - e.CompletedAt!.Value).TotalSeconds, (int)(e.RangeTo - e.RangeFrom).TotalDays))];
+                    return [.. done.Select(e =>
+                    {
+                        var attempts = faults.Log(e.RequestUuid!);
+                        var before = attempts.Where(a => a.At < e.CompletedAt!.Value).ToList();
+                        return new PortalResult(
+                            attempts.Count,
+                            before.Count,
+                            before.Count(a => a.Failed),
+                            attempts.Count(a => a.At >= e.CompletedAt!.Value && a.Failed),
+                            (e.CompletionSeenAt!.Value - e.CompletedAt!.Value).TotalSeconds,
+                            (int)(e.RangeTo - e.RangeFrom).TotalDays,
+                            faults.Order(e.RequestUuid!));
+                    })];
                 }
                 await Task.Delay(500, cancellationToken);
             }
@@ -314,9 +348,36 @@ public sealed class PollingBenchmark : IBenchmark
 
         public bool Fails() => failRate > 0 && Random.Shared.NextDouble() < failRate;
 
-        public void Attempted(string uuid) => _attempts.AddOrUpdate((uuid, InFixedPoller.Value), 1, (_, n) => n + 1);
+        private readonly ConcurrentDictionary<string, List<(DateTimeOffset At, bool Failed)>> _portalLog = new();
+        private readonly ConcurrentDictionary<string, int> _order = new();
+
+        public void Submitted(string uuid) => _order.TryAdd(uuid, _order.Count);
+
+        public int Order(string uuid) => _order.GetValueOrDefault(uuid, int.MaxValue);
+
+        public void Attempted(string uuid, bool failed)
+        {
+            _attempts.AddOrUpdate((uuid, InFixedPoller.Value), 1, (_, n) => n + 1);
+            if (!InFixedPoller.Value)
+            {
+                var log = _portalLog.GetOrAdd(uuid, _ => []);
+                lock (log)
+                {
+                    log.Add((DateTimeOffset.UtcNow, failed));
+                }
+            }
+        }
 
         public int Attempts(string uuid, bool fixedPoller) => _attempts.GetValueOrDefault((uuid, fixedPoller));
+
+        public List<(DateTimeOffset At, bool Failed)> Log(string uuid)
+        {
+            var log = _portalLog.GetOrAdd(uuid, _ => []);
+            lock (log)
+            {
+                return [.. log];
+            }
+        }
 
         private sealed class Reset : IDisposable
         {
@@ -334,8 +395,9 @@ public sealed class PollingBenchmark : IBenchmark
                 return base.SendAsync(request, cancellationToken);
             }
 
-            faults.Attempted(request.RequestUri.Segments[^1]);
-            if (!faults.Fails())
+            var fails = faults.Fails();
+            faults.Attempted(request.RequestUri.Segments[^1], fails);
+            if (!fails)
             {
                 return base.SendAsync(request, cancellationToken);
             }

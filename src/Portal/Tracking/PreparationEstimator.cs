@@ -28,6 +28,9 @@ public sealed class PreparationEstimator(IDbContextFactory<PortalDbContext> dbFa
     private const int SimilarSamples = 40;
     private const double SimilarSpanFactor = 4;
 
+    /// <summary>Spans within this factor count as the same span for <see cref="Estimate(IReadOnlyList{PreparationSample}, FileFormat, long)"/>.</summary>
+    private const double SameSpanFactor = 1.25;
+
     private readonly Lock gate = new();
     private readonly LinkedList<PreparationSample> samples = new();
     private bool loaded;
@@ -128,6 +131,9 @@ public sealed class PreparationEstimator(IDbContextFactory<PortalDbContext> dbFa
     /// Takes the completed requests most like this one (same format, closest in range size; all formats while one
     /// has too few), fits duration ≈ a + b·minutes over them, and widens the fit by how far they actually strayed
     /// from it: earliest and latest are the 5th and 95th percentile of observed/fitted, applied to this request.
+    /// Once <see cref="MinSamples"/> of them have nearly this span (within <see cref="SameSpanFactor"/>), only those
+    /// count: a line through other spans widens the window wherever preparation time is not linear in the span (a
+    /// fixed minimum time for small ones, for one).
     /// </summary>
     public static PreparationEstimate? Estimate(IReadOnlyList<PreparationSample> history, FileFormat format, long minutes)
     {
@@ -140,9 +146,14 @@ public sealed class PreparationEstimator(IDbContextFactory<PortalDbContext> dbFa
         }
 
         var size = Math.Log(Math.Max(minutes, 1));
-        var pool = candidates
-            .OrderBy(s => Math.Abs(Math.Log(Math.Max(s.Minutes, 1)) - size))
-            .Take(Neighbours)
+        var nearest = candidates
+            .Select(s => (Sample: s, Distance: Math.Abs(Math.Log(Math.Max(s.Minutes, 1)) - size)))
+            .OrderBy(s => s.Distance)
+            .ToList();
+        var sameSpan = nearest.TakeWhile(s => s.Distance <= Math.Log(SameSpanFactor)).Count();
+        var pool = nearest
+            .Take(sameSpan >= MinSamples ? Math.Min(sameSpan, Neighbours) : Neighbours)
+            .Select(s => s.Sample)
             .ToList();
         var (a, b) = Fit(pool);
         var ratios = pool

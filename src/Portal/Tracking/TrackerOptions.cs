@@ -62,7 +62,7 @@ public sealed class TrackerOptions
 
     /// <summary>Added to the latest expected completion, for the upstream's and the tracker's own timing jitter.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
-    public TimeSpan CompletionSlack { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan CompletionSlack { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Without history, the next poll waits this fraction of the request's age (clamped).</summary>
     [Range(0.01, 10)]
@@ -70,11 +70,12 @@ public sealed class TrackerOptions
 
     /// <summary>
     /// After the first failed poll of a request that may be done by now (its age is within or past the window where
-    /// similar requests completed), the next poll comes this soon, sooner than <see cref="MinInterval"/> (never sooner
-    /// than a <c>Retry-After</c>); a second failure in a row backs off (<see cref="ErrorBackoff"/>).
+    /// similar requests completed), the next poll comes this soon, after a second failure in a row twice this soon,
+    /// sooner than <see cref="MinInterval"/> (never sooner than a <c>Retry-After</c>); a third failure in a row backs
+    /// off (<see cref="ErrorBackoff"/>).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
-    public TimeSpan ErrorRetry { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan ErrorRetry { get; set; } = TimeSpan.FromMilliseconds(250);
 
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan ErrorBackoff { get; set; } = TimeSpan.FromSeconds(5);

@@ -60,6 +60,7 @@ public sealed class PreviewTests : IAsyncLifetime
         Assert.True(preview.FileBytes > 2 * 1024 * 1024, $"the file has {preview.FileBytes} bytes");
         Assert.Equal(preview.BytesRead, served);
         Assert.True(served * 4 < preview.FileBytes, $"read {served} of {preview.FileBytes} bytes");
+        Assert.True(served <= 1024 * 1024, $"read {served} bytes");
         Assert.Equal(preview.FileBytes, (await _portal.RowAsync(id)).Files.Single().SizeBytes);
     }
 

@@ -42,8 +42,8 @@ public class PollingPolicyTests
             var next = PollingPolicy.NextPollAt(context, Options);
 
             Assert.True(next >= time.GetUtcNow() + (retryAfter ?? TimeSpan.Zero), $"case {i} polls before its Retry-After");
-            // Only the one retry after a first failure, once the request may be done, comes sooner than the minimum.
-            var quickRetry = context.ConsecutiveErrors == 1 && context.Expected is { } expected && context.Now - context.SubmittedAt >= expected.Earliest;
+            // Only the quick retries after a first and a second failure, once the request may be done, come sooner than the minimum.
+            var quickRetry = context.ConsecutiveErrors is 1 or 2 && context.Expected is { } expected && context.Now - context.SubmittedAt >= expected.Earliest;
             Assert.True(next >= time.GetUtcNow() + (quickRetry ? Options.ErrorRetry : Options.MinInterval), $"case {i} polls sooner than the minimum interval");
         }
     }
@@ -66,7 +66,7 @@ public class PollingPolicyTests
     }
 
     [Fact]
-    public void AFailedPollOnceTheRequestMayBeDoneIsRetriedSoonAndASecondFailureBacksOff()
+    public void AFailedPollOnceTheRequestMayBeDoneIsRetriedSoonTwiceAndAThirdFailureBacksOff()
     {
         var submitted = time.GetUtcNow();
         var expected = new PreparationEstimate(TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(110), TimeSpan.FromSeconds(120));
@@ -75,10 +75,34 @@ public class PollingPolicyTests
             var now = submitted + TimeSpan.FromSeconds(age);
 
             Assert.Equal(now + Options.ErrorRetry, PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 1, null), Options));
+            Assert.Equal(now + (2 * Options.ErrorRetry), PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 2, null), Options));
             Assert.Equal(now + TimeSpan.FromSeconds(3), PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 1, TimeSpan.FromSeconds(3)), Options));
-            var second = PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 2, null, Jitter: 0.5), Options) - now;
-            Assert.Equal(Options.ErrorBackoff, second);
+            Assert.Equal(now + TimeSpan.FromSeconds(3), PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 2, TimeSpan.FromSeconds(3)), Options));
+            var third = PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 3, null, Jitter: 0.5), Options) - now;
+            Assert.Equal(Options.ErrorBackoff, third);
+            var fourth = PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 4, null, Jitter: 0.5), Options) - now;
+            Assert.Equal(2 * Options.ErrorBackoff, fourth);
         }
+    }
+
+    [Fact]
+    public void WithTheDefaultsACompletionAtTheExpectedTimeIsKnownWithinASecondAndAHalfDespiteTwoFailedPolls()
+    {
+        var defaults = new TrackerOptions();
+        var submitted = time.GetUtcNow();
+        var expected = new PreparationEstimate(TimeSpan.FromSeconds(40), TimeSpan.FromSeconds(40.1), TimeSpan.FromSeconds(40.2));
+        var completed = submitted + expected.Latest;
+
+        // Planned at submission: one look, just after the latest similar completion.
+        var poll = PollingPolicy.NextPollAt(new PollContext(submitted, submitted, expected, 0, null), defaults);
+        Assert.InRange(poll - completed, TimeSpan.Zero, TimeSpan.FromSeconds(0.5));
+        // That look and its first retry fail (one request in 25 when one poll in five fails): the second retry knows.
+        for (var errors = 1; errors <= PollingPolicy.QuickRetries; errors++)
+        {
+            poll = PollingPolicy.NextPollAt(new PollContext(poll, submitted, expected, errors, null), defaults);
+        }
+
+        Assert.True(poll - completed <= TimeSpan.FromSeconds(1.5), $"known {(poll - completed).TotalSeconds:0.00} s after completion");
     }
 
     [Fact]
@@ -94,7 +118,10 @@ public class PollingPolicyTests
             Assert.Equal(planned, PollingPolicy.NextPollAt(new PollContext(now, submitted, expected, 1, null), Options));
         }
 
-        // Without an estimate nothing says when the request may be done: every failure backs off, as before.
+        // A second failure in a row before then backs off, as does every failure without an estimate: nothing says
+        // when the request may be done.
+        var young = submitted + TimeSpan.FromSeconds(30);
+        Assert.Equal(young + Options.ErrorBackoff, PollingPolicy.NextPollAt(new PollContext(young, submitted, expected, 2, null, Jitter: 0.5), Options));
         Assert.Equal(submitted + Options.ErrorBackoff, PollingPolicy.NextPollAt(new PollContext(submitted, submitted, null, 1, null, Jitter: 0.5), Options));
     }
 

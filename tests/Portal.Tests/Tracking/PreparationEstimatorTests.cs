@@ -51,6 +51,25 @@ public class PreparationEstimatorTests
     }
 
     [Fact]
+    public void EnoughRequestsOfTheSameSpanMakeTheEstimateWithoutALineThroughOtherSpans()
+    {
+        // A fixed minimum time (7 s for a day) and then time in proportion to the rows: not one line.
+        var history = Enumerable.Range(0, 6).Select(_ => Sample(FileFormat.Csv, Day, 7))
+            .Concat([Sample(FileFormat.Csv, 3 * Day, 10.60), Sample(FileFormat.Csv, 3 * Day, 10.64), Sample(FileFormat.Csv, 3 * Day, 10.66), Sample(FileFormat.Csv, 3 * Day, 10.70)])
+            .Concat([Sample(FileFormat.Csv, 7 * Day, 22.2), Sample(FileFormat.Csv, 7 * Day, 22.2)])
+            .ToList();
+
+        var threeDays = PreparationEstimator.Estimate(history, FileFormat.Csv, 3 * Day)!.Value;
+        var fiveDays = PreparationEstimator.Estimate(history, FileFormat.Csv, 5 * Day)!.Value;
+
+        Assert.InRange(threeDays.Earliest.TotalSeconds, 10.55, 10.64);
+        Assert.InRange(threeDays.Latest.TotalSeconds, 10.64, 10.75);
+        // No request of nearly five days: the line through the spans around it, widened by how far they strayed.
+        Assert.InRange(fiveDays.Typical.TotalSeconds, 12, 20);
+        Assert.True(fiveDays.Latest - fiveDays.Earliest > threeDays.Latest - threeDays.Earliest);
+    }
+
+    [Fact]
     public void WhatTheTrackerLearnsIsWhatTheEstimateUses()
     {
         var estimator = new PreparationEstimator(null!, Microsoft.Extensions.Options.Options.Create(new TrackerOptions { HistorySize = 4 }));
