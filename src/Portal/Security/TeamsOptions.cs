@@ -26,7 +26,7 @@ public sealed class TeamsOptions
 /// <c>Teams:Maintainers</c> must be one a group maps to, as a typing slip would otherwise make a team nobody sees;
 /// the development sign-in takes team names as typed, so there it need not.
 /// </summary>
-internal sealed class TeamsOptionsValidator(bool requireGroupForMaintainedTeam) : IValidateOptions<TeamsOptions>
+public sealed class TeamsOptionsValidator(bool requireGroupForMaintainedTeam) : IValidateOptions<TeamsOptions>
 {
     public ValidateOptionsResult Validate(string? name, TeamsOptions options)
     {
