@@ -58,23 +58,27 @@ public sealed partial class TeamDirectory(IOptionsMonitor<TeamsOptions> options,
     }
 
     /// <summary>
-    /// Adds the teams of an Entra sign-in to its <paramref name="identity"/>; on a group overage no team from groups,
-    /// the <see cref="OverageClaim"/> and one warning in the log.
+    /// Adds the teams of an Entra sign-in (or access token) to its <paramref name="identity"/>; on a group overage no
+    /// team from groups, the <see cref="OverageClaim"/> and, with <paramref name="logOverage"/>, a warning in the log.
     /// </summary>
-    public void AddEntraTeams(ClaimsPrincipal principal, ClaimsIdentity identity)
+    public void AddEntraTeams(ClaimsPrincipal principal, ClaimsIdentity identity, bool logOverage = true)
     {
         ArgumentNullException.ThrowIfNull(principal);
         ArgumentNullException.ThrowIfNull(identity);
-        var user = ExportUser.FromPrincipal(principal, adminRole: "");
+        var userId = principal.GetUserId();
+        var email = principal.FindFirstValue(ClaimTypes.Email) ?? principal.FindFirstValue("email") ?? principal.FindFirstValue("preferred_username");
         var overage = HasGroupOverage(principal);
         var groups = overage ? [] : principal.FindAll(GroupsClaim).Select(c => c.Value);
-        var membership = FromGroups(groups, user.Id, user.Email);
+        var membership = FromGroups(groups, userId, email);
         var claims = new List<Claim>();
         TeamClaims.Add(claims, membership.Teams, membership.MaintainedTeams);
         if (overage)
         {
             claims.Add(new Claim(OverageClaim, "true"));
-            LogGroupOverage(user.Id);
+            if (logOverage)
+            {
+                LogGroupOverage(userId);
+            }
         }
         identity.AddClaims(claims);
     }

@@ -216,6 +216,34 @@ public class EntraTeamSignInTests
     }
 
     [Fact]
+    public async Task AnEntraAccessTokenForTheApiHasTheTeamsOfItsOwnGroups()
+    {
+        await using var entra = new EntraPortalFactory();
+        entra.Settings["Api:Scope"] = "Exports.ReadWrite";
+        entra.Settings[$"Teams:Groups:{FleetGroup}"] = "Fleet analytics";
+        await entra.InitializeAsync();
+        await using var scope = entra.Services.CreateAsyncScope();
+        var options = scope.ServiceProvider.GetRequiredService<IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>().Get(ApiExtensions.EntraBearerScheme);
+        var scheme = await scope.ServiceProvider.GetRequiredService<IAuthenticationSchemeProvider>().GetSchemeAsync(ApiExtensions.EntraBearerScheme);
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(
+            [
+                new("tid", EntraPortalFactory.TenantId), new("oid", "oid-sam"), new("name", "Sam Script"),
+                new("scp", "Exports.ReadWrite"), new("groups", FleetGroup), new("groups", OtherGroup),
+            ],
+            "AuthenticationTypes.Federation"));
+        var context = new Microsoft.AspNetCore.Authentication.JwtBearer.TokenValidatedContext(
+            new DefaultHttpContext { RequestServices = scope.ServiceProvider }, scheme!, options)
+        {
+            Principal = principal,
+        };
+
+        await options.Events.OnTokenValidated(context);
+
+        Assert.Null(context.Result);
+        Assert.Equal(["Fleet analytics"], ExportUser.FromPrincipal(principal, "Portal.Admin").Teams);
+    }
+
+    [Fact]
     public async Task ASignInFromAnotherTenantGetsNoTeams()
     {
         await using var entra = new EntraPortalFactory();
