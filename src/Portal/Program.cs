@@ -55,6 +55,7 @@ app.MapPortalHealth();
 var api = app.MapPortalApi();
 api.MapExportApi();
 api.MapMeApi();
+api.MapTeamsApi();
 api.MapScheduleApi();
 api.MapWebhookApi();
 api.MapDestinationApi();

@@ -86,10 +86,15 @@ public sealed class BrowserSession : IAsyncDisposable
     public Task<string[]> SeenStatusesAsync() => Page.EvaluateAsync<string[]>("() => window.__statuses");
 
     /// <summary>Signs in through the development sign-in page and waits for the interactive circuit.</summary>
-    public async Task SignInAsync(string name, bool admin = false, string returnUrl = "/exports")
+    /// <param name="teams">The teams field's text (comma-separated team names); left empty when null.</param>
+    public async Task SignInAsync(string name, bool admin = false, string returnUrl = "/exports", string? teams = null)
     {
         await Page.GotoAsync($"account/login?returnUrl={Uri.EscapeDataString(returnUrl)}");
         await Page.GetByTestId("dev-user").FillAsync(name);
+        if (teams is not null)
+        {
+            await Page.GetByTestId("dev-teams").FillAsync(teams);
+        }
         if (admin)
         {
             await Page.GetByTestId("dev-admin").CheckAsync();

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Portal.Data;
 using Portal.Exports;
 using Portal.Security;
 
@@ -10,8 +11,8 @@ namespace Portal.Api;
 
 /// <summary>
 /// <c>Authorization: Bearer dsp_...</c>: a personal access token, looked up by its hash. The principal carries the
-/// claims the pages' sign-in gives (name identifier, object id, name, email, and the admin role while the owner's latest
-/// sign-in carried it), so
+/// claims the pages' sign-in gives (name identifier, object id, name, email, the admin role while the owner's latest
+/// sign-in carried it, and the teams that sign-in gave, read on every use), so
 /// <see cref="ExportUser.FromPrincipal"/> and every service rule apply unchanged. Other bearer tokens are left to the
 /// Entra scheme. Failures answer 401 in <c>application/problem+json</c>.
 /// </summary>
@@ -63,6 +64,9 @@ public sealed class AccessTokenAuthenticationHandler(
                 {
                     claims.Add(new(ClaimTypes.Role, authorization.Value.AdminRole));
                 }
+                // The teams of the owner's latest sign-in: a sign-in without a team takes it from every token at once.
+                var maintained = TeamRules.Split(owner.MaintainedTeams);
+                TeamClaims.Add(claims, TeamRules.Split(owner.Teams).Union(maintained, StringComparer.Ordinal), maintained);
                 var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role));
                 return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
             case AccessTokenCheck.Refused refused:

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Identity.Web;
 using Microsoft.OpenApi;
@@ -48,6 +49,9 @@ public static class ApiExtensions
         if (acceptsEntra)
         {
             authentication.AddMicrosoftIdentityWebApi(builder.Configuration.GetSection(SecurityHostingExtensions.AzureAdSectionName), EntraBearerScheme);
+            // An Entra access token is a fresh word from the directory, like a sign-in: its groups are its teams, as
+            // its roles are its admin right.
+            services.Configure<JwtBearerOptions>(EntraBearerScheme, jwt => AddTeams(jwt.Events));
         }
 
         // The token scheme comes last: its challenge writes the problem body after the other scheme's header.
@@ -83,6 +87,19 @@ public static class ApiExtensions
             });
         });
         return builder;
+    }
+
+    private static void AddTeams(JwtBearerEvents events)
+    {
+        var tokenValidated = events.OnTokenValidated;
+        events.OnTokenValidated = async context =>
+        {
+            await tokenValidated(context);
+            if (context.Result is null && context.Principal is { Identity: ClaimsIdentity identity } principal)
+            {
+                context.HttpContext.RequestServices.GetRequiredService<TeamDirectory>().AddEntraTeams(principal, identity, logOverage: false);
+            }
+        };
     }
 
     /// <summary>

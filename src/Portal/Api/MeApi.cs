@@ -6,7 +6,7 @@ using Portal.Security;
 
 namespace Portal.Api;
 
-/// <summary><c>GET /api/v1/me</c>: who the token acts as, and what is left of the daily allowance of exports.</summary>
+/// <summary><c>GET /api/v1/me</c>: who the token acts as, their teams, and what is left of the daily allowance of exports.</summary>
 public static class MeApi
 {
     public static RouteGroupBuilder MapMeApi(this RouteGroupBuilder api)
@@ -15,8 +15,8 @@ public static class MeApi
         api.MapGet("/me", GetAsync)
             .WithTags("Me")
             .WithName("GetMe")
-            .WithSummary("The caller and their daily allowance of exports")
-            .WithDescription("allowance: limit (Exports:DailyAllowancePerUser, or what an admin set for the user), used and remaining today, " +
+            .WithSummary("The caller, their teams and their daily allowance of exports")
+            .WithDescription("teams: as GET /api/v1/teams. allowance: limit (Exports:DailyAllowancePerUser, or what an admin set for the user), used and remaining today, " +
                 "and resets_at (the next midnight UTC). Exports from pages, the API and schedules count alike.");
         return api;
     }
@@ -27,7 +27,8 @@ public static class MeApi
         var allowance = await allowances.GetAsync(user.Id, context.RequestAborted);
         AllowanceHeaders.Write(context.Response, allowance, now: null);
         return new MeResource(user.Id, user.Name, user.IsAdmin,
-            new AllowanceResource(allowance.Limit, allowance.Used, allowance.Remaining, allowance.ResetsAt));
+            new AllowanceResource(allowance.Limit, allowance.Used, allowance.Remaining, allowance.ResetsAt),
+            TeamResource.Of(user));
     }
 }
 
@@ -36,7 +37,8 @@ public sealed record MeResource(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("is_admin")] bool IsAdmin,
-    [property: JsonPropertyName("allowance")] AllowanceResource Allowance);
+    [property: JsonPropertyName("allowance")] AllowanceResource Allowance,
+    [property: JsonPropertyName("teams")] IReadOnlyList<TeamResource> Teams);
 
 /// <summary>The daily allowance of exports: a UTC day.</summary>
 public sealed record AllowanceResource(

@@ -47,9 +47,11 @@ internal static class AccountEndpoints
         account.MapPost("/dev-signin", async (
             [FromForm] string? name,
             [FromForm] bool? admin,
+            [FromForm] string? teams,
             [FromForm] string? returnUrl,
             HttpContext context,
             DevelopmentUserStore users,
+            TeamDirectory directory,
             IOptions<PortalAuthorizationOptions> authorization) =>
         {
             var target = ReturnUrl.Sanitize(returnUrl);
@@ -57,10 +59,16 @@ internal static class AccountEndpoints
             {
                 return Results.LocalRedirect($"{DevelopmentSignInPage}?error=name&returnUrl={Uri.EscapeDataString(target)}");
             }
+            if (TeamDirectory.ParseTypedTeams(teams, out _) is not { } teamNames)
+            {
+                // The page shows which name is wrong, with the form filled in as it was sent.
+                return Results.LocalRedirect($"{DevelopmentSignInPage}?error=teams&name={Uri.EscapeDataString(name!)}" +
+                    $"&teams={Uri.EscapeDataString(teams!)}&returnUrl={Uri.EscapeDataString(target)}");
+            }
             var user = users.SignIn(name!, admin == true);
             await context.SignInAsync(
                 CookieAuthenticationDefaults.AuthenticationScheme,
-                DevelopmentUserStore.CreatePrincipal(user, authorization.Value.AdminRole));
+                DevelopmentUserStore.CreatePrincipal(user, authorization.Value.AdminRole, directory.FromNames(teamNames, user.Id, user.Email)));
             return Results.LocalRedirect(target);
         });
     }

@@ -96,8 +96,10 @@ public sealed class DevelopmentUserStore
     /// <summary>Removes the user; their sessions end at the next request or revalidation.</summary>
     public bool Remove(string id) => _shared is not null ? _shared.Remove(id) : _users.TryRemove(id, out _);
 
-    public static ClaimsPrincipal CreatePrincipal(DevelopmentUser user, string adminRole)
+    /// <summary>The session's principal; <paramref name="teams"/> are the teams this sign-in gives (none when null).</summary>
+    public static ClaimsPrincipal CreatePrincipal(DevelopmentUser user, string adminRole, TeamMembership? teams = null)
     {
+        ArgumentNullException.ThrowIfNull(user);
         List<Claim> claims =
         [
             new(ClaimTypes.NameIdentifier, user.Id),
@@ -112,6 +114,10 @@ public sealed class DevelopmentUserStore
         if (user.IsAdmin)
         {
             claims.Add(new(ClaimTypes.Role, adminRole));
+        }
+        if (teams is not null)
+        {
+            TeamClaims.Add(claims, teams.Teams, teams.MaintainedTeams);
         }
         return new ClaimsPrincipal(new ClaimsIdentity(claims, PortalClaims.DevelopmentAuthenticationType, ClaimTypes.Name, ClaimTypes.Role));
     }

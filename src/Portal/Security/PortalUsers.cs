@@ -7,15 +7,16 @@ using Portal.Kernel;
 namespace Portal.Security;
 
 /// <summary>
-/// Records every interactive sign-in in <see cref="PortalUser"/>: when, and whether it carried the admin role. Personal
-/// access tokens are checked against that row, so a sign-in without the role takes admin from every token at once.
+/// Records every interactive sign-in in <see cref="PortalUser"/>: when, whether it carried the admin role, and the teams
+/// it made the user a member and a maintainer of. Personal access tokens are checked against that row, so a sign-in
+/// without the role, or without a team, takes it from every token at once.
 /// </summary>
 public sealed class PortalUsers(
     IDbContextFactory<PortalDbContext> dbFactory,
     TimeProvider time,
     IOptionsMonitor<PortalAuthorizationOptions> authorization)
 {
-    /// <summary>Records a sign-in of <paramref name="principal"/>, whose roles are as the sign-in gave them.</summary>
+    /// <summary>Records a sign-in of <paramref name="principal"/>, whose roles and team claims are as the sign-in gave them.</summary>
     public Task RecordSignInAsync(ClaimsPrincipal principal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
@@ -31,6 +32,9 @@ public sealed class PortalUsers(
         var now = time.GetUtcNow();
         var name = Truncate(user.Name, 200);
         var email = user.Email is null ? null : Truncate(user.Email, 320);
+        var maintained = JoinWithin(user.MaintainedTeams);
+        // A maintainer is a member, whatever claims the principal came with.
+        var teams = JoinWithin(user.Teams.Union(user.MaintainedTeams, StringComparer.Ordinal));
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         for (var attempt = 0; ; attempt++)
         {
@@ -38,12 +42,23 @@ public sealed class PortalUsers(
                 .SetProperty(x => x.Name, name)
                 .SetProperty(x => x.Email, email)
                 .SetProperty(x => x.LastSignInAt, now)
-                .SetProperty(x => x.LastSignInWasAdmin, user.IsAdmin), cancellationToken);
+                .SetProperty(x => x.LastSignInWasAdmin, user.IsAdmin)
+                .SetProperty(x => x.Teams, teams)
+                .SetProperty(x => x.MaintainedTeams, maintained), cancellationToken);
             if (updated > 0)
             {
                 return;
             }
-            db.PortalUsers.Add(new PortalUser { Id = user.Id, Name = name, Email = email, LastSignInAt = now, LastSignInWasAdmin = user.IsAdmin });
+            db.PortalUsers.Add(new PortalUser
+            {
+                Id = user.Id,
+                Name = name,
+                Email = email,
+                LastSignInAt = now,
+                LastSignInWasAdmin = user.IsAdmin,
+                Teams = teams,
+                MaintainedTeams = maintained,
+            });
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -62,6 +77,23 @@ public sealed class PortalUsers(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.PortalUsers.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId, cancellationToken);
+    }
+
+    /// <summary>The names, one a line, as many whole names as the column holds (a name is at most 100 characters).</summary>
+    private static string JoinWithin(IEnumerable<string> teams)
+    {
+        var kept = new List<string>();
+        var length = 0;
+        foreach (var team in teams.Where(t => t.Length is > 0 and <= TeamRules.MaxNameLength).Distinct(StringComparer.Ordinal))
+        {
+            length += team.Length + (kept.Count > 0 ? 1 : 0);
+            if (length > TeamRules.MaxStoredListLength)
+            {
+                break;
+            }
+            kept.Add(team);
+        }
+        return TeamRules.Join(kept);
     }
 
     private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];

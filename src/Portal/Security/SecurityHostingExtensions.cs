@@ -41,6 +41,9 @@ public static class SecurityHostingExtensions
         services.AddSingleton<AuditLog>();
         services.TryAddSingleton<SignedInUserValidator>();
         services.TryAddSingleton<PortalUsers>();
+        services.AddOptions<TeamsOptions>().BindConfiguration(TeamsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TeamsOptions>>(new TeamsOptionsValidator(requireGroupForMaintainedTeam: IsEntraConfigured(builder.Configuration)));
+        services.TryAddSingleton<TeamDirectory>();
 
         var azureAd = builder.Configuration.GetSection(AzureAdSectionName);
         services.AddSingleton(new EntraTenant(azureAd["TenantId"]));
@@ -56,7 +59,11 @@ public static class SecurityHostingExtensions
             RequireEntraSettings(azureAd);
             authentication.AddMicrosoftIdentityWebApp(azureAd, OpenIdConnectDefaults.AuthenticationScheme, CookieAuthenticationDefaults.AuthenticationScheme);
             // After Microsoft.Identity.Web's own handler, which it chains: a sign-in from another tenant never becomes a session.
-            services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, oidc => RefuseForeignTenants(oidc.Events));
+            services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, oidc =>
+            {
+                RefuseForeignTenants(oidc.Events);
+                AddTeams(oidc.Events);
+            });
         }
         else if (!isDevelopment)
         {
@@ -167,6 +174,20 @@ public static class SecurityHostingExtensions
             {
                 services.GetRequiredService<AuditLog>().AccessDenied(context.Principal, $"sign-in ({reason})");
                 context.Fail($"Sign-in refused: {reason}.");
+            }
+        };
+    }
+
+    /// <summary>The sign-in's groups become the session's teams (<see cref="TeamDirectory"/>), once, when the sign-in is accepted.</summary>
+    private static void AddTeams(OpenIdConnectEvents events)
+    {
+        var tokenValidated = events.OnTokenValidated;
+        events.OnTokenValidated = async context =>
+        {
+            await tokenValidated(context);
+            if (context.Result is null && context.Principal is { Identity: ClaimsIdentity identity } principal)
+            {
+                context.HttpContext.RequestServices.GetRequiredService<TeamDirectory>().AddEntraTeams(principal, identity);
             }
         };
     }

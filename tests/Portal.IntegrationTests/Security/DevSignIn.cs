@@ -5,23 +5,29 @@ namespace Portal.IntegrationTests.Security;
 
 /// <summary>
 /// Signs a test client in through the portal's real development sign-in: it reads the form's antiforgery token
-/// from <c>GET /account/dev-signin</c> and posts <c>name</c>, <c>admin</c> and <c>returnUrl</c> to
-/// <c>POST /account/dev-signin</c>. The client must keep cookies (the factory's clients do).
+/// from <c>GET /account/dev-signin</c> and posts <c>name</c>, <c>admin</c>, <c>teams</c> (when given) and <c>returnUrl</c>
+/// to <c>POST /account/dev-signin</c>. The client must keep cookies (the factory's clients do).
 /// </summary>
 public static partial class DevSignIn
 {
-    public static async Task SignInAsync(this HttpClient client, string name, bool admin = false, string returnUrl = "/")
+    /// <param name="teams">What the page's teams field holds (comma-separated team names); not sent when null.</param>
+    public static async Task SignInAsync(this HttpClient client, string name, bool admin = false, string returnUrl = "/", string? teams = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         var cancellationToken = TestContext.Current.CancellationToken;
         var page = await client.GetStringAsync("/account/dev-signin", cancellationToken);
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        var fields = new Dictionary<string, string>
         {
             ["name"] = name,
             ["admin"] = admin ? "true" : "false",
             ["returnUrl"] = returnUrl,
             ["__RequestVerificationToken"] = AntiforgeryToken(page),
-        });
+        };
+        if (teams is not null)
+        {
+            fields["teams"] = teams;
+        }
+        using var form = new FormUrlEncodedContent(fields);
         using var response = await client.PostAsync("/account/dev-signin", form, cancellationToken);
         if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Found))
         {

@@ -44,4 +44,41 @@ public class LoginDisplayTests : PortalTestContext
         Assert.Equal("Admin", display.Find("[data-testid=admin-badge]").TextContent.Trim());
         Assert.Empty(display.FindAll("[data-testid=dev-signin-marker]"));
     }
+
+    [Fact]
+    public void ShowsTheTeamsOfTheSignInAndWhichTheUserMaintains()
+    {
+        Authorization.SetAuthorized("Mia Member");
+        Authorization.SetClaims(
+            new System.Security.Claims.Claim(ExportUser.TeamClaim, "Billing"),
+            new System.Security.Claims.Claim(ExportUser.TeamClaim, "Fleet analytics"),
+            new System.Security.Claims.Claim(ExportUser.MaintainedTeamClaim, "Fleet analytics"));
+
+        var display = Render<LoginDisplay>();
+
+        Assert.Equal("Billing, Fleet analytics (maintainer)", display.Find("[data-testid=user-teams]").TextContent.Trim());
+    }
+
+    [Fact]
+    public void ShowsNoTeamsToAUserWithoutTeams()
+    {
+        Authorization.SetAuthorized("Otto Outsider");
+
+        var display = Render<LoginDisplay>();
+
+        Assert.Empty(display.FindAll("[data-testid=user-teams]"));
+    }
+
+    [Fact]
+    public void TheOverageNoticeAppearsOnlyForASignInWhoseGroupsWereTooMany()
+    {
+        Authorization.SetAuthorized("Ola Overage");
+        var calm = Render<TeamsOverageNotice>();
+        Assert.Empty(calm.FindAll("[data-testid=teams-overage]"));
+
+        Authorization.SetClaims(new System.Security.Claims.Claim(TeamDirectory.OverageClaim, "true"));
+        var notice = Render<TeamsOverageNotice>();
+
+        Assert.Contains("groups assigned to the application", notice.Find("[data-testid=teams-overage]").TextContent, StringComparison.Ordinal);
+    }
 }
