@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Portal.Data;
 using Portal.Exports;
 using Portal.Security;
 
@@ -63,6 +64,8 @@ public sealed class AccessTokenAuthenticationHandler(
                 {
                     claims.Add(new(ClaimTypes.Role, authorization.Value.AdminRole));
                 }
+                // The teams of the owner's latest sign-in, never a copy kept with the token.
+                TeamClaims.Add(claims, TeamRules.Split(owner.Teams), TeamRules.Split(owner.MaintainedTeams));
                 var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role));
                 return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
             case AccessTokenCheck.Refused refused:

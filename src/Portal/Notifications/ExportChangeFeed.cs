@@ -165,10 +165,15 @@ public sealed partial class ExportChangeFeed(
         Seen(change.EventId);
         Subscription[]? forExport;
         Subscription[]? forOwner;
+        Subscription[]? forColleague = null;
         lock (gate)
         {
             byExport.TryGetValue(change.ExportId, out forExport);
             byOwner.TryGetValue(change.OwnerId, out forOwner);
+            if (change.AccessChangedFor is { } colleague)
+            {
+                byOwner.TryGetValue(colleague, out forColleague);
+            }
         }
         foreach (var subscription in Volatile.Read(ref subscriptions))
         {
@@ -179,6 +184,10 @@ public sealed partial class ExportChangeFeed(
             subscription.Offer(change);
         }
         foreach (var subscription in forOwner ?? [])
+        {
+            subscription.Offer(change);
+        }
+        foreach (var subscription in forColleague ?? [])
         {
             subscription.Offer(change);
         }
@@ -230,10 +239,13 @@ public sealed partial class ExportChangeFeed(
 
         public static Scope Export(Guid id) => new(id, null);
 
+        /// <summary>One owner's changes, and the shares and unshares of others' exports with them.</summary>
         public static Scope Owner(string id) => new(null, id);
 
         public bool Concerns(ExportChanged change) =>
-            (ExportId is null || ExportId == change.ExportId) && (OwnerId is null || string.Equals(OwnerId, change.OwnerId, StringComparison.Ordinal));
+            (ExportId is null || ExportId == change.ExportId)
+            && (OwnerId is null || string.Equals(OwnerId, change.OwnerId, StringComparison.Ordinal)
+                || string.Equals(OwnerId, change.AccessChangedFor, StringComparison.Ordinal));
     }
 
     private sealed class Subscription(ExportChangeFeed feed, Func<ExportChanged, Task> handler, Scope scope) : IDisposable

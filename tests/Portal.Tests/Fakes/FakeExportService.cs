@@ -80,6 +80,18 @@ public sealed class FakeExportService : IExportAllowances, IExportSubmissions, I
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, name, destinations, cancellationToken);
 
+    /// <summary>The team of each submission that named one (null: the user's own).</summary>
+    public List<string?> SubmittedTeams { get; } = [];
+
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, IReadOnlyList<Guid> destinations, string? team, CancellationToken cancellationToken = default)
+    {
+        SubmittedTeams.Add(team);
+        return SubmitAsync(user, range, format, name, destinations, cancellationToken);
+    }
+
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, string? team, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name, destinations, team, cancellationToken);
+
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, cancellationToken);
 
