@@ -15,7 +15,7 @@ public sealed record ExportSummary(
     DateTimeOffset? CompletedAt,
     long? RowCount,
     int FileCount,
-    string? LastError)
+    string? LastError) : Portal.Data.IOwnedResource
 {
     /// <summary>What people call the export; for one stored before exports had names, its default in UTC.</summary>
     [System.Diagnostics.CodeAnalysis.AllowNull]
@@ -230,6 +230,9 @@ public interface IExportChangeFeed
     /// shares and unshares that concern them (<see cref="ExportChanged.AccessChangedFor"/>).
     /// </summary>
     IDisposable SubscribeToOwner(string ownerId, Func<ExportChanged, Task> handler);
+
+    /// <summary>As <see cref="Subscribe(Func{ExportChanged, Task})"/>, for the changes of one team's exports only.</summary>
+    IDisposable SubscribeToTeam(string team, Func<ExportChanged, Task> handler);
 }
 
 /// <summary>

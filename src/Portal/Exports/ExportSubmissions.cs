@@ -62,6 +62,9 @@ public interface IExportSubmissions
 
     /// <summary>A completed request the user may read with the same range and format whose results are still retained upstream.</summary>
     Task<ExportSummary?> FindReusableAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default);
+
+    /// <summary>The team of the user's last export submitted from a page or with a team (null: their own); the new-export form starts with it.</summary>
+    Task<string?> LastTeamAsync(ExportUser user, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -164,6 +167,13 @@ public sealed class ExportSubmissions(
         outbox.Wake();
         tracker.Wake();
         return true;
+    }
+
+    public async Task<string?> LastTeamAsync(ExportUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.UserSettings.Where(s => s.UserId == user.Id).Select(s => s.LastExportTeam).SingleOrDefaultAsync(cancellationToken);
     }
 
     public async Task<ExportSummary?> FindReusableAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default)

@@ -98,6 +98,10 @@ public sealed class FakeExportService : IExportAllowances, IExportSubmissions, I
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, name, cancellationToken);
 
+    public string? LastTeam { get; set; }
+
+    public Task<string?> LastTeamAsync(ExportUser user, CancellationToken cancellationToken = default) => Task.FromResult(LastTeam);
+
     public Task<ExportSummary?> FindReusableAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
         Task.FromResult(Reusable is { } r && r.Range == range && r.Format == format ? r : null);
 
