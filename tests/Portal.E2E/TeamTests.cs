@@ -44,7 +44,7 @@ public class TeamTests(PortalServer server)
         await third.GoToAsync($"exports/{id}");
         await Expect(third.Page.GetByTestId("export-not-found")).ToBeVisibleAsync();
 
-        var users = first.Page.GetByTestId("share-users").Locator("input");
+        var users = first.Page.GetByTestId("share-users");
         await users.ClickAsync();
         await first.Page.Keyboard.TypeAsync(DevelopmentUserStore.IdFor("Team Case Third"));
         await first.Page.GetByTestId("share-export").ClickAsync();
