@@ -203,14 +203,20 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 }
 
-/// <summary>Signs in whoever the <see cref="Header"/> names: <c>id;name</c>, plus <c>;admin</c> for an admin.</summary>
+/// <summary>
+/// Signs in whoever the <see cref="Header"/> names: <c>id;name</c>, plus <c>;admin</c> for an admin, <c>;team=X</c> per
+/// team and <c>;maintainer=X</c> per maintained team.
+/// </summary>
 public sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Test";
     public const string Header = "X-Test-User";
 
-    public static string For(ExportUser user) => $"{user.Id};{user.Name}{(user.IsAdmin ? ";admin" : "")}";
+    public static string For(ExportUser user) =>
+        $"{user.Id};{user.Name}{(user.IsAdmin ? ";admin" : "")}"
+        + string.Concat(user.Teams.Select(t => $";team={t}"))
+        + string.Concat(user.MaintainedTeams.Select(t => $";maintainer={t}"));
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -225,6 +231,9 @@ public sealed class TestAuthentication(IOptionsMonitor<AuthenticationSchemeOptio
         {
             claims.Add(new Claim(ClaimTypes.Role, Context.RequestServices.GetRequiredService<IOptions<global::Portal.Security.PortalAuthorizationOptions>>().Value.AdminRole));
         }
+        claims.AddRange(parts.Where(p => p.StartsWith("team=", StringComparison.Ordinal)).Select(p => new Claim(ExportUser.TeamClaim, p["team=".Length..])));
+        claims.AddRange(parts.Where(p => p.StartsWith("maintainer=", StringComparison.Ordinal))
+            .Select(p => new Claim(ExportUser.MaintainedTeamClaim, p["maintainer=".Length..])));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, "name", ClaimTypes.Role));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using DeviceStatus.Formats;
 
 namespace Portal.Api;
 
@@ -7,13 +8,15 @@ namespace Portal.Api;
 /// <summary>
 /// A create: the vendor's body. <c>fileformat</c> defaults to CSV, as upstream. <c>name</c> is the portal's own and
 /// optional (at most 100 characters, no control characters); without it the export is named from its format and its
-/// range in UTC, e.g. <c>CSV · 5 Dec 10:00–11:00 UTC</c>.
+/// range in UTC, e.g. <c>CSV · 5 Dec 10:00–11:00 UTC</c>. <c>team</c> (a team's name the caller is a member of) makes
+/// it the team's export; without it, the caller's own.
 /// </summary>
 public sealed record CreateExportBody(
     [property: JsonPropertyName("timerange")] TimeRangeBody? Timerange,
     [property: JsonPropertyName("fileformat")] string? Fileformat,
     [property: JsonPropertyName("name")] string? Name = null,
-    [property: JsonPropertyName("destinations")] IReadOnlyList<string>? Destinations = null);
+    [property: JsonPropertyName("destinations")] IReadOnlyList<string>? Destinations = null,
+    [property: JsonPropertyName("team")] string? Team = null);
 
 /// <summary>RFC 3339 instants, any offset; the range is half-open, <c>[from, to)</c>.</summary>
 public sealed record TimeRangeBody(
@@ -39,6 +42,7 @@ public sealed record ExportResource(
     [property: JsonPropertyName("timerange")] TimeRangeBody TimeRange,
     [property: JsonPropertyName("owner_id")] string OwnerId,
     [property: JsonPropertyName("owner_name")] string OwnerName,
+    [property: JsonPropertyName("team")] string? Team,
     [property: JsonPropertyName("created_at")] string CreatedAt,
     [property: JsonPropertyName("updated_at")] string UpdatedAt,
     [property: JsonPropertyName("completed_at")] string? CompletedAt,
@@ -48,7 +52,7 @@ public sealed record ExportResource(
     [property: JsonPropertyName("links")] ExportLinks Links,
     [property: JsonPropertyName("deliveries")] IReadOnlyList<DeliveryResource> Deliveries);
 
-/// <summary>One export with its files and timeline.</summary>
+/// <summary>One export with its files and timeline; <c>shares</c> only for a caller who may share it, else empty.</summary>
 public sealed record ExportDetailsResource(
     [property: JsonPropertyName("id")] Guid Id,
     [property: JsonPropertyName("name")] string Name,
@@ -57,6 +61,7 @@ public sealed record ExportDetailsResource(
     [property: JsonPropertyName("timerange")] TimeRangeBody TimeRange,
     [property: JsonPropertyName("owner_id")] string OwnerId,
     [property: JsonPropertyName("owner_name")] string OwnerName,
+    [property: JsonPropertyName("team")] string? Team,
     [property: JsonPropertyName("created_at")] string CreatedAt,
     [property: JsonPropertyName("updated_at")] string UpdatedAt,
     [property: JsonPropertyName("completed_at")] string? CompletedAt,
@@ -66,7 +71,26 @@ public sealed record ExportDetailsResource(
     [property: JsonPropertyName("files")] IReadOnlyList<ExportFileResource> Files,
     [property: JsonPropertyName("timeline")] IReadOnlyList<TimelineEntryResource> Timeline,
     [property: JsonPropertyName("links")] ExportLinks Links,
-    [property: JsonPropertyName("deliveries")] IReadOnlyList<DeliveryResource> Deliveries);
+    [property: JsonPropertyName("deliveries")] IReadOnlyList<DeliveryResource> Deliveries,
+    [property: JsonPropertyName("shares")] IReadOnlyList<ShareResource> Shares);
+
+/// <summary>A share: <c>{ "users": ["<user id or email>", ...] }</c>, colleagues who have signed in to the portal.</summary>
+public sealed record ShareExportBody([property: JsonPropertyName("users")] IReadOnlyList<string?>? Users);
+
+/// <summary>A colleague an export is shared with, read-only: user id, name, email, who shared it (user id) and when.</summary>
+public sealed record ShareResource(
+    [property: JsonPropertyName("user")] string User,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("email")] string? Email,
+    [property: JsonPropertyName("sharedBy")] string SharedBy,
+    [property: JsonPropertyName("sharedAt")] string SharedAt)
+{
+    public static IReadOnlyList<ShareResource> From(IReadOnlyList<Portal.Exports.ExportShareInfo> shares) =>
+        [.. shares.Select(s => new ShareResource(s.UserId, s.Name, s.Email, s.SharedBy, Rfc3339.Format(s.SharedAt)))];
+}
+
+/// <summary>An export's shares.</summary>
+public sealed record ShareList([property: JsonPropertyName("shares")] IReadOnlyList<ShareResource> Shares);
 
 /// <summary>
 /// The export's delivery to one of the owner's destinations: <c>status</c> <c>Pending</c>, <c>Delivering</c>,

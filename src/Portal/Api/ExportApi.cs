@@ -12,9 +12,10 @@ using static Portal.Api.ExportApiParameters;
 namespace Portal.Api;
 
 /// <summary>
-/// <c>/api/v1/exports</c>: create, list, get, cancel and download, each a thin translation to the services the pages
-/// use (<see cref="IExportSubmissions"/>, <see cref="IExportQueries"/>, <see cref="IExportCommands"/>, the download
-/// endpoint), so the owner-or-admin rules, limits and audit entries are theirs.
+/// <c>/api/v1/exports</c>: create, list, get, cancel, download and share, each a thin translation to the services the
+/// pages use (<see cref="IExportSubmissions"/>, <see cref="IExportQueries"/>, <see cref="IExportCommands"/>,
+/// <see cref="IExportShares"/>, the download endpoint), so the rules of <see cref="ResourceAccess"/>, the limits and the
+/// audit entries are theirs.
 /// </summary>
 public static class ExportApi
 {
@@ -32,7 +33,8 @@ public static class ExportApi
             .WithName("CreateExport")
             .WithSummary("Request an export")
             .WithDescription("The vendor's body: {\"timerange\":{\"from\":\"2026-11-27T00:00:00Z\",\"to\":\"2026-11-28T00:00:00Z\"},\"fileformat\":\"PARQUET\"}, " +
-                "with an optional \"name\" (at most 100 characters; without it the export is named from its format and range in UTC). " +
+                "with an optional \"name\" (at most 100 characters; without it the export is named from its format and range in UTC) and an optional " +
+                "\"team\" (the name of a team you are a member of: the export is the team's, which its members read). " +
                 "With an Idempotency-Key header, a retry of the same create answers 200 with the export stored the first time; the same key with " +
                 "another body is 422. Without one, every call is a new export. 429 (with Retry-After) past Exports:MaxSubmissionsPerMinute, " +
                 "and 429 (with Retry-After until the next UTC midnight) once the daily allowance (Exports:DailyAllowancePerUser) is used up; " +
@@ -45,7 +47,8 @@ public static class ExportApi
         exports.MapGet("", ListAsync)
             .WithName("ListExports")
             .WithSummary("List exports, newest first, a page at a time")
-            .WithDescription("Filters as in the grid: status, fileformat, created_from, created_to (RFC 3339), search (name, format or request id); sort (created_at, updated_at, status, " +
+            .WithDescription("Your exports and your teams' exports; shared=true: only those shared with you. " +
+                "Filters as in the grid: team (a team's name), status, fileformat, created_from, created_to (RFC 3339), search (name, format or request id); sort (created_at, updated_at, status, " +
                 "fileformat, range_from, owner) and order (asc, desc); page (from 1) and page_size (1-100). Admins: all_users=true or owner_id.")
             .ProducesValidationProblem();
         exports.MapGet("/{id:guid}", GetAsync)
@@ -57,8 +60,30 @@ public static class ExportApi
             .WithSummary("Stop tracking an open export")
             .WithDescription("An admin cancelling another user's export may give a reason (JSON body {\"reason\": \"...\"}, one line, at most 200 characters); the owner is told who cancelled it and why.")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        exports.MapGet("/{id:guid}/shares", ListSharesAsync)
+            .WithName("ListExportShares")
+            .WithSummary("The colleagues an export is shared with")
+            .WithDescription("For the export's owner, its team's maintainers and admins; anyone else gets 404.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        exports.MapPost("/{id:guid}/shares", ShareAsync)
+            .WithName("ShareExport")
+            .WithSummary("Share an export, read-only, with colleagues")
+            .WithDescription("Body {\"users\": [\"<user id or email>\", ...]}: colleagues who have signed in to the portal at least once. " +
+                "They read, preview and download it and find it with shared=true. Sharing with someone again changes nothing; an unknown user " +
+                "or the export's owner is 400 and nothing is shared. For the export's owner, its team's maintainers and admins; anyone else gets 404.")
+            .Accepts<ShareExportBody>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        exports.MapDelete("/{id:guid}/shares/{user}", UnshareAsync)
+            .WithName("UnshareExport")
+            .WithSummary("Take back the share of an export with a colleague")
+            .WithDescription("{user} is the colleague's user id or email. Their access ends with their next request, and their open pages and " +
+                "hub connections hear it. 204 also when it was not shared with them.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         exports.MapGet("/{id:guid}/files/{part:int}", DownloadEndpoints.DownloadAsync)
             .WithName("DownloadExportFileFromApi")
             .WithSummary("A result file")
@@ -126,7 +151,7 @@ public static class ExportApi
 
         var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
         var outcome = await submissions.SubmitWithKeyAsync(user, new TimeRange(from!.Value, to!.Value), format, key.Length > 0 ? key : null,
-            body?.Name, destinations, context.RequestAborted);
+            body?.Name, destinations, body?.Team, context.RequestAborted);
         var links = new ApiLinks(context.Request);
         if (outcome is not SubmitOutcome.AllowanceUsedUp)
         {
@@ -151,7 +176,7 @@ public static class ExportApi
                 return ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "Daily allowance used up", usedUp.Allowance.Message);
             case SubmitOutcome.KeyReused reused:
                 return ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused",
-                    $"The {IdempotencyKeyHeader} '{key}' was used for export {reused.Existing.Id} with another time range, file format or name. " +
+                    $"The {IdempotencyKeyHeader} '{key}' was used for export {reused.Existing.Id} with another time range, file format, name or team. " +
                     "Use a new key for a different export.");
             default:
                 throw new InvalidOperationException($"Unexpected submission outcome {outcome}.");
@@ -173,7 +198,9 @@ public static class ExportApi
         [FromQuery] string? page,
         [FromQuery(Name = "page_size")] string? pageSize,
         [FromQuery(Name = "all_users")] string? allUsers,
-        [FromQuery(Name = "owner_id")] string? ownerId)
+        [FromQuery(Name = "owner_id")] string? ownerId,
+        [FromQuery] string? team,
+        [FromQuery] string? shared)
     {
         var errors = new Dictionary<string, string[]>();
         var query = new ExportQuery
@@ -191,6 +218,9 @@ public static class ExportApi
             AllUsers = allUsers is not null && (allUsers.Equals("true", StringComparison.OrdinalIgnoreCase) || !Check(allUsers.Equals("false", StringComparison.OrdinalIgnoreCase),
                 "all_users", "Use true or false.", errors)),
             OwnerId = string.IsNullOrWhiteSpace(ownerId) ? null : ownerId,
+            Team = string.IsNullOrWhiteSpace(team) ? null : team.Trim(),
+            SharedWithMe = shared is not null && (shared.Equals("true", StringComparison.OrdinalIgnoreCase) || !Check(shared.Equals("false", StringComparison.OrdinalIgnoreCase),
+                "shared", "Use true (only the exports shared with you) or false.", errors)),
         };
         if (errors.Count > 0)
         {
@@ -247,12 +277,79 @@ public static class ExportApi
         {
             return ApiProblems.NotFound(id);
         }
+        if (!details.CanCancel)
+        {
+            return ApiProblems.Problem(StatusCodes.Status403Forbidden, "Read-only",
+                $"You may read export {id} but not cancel it: only its owner, its team's maintainers and admins may.");
+        }
         if (!cancelled)
         {
             return ApiProblems.Problem(StatusCodes.Status409Conflict, "Not open",
                 $"Export {id} has already ended ({StatusName(details.Summary.Status)}); only an open export can be cancelled.");
         }
         return TypedResults.Ok(ToResource(details.Summary, new ApiLinks(context.Request), await deliveries.ListAsync(user, id, context.RequestAborted)));
+    }
+
+    private static async Task<Results<Ok<ShareList>, ProblemHttpResult>> ListSharesAsync(
+        Guid id,
+        HttpContext context,
+        [FromServices] IExportShares shares,
+        [FromServices] IOptions<PortalAuthorizationOptions> authorization)
+    {
+        var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
+        return await shares.ListAsync(user, id, context.RequestAborted) is { } list
+            ? TypedResults.Ok(new ShareList(ShareResource.From(list)))
+            : ApiProblems.NotFound(id);
+    }
+
+    private static async Task<Results<Ok<ShareList>, ValidationProblem, ProblemHttpResult>> ShareAsync(
+        Guid id,
+        HttpContext context,
+        [FromServices] IExportShares shares,
+        [FromServices] IOptions<PortalAuthorizationOptions> authorization)
+    {
+        if (!context.Request.HasJsonContentType())
+        {
+            return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Send the body as JSON with 'Content-Type: application/json'.");
+        }
+        ShareExportBody? body;
+        try
+        {
+            body = await context.Request.ReadFromJsonAsync<ShareExportBody>(context.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "Invalid request",
+                "The body is not JSON of the form {\"users\": [\"<user id or email>\", ...]}.");
+        }
+        if (body?.Users is not { Count: > 0 } users)
+        {
+            return ApiProblems.Invalid(new Dictionary<string, string[]>
+            {
+                [ExportShares.Field] = ["Name at least one colleague: {\"users\": [\"<user id or email>\", ...]}."],
+            });
+        }
+        var user = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
+        return await shares.ShareAsync(user, id, [.. users.Select(u => u ?? "")], context.RequestAborted) switch
+        {
+            ShareOutcome.Done done => TypedResults.Ok(new ShareList(ShareResource.From(done.Shares))),
+            ShareOutcome.Invalid invalid => ApiProblems.Invalid(invalid.Errors.ToDictionary()),
+            _ => ApiProblems.NotFound(id),
+        };
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> UnshareAsync(
+        Guid id,
+        string user,
+        HttpContext context,
+        [FromServices] IExportShares shares,
+        [FromServices] IOptions<PortalAuthorizationOptions> authorization)
+    {
+        var caller = ExportUser.FromPrincipal(context.User, authorization.Value.AdminRole);
+        return await shares.UnshareAsync(caller, id, user, context.RequestAborted)
+            ? TypedResults.NoContent()
+            : ApiProblems.NotFound(id);
     }
 
     /// <summary>The files under the names the portal hands out (<see cref="ResultFileNames.ForAll"/>), never the vendor's raw ones.</summary>
@@ -273,6 +370,7 @@ public static class ExportApi
         new TimeRangeBody(Rfc3339.Format(e.Range.From), Rfc3339.Format(e.Range.To)),
         e.OwnerId,
         e.OwnerName,
+        e.Team,
         Rfc3339.Format(e.CreatedAt),
         Rfc3339.Format(e.UpdatedAt),
         e.CompletedAt is { } completed ? Rfc3339.Format(completed) : null,
@@ -293,6 +391,7 @@ public static class ExportApi
             new TimeRangeBody(Rfc3339.Format(e.Range.From), Rfc3339.Format(e.Range.To)),
             e.OwnerId,
             e.OwnerName,
+            e.Team,
             Rfc3339.Format(e.CreatedAt),
             Rfc3339.Format(e.UpdatedAt),
             e.CompletedAt is { } completed ? Rfc3339.Format(completed) : null,
@@ -303,7 +402,8 @@ public static class ExportApi
             e.Status == ExportStatus.Completed ? FilesOf(d, links) : [],
             [.. d.Timeline.Select(t => new TimelineEntryResource(Rfc3339.Format(t.At), t.From is { } from ? StatusName(from) : null, StatusName(t.To), t.Actor, t.Detail))],
             links.For(e.Id),
-            DeliveryResource.From(deliveries));
+            DeliveryResource.From(deliveries),
+            ShareResource.From(d.Shares));
     }
 }
 

@@ -152,7 +152,10 @@ public sealed class ExportEvent
 
     public Guid ExportId { get; set; }
 
-    /// <summary>The request's owner, copied so pushing a change needs no join to route it.</summary>
+    /// <summary>
+    /// Whom the change is routed to: the request's owner, copied so pushing a change needs no join to route it; for a
+    /// share or an unshare, the colleague whose access it gave or took (the change's <c>AccessChangedFor</c>).
+    /// </summary>
     public string OwnerId { get; set; } = "";
 
     /// <summary>The request's <see cref="ExportRequest.Version"/> after this change; receivers order by it.</summary>

@@ -63,7 +63,10 @@ public static class DownloadEndpoints
         return builder;
     }
 
-    /// <summary><c>GET /exports/{id}/files/{part}</c>: a result file for its owner or an admin, anyone else gets 404.</summary>
+    /// <summary>
+    /// <c>GET /exports/{id}/files/{part}</c>: a result file for whoever may read the export (<see cref="ResourceAccess"/>),
+    /// each download audited; anyone else gets 404.
+    /// </summary>
     public static IEndpointRouteBuilder MapDownloads(this IEndpointRouteBuilder app)
     {
         app.MapGet("/exports/{id:guid}/files/{part:int}", DownloadAsync)

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Exports;
+using Portal.Security;
 using Portal.Upstream;
 
 namespace Portal.Downloads;
@@ -41,7 +42,8 @@ public interface IDownloadLinks
 }
 
 /// <summary>
-/// The one renewal of result-file links. The files of an export are handed to its owner or an admin (anyone else: not
+/// The one renewal of result-file links. The files of an export are handed to whoever may read it
+/// (<see cref="ResourceAccess"/>: its owner, its team's members, colleagues it is shared with, admins; anyone else: not
 /// found, audited); links about to expire are renewed from the upstream's status, and an export the upstream no
 /// longer keeps turns <see cref="ExportStatus.Expired"/>. The row is saved under its version, so a change made
 /// meanwhile (by the tracker, a user, another instance) makes it read the row and ask again, up to three times.
@@ -90,7 +92,7 @@ public sealed class DownloadLinks(
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await ExportAccess.VisibleTo(db.ExportRequests, user).Where(e => e.Id == id).SelectMany(e => e.Files).ToDictionaryAsync(f => f.Part, f => f.SizeBytes, cancellationToken);
+        return await ResourceAccess.ReadableExports(db, user).Where(e => e.Id == id).SelectMany(e => e.Files).ToDictionaryAsync(f => f.Part, f => f.SizeBytes, cancellationToken);
     }
 
     public async Task StoreSizeAsync(Guid id, int part, long size, CancellationToken cancellationToken = default)
@@ -111,7 +113,7 @@ public sealed class DownloadLinks(
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var request = await ExportAccess.VisibleTo(db.ExportRequests, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+            var request = await ResourceAccess.ReadableExports(db, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
             if (request is null)
             {
                 await access.NotFoundAsync(db, user, id, operation, cancellationToken);

@@ -5,19 +5,13 @@ using Portal.Security;
 namespace Portal.Exports;
 
 /// <summary>
-/// Owner-or-admin scoping, the one place that decides which requests a user may see or act on. Another user's
-/// request is "not found"; the attempt is still worth an audit entry, and so is an admin acting on someone else's.
+/// The audit side of the export service's authorization. Who may see or act on an export is decided by
+/// <see cref="ResourceAccess"/> alone; an export the user may not read is "not found", and the attempt is still worth an
+/// audit entry, as is an admin acting on someone else's export and a reader refused an action.
 /// </summary>
 public sealed class ExportAccess(AuditLog audit)
 {
-    /// <summary>The requests <paramref name="user"/> may see: an admin's are everyone's.</summary>
-    public static IQueryable<ExportRequest> VisibleTo(IQueryable<ExportRequest> requests, ExportUser user)
-    {
-        ArgumentNullException.ThrowIfNull(user);
-        return user.IsAdmin ? requests : requests.Where(e => e.OwnerId == user.Id);
-    }
-
-    /// <summary>Records a request for an export that exists but is not the user's.</summary>
+    /// <summary>Records a request for an export that exists but that the user may not read.</summary>
     public async Task NotFoundAsync(PortalDbContext db, ExportUser user, Guid id, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -26,6 +20,13 @@ public sealed class ExportAccess(AuditLog audit)
         {
             audit.AccessDenied(user.Id, operation, id);
         }
+    }
+
+    /// <summary>Records a user who may read an export but was refused <paramref name="operation"/> on it.</summary>
+    public void Refused(ExportUser user, string operation, Guid id)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        audit.AccessDenied(user.Id, operation, id);
     }
 
     /// <summary>Records an admin acting on another user's export.</summary>

@@ -1,9 +1,13 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
+using Portal.Security;
 
 namespace Portal.Exports;
 
-/// <summary>Cancel and delete.</summary>
+/// <summary>
+/// Cancel and delete, for whoever <see cref="ResourceAccess.CanCancel"/> allows; false for an export the caller may not
+/// read (audited as not found) or may only read (audited as refused).
+/// </summary>
 public interface IExportCommands
 {
     Task<bool> CancelAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) => CancelAsync(user, id, null, cancellationToken);
@@ -39,10 +43,16 @@ public sealed class ExportCommands(
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var request = await ExportAccess.VisibleTo(db.ExportRequests, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+            var request = await ResourceAccess.ReadableExports(db, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
             if (request is null)
             {
                 await access.NotFoundAsync(db, user, id, "Cancel", cancellationToken);
+                return false;
+            }
+            if (!ResourceAccess.CanCancel(user, request))
+            {
+                // A member or a colleague it is shared with reads it; only who may change it ends it.
+                access.Refused(user, "Cancel", id);
                 return false;
             }
             if (!request.Status.IsOpen())
@@ -72,10 +82,16 @@ public sealed class ExportCommands(
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var request = await ExportAccess.VisibleTo(db.ExportRequests, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+            var request = await ResourceAccess.ReadableExports(db, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
             if (request is null)
             {
                 await access.NotFoundAsync(db, user, id, "Delete", cancellationToken);
+                return false;
+            }
+            if (!ResourceAccess.CanCancel(user, request))
+            {
+                // A member or a colleague it is shared with reads it; only who may change it ends it.
+                access.Refused(user, "Delete", id);
                 return false;
             }
 

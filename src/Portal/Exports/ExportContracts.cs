@@ -15,7 +15,7 @@ public sealed record ExportSummary(
     DateTimeOffset? CompletedAt,
     long? RowCount,
     int FileCount,
-    string? LastError)
+    string? LastError) : Portal.Data.IOwnedResource
 {
     /// <summary>What people call the export; for one stored before exports had names, its default in UTC.</summary>
     [System.Diagnostics.CodeAnalysis.AllowNull]
@@ -24,6 +24,9 @@ public sealed record ExportSummary(
         get => field ?? ExportNames.Default(Format, Range, TimeZoneInfo.Utc);
         init;
     }
+
+    /// <summary>The team the export belongs to, by name; null when it is its owner's alone.</summary>
+    public string? Team { get; init; }
 }
 
 /// <summary>Everything the details page shows about one request.</summary>
@@ -33,7 +36,20 @@ public sealed record ExportDetails(
     string? RequestUuid,
     Guid? RerunOf,
     IReadOnlyList<ExportFileInfo> Files,
-    IReadOnlyList<ExportEventInfo> Timeline);
+    IReadOnlyList<ExportEventInfo> Timeline)
+{
+    /// <summary>Whether the caller may cancel, delete, re-run or submit it again (<c>ResourceAccess.CanCancel</c>).</summary>
+    public bool CanCancel { get; init; }
+
+    /// <summary>Whether the caller may share it with colleagues and take shares back (<c>ResourceAccess.CanShare</c>).</summary>
+    public bool CanShare { get; init; }
+
+    /// <summary>The colleagues it is shared with, oldest first; empty unless the caller may share it.</summary>
+    public IReadOnlyList<ExportShareInfo> Shares { get; init; } = [];
+}
+
+/// <summary>One colleague an export is shared with, read-only: who, who shared it with them, and when.</summary>
+public sealed record ExportShareInfo(string UserId, string Name, string? Email, string SharedBy, DateTimeOffset SharedAt);
 
 /// <summary>
 /// A result file. No URL: links are handed out fresh by <c>DownloadLinks</c>.
@@ -54,7 +70,10 @@ public enum ExportSort
     Owner,
 }
 
-/// <summary>A page of history. <see cref="OwnerId"/> is honoured for admins only; users always see their own.</summary>
+/// <summary>
+/// A page of history. <see cref="OwnerId"/> and <see cref="AllUsers"/> are honoured for admins only; users always see
+/// their own and their teams' exports, or with <see cref="SharedWithMe"/> those shared with them.
+/// </summary>
 public sealed record ExportQuery
 {
     public int Page { get; init; }
@@ -86,6 +105,15 @@ public sealed record ExportQuery
 
     /// <summary>Only open requests past the 95th percentile of similar requests' preparation times.</summary>
     public bool Slow { get; init; }
+
+    /// <summary>Only the exports of this team (by name); a team the caller may not read finds nothing, as an unknown one.</summary>
+    public string? Team { get; init; }
+
+    /// <summary>
+    /// Only the exports shared with the caller ("Shared with me"). Without it a user's list is "my exports": their own
+    /// and their teams' (an admin's with <see cref="AllUsers"/>: everyone's).
+    /// </summary>
+    public bool SharedWithMe { get; init; }
 }
 
 /// <summary>
@@ -157,6 +185,8 @@ public sealed record FailureReasonCount(string Reason, int Count);
 /// version it has already seen (a duplicate of the at-least-once delivery) or passed. <see cref="EventId"/> is the
 /// event row's id, a global cursor to catch up from. <see cref="Deleted"/> says the request is gone.
 /// <see cref="DeliveryId"/> and <see cref="Delivery"/> name a delivery to a destination whose status this change is.
+/// <see cref="Team"/> is the export's team now; <see cref="AccessChangedFor"/> names the colleague an export was just
+/// shared with or unshared from: they hear that change even when they may no longer read the export.
 /// </summary>
 public sealed record ExportChanged(
     Guid ExportId,
@@ -171,7 +201,14 @@ public sealed record ExportChanged(
     long EventId = 0,
     bool Deleted = false,
     long? DeliveryId = null,
-    Portal.Data.DeliveryStatus? Delivery = null);
+    Portal.Data.DeliveryStatus? Delivery = null)
+{
+    /// <summary>The team the export belongs to, by name; null when it is its owner's alone.</summary>
+    public string? Team { get; init; }
+
+    /// <summary>For a share or an unshare: the user id of the colleague whose access it gave or took; null otherwise.</summary>
+    public string? AccessChangedFor { get; init; }
+}
 
 /// <summary>The changes of every request as they are dispatched, for open pages (singleton).</summary>
 public interface IExportChangeFeed
@@ -188,8 +225,14 @@ public interface IExportChangeFeed
     /// </summary>
     IDisposable SubscribeToExport(Guid exportId, Func<ExportChanged, Task> handler);
 
-    /// <summary>As <see cref="Subscribe(Func{ExportChanged, Task})"/>, for the changes of one owner's requests only.</summary>
+    /// <summary>
+    /// As <see cref="Subscribe(Func{ExportChanged, Task})"/>, for the changes of one owner's requests only, and the
+    /// shares and unshares that concern them (<see cref="ExportChanged.AccessChangedFor"/>).
+    /// </summary>
     IDisposable SubscribeToOwner(string ownerId, Func<ExportChanged, Task> handler);
+
+    /// <summary>As <see cref="Subscribe(Func{ExportChanged, Task})"/>, for the changes of one team's exports only.</summary>
+    IDisposable SubscribeToTeam(string team, Func<ExportChanged, Task> handler);
 }
 
 /// <summary>

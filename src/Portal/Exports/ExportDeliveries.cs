@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
+using Portal.Security;
 
 namespace Portal.Exports;
 
@@ -43,11 +44,20 @@ public sealed class ExportDeliveries(IDbContextFactory<PortalDbContext> dbFactor
     public static string KindName(DestinationKind kind) => kind == DestinationKind.AzureBlob ? "azure-blob" : "sftp";
 
     /// <summary>
-    /// Problems with the destinations <paramref name="ownerId"/> names for an export (none when all are theirs): another
-    /// user's destination is not found, as an unknown one is.
+    /// Problems with the destinations <paramref name="ownerId"/> names for their own export (none when all are their own,
+    /// without a team): another user's destination is not found, as an unknown one is.
+    /// </summary>
+    public static Task<IReadOnlyDictionary<string, string[]>> CheckAsync(
+        PortalDbContext db, string ownerId, IReadOnlyList<Guid>? destinations, CancellationToken cancellationToken) =>
+        CheckAsync(db, ownerId, team: null, destinations, cancellationToken);
+
+    /// <summary>
+    /// Problems with the destinations <paramref name="ownerId"/> names for an export of <paramref name="team"/> (null: their
+    /// own): a team's export is delivered to the team's destinations or to the requester's own, a person's export to their
+    /// own only. Any other destination is not found, as an unknown one is.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, string[]>> CheckAsync(
-        PortalDbContext db, string ownerId, IReadOnlyList<Guid>? destinations, CancellationToken cancellationToken)
+        PortalDbContext db, string ownerId, string? team, IReadOnlyList<Guid>? destinations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         if (destinations is not { Count: > 0 })
@@ -59,7 +69,10 @@ public sealed class ExportDeliveries(IDbContextFactory<PortalDbContext> dbFactor
             return new Dictionary<string, string[]> { [Field] = [$"An export is delivered to at most {MaxPerExport} destinations."] };
         }
         var ids = destinations.Distinct().ToList();
-        var owned = await db.Destinations.Where(d => ids.Contains(d.Id) && d.OwnerId == ownerId).Select(d => d.Id).ToListAsync(cancellationToken);
+        var owned = await db.Destinations
+            .Where(d => ids.Contains(d.Id) && ((d.Team == null && d.OwnerId == ownerId) || (team != null && d.Team == team)))
+            .Select(d => d.Id)
+            .ToListAsync(cancellationToken);
         var missing = ids.Where(id => !owned.Contains(id)).Select(id => $"Destination {id} was not found.").ToArray();
         return missing.Length == 0 ? new Dictionary<string, string[]>() : new Dictionary<string, string[]> { [Field] = missing };
     }
@@ -85,12 +98,12 @@ public sealed class ExportDeliveries(IDbContextFactory<PortalDbContext> dbFactor
         }
     }
 
-    /// <summary>The deliveries of an export the user may see (owner or admin), oldest first; empty when it is not theirs.</summary>
+    /// <summary>The deliveries of an export the user may read (<see cref="ResourceAccess"/>), oldest first; empty when they may not.</summary>
     public async Task<IReadOnlyList<DeliveryInfo>> ListAsync(ExportUser user, Guid exportId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var visible = await ExportAccess.VisibleTo(db.ExportRequests, user).AnyAsync(e => e.Id == exportId, cancellationToken);
+        var visible = await ResourceAccess.ReadableExports(db, user).AnyAsync(e => e.Id == exportId, cancellationToken);
         return visible ? await ReadAsync(db, [exportId], cancellationToken) is var all && all.TryGetValue(exportId, out var list) ? list : [] : [];
     }
 

@@ -58,6 +58,21 @@ public sealed class ExportProgress(ExportMetrics metrics)
     }
 
     /// <summary>
+    /// A share or an unshare: a timeline entry without a status change, routed to the colleague it concerns (the event
+    /// row's <see cref="ExportEvent.OwnerId"/>), so that they hear it even once they may no longer read the export.
+    /// </summary>
+    public static void AccessNote(PortalDbContext db, ExportRequest request, string actor, string detail, string colleagueId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(request);
+        request.UpdatedAt = now;
+        request.Version++;
+        var entry = Entry(request, request.Status, actor, Truncate(detail), now);
+        entry.OwnerId = colleagueId;
+        db.ExportEvents.Add(entry);
+    }
+
+    /// <summary>
     /// A change of one of the request's deliveries to a destination: a timeline entry that names the delivery and its
     /// new status (pushed to open pages like any change), and the owner's notice when it was delivered or failed.
     /// </summary>

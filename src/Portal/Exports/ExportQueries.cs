@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Portal.Data;
+using Portal.Security;
 
 namespace Portal.Exports;
 
@@ -31,17 +32,10 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(query);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var requests = ExportAccess.VisibleTo(db.ExportRequests, user);
-        if (user.IsAdmin)
+        var requests = Scope(db, user, query);
+        if (query.Team is { } team)
         {
-            if (query.OwnerId is { } ownerId)
-            {
-                requests = requests.Where(e => e.OwnerId == ownerId);
-            }
-            else if (!query.AllUsers)
-            {
-                requests = requests.Where(e => e.OwnerId == user.Id);
-            }
+            requests = requests.Where(e => e.Team == team);
         }
 
         if (query.Status is { } status)
@@ -118,8 +112,9 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
 
     public async Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var request = await ExportAccess.VisibleTo(db.ExportRequests, user).AsNoTracking()
+        var request = await ResourceAccess.ReadableExports(db, user).AsNoTracking()
             .Include(e => e.Files)
             .Include(e => e.Events)
             .AsSplitQuery()
@@ -130,7 +125,8 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
             return null;
         }
         // A deleted original is hidden like any other: the link to it goes with it.
-        var rerunOf = request.RerunOf is { } original && await db.ExportRequests.AnyAsync(e => e.Id == original, cancellationToken) ? request.RerunOf : null;
+        var rerunOf = request.RerunOf is { } original && await ResourceAccess.ReadableExports(db, user).AnyAsync(e => e.Id == original, cancellationToken) ? request.RerunOf : null;
+        var canShare = ResourceAccess.CanShare(user, request);
         return new ExportDetails(
             Summarize(request),
             request.OwnerEmail,
@@ -138,7 +134,37 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
             rerunOf,
             [.. request.Files.OrderBy(f => f.Part).Select(f => new ExportFileInfo(
                 f.Part, f.Name, f.UrlExpiresAt, PartRows(request.RowCount, request.Files.Count, f.Part)))],
-            [.. request.Events.OrderBy(v => v.At).ThenBy(v => v.Id).Select(v => new ExportEventInfo(v.At, v.From, v.To, v.Actor, v.Detail))]);
+            [.. request.Events.OrderBy(v => v.At).ThenBy(v => v.Id).Select(v => new ExportEventInfo(v.At, v.From, v.To, v.Actor, v.Detail))])
+        {
+            CanCancel = ResourceAccess.CanCancel(user, request),
+            CanShare = canShare,
+            Shares = canShare ? await ExportShares.ReadAsync(db, id, cancellationToken) : [],
+        };
+    }
+
+    /// <summary>
+    /// The rows a list starts from. "Shared with me": those shared with the caller. Otherwise "my exports": the caller's
+    /// own and their teams'; an admin's with <see cref="ExportQuery.AllUsers"/> everyone's, with an owner that owner's.
+    /// </summary>
+    private static IQueryable<ExportRequest> Scope(PortalDbContext db, ExportUser user, ExportQuery query)
+    {
+        if (query.SharedWithMe)
+        {
+            return ResourceAccess.SharedWith(db, user);
+        }
+        if (user.IsAdmin)
+        {
+            if (query.OwnerId is { } ownerId)
+            {
+                return db.ExportRequests.Where(e => e.OwnerId == ownerId);
+            }
+            if (query.AllUsers)
+            {
+                return db.ExportRequests;
+            }
+        }
+        // An admin's own list is what it would be without the role.
+        return ResourceAccess.Readable(db.ExportRequests, user with { IsAdmin = false });
     }
 
     internal static readonly Expression<Func<ExportRequest, ExportSummary>> ToSummary = e => new ExportSummary(
@@ -156,6 +182,7 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
         e.LastError)
     {
         Name = e.Name,
+        Team = e.Team,
     };
 
     internal static readonly Func<ExportRequest, ExportSummary> Summarize = ToSummary.Compile();

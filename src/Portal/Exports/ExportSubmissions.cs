@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Data;
+using Portal.Security;
 
 namespace Portal.Exports;
 
@@ -37,7 +38,20 @@ public interface IExportSubmissions
     /// <summary>A script's submission that is also delivered to <paramref name="destinations"/>, checked as a page's.</summary>
     Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default);
 
-    /// <summary>Submits the same parameters and name again, linked to the original; null when the original is not found.</summary>
+    /// <summary>
+    /// A page's submission for <paramref name="team"/> (null: the user's own), which the user must be a member of (else
+    /// <see cref="SubmitOutcome.Invalid"/> under <c>team</c>); the choice is remembered as the user's
+    /// <c>UserSettings.LastExportTeam</c>. A team's export is delivered to the team's destinations or the user's own.
+    /// </summary>
+    Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, IReadOnlyList<Guid> destinations, string? team, CancellationToken cancellationToken = default);
+
+    /// <summary>A script's submission for <paramref name="team"/> (null: the user's own), checked as a page's but not remembered.</summary>
+    Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, string? team, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Submits the same parameters, name and team (while the user is a member of it) again, linked to the original; null
+    /// when the original is not found or the user may only read it.
+    /// </summary>
     Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -46,8 +60,11 @@ public interface IExportSubmissions
     /// </summary>
     Task<bool> SubmitAgainAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
-    /// <summary>A completed request of the user with the same range and format whose results are still retained upstream.</summary>
+    /// <summary>A completed request the user may read with the same range and format whose results are still retained upstream.</summary>
     Task<ExportSummary?> FindReusableAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default);
+
+    /// <summary>The team of the user's last export submitted from a page or with a team (null: their own); the new-export form starts with it.</summary>
+    Task<string?> LastTeamAsync(ExportUser user, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -69,44 +86,61 @@ public sealed class ExportSubmissions(
         SubmitAsync(user, range, format, name: null, cancellationToken);
 
     public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, CancellationToken cancellationToken = default) =>
-        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey: null, mergeRepeats: true, destinations: null, cancellationToken);
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey: null, mergeRepeats: true, destinations: null, team: null, remember: false, cancellationToken);
 
     public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default) =>
-        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey: null, mergeRepeats: true, destinations, cancellationToken);
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey: null, mergeRepeats: true, destinations, team: null, remember: false, cancellationToken);
+
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, IReadOnlyList<Guid> destinations, string? team, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey: null, mergeRepeats: true, destinations, team, remember: true, cancellationToken);
 
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default) =>
-        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey, mergeRepeats: false, destinations, cancellationToken);
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey, mergeRepeats: false, destinations, team: null, remember: false, cancellationToken);
+
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, string? team, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey, mergeRepeats: false, destinations, team, remember: false, cancellationToken);
 
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default) =>
         SubmitWithKeyAsync(user, range, format, idempotencyKey, name: null, cancellationToken);
 
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, CancellationToken cancellationToken = default) =>
-        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey, mergeRepeats: false, destinations: null, cancellationToken);
+        SubmitAsync(user, range, format, name, rerunOf: null, idempotencyKey, mergeRepeats: false, destinations: null, team: null, remember: false, cancellationToken);
 
     public async Task<SubmitOutcome?> RerunAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var original = await ExportAccess.VisibleTo(db.ExportRequests, user).Where(e => e.Id == id)
-            .Select(e => new { e.OwnerId, e.RangeFrom, e.RangeTo, e.Format, e.Name })
-            .SingleOrDefaultAsync(cancellationToken);
+        var original = await ResourceAccess.ReadableExports(db, user).AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
         if (original is null)
         {
             await access.NotFoundAsync(db, user, id, "Rerun", cancellationToken);
             return null;
         }
+        if (!ResourceAccess.CanCancel(user, original))
+        {
+            access.Refused(user, "Rerun", id);
+            return null;
+        }
         access.Acted(user, original.OwnerId, "Rerun", id);
-        return await SubmitAsync(user, new TimeRange(original.RangeFrom, original.RangeTo), original.Format, original.Name, id, idempotencyKey: null, mergeRepeats: true, destinations: null, cancellationToken);
+        // The team's again while the user is one of it; otherwise (an admin, a member who left) the user's own.
+        var team = ResourceAccess.CanAssignTo(user, original.Team) ? original.Team : null;
+        return await SubmitAsync(user, original.Range, original.Format, original.Name, id, idempotencyKey: null, mergeRepeats: true, destinations: null,
+            team, remember: false, cancellationToken);
     }
 
     public async Task<bool> SubmitAgainAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var request = await ExportAccess.VisibleTo(db.ExportRequests, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+        var request = await ResourceAccess.ReadableExports(db, user).Include(e => e.Files).SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
         if (request is null)
         {
             await access.NotFoundAsync(db, user, id, "SubmitAgain", cancellationToken);
+            return false;
+        }
+        if (!ResourceAccess.CanCancel(user, request))
+        {
+            access.Refused(user, "SubmitAgain", id);
             return false;
         }
         if (request.Status != ExportStatus.Unconfirmed)
@@ -135,6 +169,13 @@ public sealed class ExportSubmissions(
         return true;
     }
 
+    public async Task<string?> LastTeamAsync(ExportUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.UserSettings.Where(s => s.UserId == user.Id).Select(s => s.LastExportTeam).SingleOrDefaultAsync(cancellationToken);
+    }
+
     public async Task<ExportSummary?> FindReusableAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -146,8 +187,8 @@ public sealed class ExportSubmissions(
         }
         var retainedSince = now - options.Value.UpstreamRetention + options.Value.RenewLinksBefore;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.ExportRequests
-            .Where(e => e.OwnerId == user.Id && e.Status == ExportStatus.Completed && e.RangeFrom == range.From && e.RangeTo == range.To
+        return await ResourceAccess.ReadableExports(db, user)
+            .Where(e => e.Status == ExportStatus.Completed && e.RangeFrom == range.From && e.RangeTo == range.To
                 && e.Format == format && e.CompletedAt > retainedSince && e.CompletedAt <= now)
             .OrderByDescending(e => e.CompletedAt)
             .Select(ExportQueries.ToSummary)
@@ -155,17 +196,22 @@ public sealed class ExportSubmissions(
     }
 
     private async Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, Guid? rerunOf,
-        string? idempotencyKey, bool mergeRepeats, IReadOnlyList<Guid>? destinations, CancellationToken cancellationToken)
+        string? idempotencyKey, bool mergeRepeats, IReadOnlyList<Guid>? destinations, string? team, bool remember, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         var o = options.Value;
         var now = time.GetUtcNow();
-        if (idempotencyKey is not null && await RepeatOfKeyAsync(user, range, format, name, idempotencyKey, cancellationToken) is { } repeat)
+        team = string.IsNullOrWhiteSpace(team) ? null : team.Trim();
+        if (idempotencyKey is not null && await RepeatOfKeyAsync(user, range, format, name, team, idempotencyKey, cancellationToken) is { } repeat)
         {
             // Before validation and limits: the first answer stands, even once its range would no longer be accepted.
             return repeat;
         }
         var errors = ExportValidation.Validate(range, format, now, o, name);
+        if (!ResourceAccess.CanAssignTo(user, team))
+        {
+            errors = new Dictionary<string, string[]>(errors) { [TeamField] = [$"You are not a member of team {team}."] };
+        }
         if (errors.Count > 0)
         {
             return new SubmitOutcome.Invalid(errors);
@@ -178,7 +224,7 @@ public sealed class ExportSubmissions(
             var recentStart = now - o.DuplicateWindow;
             var duplicate = !mergeRepeats ? null : await db.ExportRequests
                 .Where(e => e.OwnerId == user.Id && e.CreatedAt >= recentStart && e.RangeFrom == range.From && e.RangeTo == range.To
-                    && e.Format == format && e.RerunOf == rerunOf && e.ScheduleId == null && e.Status != ExportStatus.Failed && e.Status != ExportStatus.Cancelled)
+                    && e.Format == format && e.Team == team && e.RerunOf == rerunOf && e.ScheduleId == null && e.Status != ExportStatus.Failed && e.Status != ExportStatus.Cancelled)
                 .OrderByDescending(e => e.CreatedAt)
                 .Select(ExportQueries.ToSummary)
                 .FirstOrDefaultAsync(cancellationToken);
@@ -190,7 +236,7 @@ public sealed class ExportSubmissions(
             // Counted and stored in one transaction that holds the user (on every instance): two submissions racing
             // for the last export of the day never both get it.
             await using var transaction = await db.BeginForUserAsync(user.Id, cancellationToken);
-            var destinationErrors = await ExportDeliveries.CheckAsync(db, user.Id, destinations, cancellationToken);
+            var destinationErrors = await ExportDeliveries.CheckAsync(db, user.Id, team, destinations, cancellationToken);
             if (destinationErrors.Count > 0)
             {
                 return new SubmitOutcome.Invalid(destinationErrors);
@@ -218,6 +264,7 @@ public sealed class ExportSubmissions(
             request = AddQueued(db, user, range, format, storedName, user.Name, rerunOf is null ? "Requested." : $"Requested again (re-run of {rerunOf}).", now);
             request.RerunOf = rerunOf;
             request.IdempotencyKey = idempotencyKey;
+            request.Team = team;
             ExportDeliveries.AddPending(db, request.Id, destinations, now);
             try
             {
@@ -228,14 +275,47 @@ public sealed class ExportSubmissions(
             {
                 await transaction.RollbackAsync(cancellationToken);
                 // The key's unique index: another instance stored the same key first. Its answer is this one's.
-                return await RepeatOfKeyAsync(user, range, format, name, idempotencyKey, cancellationToken) ?? throw new InvalidOperationException(
+                return await RepeatOfKeyAsync(user, range, format, name, team, idempotencyKey, cancellationToken) ?? throw new InvalidOperationException(
                     "Storing an export request with an idempotency key failed, and no request holds that key.");
             }
         }
         System.Diagnostics.Activity.Current?.SetTag(PortalActivity.ExportIdTag, request.Id);
         tracker.Wake();
         outbox.Wake();
+        if (remember)
+        {
+            await RememberTeamAsync(user, team, now, cancellationToken);
+        }
         return new SubmitOutcome.Accepted(ExportQueries.Summarize(request));
+    }
+
+    /// <summary>The field a submission's team is reported under.</summary>
+    public const string TeamField = "team";
+
+    /// <summary>Keeps the team of the user's latest new export for the form's next start; creates the settings row if missing.</summary>
+    private async Task RememberTeamAsync(ExportUser user, string? team, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var updated = await db.UserSettings.Where(s => s.UserId == user.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.LastExportTeam, team), cancellationToken);
+            if (updated > 0)
+            {
+                return;
+            }
+            db.UserSettings.Add(new UserSettings { UserId = user.Id, Email = user.Email, UpdatedAt = now, LastExportTeam = team });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateException ex) when (!DatabaseErrors.IsUnavailable(ex))
+            {
+                // Created meanwhile (a settings save, another tab): update that row instead.
+                db.ChangeTracker.Clear();
+            }
+        }
     }
 
     /// <summary>
@@ -307,7 +387,7 @@ public sealed class ExportSubmissions(
         return request;
     }
 
-    private async Task<SubmitOutcome?> RepeatOfKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? name, string idempotencyKey, CancellationToken cancellationToken)
+    private async Task<SubmitOutcome?> RepeatOfKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? name, string? team, string idempotencyKey, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // Deleted requests keep their key: a retry must not start a second export because the first was deleted meanwhile.
@@ -319,8 +399,8 @@ public sealed class ExportSubmissions(
         {
             return null;
         }
-        // A repeat without a name leaves the stored one as it is; a repeat that names it otherwise is another request.
-        return stored.Range == range && stored.Format == format && (ExportNames.Normalize(name) is not { } given || given == stored.Name)
+        // A repeat without a name leaves the stored one as it is; a repeat that names it otherwise, or another team, is another request.
+        return stored.Range == range && stored.Format == format && stored.Team == team && (ExportNames.Normalize(name) is not { } given || given == stored.Name)
             ? new SubmitOutcome.Accepted(stored) { Repeated = true }
             : new SubmitOutcome.KeyReused(stored);
     }

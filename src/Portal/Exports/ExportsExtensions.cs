@@ -21,6 +21,7 @@ public static class ExportsExtensions
         services.AddSingleton<ExportDeliveries>();
         services.AddScoped<IExportQueries, ExportQueries>();
         services.AddScoped<IExportCommands, ExportCommands>();
+        services.AddScoped<IExportShares, ExportShares>();
         services.AddScoped<IExportNoticeInbox, ExportNoticeInbox>();
         services.AddScoped<IExportStatistics, ExportStatisticsQueries>();
 

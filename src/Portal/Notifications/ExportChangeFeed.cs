@@ -33,6 +33,7 @@ public sealed partial class ExportChangeFeed(
     private Subscription[] subscriptions = [];
     private readonly Dictionary<Guid, Subscription[]> byExport = [];
     private readonly Dictionary<string, Subscription[]> byOwner = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Subscription[]> byTeam = new(StringComparer.Ordinal);
     private int subscriberCount;
     private long lastEventId;
 
@@ -136,6 +137,12 @@ public sealed partial class ExportChangeFeed(
         return Add(new Subscription(this, handler, Scope.Owner(ownerId)));
     }
 
+    public IDisposable SubscribeToTeam(string team, Func<ExportChanged, Task> handler)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(team);
+        return Add(new Subscription(this, handler, Scope.OfTeam(team)));
+    }
+
     private Subscription Add(Subscription subscription)
     {
         lock (gate)
@@ -147,6 +154,9 @@ public sealed partial class ExportChangeFeed(
                     break;
                 case { OwnerId: { } ownerId }:
                     byOwner[ownerId] = byOwner.TryGetValue(ownerId, out var forOwner) ? [.. forOwner, subscription] : [subscription];
+                    break;
+                case { Team: { } team }:
+                    byTeam[team] = byTeam.TryGetValue(team, out var forTeam) ? [.. forTeam, subscription] : [subscription];
                     break;
                 default:
                     subscriptions = [.. subscriptions, subscription];
@@ -165,10 +175,20 @@ public sealed partial class ExportChangeFeed(
         Seen(change.EventId);
         Subscription[]? forExport;
         Subscription[]? forOwner;
+        Subscription[]? forColleague = null;
+        Subscription[]? forTeam = null;
         lock (gate)
         {
+            if (change.Team is { } team)
+            {
+                byTeam.TryGetValue(team, out forTeam);
+            }
             byExport.TryGetValue(change.ExportId, out forExport);
             byOwner.TryGetValue(change.OwnerId, out forOwner);
+            if (change.AccessChangedFor is { } colleague)
+            {
+                byOwner.TryGetValue(colleague, out forColleague);
+            }
         }
         foreach (var subscription in Volatile.Read(ref subscriptions))
         {
@@ -179,6 +199,14 @@ public sealed partial class ExportChangeFeed(
             subscription.Offer(change);
         }
         foreach (var subscription in forOwner ?? [])
+        {
+            subscription.Offer(change);
+        }
+        foreach (var subscription in forColleague ?? [])
+        {
+            subscription.Offer(change);
+        }
+        foreach (var subscription in forTeam ?? [])
         {
             subscription.Offer(change);
         }
@@ -197,6 +225,9 @@ public sealed partial class ExportChangeFeed(
                     break;
                 case { OwnerId: { } ownerId }:
                     Without(byOwner, ownerId, subscription);
+                    break;
+                case { Team: { } team }:
+                    Without(byTeam, team, subscription);
                     break;
                 default:
                     subscriptions = [.. subscriptions.Where(s => s != subscription)];
@@ -223,17 +254,23 @@ public sealed partial class ExportChangeFeed(
         }
     }
 
-    /// <summary>Whose changes a subscription hears: everyone's, one request's or one owner's.</summary>
-    private sealed record Scope(Guid? ExportId, string? OwnerId)
+    /// <summary>Whose changes a subscription hears: everyone's, one request's, one owner's or one team's.</summary>
+    private sealed record Scope(Guid? ExportId, string? OwnerId, string? Team = null)
     {
         public static readonly Scope Everything = new(null, null);
 
         public static Scope Export(Guid id) => new(id, null);
 
+        /// <summary>One owner's changes, and the shares and unshares of others' exports with them.</summary>
         public static Scope Owner(string id) => new(null, id);
 
+        public static Scope OfTeam(string team) => new(null, null, team);
+
         public bool Concerns(ExportChanged change) =>
-            (ExportId is null || ExportId == change.ExportId) && (OwnerId is null || string.Equals(OwnerId, change.OwnerId, StringComparison.Ordinal));
+            (ExportId is null || ExportId == change.ExportId)
+            && (OwnerId is null || string.Equals(OwnerId, change.OwnerId, StringComparison.Ordinal)
+                || string.Equals(OwnerId, change.AccessChangedFor, StringComparison.Ordinal))
+            && (Team is null || string.Equals(Team, change.Team, StringComparison.Ordinal));
     }
 
     private sealed class Subscription(ExportChangeFeed feed, Func<ExportChanged, Task> handler, Scope scope) : IDisposable

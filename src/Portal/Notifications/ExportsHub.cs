@@ -10,8 +10,9 @@ using Portal.Security;
 namespace Portal.Notifications;
 
 /// <summary>
-/// Status changes for clients that are not a circuit: each connection hears its user's requests, an admin's
-/// hears everyone's (<see cref="ExportChangedMethod"/>, sent by <see cref="ExportsHubRelay"/>). A client that reconnects asks for what it missed with
+/// Status changes for clients that are not a circuit: each connection hears the requests its user may read
+/// (<see cref="ResourceAccess"/>: their own, their teams', those shared with them; an admin's everyone's) and the
+/// shares and unshares with them (<see cref="ExportChangedMethod"/>, sent by <see cref="ExportsHubRelay"/>). A client that reconnects asks for what it missed with
 /// <see cref="ChangesSince"/>, from the last <see cref="ExportChanged.EventId"/> it saw, and drops a change whose
 /// <see cref="ExportChanged.Version"/> of the request it has already seen.
 /// </summary>
@@ -25,7 +26,7 @@ public sealed class ExportsHub(IOptions<PortalAuthorizationOptions> authorizatio
     /// <summary>The most changes one <see cref="ChangesSince"/> returns; ask again from the last one for more.</summary>
     public const int MaxChangesSince = ExportChangeReader.MaxBatch;
 
-    /// <summary>The caller's changes (an admin's: everyone's) after event <paramref name="afterEventId"/>, oldest first, at most <see cref="MaxChangesSince"/>.</summary>
+    /// <summary>The changes the caller may read (an admin: everyone's) after event <paramref name="afterEventId"/>, oldest first, at most <see cref="MaxChangesSince"/>.</summary>
     public async Task<IReadOnlyList<ExportChanged>> ChangesSince(long afterEventId)
     {
         var user = CurrentUser();
@@ -33,7 +34,15 @@ public sealed class ExportsHub(IOptions<PortalAuthorizationOptions> authorizatio
         var rows = db.ExportEvents.Where(e => e.Id > afterEventId);
         if (!user.IsAdmin)
         {
-            rows = rows.Where(e => e.OwnerId == user.Id);
+            // Deleted exports too: their last change says they are gone.
+            var id = user.Id;
+            var exports = db.ExportRequests.IgnoreQueryFilters();
+            var readable = ResourceAccess.Readable(exports, user).Select(r => r.Id);
+            var shared = db.ExportShares.Where(s => s.UserId == id).Select(s => s.ExportId);
+            var others = exports.Where(r => r.OwnerId != id).Select(r => r.Id);
+            rows = rows.Where(e => readable.Contains(e.ExportId) || shared.Contains(e.ExportId)
+                // A share or an unshare with the caller, which they hear even once they may no longer read the export.
+                || (e.OwnerId == id && others.Contains(e.ExportId)));
         }
         return await ExportChangeReader.ReadAsync(db, rows, MaxChangesSince, Context.ConnectionAborted);
     }

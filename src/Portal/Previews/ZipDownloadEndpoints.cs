@@ -13,7 +13,7 @@ namespace Portal.Previews;
 /// <summary>
 /// <c>GET /exports/{id}/files/all.zip</c>: every part of an export, in part order, as one zip streamed from the file
 /// host straight into the response (no temporary file, one part's buffer at a time). Authorized and audited like a
-/// download: another user's export is 404.
+/// download (the zip, and each part in it): an export the user may not read is 404.
 /// </summary>
 public static partial class ZipDownloadEndpoints
 {
@@ -64,6 +64,7 @@ public static partial class ZipDownloadEndpoints
             return;
         }
 
+        audit.DownloadedAll(user.Id, id, files.Files.Count);
         var logger = loggers.CreateLogger(typeof(ZipDownloadEndpoints).FullName!);
         context.Response.ContentType = "application/zip";
         context.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileNameStar = ZipName(files) }.ToString();

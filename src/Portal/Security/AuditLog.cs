@@ -88,6 +88,21 @@ public sealed partial class AuditLog
         Message = "Audit: {UserId} downloaded part {Part} of export {ExportId}")]
     public partial void Downloaded(string userId, Guid exportId, int part);
 
+    /// <summary>A user was handed every part of an export at once, as one zip (each part is also recorded as downloaded).</summary>
+    [LoggerMessage(EventId = 9040, EventName = "DownloadedAll", Level = LogLevel.Information,
+        Message = "Audit: {UserId} downloaded all {Parts} parts of export {ExportId} as a zip")]
+    public partial void DownloadedAll(string userId, Guid exportId, int parts);
+
+    /// <summary>A user shared an export, read-only, with a colleague.</summary>
+    [LoggerMessage(EventId = 9041, EventName = "ExportShared", Level = LogLevel.Information,
+        Message = "Audit: {UserId} shared export {ExportId} with {ColleagueId}")]
+    public partial void ExportShared(string userId, Guid exportId, string colleagueId);
+
+    /// <summary>A user took back the share of an export with a colleague.</summary>
+    [LoggerMessage(EventId = 9042, EventName = "ExportUnshared", Level = LogLevel.Information,
+        Message = "Audit: {UserId} unshared export {ExportId} from {ColleagueId}")]
+    public partial void ExportUnshared(string userId, Guid exportId, string colleagueId);
+
     /// <summary>A download was refused because the file's address is not one the portal sends browsers to.</summary>
     [LoggerMessage(EventId = 9007, EventName = "DownloadRefused", Level = LogLevel.Warning,
         Message = "Audit: refused to send {UserId} to {Destination} for part {Part} of export {ExportId}: {Reason}")]

@@ -43,14 +43,14 @@ public static class ResourceAccess
     /// Whether <paramref name="user"/> may cancel or delete <paramref name="export"/>: who may change it, and the member
     /// who asked for a team's export.
     /// </summary>
-    public static bool CanCancel(ExportUser user, ExportRequest export)
+    public static bool CanCancel(ExportUser user, IOwnedResource export)
     {
         ArgumentNullException.ThrowIfNull(export);
         return CanChange(user, export) || (export.OwnerId == user.Id && (export.Team is null || user.IsMemberOf(export.Team)));
     }
 
     /// <summary>Whether <paramref name="user"/> may share <paramref name="export"/> with colleagues or take a share back.</summary>
-    public static bool CanShare(ExportUser user, ExportRequest export) => CanCancel(user, export);
+    public static bool CanShare(ExportUser user, IOwnedResource export) => CanCancel(user, export);
 
     /// <summary>Whether <paramref name="user"/> may give a new or changed resource to <paramref name="team"/> (null: their own).</summary>
     public static bool CanAssignTo(ExportUser user, string? team)

@@ -45,6 +45,7 @@ public class ExportTestContext : PortalTestContext, IAsyncDisposable
         Services.AddSingleton<IExportCommands>(Service);
         Services.AddSingleton<IExportNoticeInbox>(Service);
         Services.AddSingleton<IExportStatistics>(Service);
+        Services.AddSingleton<IExportShares>(Service);
         Services.AddSingleton<Portal.Webhooks.IWebhookHealth>(WebhookHealth);
         Services.AddSingleton<IExportChangeFeed>(Changes);
         Services.AddSingleton<Portal.Previews.IFilePreviewService>(Previews);
@@ -127,7 +128,7 @@ public class ExportTestContext : PortalTestContext, IAsyncDisposable
         }
     }
 
-    public void SignInAs(string id, string name, bool admin = false)
+    public void SignInAs(string id, string name, bool admin = false, IReadOnlyList<string>? teams = null, IReadOnlyList<string>? maintains = null)
     {
         Authorization.SetAuthorized(name);
         if (admin)
@@ -135,7 +136,11 @@ public class ExportTestContext : PortalTestContext, IAsyncDisposable
             Authorization.SetRoles(AdminRole);
             Authorization.SetPolicies(PortalAuthorizationOptions.AdminPolicy);
         }
-        Authorization.SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, id));
+        Authorization.SetClaims([
+            new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, id),
+            .. (teams ?? []).Select(t => new System.Security.Claims.Claim(ExportUser.TeamClaim, t)),
+            .. (maintains ?? []).Select(t => new System.Security.Claims.Claim(ExportUser.MaintainedTeamClaim, t)),
+        ]);
     }
 
     public ExportSummary AddExport(ExportStatus status, string ownerId = UserId, string ownerName = UserName, FileFormat format = FileFormat.Csv,

@@ -46,7 +46,10 @@ public sealed class FakeExportChangeFeed : IExportChangeFeed
     }
 
     public IDisposable SubscribeToOwner(string ownerId, Func<ExportChanged, Task> handler) =>
-        Subscribe(change => change.OwnerId == ownerId ? handler(change) : Task.CompletedTask);
+        Subscribe(change => change.OwnerId == ownerId || change.AccessChangedFor == ownerId ? handler(change) : Task.CompletedTask);
+
+    public IDisposable SubscribeToTeam(string team, Func<ExportChanged, Task> handler) =>
+        Subscribe(change => change.Team == team ? handler(change) : Task.CompletedTask);
 
     public async Task PublishAsync(ExportChanged change, CancellationToken cancellationToken = default)
     {

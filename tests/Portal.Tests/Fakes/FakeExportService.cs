@@ -1,9 +1,10 @@
+using Portal.Security;
 using Portal.Exports;
 
 namespace Portal.Tests.Fakes;
 
 /// <summary>The export services in memory, recording what the pages ask of them.</summary>
-public sealed class FakeExportService : IExportAllowances, IExportSubmissions, IExportQueries, IExportCommands, IExportNoticeInbox, IExportStatistics
+public sealed class FakeExportService : IExportAllowances, IExportSubmissions, IExportQueries, IExportCommands, IExportNoticeInbox, IExportStatistics, IExportShares
 {
     public List<ExportSummary> Exports { get; } = [];
 
@@ -80,11 +81,27 @@ public sealed class FakeExportService : IExportAllowances, IExportSubmissions, I
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, name, destinations, cancellationToken);
 
+    /// <summary>The team of each submission that named one (null: the user's own).</summary>
+    public List<string?> SubmittedTeams { get; } = [];
+
+    public Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, IReadOnlyList<Guid> destinations, string? team, CancellationToken cancellationToken = default)
+    {
+        SubmittedTeams.Add(team);
+        return SubmitAsync(user, range, format, name, destinations, cancellationToken);
+    }
+
+    public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, IReadOnlyList<Guid> destinations, string? team, CancellationToken cancellationToken = default) =>
+        SubmitAsync(user, range, format, name, destinations, team, cancellationToken);
+
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, cancellationToken);
 
     public Task<SubmitOutcome> SubmitWithKeyAsync(ExportUser user, TimeRange range, FileFormat format, string? idempotencyKey, string? name, CancellationToken cancellationToken = default) =>
         SubmitAsync(user, range, format, name, cancellationToken);
+
+    public string? LastTeam { get; set; }
+
+    public Task<string?> LastTeamAsync(ExportUser user, CancellationToken cancellationToken = default) => Task.FromResult(LastTeam);
 
     public Task<ExportSummary?> FindReusableAsync(ExportUser user, TimeRange range, FileFormat format, CancellationToken cancellationToken = default) =>
         Task.FromResult(Reusable is { } r && r.Range == range && r.Format == format ? r : null);
@@ -107,8 +124,44 @@ public sealed class FakeExportService : IExportAllowances, IExportSubmissions, I
             : new PagedResult<ExportSummary>(page, visible.Count));
     }
 
+    /// <summary>Users an export is shared with, by export.</summary>
+    public Dictionary<Guid, HashSet<string>> SharedWith { get; } = [];
+
+    /// <summary>What the next share answers, when not the shares themselves (an unknown colleague, say).</summary>
+    public ShareOutcome? NextShareOutcome { get; set; }
+
+    public Task<IReadOnlyList<ExportShareInfo>?> ListAsync(ExportUser user, Guid exportId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ExportShareInfo>?>(Shares(exportId));
+
+    public Task<ShareOutcome> ShareAsync(ExportUser user, Guid exportId, IReadOnlyList<string> users, CancellationToken cancellationToken = default)
+    {
+        if (NextShareOutcome is { } next)
+        {
+            return Task.FromResult(next);
+        }
+        var shared = SharedWith.TryGetValue(exportId, out var existing) ? existing : SharedWith[exportId] = [];
+        shared.UnionWith(users);
+        return Task.FromResult<ShareOutcome>(new ShareOutcome.Done(Shares(exportId)));
+    }
+
+    public Task<bool> UnshareAsync(ExportUser user, Guid exportId, string colleague, CancellationToken cancellationToken = default)
+    {
+        if (SharedWith.TryGetValue(exportId, out var shared))
+        {
+            shared.Remove(colleague);
+        }
+        return Task.FromResult(true);
+    }
+
+    private List<ExportShareInfo> Shares(Guid exportId) =>
+        [.. (SharedWith.TryGetValue(exportId, out var shared) ? shared : []).Order(StringComparer.Ordinal)
+            .Select(u => new ExportShareInfo(u, u, null, "user-1", DateTimeOffset.UnixEpoch))];
+
     public Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Details.TryGetValue(id, out var details) && (user.IsAdmin || details.Summary.OwnerId == user.Id) ? details : null);
+        Task.FromResult(Details.TryGetValue(id, out var details)
+            && (ResourceAccess.CanRead(user, details.Summary) || (SharedWith.TryGetValue(id, out var users) && users.Contains(user.Id)))
+            ? details with { CanCancel = ResourceAccess.CanCancel(user, details.Summary), CanShare = ResourceAccess.CanShare(user, details.Summary) }
+            : null);
 
     public Task<bool> CancelAsync(ExportUser user, Guid id, string? reason, CancellationToken cancellationToken = default)
     {

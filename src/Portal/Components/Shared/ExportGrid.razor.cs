@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using MudBlazor;
 using Portal.Exports;
+using Portal.Security;
 
 namespace Portal.Components.Shared;
 
@@ -18,7 +19,7 @@ public sealed partial class ExportGrid : IDisposable
     private bool _filtersOpen;
     private string? _error;
     private ExportUser? _user;
-    private IDisposable? _subscription;
+    private IReadOnlyList<IDisposable> _subscriptions = [];
     private ITimer? _ticker;
     private CancellationTokenSource? _load;
     private bool _shown;
@@ -36,6 +37,8 @@ public sealed partial class ExportGrid : IDisposable
     [SupplyParameterFromQuery(Name = ExportGridState.CreatedKey)] private string? QueryCreated { get; set; }
     [SupplyParameterFromQuery(Name = ExportGridState.OwnerKey)] private string? QueryOwner { get; set; }
     [SupplyParameterFromQuery(Name = ExportGridState.SlowKey)] private string? QuerySlow { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.TeamKey)] private string? QueryTeam { get; set; }
+    [SupplyParameterFromQuery(Name = ExportGridState.SharedKey)] private string? QueryShared { get; set; }
     [SupplyParameterFromQuery(Name = ExportGridState.SortKey)] private string? QuerySort { get; set; }
     [SupplyParameterFromQuery(Name = ExportGridState.DirectionKey)] private string? QueryDirection { get; set; }
     [SupplyParameterFromQuery(Name = ExportGridState.PageKey)] private string? QueryPage { get; set; }
@@ -58,8 +61,10 @@ public sealed partial class ExportGrid : IDisposable
     protected override async Task OnInitializedAsync()
     {
         _user = await CurrentUser.GetAsync();
-        // A user's grid hears only their own requests' changes; the admin grid everyone's.
-        _subscription = AdminMode || _user is null ? Changes.Subscribe(OnExportChangedAsync) : Changes.SubscribeToOwner(_user.Id, OnExportChangedAsync);
+        // A user's grid hears only their own and their teams' requests' changes, and shares with them; the admin grid everyone's.
+        _subscriptions = AdminMode || _user is null
+            ? [Changes.Subscribe(OnExportChangedAsync)]
+            : [Changes.SubscribeToOwner(_user.Id, OnExportChangedAsync), .. _user.Teams.Select(t => Changes.SubscribeToTeam(t, OnExportChangedAsync))];
         _ticker = Clock.CreateTimer(_ => _ = InvokeAsync(TickAsync), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
@@ -74,6 +79,8 @@ public sealed partial class ExportGrid : IDisposable
             [ExportGridState.CreatedKey] = QueryCreated,
             [ExportGridState.OwnerKey] = QueryOwner,
             [ExportGridState.SlowKey] = QuerySlow,
+            [ExportGridState.TeamKey] = QueryTeam,
+            [ExportGridState.SharedKey] = QueryShared,
             [ExportGridState.SortKey] = QuerySort,
             [ExportGridState.DirectionKey] = QueryDirection,
             [ExportGridState.PageKey] = QueryPage,
@@ -185,6 +192,10 @@ public sealed partial class ExportGrid : IDisposable
 
     private Task OnSlowChangedAsync(bool value) => ChangeAsync(() => _view.FilterBySlow(value));
 
+    private Task OnTeamChangedAsync(string? value) => ChangeAsync(() => _view.FilterByTeam(value));
+
+    private Task OnSharedChangedAsync(bool value) => ChangeAsync(() => _view.ShowShared(value));
+
     private Task ClearFiltersAsync() => ChangeAsync(_view.ClearFilters);
 
     private Task OnPageChangedAsync(int selected) => ChangeAsync(() => _view.GoToPage(selected));
@@ -234,13 +245,26 @@ public sealed partial class ExportGrid : IDisposable
 
     private Task RerunAsync(ExportSummary export) => _user is null ? Task.CompletedTask : Actions.RerunAsync(_user, export);
 
+    /// <summary>Cancel and delete are offered to who may do them: the requester, the team's maintainers, an admin.</summary>
+    private bool CanCancel(ExportSummary export) => _user is not null && ResourceAccess.CanCancel(_user, export);
+
+    /// <summary>Under the name: the team it belongs to, and who asked for it when that is someone else.</summary>
+    private string? RowNote(ExportSummary export) => (export.Team, export.OwnerId == _user?.Id || AdminMode) switch
+    {
+        ({ } team, true) => team,
+        ({ } team, false) => $"{team} · {export.OwnerName}",
+        (null, false) => $"Shared by {export.OwnerName}",
+        _ => null,
+    };
+
     private string RangeText(TimeRange range) => $"{TimeZone.Format(range.From)} → {TimeZone.Format(range.To)}";
 
     /// <summary>A single file downloads straight away; several are listed on the details page.</summary>
     private static string DownloadHref(ExportSummary export) =>
         export.FileCount == 1 ? $"exports/{export.Id}/files/0" : $"exports/{export.Id}#files";
 
-    private bool Concerns(ExportChanged change) => AdminMode || change.OwnerId == _user?.Id;
+    private bool Concerns(ExportChanged change) =>
+        AdminMode || change.OwnerId == _user?.Id || change.AccessChangedFor == _user?.Id || _user?.IsMemberOf(change.Team) == true;
 
     private async Task OnExportChangedAsync(ExportChanged change)
     {
@@ -252,7 +276,12 @@ public sealed partial class ExportGrid : IDisposable
         {
             try
             {
-                if (!_rows.Apply(change) && change.Previous is null && _view.Page == 0)
+                if (change.AccessChangedFor is not null && change.AccessChangedFor == _user?.Id)
+                {
+                    // Shared with the user or taken back: the list of what they may see changed.
+                    await LoadAsync();
+                }
+                else if (!_rows.Apply(change) && change.Previous is null && _view.Page == 0)
                 {
                     // A new request (another tab, a re-run, an admin acting for the user) belongs on the first page.
                     await LoadAsync();
@@ -277,7 +306,10 @@ public sealed partial class ExportGrid : IDisposable
 
     public void Dispose()
     {
-        _subscription?.Dispose();
+        foreach (var subscription in _subscriptions)
+        {
+            subscription.Dispose();
+        }
         _ticker?.Dispose();
         _load?.Cancel();
         _load?.Dispose();

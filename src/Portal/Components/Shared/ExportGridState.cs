@@ -16,6 +16,8 @@ public sealed record ExportGridState
     public const string CreatedKey = "created";
     public const string OwnerKey = "owner";
     public const string SlowKey = "slow";
+    public const string TeamKey = "team";
+    public const string SharedKey = "shared";
     public const string SortKey = "sort";
     public const string DirectionKey = "dir";
     public const string PageKey = "page";
@@ -29,7 +31,7 @@ public sealed record ExportGridState
     public static IReadOnlyList<int> PageSizes { get; } = [10, 25, 50];
 
     public static IReadOnlyList<string> Keys { get; } =
-        [SearchKey, StatusKey, FormatKey, CreatedKey, OwnerKey, SlowKey, SortKey, DirectionKey, PageKey, SizeKey];
+        [SearchKey, StatusKey, FormatKey, CreatedKey, OwnerKey, SlowKey, TeamKey, SharedKey, SortKey, DirectionKey, PageKey, SizeKey];
 
     public string? Search { get; init; }
 
@@ -45,6 +47,12 @@ public sealed record ExportGridState
     /// <summary>Admin grid only.</summary>
     public bool Slow { get; init; }
 
+    /// <summary>Only this team's exports, by name.</summary>
+    public string? Team { get; init; }
+
+    /// <summary>Only the exports shared with the user (user grid only).</summary>
+    public bool Shared { get; init; }
+
     public ExportSort SortBy { get; init; } = ExportSort.CreatedAt;
 
     public bool Descending { get; init; } = true;
@@ -55,7 +63,7 @@ public sealed record ExportGridState
     public int PageSize { get; init; } = DefaultPageSize;
 
     public bool HasFilters => !string.IsNullOrEmpty(Search) || Status is not null || Format is not null || CreatedOn is not null
-        || !string.IsNullOrEmpty(Owner) || Slow;
+        || !string.IsNullOrEmpty(Owner) || Slow || !string.IsNullOrEmpty(Team) || Shared;
 
     /// <summary>Dates, times and ranges read newest first; names and statuses alphabetically.</summary>
     public static bool DescendsByDefault(ExportSort sort) => sort is ExportSort.CreatedAt or ExportSort.UpdatedAt or ExportSort.RangeFrom;
@@ -87,6 +95,8 @@ public sealed record ExportGridState
             CreatedOn = DateOnly.TryParseExact(Get(CreatedKey), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null,
             Owner = adminMode ? Get(OwnerKey) : null,
             Slow = adminMode && bool.TryParse(Get(SlowKey), out var slow) && slow,
+            Team = Get(TeamKey),
+            Shared = !adminMode && bool.TryParse(Get(SharedKey), out var shared) && shared,
             SortBy = sort,
             Descending = descending,
             Page = page,
@@ -106,6 +116,8 @@ public sealed record ExportGridState
         [CreatedKey] = CreatedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         [OwnerKey] = string.IsNullOrWhiteSpace(Owner) ? null : Owner,
         [SlowKey] = Slow ? "true" : null,
+        [TeamKey] = string.IsNullOrWhiteSpace(Team) ? null : Team,
+        [SharedKey] = Shared ? "true" : null,
         [SortKey] = SortBy == ExportSort.CreatedAt ? null : SortBy.ToString().ToLowerInvariant(),
         [DirectionKey] = Descending == DescendsByDefault(SortBy) ? null : Descending ? "desc" : "asc",
         [PageKey] = Page == 0 ? null : (Page + 1).ToString(CultureInfo.InvariantCulture),

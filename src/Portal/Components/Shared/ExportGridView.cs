@@ -26,6 +26,12 @@ public sealed class ExportGridView(bool adminMode)
     /// <summary>Admin grid only.</summary>
     public bool Slow { get; private set; }
 
+    /// <summary>Only this team's exports, by name.</summary>
+    public string? Team { get; private set; }
+
+    /// <summary>User grid only: the exports shared with the user instead of their own and their teams'.</summary>
+    public bool Shared { get; private set; }
+
     public ExportSort SortBy { get; private set; } = ExportSort.CreatedAt;
 
     public bool Descending { get; private set; } = true;
@@ -39,7 +45,8 @@ public sealed class ExportGridView(bool adminMode)
 
     /// <summary>The filters beside the search that are set, for the phone's folded filter button.</summary>
     public int FilterCount =>
-        new object?[] { Status, Format, CreatedOn, string.IsNullOrEmpty(Owner) ? null : Owner, Slow ? true : null }.Count(f => f is not null);
+        new object?[] { Status, Format, CreatedOn, string.IsNullOrEmpty(Owner) ? null : Owner, Slow ? true : null, Team, Shared ? true : null }
+            .Count(f => f is not null);
 
     public ExportGridState State => new()
     {
@@ -49,6 +56,8 @@ public sealed class ExportGridView(bool adminMode)
         CreatedOn = CreatedOn is { } day ? DateOnly.FromDateTime(day) : null,
         Owner = adminMode && !string.IsNullOrWhiteSpace(Owner) ? Owner.Trim() : null,
         Slow = adminMode && Slow,
+        Team = string.IsNullOrWhiteSpace(Team) ? null : Team,
+        Shared = !adminMode && Shared,
         SortBy = SortBy,
         Descending = Descending,
         Page = Page,
@@ -63,6 +72,8 @@ public sealed class ExportGridView(bool adminMode)
         CreatedOn = state.CreatedOn?.ToDateTime(TimeOnly.MinValue);
         Owner = state.Owner;
         Slow = state.Slow;
+        Team = state.Team;
+        Shared = state.Shared;
         SortBy = state.SortBy;
         Descending = state.Descending;
         Page = state.Page;
@@ -95,9 +106,13 @@ public sealed class ExportGridView(bool adminMode)
 
     public void FilterBySlow(bool value) => (Slow, Page) = (value, 0);
 
+    public void FilterByTeam(string? value) => (Team, Page) = (string.IsNullOrWhiteSpace(value) ? null : value, 0);
+
+    public void ShowShared(bool value) => (Shared, Page) = (value, 0);
+
     public void ClearFilters()
     {
-        (Search, Status, Format, CreatedOn, Owner, Slow) = (null, null, null, null, null, false);
+        (Search, Status, Format, CreatedOn, Owner, Slow, Team, Shared) = (null, null, null, null, null, false, null, false);
         Page = 0;
     }
 
@@ -151,6 +166,8 @@ public sealed class ExportGridView(bool adminMode)
             OwnerId = adminMode && !string.IsNullOrWhiteSpace(Owner) ? Owner.Trim() : null,
             AllUsers = adminMode,
             Slow = adminMode && Slow,
+            Team = string.IsNullOrWhiteSpace(Team) ? null : Team,
+            SharedWithMe = !adminMode && Shared,
         };
     }
 }

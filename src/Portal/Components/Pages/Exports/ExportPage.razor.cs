@@ -21,6 +21,9 @@ public sealed partial class ExportPage : IDisposable
     private ExportUser? _user;
     private bool _loading = true;
     private bool _readyHere;
+
+    /// <summary>The export was shown, and then a change took the user's access: unshared, or no longer their team's.</summary>
+    private bool _accessEnded;
     private string? _error;
     private IDisposable? _subscription;
     private Guid _subscribedTo;
@@ -106,6 +109,7 @@ public sealed partial class ExportPage : IDisposable
             {
                 var before = _export?.Summary.Status;
                 await LoadAsync();
+                _accessEnded = before is not null && _export is null && _error is null && !change.Deleted;
                 // Completed while the user watched: said here instead of in a snackbar (the bell leaves this page alone).
                 _readyHere |= before is { } status && status != ExportStatus.Completed && _export?.Summary.Status == ExportStatus.Completed;
                 StateHasChanged();

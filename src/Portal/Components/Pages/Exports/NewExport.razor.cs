@@ -20,6 +20,8 @@ public sealed partial class NewExport : IDisposable
     private string? _nameError;
     private string? _preset;
     private IReadOnlyList<Guid> _destinations = [];
+    private IReadOnlyList<string> _teams = [];
+    private string? _team;
     private Dictionary<string, string> _errors = [];
     private ExportSummary? _reusable;
     private string? _submitError;
@@ -58,7 +60,11 @@ public sealed partial class NewExport : IDisposable
     {
         SetPreset(RangePresets.Default);
         FileSizes = await SizeEstimates.LoadAsync();
-        _allowance = await Allowances.GetAsync((await CurrentUser.GetAsync()).Id);
+        var user = await CurrentUser.GetAsync();
+        _allowance = await Allowances.GetAsync(user.Id);
+        _teams = user.Teams;
+        // The team of the user's last export, while they are still a member of it.
+        _team = _teams.Count > 0 && await Exports.LastTeamAsync(user) is { } last && user.IsMemberOf(last) ? last : null;
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -114,6 +120,12 @@ public sealed partial class NewExport : IDisposable
         _format = value;
         _errors.Remove("format");
         return LookForReusableAsync();
+    }
+
+    private void OnTeamChanged(string? team)
+    {
+        _team = team;
+        _errors.Remove("team");
     }
 
     private void OnDestinationsChanged(IReadOnlyList<Guid> destinations)
@@ -237,7 +249,7 @@ public sealed partial class NewExport : IDisposable
         try
         {
             var user = await CurrentUser.GetAsync();
-            var outcome = await Exports.SubmitAsync(user, range, _format, ExportNames.Normalize(_name) ?? ExportNames.Default(_format, range, TimeZone.Zone), _destinations);
+            var outcome = await Exports.SubmitAsync(user, range, _format, ExportNames.Normalize(_name) ?? ExportNames.Default(_format, range, TimeZone.Zone), _destinations, _team);
             switch (outcome)
             {
                 case SubmitOutcome.Accepted accepted:
@@ -252,7 +264,11 @@ public sealed partial class NewExport : IDisposable
                     {
                         _errors["destinations"] = string.Join(" ", destinationMessages);
                     }
-                    foreach (var (key, messages) in invalid.Errors.Where(e => e.Key is not ("name" or "destinations")))
+                    if (invalid.Errors.TryGetValue("team", out var teamMessages))
+                    {
+                        _errors["team"] = string.Join(" ", teamMessages);
+                    }
+                    foreach (var (key, messages) in invalid.Errors.Where(e => e.Key is not ("name" or "destinations" or "team")))
                     {
                         _errors[RangeRules.FieldOf(key)] = string.Join(" ", messages);
                         Range = null;
