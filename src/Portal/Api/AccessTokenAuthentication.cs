@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Portal.Data;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -63,6 +64,8 @@ public sealed class AccessTokenAuthenticationHandler(
                 {
                     claims.Add(new(ClaimTypes.Role, authorization.Value.AdminRole));
                 }
+                // The teams of the owner's latest sign-in, read with the token on every use.
+                TeamClaims.Add(claims, TeamRules.Split(owner.Teams), TeamRules.Split(owner.MaintainedTeams));
                 var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName, ClaimTypes.Name, ClaimTypes.Role));
                 return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
             case AccessTokenCheck.Refused refused:

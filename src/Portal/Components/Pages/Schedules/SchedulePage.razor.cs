@@ -140,7 +140,7 @@ public sealed partial class SchedulePage : IDisposable
         }
         try
         {
-            if (await Schedules.DeleteAsync(_user!, id))
+            if (await Schedules.DeleteAsync(_user!, id) is ScheduleOutcome.Deleted)
             {
                 Snackbar.Add("The schedule was deleted.", Severity.Info);
                 Navigation.NavigateTo("schedules");
