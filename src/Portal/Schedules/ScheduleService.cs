@@ -332,8 +332,8 @@ public sealed class ScheduleService(
             return new Dictionary<string, string[]> { [ExportDeliveries.Field] = [$"An export is delivered to at most {ExportDeliveries.MaxPerExport} destinations."] };
         }
         var usable = await ResourceAccess.UsableBy(db.Destinations, ownerId, team).Where(d => ids.Contains(d.Id)).Select(d => d.Id).ToListAsync(cancellationToken);
-        var whose = team is null ? "of yours" : $"of team {team}";
-        var missing = ids.Where(id => !usable.Contains(id)).Select(id => $"Destination {id} was not found among the destinations {whose}.").ToArray();
+        var missing = ids.Where(id => !usable.Contains(id))
+            .Select(id => team is null ? $"Destination {id} was not found." : $"Destination {id} was not found among the destinations of team {team}.").ToArray();
         return missing.Length == 0 ? new Dictionary<string, string[]>() : new Dictionary<string, string[]> { [ExportDeliveries.Field] = missing };
     }
 
