@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Portal.Data;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Downloads;
 using Portal.Exports;
+using Portal.Security;
 
 namespace Portal.Destinations;
 
@@ -116,7 +117,17 @@ public sealed partial class DeliveryWorker(
                 $"Not delivered to {name}: the export ended {export.Status.DisplayName()}, so there are no files to deliver.", files: null, attempted: false);
             return;
         }
-        var target = destination is null || destination.OwnerId != export.OwnerId ? null : await targets.LoadAsync(destination.Id, cancellationToken);
+        if (destination is not null && !ResourceAccess.BelongsWith(export, destination))
+        {
+            // A team's export goes to its team's destinations only, a personal one to its owner's; whoever set them up.
+            await RecordAsync(id, token, DeliveryStatus.Failed,
+                export.Team is null
+                    ? $"Not delivered to {name}: it is not one of the destinations of the export's owner."
+                    : $"Not delivered to {name}: it is not one of the destinations of team {export.Team}, whose export this is.",
+                files: null, attempted: false);
+            return;
+        }
+        var target = destination is null ? null : await targets.LoadAsync(destination.Id, cancellationToken);
         if (destination is null || target is null)
         {
             await RecordAsync(id, token, DeliveryStatus.Failed, $"Not delivered: {ExportDeliveries.DeletedMessage}", files: null, attempted: false);
@@ -190,7 +201,8 @@ public sealed partial class DeliveryWorker(
     private async Task<bool> DeliverFilesAsync(long id, long token, ExportRequest export, Destination destination, DestinationTarget target, IDestinationWriter writer,
         List<DeliveryFileEntry> files, CancellationToken cancellationToken)
     {
-        var owner = new ExportUser(export.OwnerId, export.OwnerName, export.OwnerEmail, IsAdmin: false);
+        // A team's export is fetched on the team's behalf: its author may have left the team since.
+        var owner = new ExportUser(export.OwnerId, export.OwnerName, export.OwnerEmail, IsAdmin: false) { Teams = export.Team is null ? [] : [export.Team] };
         var set = await source.FilesAsync(owner, export.Id, renew: false, cancellationToken)
             ?? throw new DeliveryProblemException("The device platform no longer keeps the files of this export.", permanent: true);
         foreach (var file in set.Files.OrderBy(f => f.Part))

@@ -22,9 +22,13 @@ public sealed record DestinationInput(
     string? PrivateKey,
     string? HostKeyFingerprint,
     string? Directory,
-    string? PathTemplate);
+    string? PathTemplate,
+    string? Team = null);
 
-/// <summary>A destination as its owner sees it: never its credential.</summary>
+/// <summary>
+/// A destination as its owner and its team see it: never its credential. <see cref="Team"/>: the team it belongs to (null:
+/// its owner's alone); <see cref="CreatedBy"/>: the name of who set it up.
+/// </summary>
 public sealed record DestinationInfo(
     Guid Id,
     string Name,
@@ -34,7 +38,16 @@ public sealed record DestinationInfo(
     DateTimeOffset CreatedAt,
     DateTimeOffset? LastTestedAt,
     bool? LastTestSucceeded,
-    string? LastTestMessage);
+    string? LastTestMessage) : IOwnedResource
+{
+    public string? Team { get; init; }
+
+    public string CreatedBy { get; init; } = "";
+
+    /// <summary>Who set it up, by user id: for the pages' checks, not shown by the API.</summary>
+    [JsonIgnore]
+    public string OwnerId { get; init; } = "";
+}
 
 public abstract record DestinationRegistration
 {

@@ -6,9 +6,10 @@ using Portal.Security;
 namespace Portal.Destinations;
 
 /// <summary>
-/// A user's destinations. Every call is scoped to the owner, admins included (a destination holds its owner's
-/// credential): another user's destination is "not found", and the attempt is audited. Creating, deleting and
-/// testing are audited too.
+/// A user's and their teams' destinations, scoped by <see cref="ResourceAccess"/> without the admin right (a destination
+/// holds its owner's or its team's credential, so admins are scoped like everyone): one the user may not read is "not
+/// found", and the attempt is audited; a member of its team reads it, its maintainers delete and test it. Creating,
+/// deleting and testing are audited too.
 /// </summary>
 public sealed class DestinationService(
     IDbContextFactory<PortalDbContext> dbFactory,
@@ -23,12 +24,20 @@ public sealed class DestinationService(
     /// <summary>The kinds users may define now (<c>Destinations:Kinds</c>).</summary>
     public IReadOnlyList<string> EnabledKinds => options.Value.EnabledKinds;
 
+    /// <summary>The field a problem with the team is reported under.</summary>
+    public const string TeamField = "team";
+
     public async Task<DestinationRegistration> CreateAsync(ExportUser user, DestinationInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(input);
         var checkedInput = await validator.CheckAsync(input, cancellationToken);
         var errors = new Dictionary<string, string[]>(checkedInput.Errors);
+        var team = string.IsNullOrWhiteSpace(input.Team) ? null : input.Team.Trim();
+        if (!ResourceAccess.CanAssignTo(user, team))
+        {
+            errors[TeamField] = [$"You are not a member of team {team}."];
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (await db.Destinations.CountAsync(d => d.OwnerId == user.Id, cancellationToken) >= options.Value.MaxPerUser)
         {
@@ -50,6 +59,7 @@ public sealed class DestinationService(
             PathTemplate = valid.PathTemplate,
             CreatedAt = time.GetUtcNow(),
             CreatedBy = user.Name,
+            Team = team,
         };
         db.Destinations.Add(destination);
         await db.SaveChangesAsync(cancellationToken);
@@ -57,46 +67,54 @@ public sealed class DestinationService(
         return new DestinationRegistration.Created(Info(destination));
     }
 
-    public async Task<IReadOnlyList<DestinationInfo>> ListAsync(ExportUser user, CancellationToken cancellationToken)
+    /// <summary>The destinations the user reads (their own and their teams'), of <paramref name="team"/> only when given.</summary>
+    public async Task<IReadOnlyList<DestinationInfo>> ListAsync(ExportUser user, string? team, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var destinations = await db.Destinations.AsNoTracking().Where(d => d.OwnerId == user.Id).ToListAsync(cancellationToken);
+        var readable = ResourceAccess.Readable(db.Destinations.AsNoTracking(), Scoped(user));
+        if (team is not null)
+        {
+            readable = readable.Where(d => d.Team == team);
+        }
+        var destinations = await readable.ToListAsync(cancellationToken);
         return [.. destinations.OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).Select(Info)];
     }
 
-    /// <summary>Null when there is no such destination of the user's.</summary>
+    /// <summary>Null when there is no such destination the user reads.</summary>
     public async Task<DestinationInfo?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await FindAsync(db, user, id, "read destination", cancellationToken) is { } destination ? Info(destination) : null;
+        var (destination, access) = await FindAsync(db, user, id, "read destination", Access.ReadOnly, cancellationToken);
+        return access == Access.NotFound ? null : Info(destination!);
     }
 
-    public async Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
+    /// <summary><see cref="Access.Change"/> when deleted; <see cref="Access.NotFound"/> or <see cref="Access.ReadOnly"/> (a member of its team) when not.</summary>
+    public async Task<Access> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var destination = await FindAsync(db, user, id, "delete destination", cancellationToken);
-        if (destination is null)
+        var (destination, access) = await FindAsync(db, user, id, "delete destination", Access.Change, cancellationToken);
+        if (access != Access.Change)
         {
-            return false;
+            return access;
         }
-        db.Destinations.Remove(destination);
+        db.Destinations.Remove(destination!);
         await db.SaveChangesAsync(cancellationToken);
-        audit.Destination(user.Id, "Delete", id, destination.Target, "deleted");
-        return true;
+        audit.Destination(user.Id, "Delete", id, destination!.Target, "deleted");
+        return Access.Change;
     }
 
     /// <summary>
-    /// Writes and removes a probe file with the destination's writer and keeps the outcome on the destination. Null when
-    /// there is no such destination of the user's.
+    /// Writes and removes a probe file with the destination's writer and keeps the outcome on the destination. Null, with
+    /// <see cref="Access.NotFound"/> or <see cref="Access.ReadOnly"/>, when the user may not change it.
     /// </summary>
-    public async Task<DestinationTestResult?> TestAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
+    public async Task<(DestinationTestResult? Result, Access Access)> TestAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var destination = await FindAsync(db, user, id, "test destination", cancellationToken);
-        if (destination is null)
+        var (destination, access) = await FindAsync(db, user, id, "test destination", Access.Change, cancellationToken);
+        if (access != Access.Change || destination is null)
         {
-            return null;
+            return (null, access);
         }
         var result = await ProbeAsync(destination, cancellationToken);
         destination.LastTestedAt = time.GetUtcNow();
@@ -104,7 +122,7 @@ public sealed class DestinationService(
         destination.LastTestMessage = result.Message.Length > 1000 ? result.Message[..1000] : result.Message;
         await db.SaveChangesAsync(cancellationToken);
         audit.Destination(user.Id, "Test", id, destination.Target, result.Succeeded ? "succeeded" : "failed");
-        return result;
+        return (result, access);
     }
 
     private async Task<DestinationTestResult> ProbeAsync(Destination destination, CancellationToken cancellationToken)
@@ -126,18 +144,30 @@ public sealed class DestinationService(
         }
     }
 
-    private async Task<Destination?> FindAsync(PortalDbContext db, ExportUser user, Guid id, string operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// The destination and what the user may do with it; a refusal of <paramref name="needed"/> is audited. An unknown id
+    /// is <see cref="Access.NotFound"/>.
+    /// </summary>
+    private async Task<(Destination? Destination, Access Access)> FindAsync(PortalDbContext db, ExportUser user, Guid id, string operation, Access needed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         var destination = await db.Destinations.SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
-        if (destination is not null && destination.OwnerId != user.Id)
+        var access = ResourceAccess.Decide(Scoped(user), destination);
+        if (destination is not null && access < needed)
         {
             audit.AccessDenied(user.Id, $"{operation} {id}");
-            return null;
         }
-        return destination;
+        return (destination, access);
     }
 
+    /// <summary>The user as destinations scope them: an admin's right does not reach another's credential.</summary>
+    private static ExportUser Scoped(ExportUser user) => user with { IsAdmin = false };
+
     private static DestinationInfo Info(Destination d) =>
-        new(d.Id, d.Name, DestinationKinds.Name(d.Kind), d.Target, d.PathTemplate, d.CreatedAt, d.LastTestedAt, d.LastTestSucceeded, d.LastTestMessage);
+        new(d.Id, d.Name, DestinationKinds.Name(d.Kind), d.Target, d.PathTemplate, d.CreatedAt, d.LastTestedAt, d.LastTestSucceeded, d.LastTestMessage)
+        {
+            Team = d.Team,
+            OwnerId = d.OwnerId,
+            CreatedBy = d.CreatedBy,
+        };
 }

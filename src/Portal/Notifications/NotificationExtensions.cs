@@ -17,6 +17,7 @@ public static class NotificationExtensions
         services.AddSingleton<ExportChangeDispatcher>();
         services.AddSingleton<IExportOutbox>(sp => sp.GetRequiredService<ExportChangeDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<ExportChangeDispatcher>());
+        services.AddSingleton<IDeliveryPlanner, TeamNoticePlanner>();
         return builder;
     }
 

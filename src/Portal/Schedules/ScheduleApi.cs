@@ -8,8 +8,9 @@ using Portal.Security;
 namespace Portal.Schedules;
 
 /// <summary>
-/// <c>/api/v1/schedules</c> for scripts: list, get, create, update, pause, resume, delete. Scoped like the pages
-/// (another user's schedule is 404); errors are <c>application/problem+json</c>.
+/// <c>/api/v1/schedules</c> for scripts: list (<c>?team=</c>), get, create, update, pause, resume, delete. Scoped like the
+/// pages by <see cref="ResourceAccess"/>: a schedule the caller may not read is 404, a change by a member of its team who
+/// is not one of its maintainers is 403; errors are <c>application/problem+json</c>.
 /// </summary>
 public static class ScheduleApi
 {
@@ -27,9 +28,9 @@ public static class ScheduleApi
         return api;
     }
 
-    private static async Task<Ok<IEnumerable<ScheduleResponse>>> ListAsync(HttpContext http, IScheduleService schedules, CancellationToken cancellationToken)
+    private static async Task<Ok<IEnumerable<ScheduleResponse>>> ListAsync(string? team, HttpContext http, IScheduleService schedules, CancellationToken cancellationToken)
     {
-        var list = await schedules.ListAsync(User(http), cancellationToken);
+        var list = await schedules.ListAsync(User(http), string.IsNullOrWhiteSpace(team) ? null : team.Trim(), cancellationToken);
         return TypedResults.Ok(list.Select(s => ScheduleResponse.From(s, null)));
     }
 
@@ -71,13 +72,19 @@ public static class ScheduleApi
         Answer(id, await schedules.ResumeAsync(User(http), id, cancellationToken));
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, HttpContext http, IScheduleService schedules, CancellationToken cancellationToken) =>
-        await schedules.DeleteAsync(User(http), id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+        await schedules.DeleteAsync(User(http), id, cancellationToken) switch
+        {
+            ScheduleOutcome.Deleted => TypedResults.NoContent(),
+            ScheduleOutcome.Forbidden => Forbidden(),
+            _ => NotFound(id),
+        };
 
     private static Results<Ok<ScheduleResponse>, ValidationProblem, ProblemHttpResult> Answer(Guid id, ScheduleOutcome outcome) => outcome switch
     {
         ScheduleOutcome.Saved saved => TypedResults.Ok(ScheduleResponse.From(saved.Schedule, null)),
         ScheduleOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors, title: "The schedule is not valid."),
         ScheduleOutcome.NotFound => NotFound(id),
+        ScheduleOutcome.Forbidden => Forbidden(),
         ScheduleOutcome.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The schedule changed meanwhile.",
             detail: "Someone else or the scheduler changed it while you did. Read it again and retry."),
         _ => Unexpected(),
@@ -85,6 +92,11 @@ public static class ScheduleApi
 
     private static ProblemHttpResult NotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Schedule not found.", detail: $"There is no schedule {id} that you can see.");
+
+    /// <summary>A member of the schedule's team who is not one of its maintainers.</summary>
+    private static ProblemHttpResult Forbidden() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the team's maintainers can change this.",
+            detail: "You are a member of the schedule's team: you read it, its maintainers change it.");
 
     private static ProblemHttpResult Unexpected() => TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Unexpected outcome.");
 
@@ -95,7 +107,8 @@ public static class ScheduleApi
 /// <summary>
 /// A schedule as scripts send it. <c>format</c>: CSV, PARQUET, JSON, ORC, AVRO, TEXTFILE; <c>range</c>: previous-day,
 /// previous-7-days, previous-month, last-hours (with <c>hours</c>); <c>recurrence</c>: daily, weekly (with <c>days</c>,
-/// e.g. ["mon","fri"]), monthly (with <c>dayOfMonth</c>), cron (with <c>cron</c>); <c>time</c>: HH:mm; <c>timeZone</c>: IANA id.
+/// e.g. ["mon","fri"]), monthly (with <c>dayOfMonth</c>), cron (with <c>cron</c>); <c>time</c>: HH:mm; <c>timeZone</c>: IANA id;
+/// <c>team</c>: the team it belongs to (null: the caller's own; on an update, null keeps its team).
 /// </summary>
 public sealed record ScheduleRequest(
     string? Name,
@@ -108,7 +121,8 @@ public sealed record ScheduleRequest(
     int? DayOfMonth,
     string? Cron,
     string? TimeZone,
-    IReadOnlyList<string>? Destinations = null)
+    IReadOnlyList<string>? Destinations = null,
+    string? Team = null)
 {
     public static readonly IReadOnlyDictionary<string, ScheduleRangeKind> RangeNames = new Dictionary<string, ScheduleRangeKind>(StringComparer.OrdinalIgnoreCase)
     {
@@ -129,7 +143,11 @@ public sealed record ScheduleRequest(
             errors[""] = ["Send the schedule as a JSON object."];
             return null;
         }
-        var input = new ScheduleInput { Name = body.Name ?? "", RangeHours = body.Hours, Cron = body.Cron, TimeZoneId = body.TimeZone ?? "" };
+        var input = new ScheduleInput
+        {
+            Name = body.Name ?? "", RangeHours = body.Hours, Cron = body.Cron, TimeZoneId = body.TimeZone ?? "",
+            Team = string.IsNullOrWhiteSpace(body.Team) ? null : body.Team.Trim(),
+        };
         if (!FileFormats.TryParseApiName(body.Format ?? "CSV", out var format))
         {
             errors["format"] = [$"Unknown format '{body.Format}': use one of {string.Join(", ", FileFormats.All.Select(f => f.ApiName()))}."];
@@ -178,7 +196,10 @@ public sealed record ScheduleRequest(
     }
 }
 
-/// <summary>A schedule as the API answers; <c>runs</c> and <c>history</c> only when one schedule is read.</summary>
+/// <summary>
+/// A schedule as the API answers; <c>runs</c> and <c>history</c> only when one schedule is read. <c>team</c>: the team it
+/// belongs to (null: its owner's alone); <c>createdBy</c>: the name of who set it up.
+/// </summary>
 public sealed record ScheduleResponse(
     Guid Id,
     string Name,
@@ -201,7 +222,9 @@ public sealed record ScheduleResponse(
     DateTimeOffset UpdatedAt,
     IEnumerable<ScheduleRunResponse>? Runs,
     IEnumerable<ScheduleHistoryInfo>? History,
-    IReadOnlyList<Guid> Destinations)
+    IReadOnlyList<Guid> Destinations,
+    string? Team,
+    string CreatedBy)
 {
     public static ScheduleResponse From(ScheduleSummary s, ScheduleDetails? details)
     {
@@ -210,7 +233,7 @@ public sealed record ScheduleResponse(
             s.Recurrence.ToString().ToLowerInvariant(), s.Cron, s.TimeZoneId, $"{s.RecurrenceText}, {s.RangeText}",
             s.IsPaused, s.PausedAt, s.PauseReason, s.ConsecutiveFailures, s.NextRunAt, s.LastRunAt, s.CreatedAt, s.UpdatedAt,
             details?.Runs.Select(r => new ScheduleRunResponse(r.OccurrenceAt, r.ExportId, r.Status?.DisplayName(), r.Outcome?.ToString(), r.Error)),
-            details?.History, s.Destinations);
+            details?.History, s.Destinations, s.Team, s.OwnerName);
     }
 }
 

@@ -3,7 +3,7 @@ using Portal.Exports;
 
 namespace Portal.Schedules;
 
-/// <summary>One schedule as lists and the API show it.</summary>
+/// <summary>One schedule as lists and the API show it; <see cref="OwnerName"/> is who set it up.</summary>
 public sealed record ScheduleSummary(
     Guid Id,
     string OwnerId,
@@ -21,8 +21,11 @@ public sealed record ScheduleSummary(
     string? PauseReason,
     int ConsecutiveFailures,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt) : IOwnedResource
 {
+    /// <summary>The team it belongs to; null when it is its owner's alone.</summary>
+    public string? Team { get; init; }
+
     /// <summary>The destinations every run is delivered to.</summary>
     public IReadOnlyList<Guid> Destinations { get; init; } = [];
 
@@ -51,8 +54,14 @@ public abstract record ScheduleOutcome
     /// <summary>Nothing saved; field name (camel case, as in <see cref="ScheduleInput"/>) to messages.</summary>
     public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors) : ScheduleOutcome;
 
-    /// <summary>No such schedule, or not the user's.</summary>
+    /// <summary>No such schedule, or not one the user may read.</summary>
     public sealed record NotFound : ScheduleOutcome;
+
+    /// <summary>The user reads it (a member of its team) but only the team's maintainers may change it.</summary>
+    public sealed record Forbidden : ScheduleOutcome;
+
+    /// <summary>Deleted.</summary>
+    public sealed record Deleted : ScheduleOutcome;
 
     /// <summary>Someone (or the scheduler) changed it meanwhile; reload and try again.</summary>
     public sealed record Conflict : ScheduleOutcome;

@@ -42,6 +42,12 @@ public sealed record ScheduleInput
     /// <summary>The owner's destinations every run is delivered to (none: the files stay with their links).</summary>
     public IReadOnlyList<Guid> Destinations { get; init; } = [];
 
+    /// <summary>
+    /// The team it belongs to, by name. On create, null keeps it the user's own; on an edit, null keeps the schedule's
+    /// team and a name moves it to that team (one the editor is a member of).
+    /// </summary>
+    public string? Team { get; init; }
+
     public const int MaxNameLength = 100;
 
     /// <summary>The form's fields for a stored schedule (the time, days and day of month read back from its cron).</summary>
@@ -58,6 +64,7 @@ public sealed record ScheduleInput
             TimeZoneId = schedule.TimeZoneId,
             Cron = schedule.Recurrence == RecurrenceKind.Cron ? schedule.Cron : null,
             Destinations = schedule.DestinationIds,
+            Team = schedule.Team,
         };
         if (schedule.Recurrence == RecurrenceKind.Cron)
         {

@@ -8,13 +8,13 @@ using Portal.Security;
 
 namespace Portal.Schedules;
 
-/// <summary>A user's schedules: list, read, create, edit, pause, resume, delete, and the preview of the next runs.</summary>
+/// <summary>A user's and their teams' schedules: list, read, create, edit, pause, resume, delete, and the preview of the next runs.</summary>
 public interface IScheduleService
 {
-    /// <summary>The user's schedules; an admin's are everyone's.</summary>
-    Task<IReadOnlyList<ScheduleSummary>> ListAsync(ExportUser user, CancellationToken cancellationToken = default);
+    /// <summary>The schedules the user may read (their own and their teams'; an admin's are everyone's), of <paramref name="team"/> only when given.</summary>
+    Task<IReadOnlyList<ScheduleSummary>> ListAsync(ExportUser user, string? team = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Null when not found or not the user's.</summary>
+    /// <summary>Null when not found or not readable by the user.</summary>
     Task<ScheduleDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
     Task<ScheduleOutcome> CreateAsync(ExportUser user, ScheduleInput input, CancellationToken cancellationToken = default);
@@ -25,16 +25,16 @@ public interface IScheduleService
 
     Task<ScheduleOutcome> ResumeAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
-    /// <summary>False when not found. The runs' exports stay in the history.</summary>
-    Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
+    /// <summary><see cref="ScheduleOutcome.Deleted"/>, not found, or forbidden (a member of its team). The runs' exports stay in the history.</summary>
+    Task<ScheduleOutcome> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default);
 
     /// <summary>The next <paramref name="count"/> runs of <paramref name="input"/> from now (when its recurrence and zone are valid), and its errors.</summary>
     (IReadOnlyList<DateTimeOffset> Runs, IReadOnlyDictionary<string, string[]> Errors) Preview(ScheduleInput input, int count = 3);
 }
 
 /// <summary>
-/// Owner-or-admin scoping as for exports: another user's schedule is "not found" (and audited); an admin may act on
-/// any. Every write is guarded by the schedule's version, so a user's edit and the scheduler never overwrite each other.
+/// Scoped by <see cref="ResourceAccess"/>: a schedule the user may not read is "not found" (and audited); a member of its
+/// team reads it, its maintainers (or its owner, for a personal one) change it; an admin may act on any. Every write is guarded by the schedule's version, so a user's edit and the scheduler never overwrite each other.
 /// </summary>
 public sealed class ScheduleService(
     IDbContextFactory<PortalDbContext> dbFactory,
@@ -47,18 +47,23 @@ public sealed class ScheduleService(
     private const int RunsShown = 50;
     private const int HistoryShown = 100;
 
-    public async Task<IReadOnlyList<ScheduleSummary>> ListAsync(ExportUser user, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ScheduleSummary>> ListAsync(ExportUser user, string? team = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await VisibleTo(db.Schedules, user).OrderBy(s => s.Name).ThenBy(s => s.CreatedAt).Select(ToSummary).ToListAsync(cancellationToken);
+        var visible = ResourceAccess.Readable(db.Schedules, user);
+        if (team is not null)
+        {
+            visible = visible.Where(s => s.Team == team);
+        }
+        return await visible.OrderBy(s => s.Name).ThenBy(s => s.CreatedAt).Select(ToSummary).ToListAsync(cancellationToken);
     }
 
     public async Task<ScheduleDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var summary = await VisibleTo(db.Schedules, user).Where(s => s.Id == id).Select(ToSummary).SingleOrDefaultAsync(cancellationToken);
+        var summary = await ResourceAccess.Readable(db.Schedules, user).Where(s => s.Id == id).Select(ToSummary).SingleOrDefaultAsync(cancellationToken);
         if (summary is null)
         {
             await NotFoundAsync(db, user, id, "Read", cancellationToken);
@@ -85,8 +90,12 @@ public sealed class ScheduleService(
         {
             return new ScheduleOutcome.Invalid(definition.Errors);
         }
+        if (!ResourceAccess.CanAssignTo(user, input.Team))
+        {
+            return NotAMember(input.Team);
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var destinationErrors = await ExportDeliveries.CheckAsync(db, user.Id, input.Destinations, cancellationToken);
+        var destinationErrors = await CheckDestinationsAsync(db, user.Id, input.Team, input.Destinations, cancellationToken);
         if (destinationErrors.Count > 0)
         {
             return new ScheduleOutcome.Invalid(destinationErrors);
@@ -105,6 +114,7 @@ public sealed class ScheduleService(
             OwnerId = user.Id,
             OwnerName = user.Name,
             OwnerEmail = user.Email,
+            Team = input.Team,
             CreatedAt = now,
         };
         Apply(schedule, input, definition, now);
@@ -125,20 +135,35 @@ public sealed class ScheduleService(
         {
             return new ScheduleOutcome.Invalid(definition.Errors);
         }
+        // A team is changed only to one the editor is a member of; without one in the input the schedule keeps its own.
+        if (input.Team is not null && !ResourceAccess.CanAssignTo(user, input.Team))
+        {
+            return NotAMember(input.Team);
+        }
+        IReadOnlyDictionary<string, string[]> destinationErrors = new Dictionary<string, string[]>();
         if (input.Destinations.Count > 0)
         {
-            // The owner's destinations, also when an admin edits another user's schedule.
+            // The schedule's team's destinations (or, for a personal one, its owner's), also when an admin or a maintainer edits it.
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var owner = await VisibleTo(db.Schedules, user).Where(s => s.Id == id).Select(s => s.OwnerId).SingleOrDefaultAsync(cancellationToken);
-            var destinationErrors = owner is null ? new Dictionary<string, string[]>() : await ExportDeliveries.CheckAsync(db, owner, input.Destinations, cancellationToken);
-            if (destinationErrors.Count > 0)
+            var owner = await ResourceAccess.Readable(db.Schedules, user).Where(s => s.Id == id).Select(s => new { s.OwnerId, s.Team }).SingleOrDefaultAsync(cancellationToken);
+            if (owner is not null)
             {
-                return new ScheduleOutcome.Invalid(destinationErrors);
+                destinationErrors = await CheckDestinationsAsync(db, owner.OwnerId, input.Team ?? owner.Team, input.Destinations, cancellationToken);
             }
+        }
+        if (destinationErrors.Count > 0)
+        {
+            return new ScheduleOutcome.Invalid(destinationErrors);
         }
         return await ChangeAsync(user, id, "Edit", (db, schedule) =>
         {
+            var team = schedule.Team;
             Apply(schedule, input, definition, now);
+            if (input.Team is not null && input.Team != team)
+            {
+                schedule.Team = input.Team;
+                AddHistory(db, schedule, user.Name, $"Moved to team {input.Team}.", now);
+            }
             AddHistory(db, schedule, user.Name, $"Edited: {Describe(schedule)}.", now);
             return true;
         }, cancellationToken);
@@ -153,7 +178,7 @@ public sealed class ScheduleService(
             }
             var now = time.GetUtcNow();
             schedule.PausedAt = now;
-            schedule.PauseReason = schedule.OwnerId == user.Id ? $"Paused by {user.Name}." : $"Paused by {user.Name} (admin).";
+            schedule.PauseReason = user.IsAdmin && !ResourceAccess.CanChange(user with { IsAdmin = false }, schedule) ? $"Paused by {user.Name} (admin)." : $"Paused by {user.Name}.";
             schedule.NextRunAt = null;
             AddHistory(db, schedule, user.Name, schedule.PauseReason, now);
             return true;
@@ -176,21 +201,20 @@ public sealed class ScheduleService(
             return true;
         }, cancellationToken);
 
-    public async Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    public async Task<ScheduleOutcome> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var schedule = await VisibleTo(db.Schedules, user).SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        var (schedule, refused) = await FindAsync(db, user, id, "Delete", cancellationToken);
         if (schedule is null)
         {
-            await NotFoundAsync(db, user, id, "Delete", cancellationToken);
-            return false;
+            return refused!;
         }
         // Runs and history go with it; the exports it created stay, unlinked (the key is set null).
         db.Schedules.Remove(schedule);
         await db.SaveChangesAsync(cancellationToken);
-        Acted(user, schedule.OwnerId, "Delete", id);
-        return true;
+        Acted(user, schedule, "Delete", id);
+        return new ScheduleOutcome.Deleted();
     }
 
     public (IReadOnlyList<DateTimeOffset> Runs, IReadOnlyDictionary<string, string[]> Errors) Preview(ScheduleInput input, int count = 3)
@@ -206,11 +230,10 @@ public sealed class ScheduleService(
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var schedule = await VisibleTo(db.Schedules, user).SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        var (schedule, refused) = await FindAsync(db, user, id, action, cancellationToken);
         if (schedule is null)
         {
-            await NotFoundAsync(db, user, id, action, cancellationToken);
-            return new ScheduleOutcome.NotFound();
+            return refused!;
         }
         if (change(db, schedule))
         {
@@ -224,7 +247,7 @@ public sealed class ScheduleService(
             {
                 return new ScheduleOutcome.Conflict();
             }
-            Acted(user, schedule.OwnerId, action, id);
+            Acted(user, schedule, action, id);
             scheduler.Wake();
         }
         return new ScheduleOutcome.Saved(Summarize(schedule));
@@ -264,8 +287,25 @@ public sealed class ScheduleService(
             Text = ExportProgress.Truncate(text),
         });
 
-    private static IQueryable<Schedule> VisibleTo(IQueryable<Schedule> schedules, ExportUser user) =>
-        user.IsAdmin ? schedules : schedules.Where(s => s.OwnerId == user.Id);
+    /// <summary>The schedule when the user may change it; else null and the answer: not found (audited) or forbidden (a member of its team).</summary>
+    private async Task<(Schedule? Schedule, ScheduleOutcome? Refused)> FindAsync(PortalDbContext db, ExportUser user, Guid id, string operation, CancellationToken cancellationToken)
+    {
+        var schedule = await db.Schedules.SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        switch (ResourceAccess.Decide(user, schedule))
+        {
+            case Access.Change:
+                return (schedule, null);
+            case Access.ReadOnly:
+                audit.AccessDenied(user.Id, $"{operation} schedule {id} of team {schedule!.Team}");
+                return (null, new ScheduleOutcome.Forbidden());
+            default:
+                if (schedule is not null)
+                {
+                    audit.AccessDenied(user.Id, $"{operation} schedule {id}");
+                }
+                return (null, new ScheduleOutcome.NotFound());
+        }
+    }
 
     private async Task NotFoundAsync(PortalDbContext db, ExportUser user, Guid id, string operation, CancellationToken cancellationToken)
     {
@@ -275,13 +315,41 @@ public sealed class ScheduleService(
         }
     }
 
-    private void Acted(ExportUser user, string ownerId, string action, Guid id)
+    /// <summary>
+    /// Problems with the destinations of a schedule of <paramref name="ownerId"/> and <paramref name="team"/>: a team's
+    /// schedule delivers to its team's destinations only, a personal one to its owner's; any other is "not found".
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, string[]>> CheckDestinationsAsync(
+        PortalDbContext db, string ownerId, string? team, IReadOnlyList<Guid> destinations, CancellationToken cancellationToken)
     {
-        if (user.IsAdmin && ownerId != user.Id)
+        if (destinations.Count == 0)
+        {
+            return new Dictionary<string, string[]>();
+        }
+        var ids = destinations.Distinct().ToList();
+        if (ids.Count > ExportDeliveries.MaxPerExport)
+        {
+            return new Dictionary<string, string[]> { [ExportDeliveries.Field] = [$"An export is delivered to at most {ExportDeliveries.MaxPerExport} destinations."] };
+        }
+        var usable = await ResourceAccess.UsableBy(db.Destinations, ownerId, team).Where(d => ids.Contains(d.Id)).Select(d => d.Id).ToListAsync(cancellationToken);
+        var missing = ids.Where(id => !usable.Contains(id))
+            .Select(id => team is null ? $"Destination {id} was not found." : $"Destination {id} was not found among the destinations of team {team}.").ToArray();
+        return missing.Length == 0 ? new Dictionary<string, string[]>() : new Dictionary<string, string[]> { [ExportDeliveries.Field] = missing };
+    }
+
+    private static ScheduleOutcome.Invalid NotAMember(string? team) =>
+        new(new Dictionary<string, string[]> { [TeamField] = [$"You are not a member of team {team}."] });
+
+    /// <summary>The field a problem with the team is reported under.</summary>
+    public const string TeamField = "team";
+
+    private void Acted(ExportUser user, Schedule schedule, string action, Guid id)
+    {
+        if (user.IsAdmin && !ResourceAccess.CanChange(user with { IsAdmin = false }, schedule))
         {
             // An admin acting on someone else's schedule is rare: the string costs nothing worth guarding.
 #pragma warning disable CA1873
-            audit.AdminAction(user.Id, action, $"schedule {id} of {ownerId}");
+            audit.AdminAction(user.Id, action, $"schedule {id} of {schedule.OwnerId}");
 #pragma warning restore CA1873
         }
     }
@@ -291,6 +359,7 @@ public sealed class ScheduleService(
         s.NextRunAt, s.LastRunAt, s.PausedAt, s.PauseReason, s.ConsecutiveFailures, s.CreatedAt, s.UpdatedAt)
     {
         Destinations = Schedule.ParseDestinations(s.Destinations),
+        Team = s.Team,
     };
 
     private static readonly Func<Schedule, ScheduleSummary> Summarize = ToSummary.Compile();

@@ -59,6 +59,33 @@ public static class ResourceAccess
         return team is null || user.IsMemberOf(team);
     }
 
+    /// <summary>
+    /// Whether <paramref name="user"/> may act on <paramref name="resource"/> (null: there is none): <see cref="Access.NotFound"/>
+    /// for one they may not read (the caller answers as for a resource that does not exist), <see cref="Access.ReadOnly"/>
+    /// for one they read but may not change (a member of its team), else <see cref="Access.Change"/>.
+    /// </summary>
+    public static Access Decide(ExportUser user, IOwnedResource? resource) =>
+        resource is null || !CanRead(user, resource) ? Access.NotFound
+        : CanChange(user, resource) ? Access.Change
+        : Access.ReadOnly;
+
+    /// <summary>
+    /// Whether <paramref name="used"/> (a destination or a webhook) belongs with <paramref name="user"/> (an export or a
+    /// schedule): a team's resource uses its own team's only, a personal one its owner's personal ones only. Who set them up
+    /// does not matter for a team's, so they keep working after the author leaves.
+    /// </summary>
+    public static bool BelongsWith(IOwnedResource user, IOwnedResource used)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(used);
+        return user.Team is null ? used.Team is null && used.OwnerId == user.OwnerId : string.Equals(used.Team, user.Team, StringComparison.Ordinal);
+    }
+
+    /// <summary>The resources of <paramref name="resources"/> that a resource of <paramref name="ownerId"/> and <paramref name="team"/> may use (<see cref="BelongsWith"/>).</summary>
+    public static IQueryable<T> UsableBy<T>(IQueryable<T> resources, string ownerId, string? team)
+        where T : class, IOwnedResource =>
+        team is null ? resources.Where(r => r.Team == null && r.OwnerId == ownerId) : resources.Where(r => r.Team == team);
+
     /// <summary>The resources of <paramref name="resources"/> that <paramref name="user"/> may see (for exports use <see cref="ReadableExports"/>).</summary>
     public static IQueryable<T> Readable<T>(IQueryable<T> resources, ExportUser user)
         where T : class, IOwnedResource
@@ -112,6 +139,18 @@ public static class ResourceAccess
     /// <summary>Whether <paramref name="user"/> may see <paramref name="export"/>, its shares read from the database.</summary>
     public static async Task<bool> CanReadAsync(PortalDbContext db, ExportUser user, ExportRequest export, CancellationToken cancellationToken) =>
         CanRead(user, export) || await IsSharedWithAsync(db, user, export.Id, cancellationToken);
+}
+
+/// <summary>What <see cref="ResourceAccess.Decide"/> allows a user on one resource.</summary>
+public enum Access
+{
+    /// <summary>Not theirs to see: answered as "not found" (404) and audited.</summary>
+    NotFound,
+
+    /// <summary>They read it but may not change it (a member of its team): 403 "only the team's maintainers can change this".</summary>
+    ReadOnly,
+
+    Change,
 }
 
 /// <summary>The operations <see cref="ResourceAuthorizationHandler"/> decides, for <see cref="IAuthorizationService"/>.</summary>

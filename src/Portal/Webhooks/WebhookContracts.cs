@@ -2,7 +2,10 @@ using Portal.Data;
 
 namespace Portal.Webhooks;
 
-/// <summary>An endpoint as its owner sees it; never its secret, which is shown once when made.</summary>
+/// <summary>
+/// An endpoint as its owner and its team see it; never its secret, which is shown once when made. <see cref="Team"/>: the
+/// team it belongs to (null: its owner's alone); <see cref="CreatedBy"/>: the name of who set it up.
+/// </summary>
 public sealed record WebhookEndpointInfo(
     Guid Id,
     string Url,
@@ -12,7 +15,16 @@ public sealed record WebhookEndpointInfo(
     DateTimeOffset? DisabledAt,
     string? DisabledReason,
     DateTimeOffset? FailingSince,
-    DateTimeOffset? PreviousSecretUntil);
+    DateTimeOffset? PreviousSecretUntil) : IOwnedResource
+{
+    public string? Team { get; init; }
+
+    public string CreatedBy { get; init; } = "";
+
+    /// <summary>Who set it up, by user id: for the pages' checks, not shown by the API.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string OwnerId { get; init; } = "";
+}
 
 /// <summary>One delivery: an event for the endpoint, its state and when it is tried next.</summary>
 public sealed record WebhookDeliveryInfo(
@@ -62,6 +74,9 @@ public abstract record WebhookUpdate
     public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors) : WebhookUpdate;
 
     public sealed record NotFound : WebhookUpdate;
+
+    /// <summary>A member of its team who is not one of its maintainers.</summary>
+    public sealed record Forbidden : WebhookUpdate;
 }
 
 public abstract record WebhookResend
@@ -72,6 +87,9 @@ public abstract record WebhookResend
     public sealed record Queued(WebhookDeliveryInfo Delivery) : WebhookResend;
 
     public sealed record NotFound : WebhookResend;
+
+    /// <summary>A member of its team who is not one of its maintainers.</summary>
+    public sealed record Forbidden : WebhookResend;
 
     public sealed record Disabled : WebhookResend;
 
@@ -84,6 +102,9 @@ public enum WebhookTestOutcome
     NotFound,
     Disabled,
     Queued,
+
+    /// <summary>A member of its team who is not one of its maintainers.</summary>
+    Forbidden,
 
     /// <summary>A test of this endpoint was queued less than <see cref="WebhookOptions.TestInterval"/> ago, or too many still wait.</summary>
     TooSoon,

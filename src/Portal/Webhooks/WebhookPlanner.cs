@@ -3,11 +3,14 @@ using Microsoft.Extensions.Options;
 using Portal.Data;
 using Portal.Exports;
 using Portal.Notifications;
+using Portal.Security;
 
 namespace Portal.Webhooks;
 
 /// <summary>
-/// Adds one delivery per change and active endpoint of its owner that subscribed to its type, inside the dispatcher's
+/// Adds one delivery per change and active endpoint that subscribed to its type, inside the dispatcher's transaction:
+/// for a team's export the endpoints of its team (whoever set them up, so they outlive their author's membership), for a
+/// personal export its owner's own endpoints (<see cref="ResourceAccess.BelongsWith"/>). Inside the dispatcher's
 /// transaction: each change is planned once. The body and the message id are fixed here, so every retry sends the
 /// same bytes under the same <c>webhook-id</c>.
 /// </summary>
@@ -23,18 +26,19 @@ public sealed class WebhookPlanner(TimeProvider time, IOptions<WebhookOptions> o
         {
             return;
         }
-        var owners = statusChanges.Select(c => c.OwnerId).Distinct().ToList();
+        var exportIds = statusChanges.Select(c => c.ExportId).Distinct().ToList();
+        var exports = await db.ExportRequests.IgnoreQueryFilters().AsNoTracking()
+            .Where(e => exportIds.Contains(e.Id))
+            .ToDictionaryAsync(e => e.Id, cancellationToken);
+        var owners = exports.Values.Where(e => e.Team == null).Select(e => e.OwnerId).Distinct().ToList();
+        var teams = exports.Values.Where(e => e.Team != null).Select(e => e.Team!).Distinct().ToList();
         var endpoints = await db.WebhookEndpoints.AsNoTracking()
-            .Where(e => owners.Contains(e.OwnerId) && e.DisabledAt == null)
+            .Where(e => e.DisabledAt == null && ((e.Team == null && owners.Contains(e.OwnerId)) || (e.Team != null && teams.Contains(e.Team))))
             .ToListAsync(cancellationToken);
         if (endpoints.Count == 0)
         {
             return;
         }
-        var exportIds = statusChanges.Select(c => c.ExportId).Distinct().ToList();
-        var exports = await db.ExportRequests.IgnoreQueryFilters().AsNoTracking()
-            .Where(e => exportIds.Contains(e.Id))
-            .ToDictionaryAsync(e => e.Id, cancellationToken);
         var deliveryIds = statusChanges.Where(c => c.DeliveryId is not null).Select(c => c.DeliveryId!.Value).ToList();
         var deliveries = deliveryIds.Count == 0
             ? []
@@ -59,7 +63,7 @@ public sealed class WebhookPlanner(TimeProvider time, IOptions<WebhookOptions> o
                 data = data with { Delivery = new WebhookDeliveryData(delivery.DestinationId, status.ToString(), delivery.Error, DeliveryFiles.Read(delivery.Files)) };
             }
             var body = new WebhookEvent(type, change.At, data).ToJson();
-            foreach (var endpoint in endpoints.Where(e => e.OwnerId == change.OwnerId && e.EventList.Contains(type)))
+            foreach (var endpoint in endpoints.Where(e => ResourceAccess.BelongsWith(export, e) && e.EventList.Contains(type)))
             {
                 db.WebhookDeliveries.Add(new WebhookDelivery
                 {

@@ -7,8 +7,10 @@ using Portal.Security;
 namespace Portal.Webhooks;
 
 /// <summary>
-/// A user's webhook endpoints. Every call is scoped to the owner, admins included (an endpoint holds its owner's
-/// secret): another user's endpoint is "not found", and the attempt is audited. Registering and testing hold the
+/// A user's and their teams' webhook endpoints, scoped by <see cref="ResourceAccess"/> without the admin right (an
+/// endpoint holds its owner's or its team's secret, so admins are scoped like everyone): one the user may not read is
+/// "not found", and the attempt is audited; a member of its team reads it, its maintainers change, test, re-send,
+/// rotate and delete it. Registering and testing hold the
 /// user's gate (shared by every instance with Redis), so parallel calls cannot pass the endpoint limit or the test interval.
 /// </summary>
 public sealed class WebhookService(
@@ -23,10 +25,18 @@ public sealed class WebhookService(
 {
     private const int LogSize = 50;
 
-    public async Task<WebhookRegistration> RegisterAsync(ExportUser user, string? url, IReadOnlyCollection<string>? events, CancellationToken cancellationToken)
+    /// <summary>The field a problem with the team is reported under.</summary>
+    public const string TeamField = "team";
+
+    public async Task<WebhookRegistration> RegisterAsync(ExportUser user, string? url, IReadOnlyCollection<string>? events, string? team, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         var errors = new Dictionary<string, string[]>();
+        team = string.IsNullOrWhiteSpace(team) ? null : team.Trim();
+        if (!ResourceAccess.CanAssignTo(user, team))
+        {
+            errors[TeamField] = [$"You are not a member of team {team}."];
+        }
         if (await guard.CheckAsync(url, cancellationToken) is { } urlError)
         {
             errors["url"] = [urlError];
@@ -55,29 +65,46 @@ public sealed class WebhookService(
             Events = EventsText(wanted),
             Secret = secrets.Protect(secret),
             CreatedAt = time.GetUtcNow(),
+            Team = team,
         };
         db.WebhookEndpoints.Add(endpoint);
         await db.SaveChangesAsync(cancellationToken);
-        return new WebhookRegistration.Created(Info(endpoint), secret);
+        return new WebhookRegistration.Created(Info(endpoint, new Dictionary<string, string> { [user.Id] = user.Name }), secret);
     }
 
-    /// <summary>Changes which events an endpoint receives; deliveries already planned are sent as planned.</summary>
-    public async Task<WebhookUpdate> UpdateEventsAsync(ExportUser user, Guid id, IReadOnlyCollection<string>? events, CancellationToken cancellationToken)
+    /// <summary>
+    /// Changes which events an endpoint receives (null: as they are) and, when <paramref name="team"/> is given, moves it to
+    /// that team (one the user is a member of); deliveries already planned are sent as planned.
+    /// </summary>
+    public async Task<WebhookUpdate> UpdateEventsAsync(ExportUser user, Guid id, IReadOnlyCollection<string>? events, string? team, CancellationToken cancellationToken)
     {
-        var wanted = (events ?? []).Select(e => e?.Trim() ?? "").Distinct(StringComparer.Ordinal).ToList();
+        team = string.IsNullOrWhiteSpace(team) ? null : team.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var endpoint = await FindAsync(db, user, id, "edit webhook", cancellationToken);
-        if (endpoint is null)
+        var (endpoint, access) = await FindAsync(db, user, id, "edit webhook", Access.Change, cancellationToken);
+        if (access == Access.ReadOnly)
+        {
+            return new WebhookUpdate.Forbidden();
+        }
+        if (endpoint is null || access != Access.Change)
         {
             return new WebhookUpdate.NotFound();
         }
-        if (EventsError(wanted) is { } error)
+        if (team is not null && !ResourceAccess.CanAssignTo(user, team))
         {
-            return new WebhookUpdate.Invalid(new Dictionary<string, string[]> { ["events"] = [error] });
+            return new WebhookUpdate.Invalid(new Dictionary<string, string[]> { [TeamField] = [$"You are not a member of team {team}."] });
         }
-        endpoint.Events = EventsText(wanted);
+        if (events is not null || team is null)
+        {
+            var wanted = (events ?? []).Select(e => e?.Trim() ?? "").Distinct(StringComparer.Ordinal).ToList();
+            if (EventsError(wanted) is { } error)
+            {
+                return new WebhookUpdate.Invalid(new Dictionary<string, string[]> { ["events"] = [error] });
+            }
+            endpoint.Events = EventsText(wanted);
+        }
+        endpoint.Team = team ?? endpoint.Team;
         await db.SaveChangesAsync(cancellationToken);
-        return new WebhookUpdate.Updated(Info(endpoint));
+        return new WebhookUpdate.Updated(Info(endpoint, await NamesAsync(db, [endpoint], cancellationToken)));
     }
 
     /// <summary>
@@ -87,7 +114,12 @@ public sealed class WebhookService(
     public async Task<WebhookResend> ResendAsync(ExportUser user, Guid id, long deliveryId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var endpoint = await FindAsync(db, user, id, "resend a delivery of webhook", cancellationToken);
+        var (found, access) = await FindAsync(db, user, id, "resend a delivery of webhook", Access.Change, cancellationToken);
+        if (access == Access.ReadOnly)
+        {
+            return new WebhookResend.Forbidden();
+        }
+        var endpoint = access == Access.Change ? found : null;
         var original = endpoint is null
             ? null
             : await db.WebhookDeliveries.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deliveryId && d.EndpointId == id, cancellationToken);
@@ -122,19 +154,26 @@ public sealed class WebhookService(
             copy.CreatedAt, copy.LastStatusCode, copy.LastError, copy.NextAttemptAt));
     }
 
-    public async Task<IReadOnlyList<WebhookEndpointInfo>> ListAsync(ExportUser user, CancellationToken cancellationToken)
+    /// <summary>The endpoints the user reads (their own and their teams'), of <paramref name="team"/> only when given, with the names of who set them up.</summary>
+    public async Task<IReadOnlyList<WebhookEndpointInfo>> ListAsync(ExportUser user, string? team, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var endpoints = await db.WebhookEndpoints.AsNoTracking().Where(e => e.OwnerId == user.Id).ToListAsync(cancellationToken);
-        return [.. endpoints.OrderBy(e => e.CreatedAt).Select(Info)];
+        var readable = ResourceAccess.Readable(db.WebhookEndpoints.AsNoTracking(), Scoped(user));
+        if (team is not null)
+        {
+            readable = readable.Where(e => e.Team == team);
+        }
+        var endpoints = await readable.ToListAsync(cancellationToken);
+        var names = await NamesAsync(db, endpoints, cancellationToken);
+        return [.. endpoints.OrderBy(e => e.CreatedAt).Select(e => Info(e, names))];
     }
 
     public async Task<WebhookEndpointDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var endpoint = await FindAsync(db, user, id, "read webhook", cancellationToken);
-        if (endpoint is null)
+        var (endpoint, access) = await FindAsync(db, user, id, "read webhook", Access.ReadOnly, cancellationToken);
+        if (endpoint is null || access == Access.NotFound)
         {
             return null;
         }
@@ -150,20 +189,21 @@ public sealed class WebhookService(
             .Take(LogSize)
             .Select(a => new WebhookLogEntry(a.Id, a.At, a.EventType, a.MessageId, a.StatusCode, a.DurationMs, a.Error, a.NextAttemptAt, a.DeliveryId))
             .ToListAsync(cancellationToken);
-        return new WebhookEndpointDetails(Info(endpoint), deliveries, log);
+        return new WebhookEndpointDetails(Info(endpoint, await NamesAsync(db, [endpoint], cancellationToken)), deliveries, log);
     }
 
-    public async Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
+    /// <summary><see cref="Access.Change"/> when deleted; <see cref="Access.NotFound"/> or <see cref="Access.ReadOnly"/> (a member of its team) when not.</summary>
+    public async Task<Access> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var endpoint = await FindAsync(db, user, id, "delete webhook", cancellationToken);
-        if (endpoint is null)
+        var (endpoint, access) = await FindAsync(db, user, id, "delete webhook", Access.Change, cancellationToken);
+        if (endpoint is null || access != Access.Change)
         {
-            return false;
+            return access;
         }
         db.Remove(endpoint);
         await db.SaveChangesAsync(cancellationToken);
-        return true;
+        return Access.Change;
     }
 
     /// <summary>
@@ -175,8 +215,12 @@ public sealed class WebhookService(
         ArgumentNullException.ThrowIfNull(user);
         await using var held = await gate.EnterAsync(GateKey(user.Id), cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var endpoint = await FindAsync(db, user, id, "test webhook", cancellationToken);
-        if (endpoint is null)
+        var (endpoint, access) = await FindAsync(db, user, id, "test webhook", Access.Change, cancellationToken);
+        if (access == Access.ReadOnly)
+        {
+            return WebhookTestOutcome.Forbidden;
+        }
+        if (endpoint is null || access != Access.Change)
         {
             return WebhookTestOutcome.NotFound;
         }
@@ -211,15 +255,16 @@ public sealed class WebhookService(
 
     /// <summary>
     /// A new secret; the old one keeps signing beside it for <see cref="WebhookOptions.SecretOverlap"/>, so receivers
-    /// can switch without losing an event. Null when not found.
+    /// can switch without losing an event. Null, with <see cref="Access.NotFound"/> or <see cref="Access.ReadOnly"/>, when the
+    /// user may not change it.
     /// </summary>
-    public async Task<string?> RotateSecretAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
+    public async Task<(string? Secret, Access Access)> RotateSecretAsync(ExportUser user, Guid id, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var endpoint = await FindAsync(db, user, id, "rotate the secret of webhook", cancellationToken);
-        if (endpoint is null)
+        var (endpoint, access) = await FindAsync(db, user, id, "rotate the secret of webhook", Access.Change, cancellationToken);
+        if (endpoint is null || access != Access.Change)
         {
-            return null;
+            return (null, access);
         }
         var secret = WebhookSigning.NewSecret();
         // Stored as it was: encrypted, or plain until the sender's start encrypts it.
@@ -227,7 +272,7 @@ public sealed class WebhookService(
         endpoint.PreviousSecretUntil = time.GetUtcNow() + options.Value.SecretOverlap;
         endpoint.Secret = secrets.Protect(secret);
         await db.SaveChangesAsync(cancellationToken);
-        return secret;
+        return (secret, access);
     }
 
     /// <summary>For the admins' dashboard: no endpoint's address or owner, only counts.</summary>
@@ -246,16 +291,27 @@ public sealed class WebhookService(
             await attempts.CountAsync(a => a.At >= since && a.Error != null && a.NextAttemptAt == null, cancellationToken));
     }
 
-    private async Task<WebhookEndpoint?> FindAsync(PortalDbContext db, ExportUser user, Guid id, string operation, CancellationToken cancellationToken)
+    /// <summary>The endpoint and what the user may do with it; a refusal of <paramref name="needed"/> is audited. An unknown id is <see cref="Access.NotFound"/>.</summary>
+    private async Task<(WebhookEndpoint? Endpoint, Access Access)> FindAsync(PortalDbContext db, ExportUser user, Guid id, string operation, Access needed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         var endpoint = await db.WebhookEndpoints.SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
-        if (endpoint is not null && endpoint.OwnerId != user.Id)
+        var access = ResourceAccess.Decide(Scoped(user), endpoint);
+        if (endpoint is not null && access < needed)
         {
             audit.AccessDenied(user.Id, $"{operation} {id}");
-            return null;
         }
-        return endpoint;
+        return (endpoint, access);
+    }
+
+    /// <summary>The user as webhooks scope them: an admin's right does not reach another's secret.</summary>
+    private static ExportUser Scoped(ExportUser user) => user with { IsAdmin = false };
+
+    /// <summary>The names of who set the endpoints up, from the users the portal knows (their id when it knows none).</summary>
+    private static async Task<Dictionary<string, string>> NamesAsync(PortalDbContext db, IReadOnlyCollection<WebhookEndpoint> endpoints, CancellationToken cancellationToken)
+    {
+        var ids = endpoints.Select(e => e.OwnerId).Distinct().ToList();
+        return await db.PortalUsers.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Name, cancellationToken);
     }
 
     /// <summary>The user's gate for webhook changes, apart from the one their export submissions take.</summary>
@@ -271,6 +327,11 @@ public sealed class WebhookService(
 
     private static string EventsText(List<string> wanted) => string.Join(' ', WebhookEventTypes.All.Where(wanted.Contains));
 
-    private static WebhookEndpointInfo Info(WebhookEndpoint e) =>
-        new(e.Id, e.Url, e.EventList, e.CreatedAt, e.DisabledAt is null, e.DisabledAt, e.DisabledReason, e.FailingSince, e.PreviousSecretUntil);
+    private static WebhookEndpointInfo Info(WebhookEndpoint e, Dictionary<string, string> names) =>
+        new(e.Id, e.Url, e.EventList, e.CreatedAt, e.DisabledAt is null, e.DisabledAt, e.DisabledReason, e.FailingSince, e.PreviousSecretUntil)
+        {
+            Team = e.Team,
+            OwnerId = e.OwnerId,
+            CreatedBy = names.GetValueOrDefault(e.OwnerId) is { Length: > 0 } name ? name : e.OwnerId,
+        };
 }

@@ -117,13 +117,13 @@ public class WebhookSecretTests(PortalFactory portal) : IClassFixture<PortalFact
         string[] events = ["export.completed"];
 
         var outcomes = await Task.WhenAll(
-            Task.Run(() => webhooks.RegisterAsync(owner, "https://receiver-a.example/hook", events, Cancellation), Cancellation),
-            Task.Run(() => webhooks.RegisterAsync(owner, "https://receiver-b.example/hook", events, Cancellation), Cancellation));
+            Task.Run(() => webhooks.RegisterAsync(owner, "https://receiver-a.example/hook", events, null, Cancellation), Cancellation),
+            Task.Run(() => webhooks.RegisterAsync(owner, "https://receiver-b.example/hook", events, null, Cancellation), Cancellation));
 
         Assert.Single(outcomes.OfType<WebhookRegistration.Created>());
         var refused = Assert.Single(outcomes.OfType<WebhookRegistration.Invalid>());
         Assert.Contains("You have 1 webhooks already", refused.Errors["url"].Single(), StringComparison.Ordinal);
-        Assert.Single(await webhooks.ListAsync(owner, Cancellation));
+        Assert.Single(await webhooks.ListAsync(owner, null, Cancellation));
     }
 
     private async Task<(Guid Id, string Secret)> InsertInClearAsync(ExportUser owner, Uri url)

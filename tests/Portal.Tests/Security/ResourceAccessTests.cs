@@ -62,6 +62,32 @@ public class ResourceAccessTests
     }
 
     [Fact]
+    public void DecideIsNotFoundForOutsidersReadOnlyForMembersAndChangeForMaintainers()
+    {
+        var destination = new Destination { OwnerId = Member.Id, Team = Fleet };
+
+        Assert.Equal(Access.NotFound, ResourceAccess.Decide(Outsider, destination));
+        Assert.Equal(Access.NotFound, ResourceAccess.Decide(Member, null));
+        Assert.Equal(Access.ReadOnly, ResourceAccess.Decide(Member, destination));
+        Assert.Equal(Access.Change, ResourceAccess.Decide(Maintainer, destination));
+        Assert.Equal(Access.Change, ResourceAccess.Decide(Outsider, new Destination { OwnerId = Outsider.Id }));
+    }
+
+    [Fact]
+    public void ATeamsScheduleUsesOnlyItsTeamsDestinationsAPersonalOneOnlyItsOwners()
+    {
+        var teamSchedule = new Schedule { OwnerId = Member.Id, Team = Fleet };
+        var personal = new Schedule { OwnerId = Member.Id };
+
+        Assert.True(ResourceAccess.BelongsWith(teamSchedule, new Destination { OwnerId = Maintainer.Id, Team = Fleet }));
+        Assert.False(ResourceAccess.BelongsWith(teamSchedule, new Destination { OwnerId = Member.Id }));
+        Assert.False(ResourceAccess.BelongsWith(teamSchedule, new Destination { OwnerId = Member.Id, Team = "Billing" }));
+        Assert.True(ResourceAccess.BelongsWith(personal, new Destination { OwnerId = Member.Id }));
+        Assert.False(ResourceAccess.BelongsWith(personal, new Destination { OwnerId = Member.Id, Team = Fleet }));
+        Assert.False(ResourceAccess.BelongsWith(personal, new Destination { OwnerId = Maintainer.Id }));
+    }
+
+    [Fact]
     public async Task TheDatabaseFiltersListsByOwnerTeamAndShare()
     {
         await using var host = await EngineTestHost.StartAsync();
@@ -92,6 +118,8 @@ public class ResourceAccessTests
         Assert.Equal(["team's"], await ResourceAccess.Readable(read.Schedules, Maintainer).Select(s => s.Name).ToListAsync(Cancellation));
         Assert.Equal(2, await ResourceAccess.Readable(read.Schedules, Member).CountAsync(Cancellation));
         Assert.Empty(await ResourceAccess.Readable(read.Schedules, Outsider).ToListAsync(Cancellation));
+        Assert.Equal(["team's"], await ResourceAccess.UsableBy(read.Schedules, Outsider.Id, Fleet).Select(s => s.Name).ToListAsync(Cancellation));
+        Assert.Equal(["member's"], await ResourceAccess.UsableBy(read.Schedules, Member.Id, team: null).Select(s => s.Name).ToListAsync(Cancellation));
     }
 
     private static ExportRequest Export(string owner, string? team)

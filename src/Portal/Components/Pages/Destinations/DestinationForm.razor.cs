@@ -19,6 +19,8 @@ public sealed partial class DestinationForm
 
     private string _kind = "";
     private string? _name;
+    private string? _team;
+    private IReadOnlyList<string> _teams = [];
     private bool _useSasUrl;
     private string? _connectionString;
     private string? _containerSasUrl;
@@ -46,7 +48,11 @@ public sealed partial class DestinationForm
     [Parameter]
     public EventCallback OnClose { get; set; }
 
-    protected override void OnInitialized() => _kind = Destinations.EnabledKinds is [var first, ..] ? first : "";
+    protected override async Task OnInitializedAsync()
+    {
+        _kind = Destinations.EnabledKinds is [var first, ..] ? first : "";
+        _teams = (await CurrentUser.GetAsync()).Teams;
+    }
 
     /// <summary>A kind's name in the pages' words.</summary>
     public static string KindName(string kind) => kind switch
@@ -98,7 +104,8 @@ public sealed partial class DestinationForm
             PrivateKey: sftp && _useKey ? _privateKey : null,
             HostKeyFingerprint: sftp ? _fingerprint : null,
             Directory: sftp ? _directory : null,
-            PathTemplate: _pathTemplate);
+            PathTemplate: _pathTemplate,
+            Team: _team);
     }
 
     private async Task SaveAsync()

@@ -3,6 +3,7 @@ using MudBlazor;
 using Portal.Components.Shared;
 using Portal.Data;
 using Portal.Destinations;
+using Portal.Security;
 
 namespace Portal.Components.Pages.Destinations;
 
@@ -18,6 +19,11 @@ public sealed partial class DestinationsPage : IDisposable
     private bool _loading = true;
     private bool _formOpen;
     private string? _error;
+
+    /// <summary>The team filter of the list: null shows every destination the user reads.</summary>
+    private string? _team;
+    private ExportUser? _user;
+    private IReadOnlyList<string> _userTeams = [];
 
     [Inject]
     private DestinationService Destinations { get; set; } = default!;
@@ -43,7 +49,9 @@ public sealed partial class DestinationsPage : IDisposable
         _loading = true;
         try
         {
-            _destinations = [.. await Destinations.ListAsync(await CurrentUser.GetAsync(), _disposed.Token)];
+            _user = await CurrentUser.GetAsync();
+            _userTeams = _user.Teams;
+            _destinations = [.. await Destinations.ListAsync(_user, _team, _disposed.Token)];
             _error = null;
         }
         // A database that is away goes to the page's error boundary: its calm state tries again by itself.
@@ -55,6 +63,15 @@ public sealed partial class DestinationsPage : IDisposable
         {
             _loading = false;
         }
+    }
+
+    /// <summary>Destinations hold credentials: an admin's right does not make another's changeable here, as in the service.</summary>
+    private bool CanChange(DestinationInfo destination) => _user is not null && ResourceAccess.CanChange(_user with { IsAdmin = false }, destination);
+
+    private async Task OnTeamFilterAsync(string? team)
+    {
+        _team = team;
+        await LoadAsync();
     }
 
     private async Task OnSavedAsync(DestinationInfo destination)
@@ -69,7 +86,7 @@ public sealed partial class DestinationsPage : IDisposable
         _testing.Add(destination.Id);
         try
         {
-            if (await Destinations.TestAsync(await CurrentUser.GetAsync(), destination.Id, _disposed.Token) is { } result)
+            if ((await Destinations.TestAsync(await CurrentUser.GetAsync(), destination.Id, _disposed.Token)).Result is { } result)
             {
                 _results[destination.Id] = (result, Clock.GetUtcNow());
             }

@@ -34,6 +34,9 @@ public sealed class ScheduleFields
     /// <summary>The destinations every run is delivered to.</summary>
     public IReadOnlyList<Guid> Destinations { get; set; } = [];
 
+    /// <summary>The team the schedule belongs to; null: the user's own.</summary>
+    public string? Team { get; set; }
+
     public void Fill(ScheduleSummary s)
     {
         var input = ScheduleInput.From(new Schedule
@@ -52,6 +55,7 @@ public sealed class ScheduleFields
         Cron = input.Cron ?? "";
         ZoneId = input.TimeZoneId;
         Destinations = s.Destinations;
+        Team = s.Team;
     }
 
     public void ToggleDay(DayOfWeek day, bool on)
@@ -91,6 +95,7 @@ public sealed class ScheduleFields
             Cron = Cron,
             TimeZoneId = ZoneId ?? "",
             Destinations = Destinations,
+            Team = Team,
         };
         return (input, errors);
     }

@@ -33,6 +33,10 @@ public sealed partial class ScheduleForm
     [Parameter, EditorRequired]
     public ExportUser? User { get; set; }
 
+    /// <summary>The user reads the schedule but may not change it (a member of its team): nothing can be saved.</summary>
+    [Parameter]
+    public bool ReadOnly { get; set; }
+
     /// <summary>An existing schedule was saved: the page shows it as it is now.</summary>
     [Parameter]
     public EventCallback OnSaved { get; set; }
@@ -154,6 +158,9 @@ public sealed partial class ScheduleForm
                     break;
                 case ScheduleOutcome.NotFound:
                     _saveError = "This schedule no longer exists.";
+                    break;
+                case ScheduleOutcome.Forbidden:
+                    _saveError = "Only the team's maintainers can change this schedule.";
                     break;
             }
         }

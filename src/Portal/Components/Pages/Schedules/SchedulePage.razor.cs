@@ -4,6 +4,7 @@ using Portal.Components.Shared;
 using Portal.Data;
 using Portal.Exports;
 using Portal.Schedules;
+using Portal.Security;
 
 namespace Portal.Components.Pages.Schedules;
 
@@ -25,6 +26,9 @@ public sealed partial class SchedulePage : IDisposable
 
     [Inject]
     private IScheduleService Schedules { get; set; } = default!;
+
+    /// <summary>A member of the schedule's team who may not change it.</summary>
+    private bool ReadOnly => _details?.Summary is { } summary && _user is not null && !ResourceAccess.CanChange(_user, summary);
 
     [Inject]
     private IExportChangeFeed Changes { get; set; } = default!;
@@ -140,7 +144,7 @@ public sealed partial class SchedulePage : IDisposable
         }
         try
         {
-            if (await Schedules.DeleteAsync(_user!, id))
+            if (await Schedules.DeleteAsync(_user!, id) is ScheduleOutcome.Deleted)
             {
                 Snackbar.Add("The schedule was deleted.", Severity.Info);
                 Navigation.NavigateTo("schedules");

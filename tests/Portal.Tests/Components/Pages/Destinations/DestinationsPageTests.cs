@@ -179,12 +179,12 @@ public sealed class DestinationsPageTests : PortalTestContext, IAsyncDisposable
 
         page.FindAll("[data-testid=delete-destination]")[0].Click();
         dialogs.WaitForAssertion(() => dialogs.FindAll("button").First(b => b.TextContent.Trim() == "Keep it").Click(), Wait);
-        Assert.Equal(2, (await Destinations.ListAsync(User(), Cancellation)).Count);
+        Assert.Equal(2, (await Destinations.ListAsync(User(), null, Cancellation)).Count);
 
         page.FindAll("[data-testid=delete-destination]")[0].Click();
         dialogs.WaitForAssertion(() => dialogs.FindAll("button").First(b => b.TextContent.Trim() == "Delete").Click(), Wait);
         page.WaitForAssertion(() => Assert.Equal("Archive", Assert.Single(page.FindAll("[data-testid=destination-name-text]")).TextContent.Trim()), Wait);
-        Assert.Equal("Archive", Assert.Single(await Destinations.ListAsync(User(), Cancellation)).Name);
+        Assert.Equal("Archive", Assert.Single(await Destinations.ListAsync(User(), null, Cancellation)).Name);
     }
 
     [Fact]

@@ -150,7 +150,7 @@ public class SchedulePageTests : PortalTestContext, IAsyncDisposable
             return definition is { Expression: { } cron, Zone: { } zone } ? (ScheduleClock.NextRuns(cron, zone, now, count), definition.Errors) : ([], definition.Errors);
         }
 
-        public Task<IReadOnlyList<ScheduleSummary>> ListAsync(ExportUser user, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<IReadOnlyList<ScheduleSummary>> ListAsync(ExportUser user, string? team = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<ScheduleDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
@@ -166,6 +166,6 @@ public class SchedulePageTests : PortalTestContext, IAsyncDisposable
 
         public Task<ScheduleOutcome> ResumeAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task<bool> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<ScheduleOutcome> DeleteAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }
