@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Portal.Data;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
