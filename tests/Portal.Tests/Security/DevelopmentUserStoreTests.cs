@@ -53,9 +53,25 @@ public class DevelopmentUserStoreTests
         var principal = DevelopmentUserStore.CreatePrincipal(user, "Portal.Admin");
         var exportUser = ExportUser.FromPrincipal(principal, "Portal.Admin");
 
-        Assert.Equal(new ExportUser("dev-ada", "Ada Admin", "ada@example.test", IsAdmin: true), exportUser);
+        // The team lists are compared by content below; a record compares lists by reference.
+        Assert.Equal(new ExportUser("dev-ada", "Ada Admin", "ada@example.test", IsAdmin: true) { Teams = exportUser.Teams, MaintainedTeams = exportUser.MaintainedTeams }, exportUser);
+        Assert.Empty(exportUser.Teams);
+        Assert.Empty(exportUser.MaintainedTeams);
         Assert.True(principal.IsDevelopmentSignIn());
         Assert.False(ExportUser.FromPrincipal(DevelopmentUserStore.CreatePrincipal(user with { IsAdmin = false }, "Portal.Admin"), "Portal.Admin").IsAdmin);
+    }
+
+    [Fact]
+    public void APrincipalCarriesTheTeamsOfItsSignIn()
+    {
+        var user = new DevelopmentUser("dev-tia", "Tia Teams", "tia@example.test", IsAdmin: false);
+
+        var principal = DevelopmentUserStore.CreatePrincipal(user, "Portal.Admin", new TeamMembership(["Billing", "Fleet analytics"], ["Fleet analytics"]));
+        var exportUser = ExportUser.FromPrincipal(principal, "Portal.Admin");
+
+        Assert.Equal(["Billing", "Fleet analytics"], exportUser.Teams);
+        Assert.True(exportUser.Maintains("Fleet analytics"));
+        Assert.False(exportUser.Maintains("Billing"));
     }
 
     [Fact]
