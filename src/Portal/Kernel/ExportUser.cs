@@ -20,6 +20,13 @@ public sealed record ExportUser(string Id, string Name, string? Email, bool IsAd
     /// <summary>The teams whose resources the user may change, delete and share.</summary>
     public IReadOnlyList<string> MaintainedTeams { get; init; } = [];
 
+    /// <summary>Two users are equal when everything about them is, their teams compared name by name.</summary>
+    public bool Equals(ExportUser? other) =>
+        other is not null && Id == other.Id && Name == other.Name && Email == other.Email && IsAdmin == other.IsAdmin
+        && Teams.SequenceEqual(other.Teams, StringComparer.Ordinal) && MaintainedTeams.SequenceEqual(other.MaintainedTeams, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Name, Email, IsAdmin, Teams.Count, MaintainedTeams.Count);
+
     public bool IsMemberOf(string? team) => team is not null && Teams.Contains(team, StringComparer.Ordinal);
 
     public bool Maintains(string? team) => team is not null && MaintainedTeams.Contains(team, StringComparer.Ordinal);
