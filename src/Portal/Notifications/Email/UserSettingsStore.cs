@@ -5,7 +5,11 @@ using Portal.Exports;
 namespace Portal.Notifications.Email;
 
 /// <summary>A user's email settings as the settings page shows them.</summary>
-public sealed record EmailSettings(ExportEmails Exports, bool Schedules, string? Email);
+public sealed record EmailSettings(ExportEmails Exports, bool Schedules, string? Email)
+{
+    /// <summary>Whether the user also gets the bell's notices of their teams' exports.</summary>
+    public bool TeamNotices { get; init; }
+}
 
 /// <summary>Reads and saves a user's settings, and keeps the address their sign-in gives for the sender.</summary>
 public sealed class UserSettingsStore(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time)
@@ -16,7 +20,7 @@ public sealed class UserSettingsStore(IDbContextFactory<PortalDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var row = await db.UserSettings.AsNoTracking().SingleOrDefaultAsync(s => s.UserId == user.Id, cancellationToken)
             ?? new UserSettings { UserId = user.Id };
-        return new EmailSettings(row.ExportEmails, row.ScheduleEmails, Usable(user.Email) ?? row.Email);
+        return new EmailSettings(row.ExportEmails, row.ScheduleEmails, Usable(user.Email) ?? row.Email) { TeamNotices = row.TeamNotices };
     }
 
     /// <summary>Saves the choices and the sign-in's current address.</summary>
@@ -26,6 +30,10 @@ public sealed class UserSettingsStore(IDbContextFactory<PortalDbContext> dbFacto
             row.ExportEmails = exports;
             row.ScheduleEmails = schedules;
         }, cancellationToken);
+
+    /// <summary>Saves whether the user also gets the notices of their teams' exports.</summary>
+    public Task SaveTeamNoticesAsync(ExportUser user, bool teamNotices, CancellationToken cancellationToken = default) =>
+        UpsertAsync(user, row => row.TeamNotices = teamNotices, cancellationToken);
 
     /// <summary>Called at sign-in: the sender mails the address the directory gave last.</summary>
     public Task RememberAddressAsync(ExportUser user, CancellationToken cancellationToken = default) =>

@@ -197,6 +197,67 @@ public sealed class DestinationsPageTests : PortalTestContext, IAsyncDisposable
         page.WaitForElement("[data-testid=destinations-empty]", Wait);
     }
 
+    private const string Fleet = "Fleet analytics";
+
+    /// <summary>The signed-in user as a member of <see cref="Fleet"/> who does not maintain it.</summary>
+    private void SignInAsMember() =>
+        Authorization.SetClaims(
+            new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, UserId),
+            new System.Security.Claims.Claim(ExportUser.TeamClaim, Fleet));
+
+    [Fact]
+    public async Task AMemberChoosesTheTeamOnTheFormAndTheListSaysWhoseItIsAndWhoSetItUp()
+    {
+        SignInAsMember();
+        var page = RenderPage();
+        page.WaitForElement("[data-testid=destinations-empty]", Wait);
+
+        page.Find("[data-testid=new-destination]").Click();
+        var team = page.Find("select[data-testid=destination-team]");
+        Assert.Equal(["", Fleet], team.QuerySelectorAll("option").Select(o => o.GetAttribute("value")));
+        Assert.Equal("Just me", team.QuerySelectorAll("option")[0].TextContent.Trim());
+        team.Change(Fleet);
+        page.Find("select[data-testid=destination-kind]").Change("azure-blob");
+        page.Find("input[data-testid=destination-name]").Change("Fleet storage");
+        page.Find("input[data-testid=destination-connection-string]").Change(ConnectionString);
+        page.Find("input[data-testid=destination-container]").Change("exports");
+        page.Find("[data-testid=save-destination]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal(Fleet, page.Find("[data-testid=destination-team-text]").TextContent.Trim()), Wait);
+        Assert.Equal("Ada User", page.Find("[data-testid=destination-created-by]").TextContent.Trim());
+        Assert.Equal(Fleet, Assert.Single(await Destinations.ListAsync(User() with { Teams = [Fleet] }, Fleet, Cancellation)).Team);
+        // A member made it, but only the team's maintainers change it.
+        Assert.Empty(page.FindAll("[data-testid=delete-destination]"));
+        Assert.Equal("Read only: maintained by the team's maintainers.", page.Find("[data-testid=destination-read-only]").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task AMemberReadsTheTeamsDestinationWithoutButtonsAndChangesTheirOwn()
+    {
+        var maintainer = new ExportUser("maint-1", "Max Maintainer", null, false) { Teams = [Fleet], MaintainedTeams = [Fleet] };
+        var created = await Destinations.CreateAsync(maintainer, new DestinationInput("Fleet storage", "azure-blob", ConnectionString, null, "exports",
+            null, null, null, null, null, null, null, null, Team: Fleet), Cancellation);
+        Assert.IsType<DestinationRegistration.Created>(created);
+        await CreateAsync("Mine");
+        await CreateAsync("Someone else's", owner: "user-2");
+        SignInAsMember();
+
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=destination]").Count), Wait);
+
+        var teams = page.FindAll("[data-testid=destination]").Single(d => d.TextContent.Contains("Fleet storage", StringComparison.Ordinal));
+        Assert.Equal("Max Maintainer", teams.QuerySelector("[data-testid=destination-created-by]")!.TextContent.Trim());
+        Assert.Null(teams.QuerySelector("[data-testid=delete-destination]"));
+        Assert.Null(teams.QuerySelector("[data-testid=test-destination]"));
+        Assert.NotNull(teams.QuerySelector("[data-testid=destination-read-only]"));
+        var mine = page.FindAll("[data-testid=destination]").Single(d => d.TextContent.Contains("Mine", StringComparison.Ordinal));
+        Assert.NotNull(mine.QuerySelector("[data-testid=delete-destination]"));
+        Assert.Equal("Just me", mine.QuerySelector("[data-testid=destination-team-text]")!.TextContent.Trim());
+
+        page.Find("select[data-testid=destinations-team-filter]").Change(Fleet);
+        page.WaitForAssertion(() => Assert.Equal("Fleet storage", Assert.Single(page.FindAll("[data-testid=destination-name-text]")).TextContent.Trim()), Wait);
+    }
+
     async ValueTask IAsyncDisposable.DisposeAsync()
     {
         await DisposeAsync();
