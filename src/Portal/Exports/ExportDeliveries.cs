@@ -53,8 +53,8 @@ public sealed class ExportDeliveries(IDbContextFactory<PortalDbContext> dbFactor
 
     /// <summary>
     /// Problems with the destinations <paramref name="ownerId"/> names for an export of <paramref name="team"/> (null: their
-    /// own): a team's export is delivered to the team's destinations or to the requester's own, a person's export to their
-    /// own only. Any other destination is not found, as an unknown one is.
+    /// own): a team's export is delivered to the team's destinations only, a person's export to their own personal ones
+    /// only (<see cref="ResourceAccess.BelongsWith"/>). Any other destination is not found, as an unknown one is.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, string[]>> CheckAsync(
         PortalDbContext db, string ownerId, string? team, IReadOnlyList<Guid>? destinations, CancellationToken cancellationToken)
@@ -69,8 +69,8 @@ public sealed class ExportDeliveries(IDbContextFactory<PortalDbContext> dbFactor
             return new Dictionary<string, string[]> { [Field] = [$"An export is delivered to at most {MaxPerExport} destinations."] };
         }
         var ids = destinations.Distinct().ToList();
-        var owned = await db.Destinations
-            .Where(d => ids.Contains(d.Id) && ((d.Team == null && d.OwnerId == ownerId) || (team != null && d.Team == team)))
+        var owned = await ResourceAccess.UsableBy(db.Destinations, ownerId, team)
+            .Where(d => ids.Contains(d.Id))
             .Select(d => d.Id)
             .ToListAsync(cancellationToken);
         var missing = ids.Where(id => !owned.Contains(id)).Select(id => $"Destination {id} was not found.").ToArray();

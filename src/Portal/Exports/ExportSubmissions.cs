@@ -41,7 +41,7 @@ public interface IExportSubmissions
     /// <summary>
     /// A page's submission for <paramref name="team"/> (null: the user's own), which the user must be a member of (else
     /// <see cref="SubmitOutcome.Invalid"/> under <c>team</c>); the choice is remembered as the user's
-    /// <c>UserSettings.LastExportTeam</c>. A team's export is delivered to the team's destinations or the user's own.
+    /// <c>UserSettings.LastExportTeam</c>. A team's export is delivered to the team's destinations only.
     /// </summary>
     Task<SubmitOutcome> SubmitAsync(ExportUser user, TimeRange range, FileFormat format, string? name, IReadOnlyList<Guid> destinations, string? team, CancellationToken cancellationToken = default);
 

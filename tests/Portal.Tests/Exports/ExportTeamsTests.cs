@@ -136,7 +136,7 @@ public class ExportTeamsTests
     }
 
     [Fact]
-    public async Task ATeamsExportGoesToTheTeamsDestinationsOrTheRequestersOwnAndNoOneElses()
+    public async Task ATeamsExportGoesToTheTeamsDestinationsOnlyAndAPersonalOneToTheRequestersOwn()
     {
         await using var host = await EngineTestHost.StartAsync();
         Guid teams = Guid.NewGuid(), own = Guid.NewGuid(), teammates = Guid.NewGuid(), otherTeams = Guid.NewGuid();
@@ -150,13 +150,13 @@ public class ExportTeamsTests
             await db.SaveChangesAsync(Cancellation);
         }
 
-        var delivered = await Submissions(host).SubmitAsync(Member, EngineTestHost.Day(), FileFormat.Csv, null, [teams, own], Fleet, Cancellation);
-        var refused = await Submissions(host).SubmitAsync(Member, EngineTestHost.Day(3), FileFormat.Csv, null, [teammates, otherTeams], Fleet, Cancellation);
-        var personal = await Submissions(host).SubmitAsync(Member, EngineTestHost.Day(4), FileFormat.Csv, null, [teams], team: null, Cancellation);
+        var delivered = await Submissions(host).SubmitAsync(Member, EngineTestHost.Day(), FileFormat.Csv, null, [teams], Fleet, Cancellation);
+        var refused = await Submissions(host).SubmitAsync(Member, EngineTestHost.Day(3), FileFormat.Csv, null, [own, teammates, otherTeams], Fleet, Cancellation);
+        var personal = await Submissions(host).SubmitAsync(Member, EngineTestHost.Day(4), FileFormat.Csv, null, [own, teams], team: null, Cancellation);
 
         Accepted(delivered);
         var problems = Assert.IsType<SubmitOutcome.Invalid>(refused).Errors[ExportDeliveries.Field];
-        Assert.Equal([$"Destination {teammates} was not found.", $"Destination {otherTeams} was not found."], problems);
+        Assert.Equal([$"Destination {own} was not found.", $"Destination {teammates} was not found.", $"Destination {otherTeams} was not found."], problems);
         Assert.Equal([$"Destination {teams} was not found."], Assert.IsType<SubmitOutcome.Invalid>(personal).Errors[ExportDeliveries.Field]);
     }
 

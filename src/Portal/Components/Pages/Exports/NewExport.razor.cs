@@ -126,6 +126,9 @@ public sealed partial class NewExport : IDisposable
     {
         _team = team;
         _errors.Remove("team");
+        // The destinations offered are the team's, or the user's own without a team: a choice made for the other does not carry over.
+        _destinations = [];
+        _errors.Remove("destinations");
     }
 
     private void OnDestinationsChanged(IReadOnlyList<Guid> destinations)
