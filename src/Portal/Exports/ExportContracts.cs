@@ -157,6 +157,9 @@ public sealed record FailureReasonCount(string Reason, int Count);
 /// version it has already seen (a duplicate of the at-least-once delivery) or passed. <see cref="EventId"/> is the
 /// event row's id, a global cursor to catch up from. <see cref="Deleted"/> says the request is gone.
 /// <see cref="DeliveryId"/> and <see cref="Delivery"/> name a delivery to a destination whose status this change is.
+/// <see cref="Actor"/> is who made the change, as its timeline entry says; <see cref="LastError"/> is the request's
+/// last error as it is now, like <see cref="RowCount"/> and <see cref="FileCount"/>: with them an open page applies
+/// a timeline note in place instead of reading the request again.
 /// </summary>
 public sealed record ExportChanged(
     Guid ExportId,
@@ -171,7 +174,9 @@ public sealed record ExportChanged(
     long EventId = 0,
     bool Deleted = false,
     long? DeliveryId = null,
-    Portal.Data.DeliveryStatus? Delivery = null);
+    Portal.Data.DeliveryStatus? Delivery = null,
+    string? Actor = null,
+    string? LastError = null);
 
 /// <summary>The changes of every request as they are dispatched, for open pages (singleton).</summary>
 public interface IExportChangeFeed

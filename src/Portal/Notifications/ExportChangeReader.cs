@@ -25,12 +25,12 @@ internal static class ExportChangeReader
         var requests = await db.ExportRequests
             .IgnoreQueryFilters()
             .Where(r => exportIds.Contains(r.Id))
-            .Select(r => new { r.Id, r.RowCount, FileCount = r.Files.Count, Deleted = r.DeletedAt != null })
+            .Select(r => new { r.Id, r.RowCount, FileCount = r.Files.Count, Deleted = r.DeletedAt != null, r.LastError })
             .ToDictionaryAsync(r => r.Id, cancellationToken);
         return events
             .Select(e => requests.TryGetValue(e.ExportId, out var request)
-                ? new ExportChanged(e.ExportId, e.OwnerId, e.From, e.To, e.At, e.Detail, request.RowCount, request.FileCount, e.Version, e.Id, request.Deleted, e.DeliveryId, e.DeliveryStatus)
-                : new ExportChanged(e.ExportId, e.OwnerId, e.From, e.To, e.At, e.Detail, null, 0, e.Version, e.Id, Deleted: true, e.DeliveryId, e.DeliveryStatus))
+                ? new ExportChanged(e.ExportId, e.OwnerId, e.From, e.To, e.At, e.Detail, request.RowCount, request.FileCount, e.Version, e.Id, request.Deleted, e.DeliveryId, e.DeliveryStatus, e.Actor, request.LastError)
+                : new ExportChanged(e.ExportId, e.OwnerId, e.From, e.To, e.At, e.Detail, null, 0, e.Version, e.Id, Deleted: true, e.DeliveryId, e.DeliveryStatus, e.Actor))
             .ToList();
     }
 }

@@ -107,8 +107,14 @@ public sealed class FakeExportService : IExportAllowances, IExportSubmissions, I
             : new PagedResult<ExportSummary>(page, visible.Count));
     }
 
-    public Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Details.TryGetValue(id, out var details) && (user.IsAdmin || details.Summary.OwnerId == user.Id) ? details : null);
+    /// <summary>How many times a request's details were read.</summary>
+    public int DetailReads { get; private set; }
+
+    public Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    {
+        DetailReads++;
+        return Task.FromResult(Details.TryGetValue(id, out var details) && (user.IsAdmin || details.Summary.OwnerId == user.Id) ? details : null);
+    }
 
     public Task<bool> CancelAsync(ExportUser user, Guid id, string? reason, CancellationToken cancellationToken = default)
     {
