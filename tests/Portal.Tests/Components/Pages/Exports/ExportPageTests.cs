@@ -262,16 +262,19 @@ public class ExportPageTests : ExportTestContext
     }
 
     [Fact]
-    public void TheStepsOfAnOpenRequestAreDrawnWithoutAComponentEach()
+    public void TheStepsAndTheTimelineOfAnOpenRequestAreDrawnWithoutAComponentEach()
     {
         var export = AddExport(ExportStatus.Submitted);
-        AddDetails(export);
+        AddDetails(export, timeline: [.. Enumerable.Range(1, 5).Select(i => new ExportEventInfo(
+            Clock.GetUtcNow().AddMinutes(-i), ExportStatus.Submitted, ExportStatus.Submitted, "tracker", $"Checked {i}."))]);
 
         var page = RenderPage(export.Id);
 
+        Assert.Equal(5, page.FindAll("[data-testid=timeline-entry]").Count);
         Assert.Equal(["true", "true", "false", "false"], page.FindAll("[data-testid=export-step]").Select(s => s.GetAttribute("data-reached")));
         Assert.Equal(["Queued", "Submitted", "In Progress", "Completed"], page.FindAll("[data-testid=export-step]").Select(s => s.TextContent.Trim()));
-        // With thousands of pages open each component costs every circuit about 4.5 KB: the page of an open request stays small.
+        // With thousands of pages open each component costs every circuit about 4.5 KB: the page of an open request
+        // stays small however long its timeline grows.
         var components = page.FindComponents<IComponent>().Count;
         Assert.True(components <= 35, $"{components} components");
     }
