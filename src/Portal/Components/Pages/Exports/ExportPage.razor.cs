@@ -23,6 +23,7 @@ public sealed partial class ExportPage : IDisposable
     private bool _readyHere;
     private string? _error;
     private int _loadsUnderWay;
+    private ExportTimeline? _timeline;
     private IDisposable? _subscription;
     private Guid _subscribedTo;
 
@@ -107,9 +108,18 @@ public sealed partial class ExportPage : IDisposable
         {
             try
             {
+                var shown = _export;
                 if (TryApply(change))
                 {
-                    StateHasChanged();
+                    // Only the timeline gained a line: the rest of the page stays as it is, unrendered.
+                    if (_timeline is not null && shown is not null && shown.Summary.LastError == _export!.Summary.LastError && shown.Summary.RowCount == _export.Summary.RowCount)
+                    {
+                        _timeline.Show(_export.Timeline);
+                    }
+                    else
+                    {
+                        StateHasChanged();
+                    }
                     return;
                 }
                 var before = _export?.Summary.Status;

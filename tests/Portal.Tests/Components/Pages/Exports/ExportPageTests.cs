@@ -228,6 +228,22 @@ public class ExportPageTests : ExportTestContext
     }
 
     [Fact]
+    public async Task ANoteRendersTheTimelineAloneNotThePageAroundIt()
+    {
+        var export = AddExport(ExportStatus.InProgress);
+        AddDetails(export);
+        var page = RenderPage(export.Id);
+        var rest = page.FindComponent<MudBreadcrumbs>();
+        var renders = rest.RenderCount;
+
+        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.InProgress, Clock.GetUtcNow(),
+            "Checked.", null, 0, Version: 5, EventId: 9, Actor: "tracker"), TestContext.Current.CancellationToken);
+
+        page.WaitForAssertion(() => Assert.Contains("Checked.", page.Find("[data-testid=timeline-entry]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(renders, rest.RenderCount);
+    }
+
+    [Fact]
     public async Task ANoteThePageReadAlreadyIsNotShownTwice()
     {
         var export = AddExport(ExportStatus.InProgress);
