@@ -9,9 +9,9 @@ namespace Portal.Components.Pages.Exports;
 /// <summary>
 /// One request: its parameters, where it stands, its files and its timeline, kept current as it changes. It hears
 /// only its own request's changes; the clock of an open request is <see cref="ExportClock"/>, which re-renders
-/// itself alone each second.
+/// itself alone each second, and a note on the timeline renders <see cref="ExportTimeline"/> alone.
 /// </summary>
-// One room (about 380 lines with its markup): one request's view, kept current by one subscription; its clock and its files have their own components.
+// One room (about 360 lines with its markup): one request's view, kept current by one subscription; its clock, its timeline and its files have their own components.
 public sealed partial class ExportPage : IDisposable
 {
     private static readonly ExportStatus[] Steps = [ExportStatus.Queued, ExportStatus.Submitted, ExportStatus.InProgress, ExportStatus.Completed];
