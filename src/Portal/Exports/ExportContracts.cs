@@ -57,8 +57,8 @@ public sealed record ExportShareInfo(string UserId, string Name, string? Email, 
 /// </summary>
 public sealed record ExportFileInfo(int Part, string Name, DateTimeOffset UrlExpiresAt, long? RowCount = null, long? SizeBytes = null);
 
-/// <summary>One entry of a request's timeline: a status change, or a download (<c>From == To</c>).</summary>
-public sealed record ExportEventInfo(DateTimeOffset At, ExportStatus? From, ExportStatus To, string Actor, string? Detail);
+/// <summary>One entry of a request's timeline: a status change, a download (<c>From == To</c>), or a share or an unshare (<see cref="Sharing"/>).</summary>
+public sealed record ExportEventInfo(DateTimeOffset At, ExportStatus? From, ExportStatus To, string Actor, string? Detail, bool Sharing = false);
 
 public enum ExportSort
 {
@@ -187,6 +187,9 @@ public sealed record FailureReasonCount(string Reason, int Count);
 /// <see cref="DeliveryId"/> and <see cref="Delivery"/> name a delivery to a destination whose status this change is.
 /// <see cref="Team"/> is the export's team now; <see cref="AccessChangedFor"/> names the colleague an export was just
 /// shared with or unshared from: they hear that change even when they may no longer read the export.
+/// <see cref="Actor"/> is who made the change, as its timeline entry says; <see cref="LastError"/> is the request's
+/// last error as it is now, like <see cref="RowCount"/> and <see cref="FileCount"/>: with them an open page applies
+/// a timeline note in place instead of reading the request again.
 /// </summary>
 public sealed record ExportChanged(
     Guid ExportId,
@@ -201,7 +204,9 @@ public sealed record ExportChanged(
     long EventId = 0,
     bool Deleted = false,
     long? DeliveryId = null,
-    Portal.Data.DeliveryStatus? Delivery = null)
+    Portal.Data.DeliveryStatus? Delivery = null,
+    string? Actor = null,
+    string? LastError = null)
 {
     /// <summary>The team the export belongs to, by name; null when it is its owner's alone.</summary>
     public string? Team { get; init; }

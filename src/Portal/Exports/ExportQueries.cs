@@ -134,7 +134,7 @@ public sealed class ExportQueries(IDbContextFactory<PortalDbContext> dbFactory, 
             rerunOf,
             [.. request.Files.OrderBy(f => f.Part).Select(f => new ExportFileInfo(
                 f.Part, f.Name, f.UrlExpiresAt, PartRows(request.RowCount, request.Files.Count, f.Part)))],
-            [.. request.Events.OrderBy(v => v.At).ThenBy(v => v.Id).Select(v => new ExportEventInfo(v.At, v.From, v.To, v.Actor, v.Detail))])
+            [.. request.Events.OrderBy(v => v.At).ThenBy(v => v.Id).Select(v => new ExportEventInfo(v.At, v.From, v.To, v.Actor, v.Detail, v.OwnerId != request.OwnerId))])
         {
             CanCancel = ResourceAccess.CanCancel(user, request),
             CanShare = canShare,

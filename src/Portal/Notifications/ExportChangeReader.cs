@@ -25,18 +25,18 @@ internal static class ExportChangeReader
         var requests = await db.ExportRequests
             .IgnoreQueryFilters()
             .Where(r => exportIds.Contains(r.Id))
-            .Select(r => new { r.Id, r.OwnerId, r.Team, r.RowCount, FileCount = r.Files.Count, Deleted = r.DeletedAt != null })
+            .Select(r => new { r.Id, r.OwnerId, r.Team, r.RowCount, FileCount = r.Files.Count, Deleted = r.DeletedAt != null, r.LastError })
             .ToDictionaryAsync(r => r.Id, cancellationToken);
         // A share's or an unshare's row is routed to the colleague (ExportProgress.AccessNote): the change still names the
         // export's owner, and the colleague as the one whose access changed.
         return events
             .Select(e => requests.TryGetValue(e.ExportId, out var request)
-                ? new ExportChanged(e.ExportId, request.OwnerId, e.From, e.To, e.At, e.Detail, request.RowCount, request.FileCount, e.Version, e.Id, request.Deleted, e.DeliveryId, e.DeliveryStatus)
+                ? new ExportChanged(e.ExportId, request.OwnerId, e.From, e.To, e.At, e.Detail, request.RowCount, request.FileCount, e.Version, e.Id, request.Deleted, e.DeliveryId, e.DeliveryStatus, e.Actor, request.LastError)
                 {
                     Team = request.Team,
                     AccessChangedFor = e.OwnerId == request.OwnerId ? null : e.OwnerId,
                 }
-                : new ExportChanged(e.ExportId, e.OwnerId, e.From, e.To, e.At, e.Detail, null, 0, e.Version, e.Id, Deleted: true, e.DeliveryId, e.DeliveryStatus))
+                : new ExportChanged(e.ExportId, e.OwnerId, e.From, e.To, e.At, e.Detail, null, 0, e.Version, e.Id, Deleted: true, e.DeliveryId, e.DeliveryStatus, e.Actor))
             .ToList();
     }
 }

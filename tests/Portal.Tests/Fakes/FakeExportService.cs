@@ -157,11 +157,17 @@ public sealed class FakeExportService : IExportAllowances, IExportSubmissions, I
         [.. (SharedWith.TryGetValue(exportId, out var shared) ? shared : []).Order(StringComparer.Ordinal)
             .Select(u => new ExportShareInfo(u, u, null, "user-1", DateTimeOffset.UnixEpoch))];
 
-    public Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Details.TryGetValue(id, out var details)
+    /// <summary>How many times a request's details were read.</summary>
+    public int DetailReads { get; private set; }
+
+    public Task<ExportDetails?> GetAsync(ExportUser user, Guid id, CancellationToken cancellationToken = default)
+    {
+        DetailReads++;
+        return Task.FromResult(Details.TryGetValue(id, out var details)
             && (ResourceAccess.CanRead(user, details.Summary) || (SharedWith.TryGetValue(id, out var users) && users.Contains(user.Id)))
             ? details with { CanCancel = ResourceAccess.CanCancel(user, details.Summary), CanShare = ResourceAccess.CanShare(user, details.Summary) }
             : null);
+    }
 
     public Task<bool> CancelAsync(ExportUser user, Guid id, string? reason, CancellationToken cancellationToken = default)
     {

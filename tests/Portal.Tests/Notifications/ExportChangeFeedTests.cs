@@ -155,6 +155,30 @@ public class ExportChangeFeedTests
     }
 
     [Fact]
+    public async Task AChangeCarriesWhoMadeItAndTheRequestsLastErrorAsItIsNow()
+    {
+        await using var host = await EngineTestHost.StartAsync();
+        var id = await SubmitAsync(host);
+        var received = new ConcurrentQueue<ExportChanged>();
+        using var subscription = host.Changes.SubscribeToExport(id, c => { received.Enqueue(c); return Task.CompletedTask; });
+        var note = await host.SaveNoteAsync(id, "The device platform answered 503.");
+        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(Cancellation))
+        {
+            var row = await db.ExportRequests.SingleAsync(e => e.Id == id, Cancellation);
+            row.LastError = "The device platform answered 503.";
+            await db.SaveChangesAsync(Cancellation);
+        }
+
+        await host.DispatchAsync();
+
+        await Eventually.HoldsAsync(() => received.Any(c => c.EventId == note.Id), "the note was pushed");
+        var change = received.Single(c => c.EventId == note.Id);
+        // What an open page needs to show the note in place, without reading the request again.
+        Assert.Equal(ExportProgress.TrackerActor, change.Actor);
+        Assert.Equal("The device platform answered 503.", change.LastError);
+    }
+
+    [Fact]
     public async Task ASubscriberWhoseQueueOverflowsCatchesUpFromTheEventRowsInVersionOrder()
     {
         await using var host = await EngineTestHost.StartAsync(settings: new Dictionary<string, string?> { ["Notifications:SubscriberQueueCapacity"] = "2" });

@@ -207,6 +207,95 @@ public class ExportPageTests : ExportTestContext
     }
 
     [Fact]
+    public async Task ANoteOnTheTimelineIsShownAsItCameWithoutReadingTheRequestAgain()
+    {
+        var export = AddExport(ExportStatus.InProgress);
+        AddDetails(export, timeline: [new ExportEventInfo(Clock.GetUtcNow().AddMinutes(-1), ExportStatus.Submitted, ExportStatus.InProgress, "device platform", null)]);
+        var page = RenderPage(export.Id);
+        var reads = Service.DetailReads;
+
+        // The request as stored now says the same; the page must not need it.
+        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.InProgress, Clock.GetUtcNow(),
+            "The device platform answered 503.", null, 0, Version: 5, EventId: 9, Actor: "tracker", LastError: "The device platform answered 503."),
+            TestContext.Current.CancellationToken);
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=timeline-entry]").Count));
+        var newest = page.FindAll("[data-testid=timeline-entry]")[0].TextContent;
+        Assert.Contains("by tracker", newest, StringComparison.Ordinal);
+        Assert.Contains("The device platform answered 503.", newest, StringComparison.Ordinal);
+        Assert.Contains("503", page.Find("[data-testid=export-trouble]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(reads, Service.DetailReads);
+    }
+
+    [Fact]
+    public async Task ANoteRendersTheTimelineAloneNotThePageAroundIt()
+    {
+        var export = AddExport(ExportStatus.InProgress);
+        AddDetails(export);
+        var page = RenderPage(export.Id);
+        var rest = page.FindComponent<MudBreadcrumbs>();
+        var renders = rest.RenderCount;
+
+        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.InProgress, Clock.GetUtcNow(),
+            "Checked.", null, 0, Version: 5, EventId: 9, Actor: "tracker"), TestContext.Current.CancellationToken);
+
+        page.WaitForAssertion(() => Assert.Contains("Checked.", page.Find("[data-testid=timeline-entry]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(renders, rest.RenderCount);
+    }
+
+    [Fact]
+    public async Task ANoteThePageReadAlreadyIsNotShownTwice()
+    {
+        var export = AddExport(ExportStatus.InProgress);
+        var at = Clock.GetUtcNow().AddSeconds(-1);
+        AddDetails(export, timeline: [new ExportEventInfo(at, ExportStatus.InProgress, ExportStatus.InProgress, "tracker", "Checked.")]);
+        var page = RenderPage(export.Id);
+
+        // Saved between the page's subscription and its read, then pushed.
+        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, ExportStatus.InProgress, ExportStatus.InProgress, at, "Checked.", null, 0,
+            Version: 3, EventId: 7, Actor: "tracker"), TestContext.Current.CancellationToken);
+
+        Assert.Single(page.FindAll("[data-testid=timeline-entry]"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AChangeOfStatusOrOfADeliveryIsReadAgain(bool delivery)
+    {
+        var export = AddExport(ExportStatus.InProgress);
+        AddDetails(export);
+        var page = RenderPage(export.Id);
+        var reads = Service.DetailReads;
+        var (previous, status) = delivery ? (ExportStatus.InProgress, ExportStatus.InProgress) : (ExportStatus.InProgress, ExportStatus.Failed);
+        AddDetails(export with { Status = status, LastError = "Rejected." });
+
+        await Changes.PublishAsync(new ExportChanged(export.Id, UserId, previous, status, Clock.GetUtcNow(), "Rejected.", null, 0,
+            Version: 4, EventId: 8, DeliveryId: delivery ? 1 : null, Actor: "device platform"), TestContext.Current.CancellationToken);
+
+        page.WaitForAssertion(() => Assert.Equal(reads + 1, Service.DetailReads));
+        Assert.Equal(status.ToString(), page.Find("[data-testid=export-status]").GetAttribute("data-status"));
+    }
+
+    [Fact]
+    public void TheStepsAndTheTimelineOfAnOpenRequestAreDrawnWithoutAComponentEach()
+    {
+        var export = AddExport(ExportStatus.Submitted);
+        AddDetails(export, timeline: [.. Enumerable.Range(1, 5).Select(i => new ExportEventInfo(
+            Clock.GetUtcNow().AddMinutes(-i), ExportStatus.Submitted, ExportStatus.Submitted, "tracker", $"Checked {i}."))]);
+
+        var page = RenderPage(export.Id);
+
+        Assert.Equal(5, page.FindAll("[data-testid=timeline-entry]").Count);
+        Assert.Equal(["true", "true", "false", "false"], page.FindAll("[data-testid=export-step]").Select(s => s.GetAttribute("data-reached")));
+        Assert.Equal(["Queued", "Submitted", "In Progress", "Completed"], page.FindAll("[data-testid=export-step]").Select(s => s.TextContent.Trim()));
+        // With thousands of pages open each component costs every circuit about 4.5 KB: the page of an open request
+        // stays small however long its timeline grows.
+        var components = page.FindComponents<IComponent>().Count;
+        Assert.True(components <= 35, $"{components} components");
+    }
+
+    [Fact]
     public async Task IgnoresChangesOfOtherRequests()
     {
         var export = AddExport(ExportStatus.InProgress);
