@@ -13,12 +13,12 @@ public class TeamTests(PortalServer server)
         await using var first = await server.NewSessionAsync();
         await first.SignInAsync("Team Case First", teams: Team);
         await using var second = await server.NewSessionAsync();
+        // Signed in, the second member is on their list of exports.
         await second.SignInAsync("Team Case Second", teams: $"{Team}, Another team");
         await using var third = await server.NewSessionAsync();
         await third.SignInAsync("Team Case Third");
 
         // The second member watches their list while the first asks for an export for the team.
-        await second.GoToAsync("exports");
         await first.GoToAsync("exports/new");
         await first.Page.GetByTestId("preset-last-hour").ClickAsync();
         await first.Page.GetByTestId("export-team").SelectOptionAsync(Team);
@@ -44,6 +44,7 @@ public class TeamTests(PortalServer server)
         await third.GoToAsync($"exports/{id}");
         await Expect(third.Page.GetByTestId("export-not-found")).ToBeVisibleAsync();
 
+        await first.Page.GetByTestId("share-open").ClickAsync();
         var users = first.Page.GetByTestId("share-users");
         await users.ClickAsync();
         await first.Page.Keyboard.TypeAsync(DevelopmentUserStore.IdFor("Team Case Third"));

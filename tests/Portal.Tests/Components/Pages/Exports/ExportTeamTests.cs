@@ -73,6 +73,9 @@ public class ExportTeamTests : ExportTestContext
         Service.Details[export.Id] = new ExportDetails(export, null, null, null, [], []);
         var page = RenderPage(export.Id);
         Assert.NotNull(page.Find("[data-testid=shares-none]"));
+        Assert.Empty(page.FindAll("input[data-testid=share-users]"));
+
+        await page.Find("button[data-testid=share-open]").ClickAsync(new());
 
         await page.Find("input[data-testid=share-users]").InputAsync(new() { Value = "cole@example.test" });
         await page.Find("button[data-testid=share-export]").ClickAsync(new());
