@@ -44,14 +44,6 @@ public sealed class ExportDeliveries(IDbContextFactory<PortalDbContext> dbFactor
     public static string KindName(DestinationKind kind) => kind == DestinationKind.AzureBlob ? "azure-blob" : "sftp";
 
     /// <summary>
-    /// Problems with the destinations <paramref name="ownerId"/> names for their own export (none when all are their own,
-    /// without a team): another user's destination is not found, as an unknown one is.
-    /// </summary>
-    public static Task<IReadOnlyDictionary<string, string[]>> CheckAsync(
-        PortalDbContext db, string ownerId, IReadOnlyList<Guid>? destinations, CancellationToken cancellationToken) =>
-        CheckAsync(db, ownerId, team: null, destinations, cancellationToken);
-
-    /// <summary>
     /// Problems with the destinations <paramref name="ownerId"/> names for an export of <paramref name="team"/> (null: their
     /// own): a team's export is delivered to the team's destinations only, a person's export to their own personal ones
     /// only (<see cref="ResourceAccess.BelongsWith"/>). Any other destination is not found, as an unknown one is.
