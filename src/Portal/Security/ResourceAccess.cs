@@ -135,10 +135,6 @@ public static class ResourceAccess
         ArgumentNullException.ThrowIfNull(user);
         return db.ExportShares.AnyAsync(s => s.ExportId == export && s.UserId == user.Id, cancellationToken);
     }
-
-    /// <summary>Whether <paramref name="user"/> may see <paramref name="export"/>, its shares read from the database.</summary>
-    public static async Task<bool> CanReadAsync(PortalDbContext db, ExportUser user, ExportRequest export, CancellationToken cancellationToken) =>
-        CanRead(user, export) || await IsSharedWithAsync(db, user, export.Id, cancellationToken);
 }
 
 /// <summary>What <see cref="ResourceAccess.Decide"/> allows a user on one resource.</summary>
